@@ -1,0 +1,369 @@
+"""Checks: named tests of one translation against its source, collected, never aborting.
+
+Each check is a plain function ``check(source, translation, ctx) -> list[Problem]``
+registered in CHECKS with its name and level.  ``error`` problems make
+``python pipeline.py check`` exit 1 and keep the translation out of the handout;
+``warning`` problems are reported only.
+
+Numbers are compared by value, read with each language's own decimal and group
+symbols (Babel's CLDR data): ``0.5 mg`` in English is ``0,5 mg`` in German, and
+Arabic-Indic or full-width digits count as the digits they are.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from babel import Locale
+from babel.numbers import get_decimal_symbol, get_group_symbol
+
+from .units import markdown
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    check: str
+    level: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    locale: str
+    python_format: bool = False
+    """The entry is a template string with %(name)s placeholders."""
+
+
+# ---------------------------------------------------------------------------
+# numbers
+
+
+_DIGITS = re.compile(r"\d+(?:[.,\u00a0\u202f\u066b\u066c' ]\d+)*")
+# spelled-out numbers a translation may use for a small number in the source, per language
+SPELLED: dict[str, dict[int, tuple[str, ...]]] = {
+    "en": {1: ("one", "a", "an"), 2: ("two", "both"), 3: ("three",), 4: ("four",), 5: ("five",), 6: ("six",),
+           7: ("seven",), 8: ("eight",), 9: ("nine",), 10: ("ten",), 12: ("twelve", "dozen")},
+    "es": {1: ("un", "una", "uno"), 2: ("dos", "ambos", "ambas"), 3: ("tres",), 4: ("cuatro",), 5: ("cinco",),
+           6: ("seis",), 7: ("siete",), 8: ("ocho",), 9: ("nueve",), 10: ("diez",), 12: ("doce",)},
+    "fr": {1: ("un", "une"), 2: ("deux",), 3: ("trois",), 4: ("quatre",), 5: ("cinq",), 6: ("six",),
+           7: ("sept",), 8: ("huit",), 9: ("neuf",), 10: ("dix",), 12: ("douze",)},
+    "de": {1: ("ein", "eine", "einen", "einem", "einer", "eins"), 2: ("zwei", "beide"), 3: ("drei",),
+           4: ("vier",), 5: ("fünf",), 6: ("sechs",), 7: ("sieben",), 8: ("acht",), 9: ("neun",),
+           10: ("zehn",), 12: ("zwölf",)},
+    "ar": {1: ("واحد", "واحدة"), 2: ("اثنان", "اثنين", "اثنتان", "اثنتين"), 3: ("ثلاث", "ثلاثة"),
+           4: ("أربع", "أربعة"), 5: ("خمس", "خمسة"), 6: ("ست", "ستة"), 7: ("سبع", "سبعة"),
+           8: ("ثماني", "ثمانية"), 9: ("تسع", "تسعة"), 10: ("عشر", "عشرة")},
+    "zh": {1: ("一",), 2: ("二", "两"), 3: ("三",), 4: ("四",), 5: ("五",), 6: ("六",), 7: ("七",),
+           8: ("八",), 9: ("九",), 10: ("十",), 12: ("十二",)},
+}
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() else c for c in text)
+
+
+def numbers_in(text: str, locale: str) -> list[Decimal]:
+    """Every number written with digits in ``text``, by value, read the way ``locale`` writes them."""
+    text = _ascii_digits(text)
+    try:
+        decimal = get_decimal_symbol(locale)
+        group = get_group_symbol(locale)
+    except Exception:  # noqa: BLE001 - an unusual locale: fall back to English conventions
+        decimal, group = ".", ","
+    decimal = {"٫": "٫"}.get(decimal, decimal)
+    values = []
+    for m in _DIGITS.finditer(text):
+        raw = m.group()
+        values.extend(_read_number(raw, decimal, group))
+    return values
+
+
+def _read_number(raw: str, decimal: str, group: str) -> list[Decimal]:
+    # a space-like or apostrophe separator groups thousands only when followed by exactly 3 digits
+    parts = re.split(r"([.,\u00a0\u202f\u066b\u066c' ])", raw)
+    numbers, current = [], parts[0]
+    for sep, chunk in zip(parts[1::2], parts[2::2]):
+        if sep in (decimal, "\u066b") and "." not in current:
+            current += "." + chunk
+        elif (sep == group or sep in "\u00a0\u202f\u066c'" or (sep == "," and group == "\u00a0")) and len(chunk) == 3 and "." not in current:
+            current += chunk
+        elif sep == " ":
+            numbers.append(current)
+            current = chunk
+        else:  # "4,6" in English is a list, "4.6" in German a date or a typo: keep both numbers
+            numbers.append(current)
+            current = chunk
+    numbers.append(current)
+    out = []
+    for n in numbers:
+        try:
+            out.append(Decimal(n).normalize())
+        except InvalidOperation:
+            continue
+    return out
+
+
+def _spelled(text: str, locale: str, value: Decimal) -> bool:
+    words = SPELLED.get(locale.split("_")[0], {}).get(int(value)) if value == value.to_integral() else None
+    if not words:
+        return False
+    lowered = text.lower()
+    if locale.startswith("zh"):
+        return any(w in lowered for w in words)
+    tokens = set(re.findall(r"\w+", lowered))
+    return any(w in tokens for w in words)
+
+
+# a decade named in words ("in the sixties") is written with digits in many languages:
+# "1960er-Jahre", "années 1960", "20世纪60年代"
+_DECADES = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60,
+            "seventies": 70, "eighties": 80, "nineties": 90}
+
+
+def _decade_values(source: str) -> set[Decimal]:
+    values: set[Decimal] = set()
+    for word in re.findall(r"[a-z]+", source.lower()):
+        if word in _DECADES:
+            d = _DECADES[word]
+            values |= {Decimal(d), Decimal(1900 + d), Decimal(19), Decimal(20)}
+    return values
+
+
+def _strip_placeholders(text: str, ctx: Context) -> str:
+    return _PLACEHOLDER.sub(" ", text) if ctx.python_format else text
+
+
+def check_numbers(source: str, translation: str, ctx: Context) -> list[Problem]:
+    source, translation = _strip_placeholders(source, ctx), _strip_placeholders(translation, ctx)
+    src = Counter(numbers_in(source, "en"))
+    dst = Counter(numbers_in(translation, ctx.locale))
+    missing = src - dst
+    extra = dst - src
+    for value in list(missing):
+        if _spelled(translation, ctx.locale, value):
+            del missing[value]
+    decades = _decade_values(source)
+    for value in list(extra):
+        if _spelled(source, "en", value) or value in decades:
+            del extra[value]
+    if not missing and not extra:
+        return []
+    return [Problem("numbers", ERROR,
+                    f"source has {_list(src.elements()) or 'no number'}, translation has {_list(dst.elements()) or 'no number'}")]
+
+
+def _list(values) -> str:
+    return ", ".join(_fmt(v) for v in values)
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value, "f")
+
+
+# ---------------------------------------------------------------------------
+# units
+
+
+UNITS = ("mg", "mcg", "µg", "μg", "kg", "g", "ml", "mL", "l", "L", "mmol", "mmHg", "IU", "°C", "°F", "%", "cm", "mm")
+# how some languages write a unit symbol instead
+UNIT_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
+    "ar": {"mg": ("ملغ", "مغ", "ملليغرام", "مليغرام"), "ml": ("مل", "ملل", "مليلتر"), "kg": ("كغ", "كجم", "كيلوغرام"),
+           "g": ("غ", "غرام", "جم"), "mmHg": ("ملم زئبق", "مم زئبق")},
+    "zh": {"mg": ("毫克",), "ml": ("毫升",), "mL": ("毫升",), "kg": ("千克", "公斤"), "g": ("克",),
+           "mcg": ("微克",), "µg": ("微克",), "mmHg": ("毫米汞柱",), "%": ("％",)},
+}
+_UNIT = re.compile(r"(?<=[\d\s\u00a0\u202f])(" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?![A-Za-z])")
+
+
+def check_units(source: str, translation: str, ctx: Context) -> list[Problem]:
+    source, translation = _strip_placeholders(source, ctx), _strip_placeholders(translation, ctx)
+    src = Counter(_UNIT.findall(_ascii_digits(source)))
+    if not src:
+        return []
+    dst_text = _ascii_digits(translation)
+    dst = Counter(_UNIT.findall(dst_text))
+    names = UNIT_NAMES.get(ctx.locale.split("_")[0], {})
+    problems = []
+    for unit, count in src.items():
+        have = dst.get(unit, 0) + sum(dst_text.count(n) for n in names.get(unit, ()))
+        if unit in ("ml", "mL", "l", "L"):
+            have = sum(dst.get(u, 0) for u in ("ml", "mL") if unit.lower() == "ml") or have
+        if have < count:
+            problems.append(Problem("units", ERROR, f"source has {count} × {unit}, translation has {have}"))
+    return problems
+
+
+# ---------------------------------------------------------------------------
+# markup and links
+
+
+SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
+
+
+def _markup(text: str):
+    md = markdown()
+    tokens = md.parseInline(text, {})[0].children or []
+    kinds = Counter(t.type for t in tokens if t.type in ("strong_open", "em_open", "link_open", "image", "hardbreak"))
+    hrefs = Counter(str(t.attrs.get("href", "")) for t in tokens if t.type == "link_open")
+    images = Counter(str(t.attrs.get("src", "")) for t in tokens if t.type == "image")
+    code = Counter(t.content for t in tokens if t.type == "code_inline")
+    return kinds, hrefs, images, code
+
+
+_NAMES = {"strong_open": "bold", "em_open": "emphasis", "link_open": "link", "image": "image", "hardbreak": "line break"}
+
+
+def check_markup(source: str, translation: str, ctx: Context) -> list[Problem]:
+    s_kinds, s_hrefs, s_images, s_code = _markup(source)
+    d_kinds, d_hrefs, d_images, d_code = _markup(translation)
+    problems = []
+    for kind in sorted(set(s_kinds) | set(d_kinds)):
+        if s_kinds[kind] != d_kinds[kind]:
+            problems.append(Problem("markup", ERROR,
+                                    f"source has {s_kinds[kind]} {_NAMES[kind]}, translation has {d_kinds[kind]}"))
+    if s_code != d_code:
+        problems.append(Problem("markup", ERROR, "inline code must be copied unchanged: "
+                                f"source has {_list_str(s_code)}, translation has {_list_str(d_code)}"))
+    return problems
+
+
+def _list_str(counter: Counter) -> str:
+    return ", ".join(f"`{k}`" for k in sorted(counter.elements())) or "none"
+
+
+def check_links(source: str, translation: str, ctx: Context) -> list[Problem]:
+    _, s_hrefs, s_images, _ = _markup(source)
+    _, d_hrefs, d_images, _ = _markup(translation)
+    problems = []
+    for href in sorted(set(d_hrefs) | set(d_images)):
+        if ":" in href.split("/")[0] and not href.lower().startswith(SAFE_SCHEMES):
+            problems.append(Problem("links", ERROR, f"link target {href!r} uses a scheme other than http, https, mailto or tel"))
+    if s_hrefs != d_hrefs:
+        problems.append(Problem("links", ERROR, f"link targets differ: source has {_targets(s_hrefs)}, translation has {_targets(d_hrefs)}"))
+    if s_images != d_images:
+        problems.append(Problem("links", ERROR, f"images differ: source has {_targets(s_images)}, translation has {_targets(d_images)}"))
+    return problems
+
+
+def _targets(counter: Counter) -> str:
+    return ", ".join(sorted(counter.elements())) or "none"
+
+
+# ---------------------------------------------------------------------------
+# placeholders (template strings)
+
+
+_PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[sdifgeEGxXcr%]")
+
+
+def placeholders(text: str) -> Counter:
+    return Counter(m.group(0) for m in _PLACEHOLDER.finditer(text))
+
+
+def check_placeholders(source: str, translation: str, ctx: Context) -> list[Problem]:
+    if not ctx.python_format:
+        return []
+    src, dst = placeholders(source), placeholders(translation)
+    if src == dst:
+        return []
+    return [Problem("placeholders", ERROR,
+                    f"source has {_list_str_plain(src)}, translation has {_list_str_plain(dst)}")]
+
+
+def _list_str_plain(counter: Counter) -> str:
+    return " ".join(sorted(counter.elements())) or "none"
+
+
+# ---------------------------------------------------------------------------
+# warnings
+
+
+def check_untranslated(source: str, translation: str, ctx: Context) -> list[Problem]:
+    words = re.findall(r"[^\W\d_]{2,}", source)
+    if translation.strip() == source.strip() and len(words) >= 2:
+        return [Problem("untranslated", WARNING, "translation is a copy of the English source")]
+    return []
+
+
+_END = {".": ".。۔", "?": "?？؟", "!": "!！", ":": ":：", ";": ";；؛", "…": "…"}
+
+
+def check_endpunc(source: str, translation: str, ctx: Context) -> list[Problem]:
+    s = source.rstrip()[-1:] if source.strip() else ""
+    d = translation.rstrip().rstrip("\u00a0\u202f")[-1:] if translation.strip() else ""
+    s_class = next((k for k, v in _END.items() if s in v), None) if s else None
+    d_class = next((k for k, v in _END.items() if d in v), None) if d else None
+    if s_class == d_class:
+        return []
+    return [Problem("endpunc", WARNING,
+                    f"source ends with {s!r}, translation ends with {d!r}")]
+
+
+def check_length(source: str, translation: str, ctx: Context) -> list[Problem]:
+    if len(source) < 20:
+        return []
+    ratio = len(translation) / len(source)
+    low, high = (0.15, 1.5) if ctx.locale.split("_")[0] in ("zh", "ja", "ko") else (0.5, 2.5)
+    if low <= ratio <= high:
+        return []
+    return [Problem("length", WARNING, f"translation is {ratio:.0%} of the source's length (expected {low:.0%}–{high:.0%})")]
+
+
+CHECKS: list[tuple[str, str, Callable[[str, str, Context], list[Problem]]]] = [
+    ("numbers", ERROR, check_numbers),
+    ("units", ERROR, check_units),
+    ("markup", ERROR, check_markup),
+    ("links", ERROR, check_links),
+    ("placeholders", ERROR, check_placeholders),
+    ("untranslated", WARNING, check_untranslated),
+    ("endpunc", WARNING, check_endpunc),
+    ("length", WARNING, check_length),
+]
+
+
+def check_pair(source: str, translation: str, ctx: Context) -> list[Problem]:
+    problems: list[Problem] = []
+    for _name, _level, check in CHECKS:
+        problems.extend(check(source, translation, ctx))
+    return problems
+
+
+def check_entry(entry, locale: str, nplurals: int | None) -> list[Problem]:
+    """Every problem of one polib entry (fuzzy, obsolete and empty entries have none)."""
+    if entry.obsolete or "fuzzy" in entry.flags:
+        return []
+    ctx = Context(locale, python_format="python-format" in entry.flags)
+    if entry.msgid_plural:
+        problems = []
+        forms = entry.msgstr_plural
+        if nplurals is not None and len(forms) != nplurals:
+            problems.append(Problem("plurals", ERROR, f"{len(forms)} plural forms, the language has {nplurals}"))
+        if not any(forms.values()):
+            return problems
+        for index in sorted(forms):
+            text = forms[index]
+            if not text:
+                problems.append(Problem("plurals", ERROR, f"plural form {index} is empty"))
+                continue
+            source = entry.msgid if index == 0 and nplurals != 1 else entry.msgid_plural
+            for p in check_pair(source, text, ctx):
+                problems.append(Problem(p.check, p.level, f"msgstr[{index}]: {p.message}"))
+        return problems
+    if not entry.msgstr:
+        return []
+    return check_pair(entry.msgid, entry.msgstr, ctx)
+
+
+def describe_checks() -> list[tuple[str, str, str]]:
+    return [(name, level, (fn.__doc__ or "").strip()) for name, level, fn in CHECKS]
+
+
+def language_of(locale: str) -> str:
+    return Locale.parse(locale).language

@@ -1,0 +1,314 @@
+"""Command line: ``python pipeline.py <command> ...``.
+
+Errors in the user's input arrive here as HandoutsError and leave as
+``path:line: error: message`` on stderr with exit code 2; nothing deeper in the
+package prints or exits.
+"""
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .documents import read_text, write_text
+from .errors import HandoutsError
+from .project import Project, Summary
+from .repair import Repair, repair
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 on its own; keep its wording, no traceback
+        self.print_usage(sys.stderr)
+        raise SystemExit(f"{self.prog}: error: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pipeline.py",
+        description="Turn English health-information texts into printable handouts in many languages.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-C", dest="root", metavar="DIR", default=".",
+                        help="the project folder (with source/, locale/, output/); default: here")
+    parser.add_argument("--min-translated", metavar="PERCENT", type=_percent, default=None,
+                        help="print a language's handout only when at least PERCENT of its words are "
+                             "translated (default: [tool.handouts] min-translated in pyproject.toml, else 80)")
+    parser.set_defaults(run=_cmd_all)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
+                                     description="With no command: repair, update and build, then print a summary.")
+
+    commands.add_parser(
+        "update", help="write the .pot templates and update every locale's .po catalogs",
+        description="Repair every source document, write locale/<doc>.pot and create or update "
+                    "locale/<lang>/LC_MESSAGES/<doc>.po for every language in locale/LINGUAS.",
+    ).set_defaults(run=_cmd_update)
+    commands.add_parser(
+        "build", help="render the HTML and plain-text handouts into output/",
+        description="Render output/<lang>/<doc>.html and .txt for English and every locale, "
+                    "and output/index.html, from the current catalogs.",
+    ).set_defaults(run=_cmd_build)
+    status = commands.add_parser(
+        "status", help="show how much of each document is translated in each language",
+        description="Per document and language: translated, fuzzy and untranslated units and words, "
+                    "and whether the handout will be printed.",
+    )
+    status.add_argument("--json", action="store_true", help="print one JSON object for scripts")
+    status.set_defaults(run=_cmd_status)
+    check = commands.add_parser(
+        "check", help="run the named quality checks on every translation",
+        description="Check every translation against its source (numbers, units, markup, links, "
+                    "placeholders, plural forms; copied text, ending punctuation and length as warnings). "
+                    "Exit status 1 when an error is found.",
+    )
+    check.add_argument("--locale", metavar="LANG", action="append",
+                       help="check only this language (may be repeated)")
+    check.set_defaults(run=_cmd_check)
+    init = commands.add_parser(
+        "init", help="add a language (e.g. pt_BR) and create its catalogs",
+        description="Add LANG to locale/LINGUAS and create its catalogs from the templates.",
+    )
+    init.add_argument("lang", metavar="LANG", help="a gettext locale code: es, pt_BR, zh_CN, ...")
+    init.set_defaults(run=_cmd_init)
+
+    fix = commands.add_parser(
+        "fix",
+        help="repair machine-spun English in FILE",
+        description=(
+            "Repair the wording of an article spinner in FILE. The repaired text goes to "
+            "stdout, a report of every repair and every suspicion to stderr."
+        ),
+    )
+    fix.add_argument("file", metavar="FILE", help="a UTF-8 text or Markdown file")
+    out = fix.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true",
+                     help="print one JSON object {text, fixes, flags} on stdout instead")
+    out.add_argument("--write", action="store_true",
+                     help="rewrite FILE in place (atomically); the report still goes to stderr")
+    fix.set_defaults(run=_cmd_fix)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+            return EXIT_USAGE
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    try:
+        return args.run(args)
+    except HandoutsError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+# ---------------------------------------------------------------------------
+
+
+def _write_stdout(text: str) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.flush()
+
+
+class _Lines:
+    """Character offset -> 1-based (line, column)."""
+
+    def __init__(self, text: str):
+        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+    def __call__(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+
+def format_report(path: str, original: str, result: Repair) -> str:
+    """The human-readable report: one line per repair and per flag, then a summary."""
+    where = _Lines(original)
+    lines = []
+    items = [(f.start, 0, f) for f in result.fixes] + [(f.start, 1, f) for f in result.flags]
+    for _, kind, item in sorted(items, key=lambda x: (x[0], x[1])):
+        line, col = where(item.start)
+        if kind == 0:
+            lines.append(f"{path}:{line}:{col}: fixed: {_q(item.before)} → {_q(item.after)}  [{item.rule}]")
+        else:
+            hint = f"; suggestion: {_q(item.suggestion)}" if item.suggestion is not None else ""
+            lines.append(f"{path}:{line}:{col}: flag: {_q(item.text)}: {item.reason}{hint}")
+    lines.append(f"{path}: {len(result.fixes)} fixed, {len(result.flags)} flagged")
+    return "\n".join(lines) + "\n"
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\n", "\\n") + '"'
+
+
+def _cmd_fix(args: argparse.Namespace) -> int:
+    original = read_text(args.file)
+    result = repair(original)
+    if args.json:
+        _write_stdout(json.dumps(result.as_json(), ensure_ascii=False) + "\n")
+        return EXIT_OK
+    if args.write:
+        write_text(args.file, result.text)
+    else:
+        _write_stdout(result.text)
+    sys.stderr.write(format_report(args.file, original, result))
+    return EXIT_OK
+
+
+def _percent(value: str) -> int:
+    try:
+        number = int(value.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if not 0 <= number <= 100:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 100, not {number}")
+    return number
+
+
+def _project(args: argparse.Namespace) -> Project:
+    return Project(args.root, args.min_translated)
+
+
+def _cmd_update(args: argparse.Namespace) -> int:
+    project = _project(args)
+    summary = Summary()
+    docs = project.documents()
+    project.update(docs, summary)
+    _print_written(project, summary)
+    return EXIT_OK
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    project = _project(args)
+    summary = Summary()
+    docs = project.documents()
+    project.build(docs, summary)
+    _print_written(project, summary)
+    return EXIT_OK
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    project = _project(args)
+    project.init(args.lang)
+    summary = Summary()
+    project.update(project.documents(), summary)
+    _print_written(project, summary)
+    print(f"{args.lang}: ready; translators edit {project.rel(project.locale)}/{args.lang}/LC_MESSAGES/*.po",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_all(args: argparse.Namespace) -> int:
+    project = _project(args)
+    summary = project.run()
+    print(format_summary(project, summary))
+    return EXIT_OK
+
+
+def _print_written(project: Project, summary: Summary) -> None:
+    for path in summary.written:
+        print(f"wrote {project.rel(path)}", file=sys.stderr)
+
+
+def format_summary(project: Project, summary: Summary) -> str:
+    lines = []
+    for doc in summary.documents:
+        r = doc.repaired
+        lines.append(f"{doc.path}: repaired {len(r.fixes)} places, {len(r.flags)} flagged for review "
+                     f"(report: {project.rel(project.output)}/repair/{doc.name}.txt); "
+                     f"{len(doc.parsed.units)} units")
+    for doc in summary.documents:
+        shares, skipped = [], []
+        for code in summary.locales:
+            tr = summary.translated.get((doc.name, code))
+            if tr is None:
+                continue
+            shares.append(f"{code} {tr.share}%")
+            if tr.share < project.min_translated:
+                skipped.append(code)
+        lines.append(f"{doc.name}: translated " + ", ".join(shares))
+        for code in skipped:
+            tr = summary.translated[(doc.name, code)]
+            lines.append(f"{doc.name}: no {code} handout: {tr.share}% of its words are translated, "
+                         f"{project.min_translated}% needed")
+    lines.append(f"{len(summary.documents)} document(s) in {len(summary.locales)} language(s); "
+                 f"{len(summary.written)} file(s) changed")
+    lines.append(f"handouts: {project.rel(project.output)}/index.html")
+    return "\n".join(lines)
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    project = _project(args)
+    docs = project.documents()
+    rows = []
+    for doc in docs:
+        for code in project.locales():
+            tr = project.translations(code, doc)
+            rows.append({
+                "document": doc.name, "locale": code,
+                "units": {"translated": tr.units_done, "fuzzy": tr.units_fuzzy,
+                          "untranslated": tr.total_units - tr.units_done - tr.units_fuzzy, "total": tr.total_units},
+                "words": {"translated": tr.words_done, "fuzzy": tr.words_fuzzy,
+                          "untranslated": tr.total_words - tr.words_done - tr.words_fuzzy, "total": tr.total_words},
+                "rejected": len(tr.rejected),
+                "share": tr.share,
+                "printed": tr.share >= project.min_translated,
+            })
+    if args.json:
+        _write_stdout(json.dumps({"min_translated": project.min_translated, "catalogs": rows},
+                                 ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    header = f"{'document':14} {'lang':6} {'units done/fuzzy/todo':>22} {'words done/fuzzy/todo':>22} {'share':>6}  printed"
+    lines = [header]
+    for r in rows:
+        u, w = r["units"], r["words"]
+        printed = "yes" if r["printed"] else f"no (needs {project.min_translated}%)"
+        lines.append(f"{r['document']:14} {r['locale']:6} "
+                     f"{u['translated']:>10}/{u['fuzzy']}/{u['untranslated']:<9} "
+                     f"{w['translated']:>10}/{w['fuzzy']}/{w['untranslated']:<9} {r['share']:>5}%  {printed}")
+    _write_stdout("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from . import catalogs, checks
+
+    project = _project(args)
+    codes = project.locales()
+    for code in args.locale or []:
+        catalogs.check_locale(code, "--locale")
+        if code not in codes:
+            raise HandoutsError("--locale", f"{code} is not configured in locale/LINGUAS")
+    wanted = args.locale or codes
+    domains = [d.name for d in project.documents()] + [catalogs.UI_DOMAIN]
+    errors = warnings = 0
+    for code in wanted:
+        nplurals = catalogs.get_plural(code).num_plurals
+        for domain in domains:
+            path = catalogs.po_path(project.locale, code, domain)
+            po = catalogs.load_po(path)
+            if po is None:
+                continue
+            for entry in po:
+                for problem in checks.check_entry(entry, code, nplurals):
+                    if problem.level == checks.ERROR:
+                        errors += 1
+                    else:
+                        warnings += 1
+                    print(f"{project.rel(path)}:{entry.linenum}: {problem.level}: {problem.check}: {problem.message}",
+                          file=sys.stderr)
+    print(f"{errors} error(s), {warnings} warning(s) in {len(wanted)} language(s)", file=sys.stderr)
+    return EXIT_PROBLEMS if errors else EXIT_OK

@@ -1,0 +1,108 @@
+"""Measure the repair step against texts whose correct wording is known.
+
+A *spun pair* is an original text and the same text passed through a spinner.
+Aligning the two word by word (difflib) gives the garbled phrases; aligning the
+repaired text with the original tells which of them came back, and whether the
+repair damaged any word that was right.  Used by ``scripts/evaluate_repair.py``
+and by the tests, so the README's figures and the tests' floors are one number.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from .repair import Flag, Repair, tokenize
+
+
+@dataclass(slots=True)
+class Score:
+    """Counts over one or more texts."""
+
+    garbled: int = 0
+    """Garbled phrases in the spun text (non-matching runs of the word alignment)."""
+    repaired: int = 0
+    """... of which the repair restored the original wording exactly."""
+    flagged: int = 0
+    """... not restored, but a flag points at them."""
+    missed: int = 0
+    """... neither restored nor flagged."""
+    damaged: int = 0
+    """Words that were right in the input and wrong after the repair."""
+    missed_phrases: list[tuple[str, str]] = field(default_factory=list)
+    """(spun, original) of each missed phrase, for the report."""
+
+    def __iadd__(self, other: "Score") -> "Score":
+        self.garbled += other.garbled
+        self.repaired += other.repaired
+        self.flagged += other.flagged
+        self.missed += other.missed
+        self.damaged += other.damaged
+        self.missed_phrases.extend(other.missed_phrases)
+        return self
+
+
+def _words(text: str):
+    return [t for t in tokenize(text) if t.kind == "w"]
+
+
+def _keys(words) -> list[str]:
+    return [w.text.replace("’", "'") for w in words]
+
+
+def _matcher(a, b) -> difflib.SequenceMatcher:
+    return difflib.SequenceMatcher(None, _keys(a), _keys(b), autojunk=False)
+
+
+def score_pair(original: str, spun: str, result: Repair) -> Score:
+    """Score ``result`` (the repair of ``spun``) against ``original``."""
+    orig_w, spun_w, rep_w = _words(original), _words(spun), _words(result.text)
+    # where each original word reappears, unchanged, in the repaired text
+    where: dict[int, int] = {}
+    for block in _matcher(orig_w, rep_w).get_matching_blocks():
+        for k in range(block.size):
+            where[block.a + k] = block.b + k
+    # where each original word survives, unchanged, in the spun text
+    kept_by_spinner: set[int] = set()
+    score = Score()
+    for op, i1, i2, j1, j2 in _matcher(orig_w, spun_w).get_opcodes():
+        if op == "equal":
+            kept_by_spinner.update(range(i1, i2))
+            continue
+        score.garbled += 1
+        lo, hi = max(i1 - 1, 0), min(i2, len(orig_w) - 1)
+        ends = [k for k in range(lo, hi + 1)]
+        restored = all(k in where for k in ends) and (
+            not ends or where[ends[-1]] - where[ends[0]] == ends[-1] - ends[0]
+        )
+        if restored:
+            score.repaired += 1
+            continue
+        if j1 < j2:
+            start, end = spun_w[j1].start, spun_w[j2 - 1].end
+        else:
+            start = spun_w[j1 - 1].start if j1 > 0 else 0
+            end = spun_w[j1].end if j1 < len(spun_w) else len(spun)
+        if any(_overlaps(f, start, end) for f in result.flags):
+            score.flagged += 1
+        else:
+            score.missed += 1
+            score.missed_phrases.append((
+                " ".join(w.text for w in spun_w[j1:j2]),
+                " ".join(w.text for w in orig_w[i1:i2]),
+            ))
+    score.damaged = sum(1 for k in kept_by_spinner if k not in where)
+    return score
+
+
+def score_clean(text: str, result: Repair) -> Score:
+    """Words of a clean text that the repair changed (should be none)."""
+    before, after = _words(text), _words(result.text)
+    changed = 0
+    for op, i1, i2, j1, j2 in _matcher(before, after).get_opcodes():
+        if op != "equal":
+            changed += max(i2 - i1, j2 - j1)
+    return Score(damaged=changed)
+
+
+def _overlaps(flag: Flag, start: int, end: int) -> bool:
+    return flag.start < end and start < flag.end

@@ -1,0 +1,129 @@
+"""Units: split a (repaired) Markdown document into translatable pieces.
+
+A real CommonMark parser (markdown-it-py, with tables) reads the document.
+Every heading, paragraph, list item, table cell and stand-alone image's alt
+text becomes a unit; inline emphasis, code and links stay inside the unit as
+Markdown, so the translator sees ``Call **999** or go to [A&E](...)`` and puts
+the markup where their language needs it.  Code blocks are not translated.
+
+Raw HTML is not recognised (``html`` off): it stays text, and comes out escaped,
+so nothing a translation contains can inject markup into a handout.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+
+def markdown() -> MarkdownIt:
+    """The parser every stage uses, so that extraction and rendering agree."""
+    return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One translatable piece of a document."""
+
+    msgid: str
+    """The Markdown source of the piece, soft line breaks made spaces."""
+    kind: str
+    """``heading 1`` ... ``heading 6``, ``paragraph``, ``list item``, ``table header``,
+    ``table cell``, ``image alt``."""
+    line: int
+    """1-based line of the source where the piece starts."""
+    section: str
+    """Plain text of the heading the piece sits under ('' before the first heading)."""
+
+    @property
+    def comment(self) -> str:
+        """The ``#.`` comment a translator sees."""
+        where = f' under "{self.section}"' if self.section and not self.kind.startswith("heading") else ""
+        return f"{self.kind}{where}"
+
+
+@dataclass(slots=True)
+class Parsed:
+    """A document parsed once, for both extraction and rendering."""
+
+    path: str
+    """Path as written in catalogs and messages, e.g. ``source/ketamine.md``."""
+    tokens: list[Token]
+    env: dict = field(default_factory=dict)
+    """markdown-it's environment: link reference definitions, needed to render units."""
+    units: list[Unit] = field(default_factory=list)
+    slots: dict[int, Unit] = field(default_factory=dict)
+    """Index of each translatable inline token (or image-only inline) -> its unit."""
+
+
+_SOFT_BREAK = re.compile(r"(?<![ \\])[ \t]*\n[ \t]*")
+_HARD_BREAK = re.compile(r"(?: {2,}|\t+)\n[ \t]*|\\\n[ \t]*")
+_IMAGE_ONLY = re.compile(r"!\[(?P<alt>(?:[^\]\\\n]|\\.)*)\]\((?P<rest>[^()\s]*(?:\s+\"[^\"\n]*\")?)\)")
+
+
+def normalise_inline(content: str) -> str:
+    """Inline Markdown as a msgid: soft breaks become spaces, hard breaks ``\\`` + newline."""
+    content = _HARD_BREAK.sub("\\\\\n", content.strip())
+    return _SOFT_BREAK.sub(" ", content)
+
+
+def _plain(token: Token) -> str:
+    return "".join(c.content for c in token.children or () if c.type in ("text", "code_inline")) or token.content
+
+
+def parse(path: str, text: str) -> Parsed:
+    """Parse ``text`` (the document at ``path``) and collect its units."""
+    env: dict = {}
+    tokens = markdown().parse(text, env)
+    parsed = Parsed(path, tokens, env)
+    section = ""
+    kinds: list[str] = []  # what the current inline token sits in
+    for index, token in enumerate(tokens):
+        if token.type.endswith("_open"):
+            kinds.append(token.type[: -len("_open")] + (token.tag if token.type == "heading_open" else ""))
+            continue
+        if token.type.endswith("_close"):
+            kinds.pop()
+            continue
+        if token.type != "inline":
+            continue
+        context = kinds[-1] if kinds else ""
+        line = (token.map[0] + 1) if token.map else 1
+        if context.startswith("heading"):
+            kind = f"heading {context[-1]}"
+        elif context == "th":
+            kind = "table header"
+        elif context == "td":
+            kind = "table cell"
+        elif "list_item" in kinds:
+            kind = "list item"
+        else:
+            kind = "paragraph"
+        content = normalise_inline(token.content)
+        if not content:
+            continue
+        image = _IMAGE_ONLY.fullmatch(content)
+        if image:
+            if not image.group("alt").strip():
+                continue
+            unit = Unit(image.group("alt"), "image alt", line, section)
+        else:
+            unit = Unit(content, kind, line, section)
+        if kind.startswith("heading"):
+            section = _plain(token)
+            unit = Unit(content, kind, line, "")
+        parsed.units.append(unit)
+        parsed.slots[index] = unit
+    return parsed
+
+
+def translated_inline(unit: Unit, original: str, translation: str) -> str:
+    """The Markdown to render in place of ``original`` given a unit's translation."""
+    if unit.kind == "image alt":
+        image = _IMAGE_ONLY.fullmatch(normalise_inline(original))
+        if image:
+            alt = re.sub(r"(?<!\\)\]", r"\\]", translation)
+            return f"![{alt}]({image.group('rest')})"
+    return translation

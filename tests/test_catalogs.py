@@ -1,0 +1,201 @@
+"""Catalogs on disk: templates, per-language catalogs, and what an update keeps."""
+import io
+import shutil
+import subprocess
+
+import polib
+import pytest
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
+
+from conftest import ROOT, run_pipeline
+
+DOC_V1 = """# Fever in adults
+
+Take paracetamol to bring a fever down.
+
+Drink plenty of fluids.
+
+Rest at home.
+"""
+
+DOC_V2 = """# Fever in adults
+
+Take paracetamol or ibuprofen to bring a fever down.
+
+Drink plenty of fluids.
+
+See a doctor if it lasts more than 3 days.
+"""
+
+
+def make_project(tmp_path, text=DOC_V1, langs=("es",)):
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "fever.md").write_text(text, encoding="utf-8")
+    (tmp_path / "locale").mkdir()
+    (tmp_path / "locale" / "LINGUAS").write_text("".join(f"{l}\n" for l in langs), encoding="utf-8")
+    return tmp_path
+
+
+def update(root):
+    r = run_pipeline("-C", str(root), "update")
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def snapshot(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_update_writes_template_and_catalog_with_locations_and_context(tmp_path):
+    root = make_project(tmp_path)
+    update(root)
+    pot = polib.pofile(str(root / "locale" / "fever.pot"))
+    assert [e.msgid for e in pot] == ["Fever in adults", "Take paracetamol to bring a fever down.",
+                                      "Drink plenty of fluids.", "Rest at home."]
+    assert pot[1].occurrences == [("source/fever.md", "3")]
+    assert pot[1].comment == 'paragraph under "Fever in adults"'
+    po = polib.pofile(str(root / "locale" / "es" / "LC_MESSAGES" / "fever.po"))
+    assert po.metadata["Language"] == "es"
+    assert po.metadata["Content-Type"] == "text/plain; charset=UTF-8"
+    plural = get_plural("es")
+    assert po.metadata["Plural-Forms"] == f"nplurals={plural.num_plurals}; plural={plural.plural_expr};"
+    assert "POT-Creation-Date" not in po.metadata
+
+
+def test_catalog_round_trips_through_polib_and_babel(tmp_path):
+    root = make_project(tmp_path, langs=("ar",))
+    update(root)
+    path = root / "locale" / "ar" / "LC_MESSAGES" / "fever.po"
+    po = polib.pofile(str(path))
+    po[0].msgstr = "الحمى عند البالغين"
+    path.write_text(str(po) + "\n", encoding="utf-8")
+    update(root)
+    text = path.read_text(encoding="utf-8")
+    with io.BytesIO(text.encode("utf-8")) as f:
+        catalog = read_po(f, locale="ar")
+    assert catalog.num_plurals == 6
+    assert catalog.get("Fever in adults").string == "الحمى عند البالغين"
+    assert polib.pofile(text).find("Fever in adults").msgstr == "الحمى عند البالغين"
+
+
+def test_update_keeps_unchanged_work_marks_changed_fuzzy_and_keeps_removed_as_obsolete(tmp_path):
+    root = make_project(tmp_path)
+    update(root)
+    path = root / "locale" / "es" / "LC_MESSAGES" / "fever.po"
+    po = polib.pofile(str(path))
+    work = {
+        "Fever in adults": "Fiebre en adultos",
+        "Take paracetamol to bring a fever down.": "Tome paracetamol para bajar la fiebre.",
+        "Drink plenty of fluids.": "Beba muchos líquidos.",
+        "Rest at home.": "Descanse en casa.",
+    }
+    for entry in po:
+        entry.msgstr = work[entry.msgid]
+    po.find("Rest at home.").tcomment = "checked by Ana"
+    path.write_text(str(po) + "\n", encoding="utf-8")
+
+    (root / "source" / "fever.md").write_text(DOC_V2, encoding="utf-8")
+    update(root)
+    po = polib.pofile(str(path))
+    assert po.find("Drink plenty of fluids.").msgstr == "Beba muchos líquidos."
+    assert "fuzzy" not in po.find("Drink plenty of fluids.").flags
+    changed = po.find("Take paracetamol or ibuprofen to bring a fever down.")
+    assert changed.msgstr == "Tome paracetamol para bajar la fiebre."
+    assert "fuzzy" in changed.flags
+    assert changed.previous_msgid == "Take paracetamol to bring a fever down."
+    new = po.find("See a doctor if it lasts more than 3 days.")
+    assert new.msgstr == "" and "fuzzy" not in new.flags
+    gone = [e for e in po.obsolete_entries()]
+    assert [(e.msgid, e.msgstr, e.tcomment) for e in gone] == [("Rest at home.", "Descanse en casa.", "checked by Ana")]
+
+    # the source goes back: the obsolete work comes back, nothing was lost
+    (root / "source" / "fever.md").write_text(DOC_V1, encoding="utf-8")
+    update(root)
+    po = polib.pofile(str(path))
+    assert po.find("Rest at home.").msgstr == "Descanse en casa."
+    assert "fuzzy" not in po.find("Rest at home.").flags
+
+
+def test_second_update_changes_no_byte(tmp_path):
+    root = make_project(tmp_path, langs=("es", "zh_CN"))
+    update(root)
+    before = snapshot(root / "locale")
+    r = update(root)
+    assert snapshot(root / "locale") == before
+    assert "wrote" not in r.stderr
+
+
+def test_init_adds_a_language_and_its_catalogs(tmp_path):
+    root = make_project(tmp_path)
+    r = run_pipeline("-C", str(root), "init", "pt_BR")
+    assert r.returncode == 0, r.stderr
+    assert "pt_BR" in (root / "locale" / "LINGUAS").read_text().split()
+    po = polib.pofile(str(root / "locale" / "pt_BR" / "LC_MESSAGES" / "fever.po"))
+    assert po.metadata["Language"] == "pt_BR"
+    assert (root / "locale" / "pt_BR" / "LC_MESSAGES" / "handouts.po").exists()
+
+
+@pytest.mark.parametrize("code, message", [
+    ("xx", "unknown locale 'xx'"),
+    ("es-ES", "malformed locale code 'es-ES'"),
+    ("zh-cn", "did you mean zh_CN?"),
+    ("../etc", "malformed locale code"),
+    ("", "malformed locale code"),
+])
+def test_init_rejects_bad_codes_cleanly(tmp_path, code, message):
+    root = make_project(tmp_path)
+    before = snapshot(root)
+    r = run_pipeline("-C", str(root), "init", code)
+    assert r.returncode == 2
+    assert r.stderr.startswith("LANG: error: ")
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
+    assert snapshot(root) == before
+
+
+def test_bad_language_in_linguas_points_at_its_line(tmp_path):
+    root = make_project(tmp_path, langs=("es", "klingon"))
+    r = run_pipeline("-C", str(root), "update")
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"{root / 'locale' / 'LINGUAS'}:2: error: ")
+
+
+def test_broken_po_file_is_reported_with_its_line_and_left_alone(tmp_path):
+    root = make_project(tmp_path)
+    update(root)
+    path = root / "locale" / "es" / "LC_MESSAGES" / "fever.po"
+    broken = path.read_text(encoding="utf-8").replace('msgid "Rest at home."', 'msgid "Rest at home.', 1)
+    path.write_text(broken, encoding="utf-8")
+    r = run_pipeline("-C", str(root), "update")
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"{path}:")
+    assert ": error: " in r.stderr and "Traceback" not in r.stderr
+    assert path.read_text(encoding="utf-8") == broken
+
+
+def msgfmt_check(path):
+    return subprocess.run(["msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+
+
+def _require_msgfmt():
+    if shutil.which("msgfmt") is None:
+        pytest.fail("GNU gettext's msgfmt is not installed (apt-get install -y gettext); .ci/run installs it")
+
+
+def test_msgfmt_accepts_every_committed_catalog():
+    _require_msgfmt()
+    catalogs = sorted((ROOT / "locale").rglob("*.po"))
+    assert len(catalogs) >= 10
+    for path in catalogs:
+        r = msgfmt_check(path)
+        assert r.returncode == 0, r.stderr
+
+
+def test_msgfmt_accepts_catalogs_written_for_a_new_project(tmp_path):
+    _require_msgfmt()
+    root = make_project(tmp_path, langs=("ar", "de", "es", "fr", "zh_CN", "ru", "pl"))
+    update(root)
+    for path in sorted((root / "locale").rglob("*.po")):
+        r = msgfmt_check(path)
+        assert r.returncode == 0, r.stderr

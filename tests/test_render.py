@@ -1,0 +1,151 @@
+"""Handouts as a clinic prints them: HTML and plain text per language, and the index."""
+import re
+import shutil
+
+import polib
+import pytest
+
+from handouts.render import display_width, wrap
+from conftest import ROOT, run_pipeline
+
+LANGS = ["ar", "de", "es", "fr", "zh_CN"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The repository's sources and catalogs, built into a scratch folder."""
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(ROOT / "source", root / "source")
+    shutil.copytree(ROOT / "locale", root / "locale")
+    r = run_pipeline("-C", str(root))
+    assert r.returncode == 0, r.stderr
+    return root, r
+
+
+def test_every_language_gets_an_html_and_a_text_handout(built):
+    root, _ = built
+    for code in ["en"] + LANGS:
+        assert (root / "output" / code / "ketamine.html").is_file()
+        assert (root / "output" / code / "ketamine.txt").is_file()
+
+
+@pytest.mark.parametrize("code, lang, direction", [
+    ("en", "en", "ltr"), ("es", "es", "ltr"), ("ar", "ar", "rtl"), ("zh_CN", "zh-CN", "ltr"),
+])
+def test_html_declares_language_and_direction(built, code, lang, direction):
+    root, _ = built
+    html = (root / "output" / code / "ketamine.html").read_text(encoding="utf-8")
+    assert f'<html lang="{lang}" dir="{direction}">' in html
+    assert "http://" not in html.split("<body", 1)[0] and "<link" not in html  # standalone
+
+
+def test_html_shows_the_repaired_english(built):
+    root, _ = built
+    html = (root / "output" / "en" / "ketamine.html").read_text(encoding="utf-8")
+    assert "pain management" in html
+    assert "ache administration" not in html and "commander" not in html
+
+
+def test_translated_handouts_contain_no_english_paragraphs(built):
+    root, _ = built
+    english = (root / "output" / "en" / "ketamine.txt").read_text(encoding="utf-8")
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", english) if len(s.split()) > 6]
+    for code in LANGS:
+        text = (root / "output" / code / "ketamine.txt").read_text(encoding="utf-8")
+        flat = " ".join(text.split())
+        assert not [s for s in sentences if " ".join(s.split()) in flat], code
+
+
+def test_last_reviewed_date_is_formatted_for_each_locale(built):
+    root, _ = built
+    expect = {
+        "en": "November 24, 2026", "es": "24 de noviembre de 2026", "fr": "24 novembre 2026",
+        "de": "24. November 2026", "zh_CN": "2026年11月24日",
+    }
+    for code, date in expect.items():
+        assert date in (root / "output" / code / "ketamine.html").read_text(encoding="utf-8"), code
+        assert date in (root / "output" / code / "ketamine.txt").read_text(encoding="utf-8"), code
+
+
+def test_index_lists_every_language_by_its_native_name(built):
+    root, _ = built
+    index = (root / "output" / "index.html").read_text(encoding="utf-8")
+    for native, href in [("English", "en/ketamine.html"), ("Español", "es/ketamine.html"),
+                         ("Français", "fr/ketamine.html"), ("Deutsch", "de/ketamine.html"),
+                         ("العربية", "ar/ketamine.html"), ("中文", "zh_CN/ketamine.html")]:
+        assert native in index
+        assert f'href="{href}"' in index
+
+
+def test_plain_text_lines_fit_72_columns_and_headings_are_underlined(built):
+    root, _ = built
+    for code in ["en"] + LANGS:
+        lines = (root / "output" / code / "ketamine.txt").read_text(encoding="utf-8").splitlines()
+        assert all(display_width(l) <= 72 for l in lines if " " in l.strip() or display_width(l) > 1), code
+        underlines = [(above, line) for above, line in zip(lines, lines[1:])
+                      if above.strip() and len(line) > 1 and (set(line) == {"="} or set(line) == {"-"})]
+        assert len(underlines) == 7, code  # the title and six section headings
+        for above, line in underlines:
+            assert len(line) == display_width(above), (code, above)
+
+
+def test_a_script_in_a_translation_comes_out_escaped(tmp_path):
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "note.md").write_text("# Note\n\nRest at home.\n", encoding="utf-8")
+    (tmp_path / "locale").mkdir()
+    (tmp_path / "locale" / "LINGUAS").write_text("fr\n", encoding="utf-8")
+    assert run_pipeline("-C", str(tmp_path), "update").returncode == 0
+    path = tmp_path / "locale" / "fr" / "LC_MESSAGES" / "note.po"
+    po = polib.pofile(str(path))
+    po.find("Rest at home.").msgstr = "Reposez-vous <script>alert('x')</script> à la maison."
+    path.write_text(str(po), encoding="utf-8")
+    r = run_pipeline("-C", str(tmp_path), "--min-translated", "0", "build")
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "output" / "fr" / "note.html").read_text(encoding="utf-8")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html or "&lt;script&gt;" in html
+
+
+def test_cjk_text_wraps_by_display_width_without_losing_characters():
+    text = "氯胺酮是一种药物，已在医疗实践中广泛使用了几十年。它最初于二十世纪六十年代作为麻醉剂开发，至今仍是手术、急救和疼痛管理的重要工具。"
+    lines = wrap(text, 72)
+    assert len(lines) > 1
+    assert all(display_width(l) <= 72 for l in lines)
+    assert "".join(lines) == text
+    assert not any(l[0] in "，。、" for l in lines)
+
+
+def test_mixed_latin_and_cjk_keeps_spaces_between_latin_words():
+    text = "Take 2 tablets 每天两次 with water."
+    assert wrap(text, 72) == [text]
+    lines = wrap("word " * 30, 20, "- ", "  ")
+    assert lines[0].startswith("- word") and all(l.startswith("  word") for l in lines[1:])
+    assert all(len(l) <= 20 for l in lines)
+
+
+def test_running_the_pipeline_twice_changes_nothing(built):
+    root, _ = built
+    before = {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    r = run_pipeline("-C", str(root))
+    assert r.returncode == 0, r.stderr
+    assert "0 file(s) changed" in r.stdout
+    assert {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()} == before
+
+
+def test_summary_reports_documents_locales_and_translation_share(built):
+    _, r = built
+    assert "source/ketamine.md: repaired" in r.stdout
+    assert "ketamine: translated en 100%, ar 100%, de 100%, es 100%, fr 100%, zh_CN 100%" in r.stdout
+    assert "output/index.html" in r.stdout
+
+
+def test_committed_catalogs_and_handouts_are_current(tmp_path):
+    """A fresh clone's `python pipeline.py` changes nothing in locale/ or output/."""
+    for folder in ("source", "locale", "output"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    r = run_pipeline("-C", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    for folder in ("locale", "output"):
+        fresh = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / folder).rglob("*") if p.is_file()}
+        committed = {p.relative_to(ROOT): p.read_bytes() for p in (ROOT / folder).rglob("*") if p.is_file()}
+        assert fresh == committed, folder

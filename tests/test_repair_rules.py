@@ -1,0 +1,137 @@
+"""The repair step's behaviour, one rule of the issue at a time, on the real rule files."""
+import pytest
+
+from handouts.repair import load_rules, repair
+
+
+def fixed(text: str) -> str:
+    return repair(text).text
+
+
+def test_phrase_swap_is_repaired_and_reported_with_offsets():
+    text = "Good ache administration helps."
+    r = repair(text)
+    assert r.text == "Good pain management helps."
+    (fix,) = r.fixes
+    assert (fix.start, fix.end, fix.before, fix.after) == (5, 24, "ache administration", "pain management")
+    assert fix.rule.startswith("phrases:")
+
+
+def test_sentence_initial_capital_is_kept():
+    assert fixed("Ache administration matters.") == "Pain management matters."
+
+
+def test_spinners_stray_capital_is_dropped():
+    assert fixed("It is a essential Device for surgeries, and crisis treatment matters.").startswith(
+        "It is an essential tool for surgeries")
+
+
+def test_article_follows_the_repaired_word():
+    # "an" before a vowel-initial garbled phrase becomes "a" before the consonant of the repair
+    assert fixed("She has an ache administration plan.") == "She has a pain management plan."
+
+
+def test_heading_in_title_case_stays_in_title_case():
+    assert fixed("## Ache Administration\n") == "## Pain Management\n"
+
+
+def test_line_structure_and_paragraph_breaks_are_kept():
+    text = "Ache administration\nhelps.\n\n\nNext ache administration.\n"
+    assert fixed(text) == "Pain management\nhelps.\n\n\nNext pain management.\n"
+
+
+def test_a_phrase_split_over_two_lines_is_repaired_only_if_lines_survive():
+    r = repair("Good ache\nadministration helps.\n")
+    assert r.text.count("\n") == 2
+
+
+def test_numbers_doses_and_drug_names_pass_through():
+    text = "Take 2 x 500mg paracetamol inside of 4 hours, and ketamine inside of 24 hours.\n"
+    assert fixed(text) == "Take 2 x 500mg paracetamol within 4 hours, and ketamine within 24 hours.\n"
+
+
+def test_definition_with_can_be_is_repaired_only_where_the_text_is_spun():
+    spun = "Ketamine can be a medication used in ache administration."
+    assert fixed(spun) == "Ketamine is a medication used in pain management."
+    clean = "Ketamine can be a medication of last resort."
+    r = repair(clean)
+    assert (r.text, r.fixes, r.flags) == (clean, [], [])  # no evidence of spinning: silent
+    doubtful = "Ketamine can be a medication of last resort. Keep the Device dry."
+    r = repair(doubtful)
+    assert r.text == doubtful
+    assert [f.suggestion for f in r.flags] == ["Ketamine is a medication", "device"]
+
+
+def test_grammar_templates():
+    assert fixed("It was created being an anaesthetic.") == "It was created as an anaesthetic."
+    assert fixed("It emerged to be a treatment.") == "It emerged as a treatment."
+    assert fixed("It works by interacting Along with receptors.") == "It works by interacting with receptors."
+    assert fixed("Relief comes inside of several hours.") == "Relief comes within several hours."
+
+
+def test_injected_foreign_keyword_is_removed_when_the_drug_is_named_elsewhere():
+    text = "People looking for ketamine for pain and commander ketamine relief should ask."
+    r = repair(text)
+    assert r.text == "People looking for ketamine for pain and relief should ask."
+    assert any(f.rule.startswith("spam") for f in r.fixes)
+
+
+def test_injected_keyword_keeps_the_only_mention_of_the_drug_and_flags_it():
+    r = repair("Take kaufen ibuprofen with food.")
+    assert r.text == "Take ibuprofen with food."
+    assert r.flags and r.flags[0].text == "ibuprofen"
+
+
+def test_english_buying_phrase_is_flagged_not_removed():
+    text = "Never buy ketamine online from a website."
+    r = repair(text)
+    assert r.text == text
+    assert r.flags and "advert" in r.flags[0].reason
+
+
+def test_spintax_is_flagged_with_its_first_option():
+    r = repair("See your {doctor|GP} soon.")
+    assert r.text == "See your {doctor|GP} soon."
+    assert [(f.text, f.suggestion) for f in r.flags] == [("{doctor|GP}", "doctor")]
+
+
+def test_stray_capital_in_clean_paragraph_is_only_flagged():
+    text = "Keep the Device in a dry place."
+    r = repair(text)
+    assert r.text == text
+    assert [(f.text, f.suggestion) for f in r.flags] == [("Device", "device")]
+
+
+@pytest.mark.parametrize("text", [
+    "Contact the Department of Health and Social Care.",
+    "The World Health Organization publishes advice.",
+    "See Table 1 and Type 2 diabetes.",
+    "## How To Use Your Inhaler",
+    "- Take one tablet.\n- Drink water.",
+    "Note: Take it with food.",
+    "Get help (Call 999) now.",
+])
+def test_capitals_that_belong_are_not_flagged(text):
+    r = repair(text)
+    assert r.text == text
+    assert r.flags == []
+
+
+@pytest.mark.parametrize("text", [
+    "an hour", "a one-off dose", "a European guideline", "a unit of alcohol", "an NHS service",
+    "a urine test", "an MRI scan", "an x-ray", "a herbal remedy", "an honest answer", "a UK study",
+])
+def test_correct_articles_are_left_alone(text):
+    assert fixed(f"It was {text}.") == f"It was {text}."
+
+
+def test_code_spans_and_urls_are_never_touched():
+    text = "Run `ache administration` or see https://example.org/ache-administration today."
+    assert fixed(text) == text
+
+
+def test_rule_files_load_and_are_broad():
+    rules = load_rules()
+    phrase_entries = [e for e in rules.entries if e.name.startswith("phrases:")]
+    assert len(phrase_entries) >= 300
+    assert "ketamine" in rules.drugs and "commander" in rules.commerce_verbs
