@@ -30,6 +30,8 @@ class Score:
     """Words that were right in the input and wrong after the repair."""
     missed_phrases: list[tuple[str, str]] = field(default_factory=list)
     """(spun, original) of each missed phrase, for the report."""
+    damaged_words: list[str] = field(default_factory=list)
+    """Each damaged word with a little context, for the report."""
 
     def __iadd__(self, other: "Score") -> "Score":
         self.garbled += other.garbled
@@ -38,6 +40,7 @@ class Score:
         self.missed += other.missed
         self.damaged += other.damaged
         self.missed_phrases.extend(other.missed_phrases)
+        self.damaged_words.extend(other.damaged_words)
         return self
 
 
@@ -90,7 +93,10 @@ def score_pair(original: str, spun: str, result: Repair) -> Score:
                 " ".join(w.text for w in spun_w[j1:j2]),
                 " ".join(w.text for w in orig_w[i1:i2]),
             ))
-    score.damaged = sum(1 for k in kept_by_spinner if k not in where)
+    lost = sorted(k for k in kept_by_spinner if k not in where)
+    score.damaged = len(lost)
+    score.damaged_words = [" ".join(w.text for w in orig_w[max(0, k - 3) : k + 4]) + f"  [{orig_w[k].text}]"
+                           for k in lost]
     return score
 
 

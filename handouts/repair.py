@@ -28,6 +28,7 @@ it replaces, so offsets in the report always point into the original text.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import tomllib
@@ -123,6 +124,9 @@ _ENTRY_KEYS = {"pattern", "fix", "when", "reason", "before", "not_before", "afte
 class Rules:
     entries: tuple[Entry, ...]
     index: dict[str, tuple[Entry, ...]]
+    """First word -> entries of one word, or whose second token is not a plain word list."""
+    index2: dict[tuple[str, str], tuple[Entry, ...]]
+    """(first word, second word) -> entries: most entries, found without trying the rest."""
     drugs: frozenset[str]
     units: frozenset[str]
     common: frozenset[str]
@@ -268,12 +272,19 @@ def load_rules(folder: Path = RULES_DIR) -> Rules:
         for raw in data.get("phrase", []):
             entries.append(_compile_entry(raw, path, source, classes, drugs))
     index: dict[str, list[Entry]] = {}
+    index2: dict[tuple[str, str], list[Entry]] = {}
     for entry in entries:
+        second = entry.tokens[1] if len(entry.tokens) > 1 else None
         for key in entry.tokens[0]:
-            index.setdefault(key, []).append(entry)
+            if isinstance(second, frozenset) and len(second) <= 64:
+                for key2 in second:
+                    index2.setdefault((key, key2), []).append(entry)
+            else:
+                index.setdefault(key, []).append(entry)
     return Rules(
         entries=tuple(entries),
         index={k: tuple(v) for k, v in index.items()},
+        index2={k: tuple(v) for k, v in index2.items()},
         drugs=drugs,
         units=units,
         common=common,
@@ -294,7 +305,7 @@ def load_rules(folder: Path = RULES_DIR) -> Rules:
 # Tokens
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Token:
     kind: str
     """``w`` word, ``p`` punctuation, ``x`` opaque (code span, URL, link target)."""
@@ -320,9 +331,11 @@ def _key(text: str) -> str:
 
 def tokenize(text: str) -> list[Token]:
     out = []
+    append = out.append
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
-        out.append(Token(kind, m.start(), m.end(), m.group(), _key(m.group()) if kind != "x" else ""))
+        word = m.group()
+        append(Token(kind, m.start(), m.end(), word, "" if kind == "x" else word.lower().replace("’", "'")))
     return out
 
 
@@ -331,6 +344,13 @@ _SENTENCE_END = frozenset(".!?:")
 _OPENERS = frozenset("\"“‘'([*_")
 _BLOCK_MARKERS = frozenset("#-*+>|")
 _CONNECTORS = frozenset({"of", "and", "for", "the", "&", "on", "in", "de", "to"})
+# words around a drug name that show it is the text's own mention, not an injected keyword
+_USE_VERBS = frozenset({"use", "take", "try", "apply", "using", "taking", "of", "with", "or", "and/or", "like"})
+_DOSE_FORMS = frozenset({
+    "gel", "cream", "tablet", "tablets", "capsule", "capsules", "spray", "liquid", "syrup", "injection",
+    "patch", "patches", "infusion", "dose", "doses", "treatment", "therapy", "mg", "is", "can", "may",
+    "should", "works", "helps", "or", "and",
+})
 _SPINTAX = re.compile(r"\{[^{}|\n]{1,80}(?:\|[^{}|\n]{1,80})+\}")
 
 
@@ -542,7 +562,13 @@ def _scan(para: _Para, rules: Rules, spun: bool) -> _Scan:
                 span = (prv.start, t.end)
             if drug is not None:
                 scan.spam += 1
-                if drug_count.get(drug.key, 0) >= 2:
+                k = toks.index(drug, max(0, i - 1), i + 2)
+                before_kw = toks[min(i, k) - 1].key if min(i, k) > 0 else ""
+                after_kw = toks[max(i, k) + 1].key if max(i, k) + 1 < n else ""
+                # "use kaufen ibuprofen gel": the verb was slipped in before a real mention;
+                # "health and commander ketamine fitness": the pair was injected as a unit
+                real_mention = before_kw in _USE_VERBS or after_kw in _DOSE_FORMS
+                if drug_count.get(drug.key, 0) >= 2 and not real_mention:
                     start, end = span  # the drug is named elsewhere: drop the whole keyword
                 else:
                     start, end = t.start, t.end  # keep the only mention of the drug
@@ -569,7 +595,10 @@ def _scan(para: _Para, rules: Rules, spun: bool) -> _Scan:
                                        "looks like an injected advert (buy/order a drug)", None))
         # -- phrase entries --------------------------------------------------------------
         best = None
-        for entry in rules.index.get(t.key, ()):
+        candidates = rules.index.get(t.key, ())
+        if i + 1 < n:
+            candidates = candidates + rules.index2.get((t.key, toks[i + 1].key), ())
+        for entry in candidates:
             j = _match(entry, para, i)
             if j is None:
                 continue
@@ -599,16 +628,22 @@ def _scan(para: _Para, rules: Rules, spun: bool) -> _Scan:
         i += 1
 
     # -- detectors that look at single words, skipped where a phrase repair already acts --
-    edited = [(e.start, e.end) for e in edits]
+    edited = sorted((e.start, e.end) for e in edits)
 
     def touched(tok: Token) -> bool:
-        return any(s < tok.end and tok.start < e for s, e in edited)
+        k = bisect.bisect_right(edited, (tok.start, float("inf"))) - 1
+        return (k >= 0 and edited[k][1] > tok.start) or (k + 1 < len(edited) and edited[k + 1][0] < tok.end)
 
     for i, t in enumerate(toks):
-        if t.kind != "w" or touched(t):
+        if t.kind != "w":
+            continue
+        is_article = t.key in ("a", "an")
+        if not is_article and not (t.text[0].isupper() and not para.sentence_start[i]):
+            continue  # the common case: nothing for these detectors to look at
+        if touched(t):
             continue
         # "a"/"an"
-        if t.key in ("a", "an") and (t.text in ("a", "an") or (t.text in ("A", "An") and para.sentence_start[i])):
+        if is_article and (t.text in ("a", "an") or (t.text in ("A", "An") and para.sentence_start[i])):
             if i + 1 < n and toks[i + 1].kind == "w" and not touched(toks[i + 1]):
                 word = toks[i + 1].text
                 if word[0].islower() or word.lower() in rules.common:
@@ -659,6 +694,8 @@ def _in_name(para: _Para, i: int) -> bool:
         return True
     if i + 1 < len(toks) and toks[i + 1].text[:1].isdigit():
         return True  # "Table 1", "Type 2"
+    if i >= 2 and toks[i - 1].text[:1].isdigit() and toks[i - 2].text[:1].isupper():
+        return True  # "Call 4 Concern"
     if p is not None and toks[p].kind == "w" and toks[p].text[0].isupper():
         if not para.sentence_start[p]:
             return True

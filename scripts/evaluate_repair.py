@@ -51,6 +51,8 @@ def main() -> int:
         for f in result.flags:
             print(f"  {path.name}: flag {f.text!r}: {f.reason}")
     print(f"clean texts: {len(clean_files)} files, {words} words, {changed} words changed, {flags} flags")
+    for context in total.damaged_words:
+        print(f"  damaged: {context}")
     if args.missed:
         for spun, orig in total.missed_phrases:
             print(f"  missed: {spun!r} (was {orig!r})")

@@ -102,9 +102,9 @@ def test_spun_samples_are_mostly_repaired_and_nothing_right_is_damaged():
     assert total.damaged <= DAMAGE_CEILING
 
 
-REPAIRED_FLOOR = 0.05
-HANDLED_FLOOR = 0.05
-DAMAGE_CEILING = 10
+REPAIRED_FLOOR = 0.17   # measured 96 of 493 (19 %)
+HANDLED_FLOOR = 0.18    # repaired or flagged: measured 99 of 493 (20 %)
+DAMAGE_CEILING = 6      # measured 5, all "a"/"an" fitted to a word left unrepaired
 
 
 @pytest.mark.parametrize("path", [SEED] + SPUN + CLEAN, ids=lambda p: p.name)
@@ -129,8 +129,12 @@ def test_repair_is_idempotent_on_random_mixtures(data):
     text = "".join(s + sep for s, sep in zip(picked, seps))
     once = repair(text)
     assert repair(once.text).text == once.text
-    assert re.findall(r"\d+", once.text) == re.findall(r"\d+", text)
+    assert NUMBER.findall(once.text) == NUMBER.findall(text)
     assert once.text.count("\n") == text.count("\n")
+
+
+# a number, not digits inside a word ("h2o" is the spinner's "water")
+NUMBER = re.compile(r"(?<![^\W_])\d+(?:[.,]\d+)*")
 
 
 _SENTENCES = _sentences()
