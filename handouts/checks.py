@@ -111,6 +111,8 @@ def _read_number(raw: str, decimal: str, group: str) -> list[Decimal]:
 
 
 def _spelled(text: str, locale: str, value: Decimal) -> bool:
+    if locale.split("_")[0] == "ar" and value in (1, 2):
+        return True  # Arabic says one and two with the singular and dual of the noun: "قرصين" is "2 tablets"
     words = SPELLED.get(locale.split("_")[0], {}).get(int(value)) if value == value.to_integral() else None
     if not words:
         return False

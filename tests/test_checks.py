@@ -1,0 +1,75 @@
+"""Each named check, with a translation that passes and one that fails."""
+import polib
+import pytest
+
+from handouts.checks import Context, check_entry, check_pair
+from conftest import run_pipeline
+
+CASES = [
+    # check, locale, source, good translation, bad translation
+    ("numbers", "de", "Take 0.5 mg every 24 hours.", "Nehmen Sie alle 24 Stunden 0,5 mg.", "Nehmen Sie alle 42 Stunden 0,5 mg."),
+    ("numbers", "fr", "No more than 1,000 mg a day.", "Pas plus de 1\u202f000 mg par jour.", "Pas plus de 100 mg par jour."),
+    ("numbers", "ar", "Take 2 tablets every 6 hours.", "تناول قرصين كل ٦ ساعات.", "تناول قرصًا كل ٨ ساعات."),
+    ("numbers", "es", "Take 2 tablets.", "Tome dos comprimidos.", "Tome tres comprimidos."),
+    ("numbers", "zh_CN", "It was first used in the sixties.", "它于20世纪60年代首次使用。", "它于20世纪70年代首次使用。"),
+    ("units", "es", "Give 5 ml of liquid.", "Dé 5 ml de líquido.", "Dé 5 mg de líquido."),
+    ("units", "zh_CN", "Take 500 mg.", "服用500毫克。", "服用500。"),
+    ("markup", "fr", "Call **999** now.", "Appelez le **999** maintenant.", "Appelez le 999 maintenant."),
+    ("markup", "de", "Run `fix` first.", "Führen Sie zuerst `fix` aus.", "Führen Sie zuerst `reparieren` aus."),
+    ("links", "es", "See [NHS 111](https://111.nhs.uk).", "Consulte [NHS 111](https://111.nhs.uk).", "Consulte [NHS 111](https://example.org)."),
+    ("links", "fr", "Email [us](mailto:a@b.org).", "Écrivez-[nous](mailto:a@b.org).", "Écrivez-[nous](ftp://a.b/x)."),
+    ("untranslated", "de", "Rest at home.", "Ruhen Sie sich zu Hause aus.", "Rest at home."),
+    ("endpunc", "zh_CN", "Is it safe?", "安全吗？", "安全吗。"),
+    ("length", "de", "Drink plenty of fluids every day.", "Trinken Sie jeden Tag viel.", "Trinken."),
+]
+
+
+@pytest.mark.parametrize("name, locale, source, good, bad", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_check_passes_good_and_catches_bad(name, locale, source, good, bad):
+    ctx = Context(locale)
+    assert [p for p in check_pair(source, good, ctx) if p.check == name] == []
+    found = [p for p in check_pair(source, bad, ctx) if p.check == name]
+    assert found, f"{name} did not catch {bad!r}"
+
+
+def test_placeholders_in_template_strings():
+    ctx = Context("fr", python_format=True)
+    assert check_pair("Last reviewed: %(date)s", "Dernière révision\u00a0: %(date)s", ctx) == []
+    bad = check_pair("Last reviewed: %(date)s", "Dernière révision\u00a0: %(data)s", ctx)
+    assert [p.check for p in bad] == ["placeholders"]
+
+
+def test_plural_forms_must_match_the_language():
+    entry = polib.POEntry(msgid="%(count)s language", msgid_plural="%(count)s languages",
+                          msgstr_plural={0: "%(count)s langue", 1: "%(count)s langues"}, flags=["python-format"])
+    assert check_entry(entry, "fr", 2) == []
+    entry.msgstr_plural = {0: "%(count)s لغة", 1: "%(count)s لغتان"}
+    problems = check_entry(entry, "ar", 6)
+    assert [p.check for p in problems] == ["plurals"]
+
+
+def test_error_levels_are_distinct():
+    problems = check_pair("Take 2 tablets.", "Take 3 tablets", Context("de"))
+    assert {(p.check, p.level) for p in problems} >= {("numbers", "error"), ("endpunc", "warning")}
+
+
+def test_check_command_reports_in_compiler_style_and_exits_1(tmp_path):
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "dose.md").write_text("# Dose\n\nTake 2 tablets every 24 hours.\n", encoding="utf-8")
+    (tmp_path / "locale").mkdir()
+    (tmp_path / "locale" / "LINGUAS").write_text("de\n", encoding="utf-8")
+    assert run_pipeline("-C", str(tmp_path), "update").returncode == 0
+    path = tmp_path / "locale" / "de" / "LC_MESSAGES" / "dose.po"
+    po = polib.pofile(str(path))
+    po.find("Dose").msgstr = "Dosis"
+    po.find("Take 2 tablets every 24 hours.").msgstr = "Nehmen Sie alle 42 Stunden 2 Tabletten ein."
+    path.write_text(str(po), encoding="utf-8")
+    r = run_pipeline("-C", str(tmp_path), "check")
+    assert r.returncode == 1
+    line = polib.pofile(str(path)).find("Take 2 tablets every 24 hours.").linenum
+    assert f"locale/de/LC_MESSAGES/dose.po:{line}: error: numbers: source has 2, 24, translation has 42, 2" in r.stderr
+    # the wrong translation is kept out of the handout: 1 of 7 words translated, below 80 %
+    r = run_pipeline("-C", str(tmp_path), "status", "--json")
+    import json
+    row = json.loads(r.stdout)["catalogs"][0]
+    assert row["rejected"] == 1 and row["printed"] is False
