@@ -26,6 +26,7 @@ from babel.messages.plurals import get_plural
 
 from .documents import read_text, write_text
 from .errors import HandoutsError
+from .powrap import rewrap
 from .units import Unit
 
 PROJECT = "handouts"
@@ -257,7 +258,8 @@ def _carry(src: polib.POEntry, dst: polib.POEntry, fuzzy: bool) -> None:
 
 
 def catalog_text(pofile: polib.POFile) -> str:
-    text = str(pofile)
+    """The file's text, wrapped exactly as GNU gettext wraps it (see powrap)."""
+    text = rewrap(str(pofile))
     return text if text.endswith("\n") else text + "\n"
 
 

@@ -199,3 +199,18 @@ def test_msgfmt_accepts_catalogs_written_for_a_new_project(tmp_path):
     for path in sorted((root / "locale").rglob("*.po")):
         r = msgfmt_check(path)
         assert r.returncode == 0, r.stderr
+
+
+def test_catalogs_are_wrapped_as_gnu_gettext_wraps_them(tmp_path):
+    """A `msgcat` round trip (and so a save in Poedit) changes no byte."""
+    if shutil.which("msgcat") is None:
+        pytest.fail("GNU gettext's msgcat is not installed (apt-get install -y gettext)")
+    catalogs = sorted((ROOT / "locale").rglob("*.po"))
+    root = make_project(tmp_path, text=DOC_V1 + "\n" + "A long paragraph about fever " * 12 + "\n",
+                        langs=("de", "zh_CN"))
+    update(root)
+    catalogs += sorted((root / "locale").rglob("*.po"))
+    for path in catalogs:
+        r = subprocess.run(["msgcat", str(path)], capture_output=True, text=True, encoding="utf-8")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == path.read_text(encoding="utf-8"), path
