@@ -171,14 +171,19 @@ def _key(entry: polib.POEntry) -> tuple[str | None, str]:
     return (entry.msgctxt, entry.msgid)
 
 
-def merge(pot: polib.POFile, old: polib.POFile | None, code: str, domain: str) -> polib.POFile:
-    """A catalog for ``code`` with the template's entries and the old catalog's work."""
+def merge(pot: polib.POFile, old: polib.POFile | None, code: str, domain: str,
+          memory: dict[str, str] | None = None) -> polib.POFile:
+    """A catalog for ``code`` with the template's entries and the old catalog's work.
+
+    ``memory`` maps source text to translations from the language's other catalogs:
+    a new unit found there is pre-filled, marked fuzzy.
+    """
     po = _new_pofile()
     _header(po, code, domain, old)
     nplurals = get_plural(code).num_plurals
     previous = {(_key(e)): e for e in (old or []) if not e.obsolete}
     previous.update({_key(e): e for e in (old.obsolete_entries() if old else []) if _key(e) not in previous})
-    used: set[tuple[str | None, str]] = set()
+    used: set[tuple[str | None, str]] = set()  # old entries whose work now sits in an active entry
     pending = []
     for tmpl in pot:
         entry = polib.POEntry(
@@ -191,6 +196,8 @@ def merge(pot: polib.POFile, old: polib.POFile | None, code: str, domain: str) -
         match = previous.get(_key(tmpl))
         if match is not None:
             used.add(_key(match))
+            # the translator's flags, in their order, then any new ones of the template
+            entry.flags = list(match.flags) + [f for f in tmpl.flags if f not in match.flags]
             _carry(match, entry, fuzzy=("fuzzy" in match.flags))
             if "fuzzy" in match.flags and match.previous_msgid:
                 entry.previous_msgid = match.previous_msgid
@@ -216,11 +223,16 @@ def merge(pot: polib.POFile, old: polib.POFile | None, code: str, domain: str) -
             entry.previous_msgid = best.msgid
             if best.msgctxt != entry.msgctxt:
                 entry.previous_msgctxt = best.msgctxt
-    # vanished units: keep the work as obsolete entries, in their old order
+        elif memory and not entry.msgid_plural and memory.get(entry.msgid):
+            entry.msgstr = memory[entry.msgid]
+            entry.flags.insert(0, "fuzzy")
+            entry.tcomment = "pre-filled from another document's translation: check it"
+    # vanished units: keep the work as obsolete entries, in their old order, even when it
+    # was also offered (fuzzy) to an edited unit, so that it comes back, not fuzzy, with its passage
+    active = {_key(e) for e in po}
+    kept: set[tuple[str | None, str]] = set()
     for old_entry in (old or []):
-        if _key(old_entry) in used or not _translated(old_entry):
-            continue
-        if any(_key(e) == _key(old_entry) for e in po):
+        if _key(old_entry) in active or _key(old_entry) in kept or not _translated(old_entry):
             continue
         gone = polib.POEntry(
             msgid=old_entry.msgid, msgctxt=old_entry.msgctxt, msgstr=old_entry.msgstr,
@@ -229,7 +241,7 @@ def merge(pot: polib.POFile, old: polib.POFile | None, code: str, domain: str) -
         if old_entry.msgid_plural:
             gone.msgid_plural = old_entry.msgid_plural
             gone.msgstr_plural = dict(old_entry.msgstr_plural)
-        used.add(_key(old_entry))
+        kept.add(_key(old_entry))
         po.append(gone)
     return po
 

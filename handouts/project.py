@@ -186,6 +186,7 @@ class Project:
         codes = self.locales()
         domains = [(d.name, catalogs.messages_from_units(d.path, d.parsed.units)) for d in docs]
         domains.append((UI_DOMAIN, self.ui_messages()))
+        memories = {code: self._memory(code) for code in codes}
         for domain, messages in domains:
             pot = catalogs.build_template(domain, messages)
             path = self.locale / f"{domain}.pot"
@@ -194,9 +195,20 @@ class Project:
             for code in codes:
                 po_path = catalogs.po_path(self.locale, code, domain)
                 old = catalogs.load_po(po_path)
-                new = catalogs.merge(pot, old, code, domain)
+                memory = {k: v for (d, k), v in memories[code].items() if d != domain}
+                new = catalogs.merge(pot, old, code, domain, memory)
                 if catalogs.save(po_path, new):
                     summary.written.append(po_path)
+
+    def _memory(self, code: str) -> dict[tuple[str, str], str]:
+        """(domain, source text) -> translation, from every catalog of ``code``: checked work only."""
+        memory: dict[tuple[str, str], str] = {}
+        folder = self.locale / code / "LC_MESSAGES"
+        for path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
+            for entry in catalogs.load_po(path) or []:
+                if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags and not entry.msgid_plural:
+                    memory.setdefault((path.stem, entry.msgid), entry.msgstr)
+        return memory
 
     def init(self, code: str) -> list[Path]:
         catalogs.check_locale(code)

@@ -1,0 +1,145 @@
+"""Translators' work is never lost: update rules, and a property test over random edits."""
+import polib
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from handouts.project import Project, Summary
+
+PARAGRAPHS = [
+    "Take paracetamol to bring a fever down.",
+    "Drink plenty of fluids, such as water or squash.",
+    "Rest at home and stay away from other people.",
+    "See a doctor if the fever lasts more than 3 days.",
+    "Call 999 if someone has a fit or cannot be woken.",
+    "Keep medicines out of the reach of children.",
+]
+
+
+def write_doc(root, name, paragraphs):
+    (root / "source").mkdir(exist_ok=True)
+    text = "# Fever\n\n" + "\n\n".join(paragraphs) + "\n"
+    (root / "source" / f"{name}.md").write_text(text, encoding="utf-8")
+
+
+def update(root):
+    project = Project(root, 80)
+    project.update(project.documents(), Summary())
+
+
+def catalog(root, name="fever", lang="es"):
+    return polib.pofile(str(root / "locale" / lang / "LC_MESSAGES" / f"{name}.po"))
+
+
+def save(root, po, name="fever", lang="es"):
+    (root / "locale" / lang / "LC_MESSAGES" / f"{name}.po").write_text(str(po), encoding="utf-8")
+
+
+def setup(tmp_path, paragraphs=PARAGRAPHS[:3]):
+    (tmp_path / "locale").mkdir()
+    (tmp_path / "locale" / "LINGUAS").write_text("es\n", encoding="utf-8")
+    write_doc(tmp_path, "fever", paragraphs)
+    update(tmp_path)
+    return tmp_path
+
+
+def test_translator_flags_comments_and_header_are_kept_byte_for_byte(tmp_path):
+    root = setup(tmp_path)
+    po = catalog(root)
+    entry = po.find(PARAGRAPHS[0])
+    entry.msgstr = "Tome paracetamol para bajar la fiebre."
+    entry.tcomment = "revisado por Ana"
+    entry.flags.append("no-wrap")
+    po.metadata["Last-Translator"] = "Ana García <ana@example.org>"
+    po.metadata["PO-Revision-Date"] = "2026-11-20 10:00+0100"
+    po.metadata["Language-Team"] = "Spanish <es@example.org>"
+    save(root, po)
+    update(root)
+    before = (root / "locale" / "es" / "LC_MESSAGES" / "fever.po").read_bytes()
+    update(root)
+    assert (root / "locale" / "es" / "LC_MESSAGES" / "fever.po").read_bytes() == before
+    po = catalog(root)
+    entry = po.find(PARAGRAPHS[0])
+    assert (entry.msgstr, entry.tcomment) == ("Tome paracetamol para bajar la fiebre.", "revisado por Ana")
+    assert "no-wrap" in entry.flags and "fuzzy" not in entry.flags
+    assert po.metadata["Last-Translator"] == "Ana García <ana@example.org>"
+    assert po.metadata["PO-Revision-Date"] == "2026-11-20 10:00+0100"
+    assert po.metadata["Language-Team"] == "Spanish <es@example.org>"
+
+
+def test_new_unit_is_prefilled_from_another_documents_translation(tmp_path):
+    root = setup(tmp_path)
+    po = catalog(root)
+    po.find(PARAGRAPHS[2]).msgstr = "Descanse en casa y manténgase alejado de otras personas."
+    save(root, po)
+    write_doc(root, "flu", ["Flu spreads easily.", PARAGRAPHS[2]])
+    update(root)
+    entry = catalog(root, "flu").find(PARAGRAPHS[2])
+    assert entry.msgstr == "Descanse en casa y manténgase alejado de otras personas."
+    assert "fuzzy" in entry.flags
+
+
+# --- the property: random source edits and translator edits, update after each ------------
+
+source_edit = st.one_of(
+    st.tuples(st.just("insert"), st.integers(0, 5), st.sampled_from(PARAGRAPHS)),
+    st.tuples(st.just("delete"), st.integers(0, 5)),
+    st.tuples(st.just("reword"), st.integers(0, 5), st.sampled_from(["Please ", "Always ", "Now, "])),
+    st.tuples(st.just("move"), st.integers(0, 5), st.integers(0, 5)),
+    st.tuples(st.just("restore")),
+)
+translator_edit = st.tuples(st.just("translate"), st.integers(0, 20), st.integers(0, 10**6))
+
+
+def apply_source(paragraphs, history, edit):
+    ps = list(paragraphs)
+    kind = edit[0]
+    if kind == "insert":
+        ps.insert(edit[1] % (len(ps) + 1), edit[2])
+    elif kind == "delete" and ps:
+        ps.pop(edit[1] % len(ps))
+    elif kind == "reword" and ps:
+        i = edit[1] % len(ps)
+        ps[i] = edit[2] + ps[i][0].lower() + ps[i][1:]
+    elif kind == "move" and ps:
+        ps.insert(edit[2] % len(ps), ps.pop(edit[1] % len(ps)))
+    elif kind == "restore" and history:
+        ps = list(history[0])
+    return list(dict.fromkeys(ps))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(source_edit, translator_edit), min_size=1, max_size=8))
+def test_no_translation_is_ever_lost(tmp_path_factory, steps):
+    root = setup(tmp_path_factory.mktemp("p"))
+    paragraphs = PARAGRAPHS[:3]
+    history = [paragraphs]
+    work: dict[str, str] = {}  # translation text -> the source it was written for
+    for step in steps:
+        if step[0] == "translate":
+            po = catalog(root)
+            active = [e for e in po if not e.obsolete]
+            entry = active[step[1] % len(active)]
+            text = f"traducción {step[2]}"
+            if entry.msgstr in work:
+                del work[entry.msgstr]  # the translator replaced their own earlier text
+            entry.msgstr = text
+            if "fuzzy" in entry.flags:
+                entry.flags.remove("fuzzy")
+            work[text] = entry.msgid
+            save(root, po)
+        else:
+            paragraphs = apply_source(paragraphs, history, step)
+            history.append(paragraphs)
+            write_doc(root, "fever", paragraphs)
+        update(root)
+        po = catalog(root)
+        for text, source in work.items():
+            holders = [e for e in po if e.msgstr == text]
+            assert holders, f"translation {text!r} of {source!r} was lost"
+            exact = [e for e in holders if e.msgid == source and not e.obsolete]
+            if source in paragraphs:
+                # on its unchanged unit the translation is active, as the translator left it
+                assert exact and "fuzzy" not in exact[0].flags, (text, source)
+            else:
+                # its unit changed or went away: fuzzy on the edited unit, or obsolete
+                assert all(e.obsolete or "fuzzy" in e.flags for e in holders if e.msgid != source)
