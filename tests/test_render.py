@@ -149,3 +149,51 @@ def test_committed_catalogs_and_handouts_are_current(tmp_path):
         fresh = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / folder).rglob("*") if p.is_file()}
         committed = {p.relative_to(ROOT): p.read_bytes() for p in (ROOT / folder).rglob("*") if p.is_file()}
         assert fresh == committed, folder
+
+
+def _partly_translated(tmp_path, translated: int):
+    """A 5-paragraph document with `translated` paragraphs (and the title) in German."""
+    (tmp_path / "source").mkdir()
+    paras = [f"Paragraph number {n} has several words in it for counting." for n in range(1, 6)]
+    (tmp_path / "source" / "note.md").write_text("# Note\n\n" + "\n\n".join(paras) + "\n", encoding="utf-8")
+    (tmp_path / "locale").mkdir()
+    (tmp_path / "locale" / "LINGUAS").write_text("de\n", encoding="utf-8")
+    assert run_pipeline("-C", str(tmp_path), "update").returncode == 0
+    path = tmp_path / "locale" / "de" / "LC_MESSAGES" / "note.po"
+    po = polib.pofile(str(path))
+    po.find("Note").msgstr = "Hinweis"
+    for n in range(1, translated + 1):
+        po.find(paras[n - 1]).msgstr = f"Absatz Nummer {n} enthält mehrere Wörter zum Zählen."
+    path.write_text(str(po), encoding="utf-8")
+    return run_pipeline("-C", str(tmp_path))
+
+
+def test_below_the_threshold_there_is_no_handout_and_the_index_says_why(tmp_path):
+    r = _partly_translated(tmp_path, 2)
+    assert r.returncode == 0, r.stderr
+    assert not (tmp_path / "output" / "de" / "note.html").exists()
+    assert "no de handout: 41% of its words are translated, 80% needed" in r.stdout
+    index = (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
+    assert "41% translated" in index and "not printed: too little of it is translated" in index
+
+
+def test_between_threshold_and_full_english_passages_are_marked(tmp_path):
+    r = _partly_translated(tmp_path, 4)
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "output" / "de" / "note.html").read_text(encoding="utf-8")
+    assert '<p lang="en" dir="ltr" class="untranslated">Paragraph number 5' in html
+    assert html.count('class="untranslated"') == 1
+    assert "1 passage of this handout is not translated yet and is shown in English." in html
+    text = (tmp_path / "output" / "de" / "note.txt").read_text(encoding="utf-8")
+    assert "Paragraph number 5" in text and "Absatz Nummer 4" in text
+
+
+def test_fuzzy_translations_are_never_printed(tmp_path):
+    _partly_translated(tmp_path, 5)
+    path = tmp_path / "locale" / "de" / "LC_MESSAGES" / "note.po"
+    po = polib.pofile(str(path))
+    po.find("Paragraph number 5 has several words in it for counting.").flags.append("fuzzy")
+    path.write_text(str(po), encoding="utf-8")
+    assert run_pipeline("-C", str(tmp_path)).returncode == 0
+    html = (tmp_path / "output" / "de" / "note.html").read_text(encoding="utf-8")
+    assert "Absatz Nummer 5" not in html and "Paragraph number 5" in html
