@@ -197,6 +197,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     docs = project.documents()
     project.build(docs, summary)
     _print_written(project, summary)
+    _print_rejected(summary)
     return EXIT_OK
 
 
@@ -214,8 +215,18 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_all(args: argparse.Namespace) -> int:
     project = _project(args)
     summary = project.run()
+    _print_rejected(summary)
     print(format_summary(project, summary))
     return EXIT_OK
+
+
+def _print_rejected(summary: Summary) -> None:
+    """Translations kept out of a handout because an error-level check failed."""
+    for tr in summary.translated.values():
+        for path, line, _msgid, problems in tr.rejected:
+            for p in problems:
+                print(f"{path}:{line}: error: {p.check}: {p.message} (not printed; shown in English)",
+                      file=sys.stderr)
 
 
 def _print_written(project: Project, summary: Summary) -> None:

@@ -219,3 +219,16 @@ def test_catalogs_are_wrapped_as_gnu_gettext_wraps_them(tmp_path):
         r = subprocess.run(["msgcat", str(path)], capture_output=True, text=True, encoding="utf-8")
         assert r.returncode == 0, r.stderr
         assert r.stdout == path.read_text(encoding="utf-8"), path
+
+
+def test_every_catalog_the_pipeline_writes_is_read_by_msgfmt_polib_and_babel(tmp_path):
+    _require_msgfmt()
+    root = make_project(tmp_path, langs=("ar", "de", "es", "fr", "zh_CN", "ja", "ru"))
+    update(root)
+    paths = sorted((root / "locale").rglob("*.po")) + sorted((ROOT / "locale").rglob("*.po"))
+    for path in paths:
+        assert msgfmt_check(path).returncode == 0, path
+        assert polib.pofile(str(path)).metadata["Content-Type"] == "text/plain; charset=UTF-8"
+        with path.open("rb") as f:
+            catalog = read_po(f, locale=path.parent.parent.name)
+        assert catalog.num_plurals == get_plural(path.parent.parent.name).num_plurals

@@ -73,3 +73,44 @@ def test_check_command_reports_in_compiler_style_and_exits_1(tmp_path):
     import json
     row = json.loads(r.stdout)["catalogs"][0]
     assert row["rejected"] == 1 and row["printed"] is False
+
+
+def test_a_translation_failing_a_check_is_not_printed_and_is_reported(tmp_path):
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "dose.md").write_text("# Dose\n\nTake 2 tablets every 24 hours.\n", encoding="utf-8")
+    (tmp_path / "locale").mkdir()
+    (tmp_path / "locale" / "LINGUAS").write_text("de\n", encoding="utf-8")
+    assert run_pipeline("-C", str(tmp_path), "update").returncode == 0
+    path = tmp_path / "locale" / "de" / "LC_MESSAGES" / "dose.po"
+    po = polib.pofile(str(path))
+    po.find("Dose").msgstr = "Dosis"
+    po.find("Take 2 tablets every 24 hours.").msgstr = "Nehmen Sie alle 42 Stunden 2 Tabletten ein."
+    path.write_text(str(po), encoding="utf-8")
+    r = run_pipeline("-C", str(tmp_path), "--min-translated", "0")
+    assert r.returncode == 0
+    assert "locale/de/LC_MESSAGES/dose.po:" in r.stderr and "error: numbers:" in r.stderr
+    html = (tmp_path / "output" / "de" / "dose.html").read_text(encoding="utf-8")
+    assert "42 Stunden" not in html
+    assert '<p lang="en" dir="ltr" class="untranslated">Take 2 tablets every 24 hours.</p>' in html
+
+
+def test_status_shows_units_words_and_printing(tmp_path):
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "dose.md").write_text("# Dose\n\nTake 2 tablets every 24 hours.\n", encoding="utf-8")
+    (tmp_path / "locale").mkdir()
+    (tmp_path / "locale" / "LINGUAS").write_text("de\nfr\n", encoding="utf-8")
+    assert run_pipeline("-C", str(tmp_path), "update").returncode == 0
+    path = tmp_path / "locale" / "de" / "LC_MESSAGES" / "dose.po"
+    po = polib.pofile(str(path))
+    po.find("Dose").msgstr = "Dosis"
+    po.find("Take 2 tablets every 24 hours.").msgstr = "Nehmen Sie alle 24 Stunden 2 Tabletten ein."
+    po.find("Take 2 tablets every 24 hours.").flags.append("fuzzy")
+    path.write_text(str(po), encoding="utf-8")
+    import json
+    data = json.loads(run_pipeline("-C", str(tmp_path), "status", "--json").stdout)
+    de = next(r for r in data["catalogs"] if r["locale"] == "de")
+    assert de["units"] == {"translated": 1, "fuzzy": 1, "untranslated": 0, "total": 2}
+    assert de["words"] == {"translated": 1, "fuzzy": 6, "untranslated": 0, "total": 7}
+    assert de["printed"] is False and data["min_translated"] == 80
+    text = run_pipeline("-C", str(tmp_path), "status").stdout
+    assert "dose" in text and "de" in text and "no (needs 80%)" in text

@@ -114,12 +114,12 @@ def test_no_translation_is_ever_lost(tmp_path_factory, steps):
     paragraphs = PARAGRAPHS[:3]
     history = [paragraphs]
     work: dict[str, str] = {}  # translation text -> the source it was written for
-    for step in steps:
+    for number, step in enumerate(steps):
         if step[0] == "translate":
             po = catalog(root)
             active = [e for e in po if not e.obsolete]
             entry = active[step[1] % len(active)]
-            text = f"traducción {step[2]}"
+            text = f"traducción {step[2]} ({number})"  # each text is written once
             if entry.msgstr in work:
                 del work[entry.msgstr]  # the translator replaced their own earlier text
             entry.msgstr = text
