@@ -49,11 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Repair every source document, write locale/<doc>.pot and create or update "
                     "locale/<lang>/LC_MESSAGES/<doc>.po for every language in locale/LINGUAS.",
     ).set_defaults(run=_cmd_update)
-    commands.add_parser(
+    build = commands.add_parser(
         "build", help="render the HTML and plain-text handouts into output/",
         description="Render output/<lang>/<doc>.html and .txt for English and every locale, "
                     "and output/index.html, from the current catalogs.",
-    ).set_defaults(run=_cmd_build)
+    )
+    build.add_argument("--pdf", action="store_true",
+                       help="also print output/<lang>/<doc>.pdf through headless Chromium")
+    build.add_argument("--paper", choices=["A4", "Letter"], default="A4", help="page size (default A4)")
+    build.set_defaults(run=_cmd_build)
     status = commands.add_parser(
         "status", help="show how much of each document is translated in each language",
         description="Per document and language: translated, fuzzy and untranslated units and words, "
@@ -195,7 +199,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     project = _project(args)
     summary = Summary()
     docs = project.documents()
-    project.build(docs, summary)
+    project.build(docs, summary, paper=args.paper, pdf=args.pdf)
     _print_written(project, summary)
     _print_rejected(summary)
     return EXIT_OK

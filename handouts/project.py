@@ -32,6 +32,7 @@ from .catalogs import UI_DOMAIN, Message
 from .documents import read_text, write_text
 from .errors import HandoutsError
 from .repair import Repair, repair
+from .pdf import find_engine, print_pdf, screenshot
 from .units import Parsed, Unit, parse
 
 SOURCE_LANGUAGE = "en"
@@ -232,6 +233,7 @@ class Project:
             undefined=jinja2.StrictUndefined,
         )
         env.filters["wraptext"] = lambda text: "\n".join(render.wrap(str(text)))
+        env.filters["css_string"] = _css_string
         return env
 
     def _ui_translations(self, code: str) -> gettext.NullTranslations:
@@ -284,7 +286,8 @@ class Project:
                 result.words_fuzzy += words
         return result
 
-    def build(self, docs: list[Document], summary: Summary) -> None:
+    def build(self, docs: list[Document], summary: Summary, paper: str = "A4", pdf: bool = False) -> None:
+        engine = find_engine() if pdf else ""
         env = self._environment()
         codes = [SOURCE_LANGUAGE] + [c for c in self.locales() if c != SOURCE_LANGUAGE]
         summary.locales = codes
@@ -315,7 +318,8 @@ class Project:
                 html = env.get_template("handout.html.j2").render(
                     lang=lang["lang"], dir=lang["dir"], script=lang["script"], title=title,
                     body=Markup(render.body_html(tokens)), reviewed=reviewed,
-                    others=others, document=doc.name, english=english,
+                    others=others, document=doc.name, english=english, paper=paper,
+                    footer_label=f"{title} — {lang['name']}",
                 )
                 body = render.body_text(tokens)
                 text = env.get_template("handout.txt.j2").render(
@@ -324,6 +328,12 @@ class Project:
                 for path, content in ((html_path, html), (text_path, text)):
                     if write_text(path, content):
                         summary.written.append(path)
+                if pdf:
+                    pdf_path = self.output / code / f"{doc.name}.pdf"
+                    print_pdf(engine, html_path, pdf_path)
+                    png_path = self.output / "screenshots" / f"{code}-{doc.name}.png"
+                    screenshot(engine, html_path, png_path)
+                    summary.written += [pdf_path, png_path]
                 if code == SOURCE_LANGUAGE:
                     entry["title"] = title
                 entry["languages"].append({**lang, "complete": tr.share, "printed": True})
@@ -345,6 +355,17 @@ class Project:
         self.update(docs, summary)
         self.build(docs, summary)
         return summary
+
+
+def _css_string(value: str) -> Markup:
+    """A CSS string literal, safe inside <style>: quotes, backslashes and '<' escaped."""
+    out = []
+    for c in str(value):
+        if c in '"\\<>&' or ord(c) < 0x20:
+            out.append(f"\\{ord(c):x} ")
+        else:
+            out.append(c)
+    return Markup('"' + "".join(out) + '"')
 
 
 def _words(text: str) -> int:
