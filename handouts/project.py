@@ -171,7 +171,7 @@ class Project:
         for path in sorted(render.TEMPLATES.glob("*.j2")):
             with path.open("rb") as f:
                 for lineno, msg, comments, _ctx in extract(
-                    "jinja2", f, keywords={"gettext": None, "ngettext": (1, 2), "_": None},
+                    "jinja2", f, keywords={"ui": (1,), "ui_n": (1, 2)},
                     options={"extensions": "jinja2.ext.i18n", "trimmed": "false"},
                 ):
                     singular, plural = (msg if isinstance(msg, tuple) else (msg, ""))
@@ -226,7 +226,6 @@ class Project:
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(render.TEMPLATES),
             autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
-            extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
@@ -311,11 +310,12 @@ class Project:
                 tokens, english = render.translate_tokens(
                     doc.parsed, lambda unit: tr.table.get(unit.msgid),
                     None if code == SOURCE_LANGUAGE else SOURCE_LANGUAGE)
-                env.install_gettext_translations(self._ui_translations(code), newstyle=True)
+                ui_tr = self._ui_translations(code)
                 reviewed = format_date(doc.reviewed, format="long", locale=code) if doc.reviewed else None
                 title = render.title_of(tokens) or doc.name
                 others = [languages[c] for c in codes if c != code]
                 html = env.get_template("handout.html.j2").render(
+                    **_ui_functions(ui_tr, code, html=True),
                     lang=lang["lang"], dir=lang["dir"], script=lang["script"], title=title,
                     body=Markup(render.body_html(tokens)), reviewed=reviewed,
                     others=others, document=doc.name, english=english, paper=paper,
@@ -323,6 +323,7 @@ class Project:
                 )
                 body = render.body_text(tokens)
                 text = env.get_template("handout.txt.j2").render(
+                    **_ui_functions(ui_tr, code, html=False),
                     body=body.rstrip("\n"), rule="-" * render.TEXT_WIDTH, reviewed=reviewed, english=english,
                 )
                 for path, content in ((html_path, html), (text_path, text)):
@@ -338,9 +339,10 @@ class Project:
                     entry["title"] = title
                 entry["languages"].append({**lang, "complete": tr.share, "printed": True})
             index_docs.append(entry)
-        env.install_gettext_translations(gettext.NullTranslations(), newstyle=True)
         en = languages[SOURCE_LANGUAGE]
-        index = env.get_template("index.html.j2").render(lang=en["lang"], dir=en["dir"], documents=index_docs)
+        index = env.get_template("index.html.j2").render(
+            **_ui_functions(gettext.NullTranslations(), SOURCE_LANGUAGE, html=True),
+            lang=en["lang"], dir=en["dir"], documents=index_docs)
         path = self.output / "index.html"
         if write_text(path, index):
             summary.written.append(path)
@@ -355,6 +357,35 @@ class Project:
         self.update(docs, summary)
         self.build(docs, summary)
         return summary
+
+
+def _ui_functions(translations: gettext.NullTranslations, code: str, html: bool) -> dict:
+    """``ui(msgid, **values)`` and ``ui_n(singular, plural, n, **values)`` for the templates.
+
+    They are gettext with python-format values.  A string the language's catalog does
+    not have yet is shown in English and, in HTML, wrapped in ``<span lang="en">`` so
+    that readers and screen readers know which language they are reading.
+    """
+    catalog = getattr(translations, "_catalog", {})
+
+    def finish(text: str, missing: bool, values: dict) -> str:
+        if values or "%%" in text:
+            text = text % values
+        if not html:
+            return text
+        if missing:
+            return Markup('<span lang="en" dir="ltr">{}</span>').format(text)
+        return Markup.escape(text)
+
+    def ui(msgid: str, **values) -> str:
+        missing = code != SOURCE_LANGUAGE and not catalog.get(msgid)
+        return finish(translations.gettext(msgid), missing, values)
+
+    def ui_n(singular: str, plural: str, n: int, **values) -> str:
+        missing = code != SOURCE_LANGUAGE and not catalog.get((singular, 0))
+        return finish(translations.ngettext(singular, plural, n), missing, {"count": n, **values})
+
+    return {"ui": ui, "ui_n": ui_n}
 
 
 def _css_string(value: str) -> Markup:

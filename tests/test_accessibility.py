@@ -36,3 +36,26 @@ def test_passages_in_another_language_carry_their_lang():
         html = (ROOT / "output" / code / "ketamine.html").read_text(encoding="utf-8")
         for m in re.finditer(r'<a href="\.\./([\w]+)/ketamine\.html" lang="([\w-]+)"', html):
             assert m.group(2) == m.group(1).replace("_", "-")
+
+
+def test_template_words_not_yet_translated_are_marked_english(tmp_path):
+    """A German handout whose template strings have no German yet says which parts are English."""
+    from conftest import run_pipeline
+
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "note.md").write_text("# Note\n\nRest.\n", encoding="utf-8")
+    (tmp_path / "locale").mkdir()
+    (tmp_path / "locale" / "LINGUAS").write_text("de\n", encoding="utf-8")
+    r = run_pipeline("-C", str(tmp_path), "--min-translated", "0")
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "output" / "de" / "note.html").read_text(encoding="utf-8")
+    assert '<html lang="de" dir="ltr">' in html
+    assert '<span lang="en" dir="ltr">This handout gives general information.' in html
+    assert '<h1 lang="en" dir="ltr" class="untranslated">Note</h1>' in html
+    text = (tmp_path / "output" / "de" / "note.txt").read_text(encoding="utf-8")
+    assert "<span" not in text and "This handout gives general information." in text
+
+
+def test_translated_template_words_are_not_marked():
+    html = (ROOT / "output" / "de" / "ketamine.html").read_text(encoding="utf-8")
+    assert 'lang="en"' not in html.replace('href="../en/ketamine.html" lang="en"', "")
