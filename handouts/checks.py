@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from babel import Locale
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from .units import markdown
@@ -77,7 +76,6 @@ def numbers_in(text: str, locale: str) -> list[Decimal]:
         group = get_group_symbol(locale)
     except Exception:  # noqa: BLE001 - an unusual locale: fall back to English conventions
         decimal, group = ".", ","
-    decimal = {"٫": "٫"}.get(decimal, decimal)
     values = []
     for m in _DIGITS.finditer(text):
         raw = m.group()
@@ -362,10 +360,3 @@ def check_entry(entry, locale: str, nplurals: int | None) -> list[Problem]:
         return []
     return check_pair(entry.msgid, entry.msgstr, ctx)
 
-
-def describe_checks() -> list[tuple[str, str, str]]:
-    return [(name, level, (fn.__doc__ or "").strip()) for name, level, fn in CHECKS]
-
-
-def language_of(locale: str) -> str:
-    return Locale.parse(locale).language

@@ -39,37 +39,28 @@ def chromium_command(engine: str, *args: str) -> list[str]:
             "--no-first-run", "--hide-scrollbars", *args]
 
 
-def print_pdf(engine: str, html: Path, pdf: Path) -> None:
-    """Print ``html`` to ``pdf`` (written to a temporary file, then renamed)."""
-    pdf.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{pdf.name}.", suffix=".tmp", dir=pdf.parent)
+def _run_to_file(engine: str, html: Path, out: Path, what: str, *flags: str) -> None:
+    """Run Chromium with ``flags`` (which name ``{tmp}``), writing ``out`` via a temporary file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".tmp{out.suffix}", dir=out.parent)
     os.close(fd)
     try:
-        result = subprocess.run(
-            chromium_command(engine, "--no-pdf-header-footer", f"--print-to-pdf={tmp}", html.resolve().as_uri()),
-            capture_output=True, text=True, timeout=120,
-        )
+        args = [f.format(tmp=tmp) for f in flags]
+        result = subprocess.run(chromium_command(engine, *args, html.resolve().as_uri()),
+                                capture_output=True, text=True, timeout=120)
         if result.returncode != 0 or os.path.getsize(tmp) == 0:
-            raise HandoutsError(str(html), f"Chromium could not print this page: {result.stderr.strip()[-300:]}")
-        os.replace(tmp, pdf)
+            raise HandoutsError(str(html), f"Chromium could not {what}: {result.stderr.strip()[-300:]}")
+        os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def print_pdf(engine: str, html: Path, pdf: Path) -> None:
+    """Print ``html`` to ``pdf`` as the browser's Print button would, margin boxes included."""
+    _run_to_file(engine, html, pdf, "print this page", "--no-pdf-header-footer", "--print-to-pdf={tmp}")
 
 
 def screenshot(engine: str, html: Path, png: Path, width: int = 800, height: int = 1200) -> None:
     """A PNG of the top of the page as a reader sees it on screen, for reviewers."""
-    png.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{png.stem}.", suffix=".png", dir=png.parent)
-    os.close(fd)
-    try:
-        result = subprocess.run(
-            chromium_command(engine, f"--window-size={width},{height}", f"--screenshot={tmp}", html.resolve().as_uri()),
-            capture_output=True, text=True, timeout=120,
-        )
-        if result.returncode != 0 or os.path.getsize(tmp) == 0:
-            raise HandoutsError(str(html), f"Chromium could not take a screenshot: {result.stderr.strip()[-300:]}")
-        os.replace(tmp, png)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    _run_to_file(engine, html, png, "take a screenshot", f"--window-size={width},{height}", "--screenshot={tmp}")
