@@ -21,3 +21,28 @@ def run_pipeline(*args: str, cwd: Path | None = None) -> subprocess.CompletedPro
 @pytest.fixture
 def pipeline():
     return run_pipeline
+
+
+def small_project(root: Path, name: str, text: str, langs: tuple[str, ...]) -> Path:
+    """A project folder with one source document and these languages, catalogs updated."""
+    (root / "source").mkdir()
+    (root / "source" / f"{name}.md").write_text(text, encoding="utf-8")
+    (root / "locale").mkdir()
+    (root / "locale" / "LINGUAS").write_text("".join(f"{l}\n" for l in langs), encoding="utf-8")
+    r = run_pipeline("-C", str(root), "update")
+    assert r.returncode == 0, r.stderr
+    return root
+
+
+def translate(root: Path, lang: str, domain: str, work: dict[str, str], fuzzy: tuple[str, ...] = ()) -> Path:
+    """Do what a translator does: fill msgstr (and mark some fuzzy) in a catalog on disk."""
+    import polib
+
+    path = root / "locale" / lang / "LC_MESSAGES" / f"{domain}.po"
+    po = polib.pofile(str(path))
+    for msgid, msgstr in work.items():
+        po.find(msgid).msgstr = msgstr
+    for msgid in fuzzy:
+        po.find(msgid).flags.append("fuzzy")
+    path.write_text(str(po), encoding="utf-8")
+    return path

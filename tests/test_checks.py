@@ -3,7 +3,10 @@ import polib
 import pytest
 
 from handouts.checks import Context, check_entry, check_pair
-from conftest import run_pipeline
+from conftest import run_pipeline, small_project, translate
+
+DOSE_LINE = "Take 2 tablets every 24 hours."
+DOSE = f"# Dose\n\n{DOSE_LINE}\n"
 
 CASES = [
     # check, locale, source, good translation, bad translation
@@ -54,16 +57,8 @@ def test_error_levels_are_distinct():
 
 
 def test_check_command_reports_in_compiler_style_and_exits_1(tmp_path):
-    (tmp_path / "source").mkdir()
-    (tmp_path / "source" / "dose.md").write_text("# Dose\n\nTake 2 tablets every 24 hours.\n", encoding="utf-8")
-    (tmp_path / "locale").mkdir()
-    (tmp_path / "locale" / "LINGUAS").write_text("de\n", encoding="utf-8")
-    assert run_pipeline("-C", str(tmp_path), "update").returncode == 0
-    path = tmp_path / "locale" / "de" / "LC_MESSAGES" / "dose.po"
-    po = polib.pofile(str(path))
-    po.find("Dose").msgstr = "Dosis"
-    po.find("Take 2 tablets every 24 hours.").msgstr = "Nehmen Sie alle 42 Stunden 2 Tabletten ein."
-    path.write_text(str(po), encoding="utf-8")
+    small_project(tmp_path, "dose", DOSE, ("de",))
+    path = translate(tmp_path, "de", "dose", {"Dose": "Dosis", DOSE_LINE: "Nehmen Sie alle 42 Stunden 2 Tabletten ein."})
     r = run_pipeline("-C", str(tmp_path), "check")
     assert r.returncode == 1
     line = polib.pofile(str(path)).find("Take 2 tablets every 24 hours.").linenum
@@ -76,16 +71,8 @@ def test_check_command_reports_in_compiler_style_and_exits_1(tmp_path):
 
 
 def test_a_translation_failing_a_check_is_not_printed_and_is_reported(tmp_path):
-    (tmp_path / "source").mkdir()
-    (tmp_path / "source" / "dose.md").write_text("# Dose\n\nTake 2 tablets every 24 hours.\n", encoding="utf-8")
-    (tmp_path / "locale").mkdir()
-    (tmp_path / "locale" / "LINGUAS").write_text("de\n", encoding="utf-8")
-    assert run_pipeline("-C", str(tmp_path), "update").returncode == 0
-    path = tmp_path / "locale" / "de" / "LC_MESSAGES" / "dose.po"
-    po = polib.pofile(str(path))
-    po.find("Dose").msgstr = "Dosis"
-    po.find("Take 2 tablets every 24 hours.").msgstr = "Nehmen Sie alle 42 Stunden 2 Tabletten ein."
-    path.write_text(str(po), encoding="utf-8")
+    small_project(tmp_path, "dose", DOSE, ("de",))
+    path = translate(tmp_path, "de", "dose", {"Dose": "Dosis", DOSE_LINE: "Nehmen Sie alle 42 Stunden 2 Tabletten ein."})
     r = run_pipeline("-C", str(tmp_path), "--min-translated", "0")
     assert r.returncode == 0
     assert "locale/de/LC_MESSAGES/dose.po:" in r.stderr and "error: numbers:" in r.stderr
@@ -95,17 +82,9 @@ def test_a_translation_failing_a_check_is_not_printed_and_is_reported(tmp_path):
 
 
 def test_status_shows_units_words_and_printing(tmp_path):
-    (tmp_path / "source").mkdir()
-    (tmp_path / "source" / "dose.md").write_text("# Dose\n\nTake 2 tablets every 24 hours.\n", encoding="utf-8")
-    (tmp_path / "locale").mkdir()
-    (tmp_path / "locale" / "LINGUAS").write_text("de\nfr\n", encoding="utf-8")
-    assert run_pipeline("-C", str(tmp_path), "update").returncode == 0
-    path = tmp_path / "locale" / "de" / "LC_MESSAGES" / "dose.po"
-    po = polib.pofile(str(path))
-    po.find("Dose").msgstr = "Dosis"
-    po.find("Take 2 tablets every 24 hours.").msgstr = "Nehmen Sie alle 24 Stunden 2 Tabletten ein."
-    po.find("Take 2 tablets every 24 hours.").flags.append("fuzzy")
-    path.write_text(str(po), encoding="utf-8")
+    small_project(tmp_path, "dose", DOSE, ("de", "fr"))
+    translate(tmp_path, "de", "dose", {"Dose": "Dosis", DOSE_LINE: "Nehmen Sie alle 24 Stunden 2 Tabletten ein."},
+              fuzzy=(DOSE_LINE,))
     import json
     data = json.loads(run_pipeline("-C", str(tmp_path), "status", "--json").stdout)
     de = next(r for r in data["catalogs"] if r["locale"] == "de")

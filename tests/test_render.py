@@ -2,11 +2,10 @@
 import re
 import shutil
 
-import polib
 import pytest
 
 from handouts.render import display_width, wrap
-from conftest import ROOT, run_pipeline
+from conftest import ROOT, run_pipeline, small_project, translate
 
 LANGS = ["ar", "de", "es", "fr", "zh_CN"]
 
@@ -90,15 +89,8 @@ def test_plain_text_lines_fit_72_columns_and_headings_are_underlined(built):
 
 
 def test_a_script_in_a_translation_comes_out_escaped(tmp_path):
-    (tmp_path / "source").mkdir()
-    (tmp_path / "source" / "note.md").write_text("# Note\n\nRest at home.\n", encoding="utf-8")
-    (tmp_path / "locale").mkdir()
-    (tmp_path / "locale" / "LINGUAS").write_text("fr\n", encoding="utf-8")
-    assert run_pipeline("-C", str(tmp_path), "update").returncode == 0
-    path = tmp_path / "locale" / "fr" / "LC_MESSAGES" / "note.po"
-    po = polib.pofile(str(path))
-    po.find("Rest at home.").msgstr = "Reposez-vous <script>alert('x')</script> à la maison."
-    path.write_text(str(po), encoding="utf-8")
+    small_project(tmp_path, "note", "# Note\n\nRest at home.\n", ("fr",))
+    translate(tmp_path, "fr", "note", {"Rest at home.": "Reposez-vous <script>alert('x')</script> à la maison."})
     r = run_pipeline("-C", str(tmp_path), "--min-translated", "0", "build")
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "output" / "fr" / "note.html").read_text(encoding="utf-8")
@@ -153,18 +145,11 @@ def test_committed_catalogs_and_handouts_are_current(tmp_path):
 
 def _partly_translated(tmp_path, translated: int):
     """A 5-paragraph document with `translated` paragraphs (and the title) in German."""
-    (tmp_path / "source").mkdir()
     paras = [f"Paragraph number {n} has several words in it for counting." for n in range(1, 6)]
-    (tmp_path / "source" / "note.md").write_text("# Note\n\n" + "\n\n".join(paras) + "\n", encoding="utf-8")
-    (tmp_path / "locale").mkdir()
-    (tmp_path / "locale" / "LINGUAS").write_text("de\n", encoding="utf-8")
-    assert run_pipeline("-C", str(tmp_path), "update").returncode == 0
-    path = tmp_path / "locale" / "de" / "LC_MESSAGES" / "note.po"
-    po = polib.pofile(str(path))
-    po.find("Note").msgstr = "Hinweis"
-    for n in range(1, translated + 1):
-        po.find(paras[n - 1]).msgstr = f"Absatz Nummer {n} enthält mehrere Wörter zum Zählen."
-    path.write_text(str(po), encoding="utf-8")
+    small_project(tmp_path, "note", "# Note\n\n" + "\n\n".join(paras) + "\n", ("de",))
+    work = {"Note": "Hinweis"}
+    work.update({paras[n - 1]: f"Absatz Nummer {n} enthält mehrere Wörter zum Zählen." for n in range(1, translated + 1)})
+    translate(tmp_path, "de", "note", work)
     return run_pipeline("-C", str(tmp_path))
 
 
@@ -190,10 +175,7 @@ def test_between_threshold_and_full_english_passages_are_marked(tmp_path):
 
 def test_fuzzy_translations_are_never_printed(tmp_path):
     _partly_translated(tmp_path, 5)
-    path = tmp_path / "locale" / "de" / "LC_MESSAGES" / "note.po"
-    po = polib.pofile(str(path))
-    po.find("Paragraph number 5 has several words in it for counting.").flags.append("fuzzy")
-    path.write_text(str(po), encoding="utf-8")
+    translate(tmp_path, "de", "note", {}, fuzzy=("Paragraph number 5 has several words in it for counting.",))
     assert run_pipeline("-C", str(tmp_path)).returncode == 0
     html = (tmp_path / "output" / "de" / "note.html").read_text(encoding="utf-8")
     assert "Absatz Nummer 5" not in html and "Paragraph number 5" in html
