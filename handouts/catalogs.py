@@ -6,85 +6,42 @@ Layout (GNU gettext's):
     locale/<document>.pot                        template per document
     locale/<lang>/LC_MESSAGES/<document>.po      what translators edit
 
-Updating a catalog never loses a translator's work: an entry whose unit is
-unchanged keeps its translation; an entry whose unit changed keeps its old
-translation marked fuzzy with the previous msgid (``#| msgid``), like GNU
-msgmerge; an entry whose unit vanished is kept as obsolete (``#~``).  Output is
-deterministic: no creation dates, stable order, polib's standard wrapping, and
-a file is only rewritten when its bytes change.
+Updating a catalog never loses a translator's work, and never rewrites what they own:
+
+* the header (comments, every field, ``Plural-Forms`` above all) is kept as it is;
+  only a catalog being created gets one, from ``locales.plural_forms`` (GNU conventions);
+* an unchanged unit keeps its translation, comments and flags;
+* a changed unit gets the closest old translation, marked fuzzy, with the English it
+  was written for as ``#| msgid`` (kept across several edits, as msgmerge does);
+  the old entry is also kept as obsolete, so it comes back if the passage does;
+* a vanished unit's translation is kept as obsolete (``#~``);
+* plural entries get as many forms as the catalog's own ``Plural-Forms`` says; when a
+  translator raises that number, existing forms stay and the entry is marked fuzzy.
+
+A catalog is written only when what it says changes (not when a translator's tool
+wrapped it differently), wrapped as GNU gettext wraps it, and only if it is still
+what the pipeline read (``documents.replace_if_unchanged``).
 """
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import polib
-from babel import Locale, UnknownLocaleError
-from babel.messages.plurals import get_plural
+from babel import Locale
 
-from .documents import read_text, write_text
+from . import pofile
+from .documents import decode, exists, read_settled
 from .errors import HandoutsError
-from .powrap import rewrap
+from .locales import babel_locale, plural_forms
+from .pofile import Catalog
 from .units import Unit
 
 PROJECT = "handouts"
-WRAP = 79
 FUZZY_THRESHOLD = 0.6
-SHIPPED_DATE = "2026-11-24 00:00+0000"
 UI_DOMAIN = "handouts"
 """Catalog of the handout's own words (templates), beside one catalog per document."""
-
-
-# ---------------------------------------------------------------------------
-# Languages
-
-
-_CODE = re.compile(r"[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?(?:@[a-z]+)?")
-
-
-def check_locale(code: str, where: str = "LANG", line: int | None = None) -> str:
-    """Return ``code`` if it is a gettext locale Babel knows (``es``, ``zh_CN``), else raise."""
-    if not _CODE.fullmatch(code):
-        hint = ""
-        if re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*", code):
-            parts = re.split(r"[-_]", code)
-            guess = "_".join([parts[0].lower()] + [p.title() if len(p) == 4 else p.upper() for p in parts[1:]])
-            hint = f" (did you mean {guess}?)"
-        raise HandoutsError(where, f"malformed locale code {code!r}: use a gettext code such as es, pt_BR or zh_CN{hint}", line)
-    try:
-        Locale.parse(code)
-    except (UnknownLocaleError, ValueError) as exc:
-        raise HandoutsError(where, f"unknown locale {code!r}: Babel has no CLDR data for it", line) from exc
-    return code
-
-
-def read_linguas(locale_dir: Path) -> list[str]:
-    path = locale_dir / "LINGUAS"
-    if not path.exists():
-        return []
-    codes = []
-    for number, raw in enumerate(read_text(path).splitlines(), 1):
-        line = raw.split("#", 1)[0].strip()
-        for code in line.split():
-            codes.append(check_locale(code, str(path), number))
-    return sorted(dict.fromkeys(codes))
-
-
-def write_linguas(locale_dir: Path, codes: list[str]) -> bool:
-    text = "# Languages the handouts are translated into (gettext codes), one per line.\n"
-    text += "".join(f"{c}\n" for c in sorted(dict.fromkeys(codes)))
-    return write_text(locale_dir / "LINGUAS", text)
-
-
-def plural_forms(code: str) -> str:
-    plural = get_plural(code)
-    return f"nplurals={plural.num_plurals}; plural={plural.plural_expr};"
-
-
-# ---------------------------------------------------------------------------
-# Building and merging
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,36 +68,48 @@ def messages_from_units(path: str, units: list[Unit]) -> list[Message]:
     return list(merged.values())
 
 
-def _header(pofile: polib.POFile, code: str | None, domain: str, old: polib.POFile | None) -> None:
-    keep = old.metadata if old is not None else {}
+# ---------------------------------------------------------------------------
+# Headers of new files
+
+
+def _new_header(code: str | None, domain: str, sibling: Catalog | None) -> tuple[list[str], dict[str, str]]:
+    """Header lines and fields for a template (code None) or a catalog being created.
+
+    A new catalog in a language that already has catalogs copies their Plural-Forms
+    and Language-Team, so one language's catalogs agree; otherwise the table decides.
+    """
+    if code is None:
+        comment = f"{domain}: template generated by `python pipeline.py update`. Do not edit."
+    else:
+        comment = (f"{domain}: translations of the handout text.\n"
+                   "Generated by `python pipeline.py update`; translators edit msgstr lines only.")
+    sib = sibling.metadata if sibling is not None else {}
     meta = {
         "Project-Id-Version": f"{PROJECT} {domain}",
-        "Report-Msgid-Bugs-To": keep.get("Report-Msgid-Bugs-To", ""),
-        "PO-Revision-Date": keep.get("PO-Revision-Date", "YEAR-MO-DA HO:MI+ZONE" if code is None else SHIPPED_DATE),
-        "Last-Translator": keep.get("Last-Translator", "FULL NAME <EMAIL@ADDRESS>" if code is None else "Handouts translators <translators@handouts.invalid>"),
-        "Language-Team": keep.get("Language-Team", "LANGUAGE <LL@li.org>" if code is None else f"{Locale.parse(code).english_name} <translators@handouts.invalid>"),
+        "Report-Msgid-Bugs-To": "",
+        "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE",
+        "Last-Translator": "FULL NAME <EMAIL@ADDRESS>",
+        "Language-Team": sib.get("Language-Team") or (
+            "LANGUAGE <LL@li.org>" if code is None else f"{_english_name(code)} <LL@li.org>"),
         "Language": code or "",
         "MIME-Version": "1.0",
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Transfer-Encoding": "8bit",
     }
     if code is not None:
-        meta["Plural-Forms"] = plural_forms(code)
-    pofile.metadata = meta
-    pofile.header = (
-        f"{domain}: translations of the handout text.\n"
-        "Generated by `python pipeline.py update`; translators edit msgstr lines only."
-        if code is not None else
-        f"{domain}: template generated by `python pipeline.py update`. Do not edit."
-    )
-    if code is None:
-        pofile.metadata_is_fuzzy = True
+        meta["Plural-Forms"] = sib.get("Plural-Forms") or plural_forms(code)
+    return pofile.header_lines(comment, meta, fuzzy=code is None), meta
 
 
-def _new_pofile() -> polib.POFile:
-    pofile = polib.POFile(wrapwidth=WRAP, check_for_duplicates=False)
-    pofile.encoding = "utf-8"
-    return pofile
+def _english_name(code: str) -> str:
+    try:
+        return babel_locale(code).english_name or code
+    except (ValueError, LookupError):
+        return Locale.parse(code.split("@")[0]).english_name or code
+
+
+# ---------------------------------------------------------------------------
+# Building and merging
 
 
 def _entry(msg: Message) -> polib.POEntry:
@@ -153,39 +122,40 @@ def _entry(msg: Message) -> polib.POEntry:
     )
     if msg.msgid_plural:
         entry.msgid_plural = msg.msgid_plural
-        entry.msgstr_plural = {}
-    if "%(" in msg.msgid:
+        entry.msgstr_plural = {0: "", 1: ""}
+    if "%(" in msg.msgid or "%(" in msg.msgid_plural:
         entry.flags.append("python-format")
     return entry
 
 
-def build_template(domain: str, messages: list[Message]) -> polib.POFile:
-    pot = _new_pofile()
-    _header(pot, None, domain, None)
-    for msg in messages:
-        pot.append(_entry(msg))
-    return pot
+def build_template(domain: str, messages: list[Message], path: str = "") -> Catalog:
+    header, meta = _new_header(None, domain, None)
+    return Catalog(path, header, meta, [_entry(m) for m in messages])
 
 
 def _key(entry: polib.POEntry) -> tuple[str | None, str]:
     return (entry.msgctxt, entry.msgid)
 
 
-def merge(pot: polib.POFile, old: polib.POFile | None, code: str, domain: str,
-          memory: dict[str, str] | None = None) -> polib.POFile:
+def merge(pot: Catalog, old: Catalog | None, code: str, domain: str,
+          memory: dict[str, str] | None = None, sibling: Catalog | None = None, path: str = "") -> Catalog:
     """A catalog for ``code`` with the template's entries and the old catalog's work.
 
     ``memory`` maps source text to translations from the language's other catalogs:
-    a new unit found there is pre-filled, marked fuzzy.
+    a new unit found there is pre-filled, marked fuzzy.  ``sibling`` is another catalog
+    of the language, whose header a new catalog follows.
     """
-    po = _new_pofile()
-    _header(po, code, domain, old)
-    nplurals = get_plural(code).num_plurals
-    previous = {(_key(e)): e for e in (old or []) if not e.obsolete}
-    previous.update({_key(e): e for e in (old.obsolete_entries() if old else []) if _key(e) not in previous})
+    if old is not None and (old.header or old.entries):
+        po = Catalog(path or old.path, list(old.header), dict(old.metadata), [], old.data)
+    else:
+        header, meta = _new_header(code, domain, sibling)
+        po = Catalog(path, header, meta, [], old.data if old is not None else None)
+    nplurals = po.nplurals
+    previous = {_key(e): e for e in (old.entries if old else []) if not e.obsolete}
+    previous.update({_key(e): e for e in (old.entries if old else []) if e.obsolete and _key(e) not in previous})
     used: set[tuple[str | None, str]] = set()  # old entries whose work now sits in an active entry
     pending = []
-    for tmpl in pot:
+    for tmpl in pot.entries:
         entry = polib.POEntry(
             msgid=tmpl.msgid, msgctxt=tmpl.msgctxt, msgstr="",
             occurrences=list(tmpl.occurrences), comment=tmpl.comment, flags=list(tmpl.flags),
@@ -198,12 +168,15 @@ def merge(pot: polib.POFile, old: polib.POFile | None, code: str, domain: str,
             used.add(_key(match))
             # the translator's flags, in their order, then any new ones of the template
             entry.flags = list(match.flags) + [f for f in tmpl.flags if f not in match.flags]
-            _carry(match, entry, fuzzy=("fuzzy" in match.flags))
-            if "fuzzy" in match.flags and match.previous_msgid:
+            _carry(match, entry, fuzzy="fuzzy" in match.flags)
+            if "fuzzy" in match.flags and match.previous_msgid is not None:
                 entry.previous_msgid = match.previous_msgid
+                entry.previous_msgid_plural = match.previous_msgid_plural
+                entry.previous_msgctxt = match.previous_msgctxt
+            entry.linenum = match.linenum
         else:
             pending.append(entry)
-        po.append(entry)
+        po.entries.append(entry)
     # a changed unit: offer the closest unused old translation, marked fuzzy
     candidates = [e for e in previous.values() if _key(e) not in used and _translated(e)]
     for entry in pending:
@@ -220,29 +193,40 @@ def merge(pot: polib.POFile, old: polib.POFile | None, code: str, domain: str,
         if best is not None:
             used.add(_key(best))
             _carry(best, entry, fuzzy=True)
-            entry.previous_msgid = best.msgid
-            if best.msgctxt != entry.msgctxt:
-                entry.previous_msgctxt = best.msgctxt
+            entry.linenum = best.linenum
+            if "fuzzy" in best.flags and best.previous_msgid is not None:
+                # not reviewed since an earlier edit: keep the English it was written for
+                entry.previous_msgid = best.previous_msgid
+                entry.previous_msgid_plural = best.previous_msgid_plural
+                entry.previous_msgctxt = best.previous_msgctxt
+            else:
+                entry.previous_msgid = best.msgid
+                entry.previous_msgid_plural = best.msgid_plural or None
+                if best.msgctxt != entry.msgctxt:
+                    entry.previous_msgctxt = best.msgctxt
         elif memory and not entry.msgid_plural and memory.get(entry.msgid):
             entry.msgstr = memory[entry.msgid]
             entry.flags.insert(0, "fuzzy")
             entry.tcomment = "pre-filled from another document's translation: check it"
     # vanished units: keep the work as obsolete entries, in their old order, even when it
     # was also offered (fuzzy) to an edited unit, so that it comes back, not fuzzy, with its passage
-    active = {_key(e) for e in po}
+    active = {_key(e) for e in po.entries}
     kept: set[tuple[str | None, str]] = set()
-    for old_entry in (old or []):
+    for old_entry in (old.entries if old else []):
         if _key(old_entry) in active or _key(old_entry) in kept or not _translated(old_entry):
             continue
         gone = polib.POEntry(
             msgid=old_entry.msgid, msgctxt=old_entry.msgctxt, msgstr=old_entry.msgstr,
             tcomment=old_entry.tcomment, flags=list(old_entry.flags), obsolete=True,
+            previous_msgid=old_entry.previous_msgid, previous_msgctxt=old_entry.previous_msgctxt,
+            previous_msgid_plural=old_entry.previous_msgid_plural,
         )
         if old_entry.msgid_plural:
             gone.msgid_plural = old_entry.msgid_plural
             gone.msgstr_plural = dict(old_entry.msgstr_plural)
+        gone.linenum = old_entry.linenum
         kept.add(_key(old_entry))
-        po.append(gone)
+        po.entries.append(gone)
     return po
 
 
@@ -256,59 +240,63 @@ def _carry(src: polib.POEntry, dst: polib.POEntry, fuzzy: bool) -> None:
     if dst.msgid_plural:
         n = len(dst.msgstr_plural)
         values = dict(src.msgstr_plural) if src.msgid_plural else {0: src.msgstr}
-        dst.msgstr_plural = {i: values.get(i, "") for i in range(n)}
+        # every form the translator wrote is kept, even beyond the catalog's count
+        # (the check then says so); missing forms are added empty and the entry is fuzzy
+        dst.msgstr_plural = {i: values.get(i, "") for i in range(max(n, len(values)))}
+        if any(values.values()) and len(values) < n and "fuzzy" not in dst.flags:
+            dst.flags.insert(0, "fuzzy")
     else:
         dst.msgstr = src.msgstr if not src.msgid_plural else src.msgstr_plural.get(0, "")
     dst.tcomment = src.tcomment
-    if fuzzy and (dst.msgstr or any(dst.msgstr_plural.values() if dst.msgid_plural else ())):
-        if "fuzzy" not in dst.flags:
-            dst.flags.insert(0, "fuzzy")
+    if fuzzy and _translated(dst) and "fuzzy" not in dst.flags:
+        dst.flags.insert(0, "fuzzy")
 
 
 # ---------------------------------------------------------------------------
 # Files
 
 
-def catalog_text(pofile: polib.POFile) -> str:
-    """The file's text, wrapped exactly as GNU gettext wraps it (see powrap)."""
-    text = rewrap(str(pofile))
-    return text if text.endswith("\n") else text + "\n"
+def _suspicious(data: bytes) -> bool:
+    """Does this look like a save caught half-way (empty, cut in mid-line)?"""
+    return not data.strip() or not data.endswith(b"\n")
 
 
-_PO_LINE = re.compile(
-    r'\s*(?:#.*|(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*")?\s*'
-)
-_BAD_ESCAPE = re.compile(r'\\[^ntr"\\abfv0-7x]')
+def load(path: Path, name: str | None = None) -> Catalog | None:
+    """Read a catalog strictly, or None when there is none.
 
-
-def check_po_syntax(path: str, text: str) -> None:
-    """Reject what polib would silently accept: unterminated strings, stray text, bad escapes."""
-    for number, line in enumerate(text.split("\n"), 1):
-        if not _PO_LINE.fullmatch(line):
-            raise HandoutsError(path, f"not a valid PO line: {line.strip()[:60]!r} (unterminated string or stray text?)", number)
-        if not line.lstrip().startswith("#") and _BAD_ESCAPE.search(line):
-            raise HandoutsError(path, f"unknown escape sequence in {line.strip()[:60]!r}", number)
-
-
-def load_po(path: Path) -> polib.POFile | None:
-    """Read a catalog strictly; a syntax error becomes ``path:line: error:``."""
-    if not path.exists():
+    A save caught half-way is waited for; an empty catalog is an error, never "no work
+    yet"; anything GNU gettext would reject is ``path:line: error:``.
+    """
+    name = name or str(path)
+    if not exists(path):
         return None
-    text = read_text(path)
-    check_po_syntax(str(path), text)
-    try:
-        return polib.pofile(text, wrapwidth=WRAP, check_for_duplicates=True)
-    except (OSError, ValueError) as exc:
-        message = str(exc)
-        m = re.search(r"line (\d+)", message)
-        line = int(m.group(1)) if m else None
-        detail = re.sub(r"^Syntax error in po file(?: \(line \d+\))?:?\s*", "", message) or "syntax error"
-        raise HandoutsError(str(path), f"not a valid PO file: {detail}", line) from None
+    data = read_settled(path, _suspicious)
+    if not data.strip():
+        raise HandoutsError(name, "the catalog is empty (was it being saved?); restore it, "
+                                  "or delete it to start this language's catalog afresh")
+    catalog = pofile.parse(decode(data, name), name)
+    catalog.data = data
+    return catalog
+
+
+def validate(catalog: Catalog) -> None:
+    """Raise the first thing ``msgfmt -c`` would reject in ``catalog``."""
+    for line, message in pofile.problems(catalog):
+        raise HandoutsError(catalog.path, message, line)
+
+
+def catalog_text(catalog: Catalog) -> str:
+    return pofile.text(catalog)
+
+
+def needs_writing(new: Catalog, old: Catalog | None) -> bool:
+    """Does the file have to change: new, or saying something else than what is on disk?"""
+    if old is None or old.data is None:
+        return True
+    if catalog_text(new).encode("utf-8") == old.data:
+        return False
+    return not pofile.same_content(new, old)
 
 
 def po_path(locale_dir: Path, code: str, domain: str) -> Path:
     return locale_dir / code / "LC_MESSAGES" / f"{domain}.po"
-
-
-def save(path: Path, pofile: polib.POFile) -> bool:
-    return write_text(path, catalog_text(pofile))

@@ -189,8 +189,9 @@ def _project(args: argparse.Namespace) -> Project:
 def _cmd_update(args: argparse.Namespace) -> int:
     project = _project(args)
     summary = Summary()
-    docs = project.documents()
-    project.update(docs, summary)
+    with project.lock():
+        docs = project.documents()
+        project.update(docs, summary)
     _print_written(project, summary)
     return EXIT_OK
 
@@ -198,8 +199,9 @@ def _cmd_update(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     project = _project(args)
     summary = Summary()
-    docs = project.documents()
-    project.build(docs, summary, paper=args.paper, pdf=args.pdf)
+    with project.lock():
+        docs = project.documents()
+        project.build(docs, summary, paper=args.paper, pdf=args.pdf)
     _print_written(project, summary)
     _print_rejected(summary)
     return EXIT_OK
@@ -207,9 +209,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_init(args: argparse.Namespace) -> int:
     project = _project(args)
-    project.init(args.lang)
     summary = Summary()
-    project.update(project.documents(), summary)
+    with project.lock():
+        project.init(args.lang)
+        project.update(project.documents(), summary)
     _print_written(project, summary)
     print(f"{args.lang}: ready; translators edit {project.rel(project.locale)}/{args.lang}/LC_MESSAGES/*.po",
           file=sys.stderr)
@@ -218,7 +221,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _cmd_all(args: argparse.Namespace) -> int:
     project = _project(args)
-    summary = project.run()
+    with project.lock():
+        summary = project.run()
     _print_rejected(summary)
     print(format_summary(project, summary))
     return EXIT_OK
@@ -299,26 +303,25 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from . import catalogs, checks
+    from . import catalogs, checks, locales
 
     project = _project(args)
     codes = project.locales()
     for code in args.locale or []:
-        catalogs.check_locale(code, "--locale")
+        locales.check_locale(code, "--locale")
         if code not in codes:
             raise HandoutsError("--locale", f"{code} is not configured in locale/LINGUAS")
     wanted = args.locale or codes
     domains = [d.name for d in project.documents()] + [catalogs.UI_DOMAIN]
     errors = warnings = 0
     for code in wanted:
-        nplurals = catalogs.get_plural(code).num_plurals
         for domain in domains:
             path = catalogs.po_path(project.locale, code, domain)
-            po = catalogs.load_po(path)
+            po = catalogs.load(path, project.rel(path))
             if po is None:
                 continue
-            for entry in po:
-                for problem in checks.check_entry(entry, code, nplurals):
+            for entry in po.entries:
+                for problem in checks.check_entry(entry, code, po.nplurals):
                     if problem.level == checks.ERROR:
                         errors += 1
                     else:

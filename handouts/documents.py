@@ -1,29 +1,80 @@
-"""Reading and writing text files: strict UTF-8 in, atomic writes out."""
+"""Files: strict UTF-8 in, atomic writes out, and never over a file someone else just saved.
+
+* ``read_text`` decodes strictly and says where a bad byte is; it refuses what is not
+  a regular file (a FIFO would hang, a directory is a mistake).
+* ``write_text`` writes a temporary file beside the target and renames it over the
+  target, only when the bytes change; a symlink is written through, not replaced.
+* ``replace_if_unchanged`` is for files other people edit (translators' catalogs): it
+  swaps the new file in atomically and checks that what it swapped out is exactly what
+  the pipeline read; if a translator saved in between, their file is put back and
+  ``Changed`` is raised, so a save is never lost.
+* ``ProjectLock``: two pipeline runs on one project never interleave.
+
+Every OSError becomes a HandoutsError naming the path (disk full, read-only file
+system, a folder where a file should be), so the command line reports it as
+``path: error: ...`` and nothing is half-written.
+"""
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
-import tempfile
+import re
+import secrets
+import stat
+import time
 from pathlib import Path
 
 from .errors import HandoutsError
 
+TEMP_SUFFIX = ".handouts-tmp"
+_TEMP = re.compile(r"^\..+\.[0-9a-f]{12}" + re.escape(TEMP_SUFFIX) + r"$")
 
-def read_text(path: str | os.PathLike[str]) -> str:
-    """Read a UTF-8 text file exactly as it is (line endings included).
 
-    Raises HandoutsError for a missing file, a directory, or bytes that are not
-    UTF-8 (the message names the byte offset, line and column of the first bad byte).
-    """
+class Changed(Exception):
+    """A file changed on disk between the pipeline's read and its write; it was left as it is."""
+
+    def __init__(self, path: Path, current: bytes | None):
+        super().__init__(str(path))
+        self.path = path
+        self.current = current
+
+
+def _os_error(path: str | os.PathLike[str], exc: OSError, doing: str) -> HandoutsError:
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, IsADirectoryError):
+        reason = "is a directory, not a file"
+    elif isinstance(exc, NotADirectoryError):
+        reason = "a part of this path is a file, not a folder"
+    elif exc.errno == errno.ELOOP:
+        reason = "too many levels of symbolic links (a symlink loop?)"
+    return HandoutsError(os.fspath(path), f"cannot {doing}: {reason}")
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a regular file (symlinks followed); HandoutsError for anything else."""
     name = os.fspath(path)
-    p = Path(path)
-    if p.is_dir():
-        raise HandoutsError(name, "is a directory, not a text file")
     try:
-        data = p.read_bytes()
+        info = os.stat(name)
     except FileNotFoundError:
+        if os.path.islink(name):
+            raise HandoutsError(name, "is a broken symbolic link") from None
         raise HandoutsError(name, "no such file") from None
     except OSError as exc:
-        raise HandoutsError(name, f"cannot read: {exc.strerror}") from exc
+        raise _os_error(name, exc, "read") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise HandoutsError(name, "is a directory, not a text file")
+    if not stat.S_ISREG(info.st_mode):
+        raise HandoutsError(name, "is not a regular file (a pipe, socket or device?); not reading it")
+    try:
+        with open(name, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise _os_error(name, exc, "read") from None
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8, strictly; the error names the byte offset, line and column of the first bad byte."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -37,35 +88,257 @@ def read_text(path: str | os.PathLike[str]) -> str:
         ) from None
 
 
+def read_text(path: str | os.PathLike[str]) -> str:
+    """Read a UTF-8 text file exactly as it is (line endings included)."""
+    return decode(read_bytes(path), os.fspath(path))
+
+
+def exists(path: str | os.PathLike[str]) -> bool:
+    """Is there anything at ``path`` (a broken or looping symlink counts: reading it must fail loudly)?"""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise _os_error(path, exc, "look at") from None
+    return True
+
+
+def _target(path: Path) -> Path:
+    """Where to write for ``path``: a symlink is written through to the file it names."""
+    try:
+        if path.is_symlink():
+            return Path(os.path.realpath(path))
+    except OSError as exc:
+        raise _os_error(path, exc, "write") from None
+    return path
+
+
+def _write_temp(target: Path, data: bytes, mode: int) -> Path:
+    """A new file beside ``target`` holding ``data``, flushed to disk."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _os_error(target.parent, exc, "create the folder") from None
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, mode)
+    except OSError as exc:
+        _unlink(tmp)
+        raise _os_error(target, exc, "write") from None
+    return tmp
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _mode(target: Path) -> int:
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o644
+    except OSError as exc:
+        raise _os_error(target, exc, "write") from None
+
+
 def write_text(path: str | os.PathLike[str], text: str) -> bool:
     """Write ``text`` atomically (temp file in the same folder, then rename).
 
     Returns False, and leaves the file untouched, when it already holds exactly
     this text, so that running the pipeline twice changes nothing on disk.
     """
-    p = Path(path)
+    target = _target(Path(path))
     data = text.encode("utf-8")
     try:
-        if p.read_bytes() == data:
-            return False
-    except FileNotFoundError:
+        if target.is_dir():
+            raise HandoutsError(os.fspath(path), "cannot write: is a directory, not a file")
+        with open(target, "rb") as f:
+            if f.read() == data:
+                return False
+    except (FileNotFoundError, NotADirectoryError):
         pass
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    except OSError as exc:
+        raise _os_error(path, exc, "read") from None
+    tmp = _write_temp(target, data, _mode(target))
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if p.exists():
-            os.chmod(tmp, p.stat().st_mode & 0o7777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        os.replace(tmp, target)
+    except OSError as exc:
+        _unlink(tmp)
+        raise _os_error(path, exc, "write") from None
     return True
+
+
+def remove(path: str | os.PathLike[str]) -> bool:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise _os_error(path, exc, "remove") from None
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Replacing a file that somebody else may be saving
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+try:
+    _renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+except (AttributeError, OSError):  # not Linux, or an old C library
+    _renameat2 = None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directory entries atomically (Linux renameat2); False if the system cannot."""
+    if _renameat2 is None:
+        return False
+    if _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    if err == errno.ENOENT:
+        raise FileNotFoundError(err, os.strerror(err), os.fspath(b))
+    raise OSError(err, os.strerror(err), os.fspath(b))
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def replace_if_unchanged(path: str | os.PathLike[str], text: str, expected: bytes | None) -> None:
+    """Put ``text`` at ``path`` only if the file still holds ``expected`` (None: no file).
+
+    The new file is swapped in atomically and what it displaced is compared with
+    ``expected``; if they differ, somebody saved in between: their file goes back in
+    place and ``Changed`` is raised.  Without an atomic swap (not Linux), the check
+    is made just before the rename.
+    """
+    target = _target(Path(path))
+    data = text.encode("utf-8")
+    tmp = _write_temp(target, data, _mode(target))
+    try:
+        if expected is None:
+            try:
+                os.link(tmp, target)  # fails if a file appeared meanwhile: never clobbers one
+            except FileExistsError:
+                raise Changed(target, _read_or_none(target)) from None
+            return
+        try:
+            swapped = _exchange(tmp, target)
+        except FileNotFoundError:
+            raise Changed(target, None) from None  # deleted meanwhile: leave it deleted
+        if not swapped:
+            current = _read_or_none(target)
+            if current != expected:
+                raise Changed(target, current)
+            os.replace(tmp, target)
+            return
+        displaced = _read_or_none(tmp)
+        if displaced == expected:
+            return
+        # A save landed between our read and the swap: give it back its place.  Anything
+        # that displaces our file afterwards is newer still, so keep swapping until what
+        # comes out is ours (or a save we already gave back).
+        given_back = {displaced}
+        for _ in range(20):
+            _exchange(tmp, target)
+            out = _read_or_none(tmp)
+            if out == data or out in given_back:
+                break
+            given_back.add(out)
+        raise Changed(target, _read_or_none(target))
+    except OSError as exc:
+        raise _os_error(path, exc, "write") from None
+    finally:
+        _unlink(tmp)
+
+
+def read_settled(path: str | os.PathLike[str], suspicious, wait: float = 0.05, tries: int = 10) -> bytes:
+    """Read a file someone may be saving right now.
+
+    When ``suspicious(data)`` says the bytes look cut off (empty, no final newline, not
+    parseable), read again after a moment until two reads agree: a save in progress
+    finishes, a file that really is broken stays as it is and is returned.
+    """
+    data = read_bytes(path)
+    for _ in range(tries):
+        if not suspicious(data):
+            return data
+        time.sleep(wait)
+        again = read_bytes(path)
+        if again == data:
+            return data
+        data = again
+    return data
+
+
+# ---------------------------------------------------------------------------
+# One pipeline run at a time
+
+
+class ProjectLock:
+    """An advisory lock (flock) on the project folder itself, for the runs that write.
+
+    Locking the folder, not a file in it, leaves nothing behind; the lock goes with the
+    process, however it ends.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.fd: int | None = None
+
+    def __enter__(self) -> "ProjectLock":
+        import fcntl
+
+        try:
+            fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            raise _os_error(self.root, exc, "open the project folder") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise HandoutsError(str(self.root), "another pipeline run is working on this project; "
+                                                "wait for it to finish, then run again") from None
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing releases the lock
+            self.fd = None
+
+
+def clean_temporary_files(*folders: Path) -> list[Path]:
+    """Remove temporary files a killed run left behind (only ours, by name); call under the lock."""
+    removed = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for dirpath, _dirnames, filenames in os.walk(folder):
+            for name in filenames:
+                if _TEMP.match(name):
+                    path = Path(dirpath) / name
+                    _unlink(path)
+                    removed.append(path)
+    return removed

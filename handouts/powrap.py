@@ -69,15 +69,20 @@ def _segments(text: str) -> list[str]:
     return [p for p in parts if p != ""]
 
 
-def wrap_string(keyword: str, text: str, obsolete: bool = False) -> list[str]:
-    """The lines GNU gettext writes for ``keyword "text"``."""
-    prefix = "#~ " if obsolete else ""
+def wrap_string(keyword: str, text: str, prefix: str = "", wrap: bool = True) -> list[str]:
+    """The lines GNU gettext writes for ``<prefix><keyword> "text"``."""
+    if not wrap:
+        escaped = "".join(_escape(c) for c in text)
+        first = f'{prefix}{keyword} "{escaped}"'
+        if "\n" not in text[:-1]:
+            return [first]
+        return [f'{prefix}{keyword} ""'] + [f'{prefix}"{"".join(_escape(c) for c in seg)}"' for seg in _segments(text)]
     escaped = "".join(_escape(c) for c in text)
     first = f'{prefix}{keyword} "{escaped}"'
     if "\n" not in text[:-1] and _width(first) <= PAGE_WIDTH:
         return [first]
     lines = [f'{prefix}{keyword} ""']
-    room = PAGE_WIDTH - 2 - len(prefix)
+    room = PAGE_WIDTH - 2 - _width(prefix)
     for segment in _segments(text):
         lines.extend(f'{prefix}"{part}"' for part in _wrap_segment(segment, room))
     return lines
@@ -152,3 +157,17 @@ def _wrap_prefixed(prefix: str, keyword: str, value: str) -> list[str]:
     room = PAGE_WIDTH - 2 - _width(prefix)
     return [f'{prefix}{keyword} ""'] + [f'{prefix}"{part}"' for seg in _segments(value)
                                          for part in _wrap_segment(seg, room)]
+
+
+def wrap_references(refs: list[str], prefix: str = "") -> list[str]:
+    """``#: a:1 b:2`` lines, filled up to the page width without splitting a reference."""
+    lines: list[str] = []
+    line = ""
+    for ref in refs:
+        if line and len(line) + 1 + len(ref) > PAGE_WIDTH:
+            lines.append(line)
+            line = ""
+        line = f"{line} {ref}" if line else f"{prefix}#: {ref}"
+    if line:
+        lines.append(line)
+    return lines

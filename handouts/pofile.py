@@ -1,0 +1,561 @@
+"""Gettext catalogs on disk: a strict reader and a writer that matches GNU gettext.
+
+The reader follows GNU's PO grammar (``po-lex.c``, ``read-catalog.c``): only ``\\n``
+ends a line (so U+2028 or \\x1c inside a string is just a character), the C escapes
+GNU knows are decoded (``\\a``, ``\\x3f``, ``\\101``), and every problem that
+``msgfmt -c`` would reject is an error with its line: a syntax error, an unknown
+escape, a NUL, a duplicate message, ``msgstr[N]`` beyond the catalog's own plural
+count, a python-format string that does not match its msgid, a msgid and msgstr
+that do not both begin and end with a newline.  It runs in linear time.
+
+The header of an existing catalog belongs to its translator: it is kept verbatim,
+comments and all, and its ``Plural-Forms`` rules the catalog's plural entries.
+
+The writer wraps strings as GNU does (``powrap``), writes references, flags and
+previous strings in GNU's order, and keeps everything it does not own.
+"""
+from __future__ import annotations
+
+import gettext
+import re
+from dataclasses import dataclass, field
+
+import polib
+
+from .errors import HandoutsError
+from .powrap import wrap_references, wrap_string
+
+DEFAULT_PLURAL = "nplurals=2; plural=(n != 1);"
+"""What GNU gettext assumes when a catalog has no Plural-Forms."""
+
+
+@dataclass(slots=True)
+class Catalog:
+    """One .po or .pot file: its header, kept as written, and its entries in file order."""
+
+    path: str
+    """As written in messages: ``locale/de/LC_MESSAGES/ketamine.po``."""
+    header: list[str] = field(default_factory=list)
+    """The header entry's lines exactly as read (comments included); empty if it has none."""
+    metadata: dict[str, str] = field(default_factory=dict)
+    """The header's fields (``Language``, ``Plural-Forms``, ...) in file order."""
+    entries: list[polib.POEntry] = field(default_factory=list)
+    """Every message, active and obsolete, in file order (the header excluded)."""
+    data: bytes | None = None
+    """The bytes this catalog was read from (None when it was made, not read)."""
+
+    @property
+    def plural_forms(self) -> str:
+        return self.metadata.get("Plural-Forms", "").strip() or DEFAULT_PLURAL
+
+    @property
+    def nplurals(self) -> int:
+        return parse_plural_forms(self.plural_forms)[0]
+
+    def active(self) -> list[polib.POEntry]:
+        return [e for e in self.entries if not e.obsolete]
+
+    def find(self, msgid: str, msgctxt: str | None = None) -> polib.POEntry | None:
+        for entry in self.entries:
+            if not entry.obsolete and entry.msgid == msgid and entry.msgctxt == msgctxt:
+                return entry
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Plural forms
+
+
+_PLURAL_FORMS = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?)\s*;?\s*$", re.S)
+
+
+def parse_plural_forms(value: str) -> tuple[int, str]:
+    """``nplurals=2; plural=(n != 1);`` -> (2, '(n != 1)'); raises ValueError."""
+    m = _PLURAL_FORMS.match(value)
+    if not m:
+        raise ValueError(f"not a Plural-Forms value: {value!r}")
+    n = int(m.group(1))
+    if not 1 <= n <= 10:
+        raise ValueError(f"nplurals={n} is out of range (1 to 10)")
+    return n, m.group(2)
+
+
+def plural_function(value: str):
+    """The catalog's own plural rule as a function of n (GNU's C expression syntax)."""
+    _, expr = parse_plural_forms(value)
+    return gettext.c2py(expr)
+
+
+def _check_plural_forms(value: str) -> str | None:
+    """What is wrong with a Plural-Forms value, as msgfmt -c sees it, or None."""
+    try:
+        n, _ = parse_plural_forms(value)
+        func = plural_function(value)
+    except (ValueError, SyntaxError) as exc:
+        return f"invalid Plural-Forms: {exc}"
+    for number in range(0, 1001):
+        try:
+            index = func(number)
+        except ZeroDivisionError:
+            return f"invalid Plural-Forms: division by zero for n={number}"
+        if not 0 <= index < n:
+            return f"invalid Plural-Forms: the plural expression gives {index} for n={number}, but nplurals={n}"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Reading
+
+
+_KEYWORD = re.compile(r'(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s*(".*)$')
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"\s*$')
+_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]+|[0-7]{1,3}|.)")
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
+
+
+class _Entry:
+    """An entry being read: raw pieces, turned into a polib.POEntry when complete."""
+
+    __slots__ = ("start", "tcomment", "comment", "occurrences", "flags", "previous", "fields", "obsolete",
+                 "lines", "last", "keyword_line")
+
+    def __init__(self, start: int):
+        self.start = start
+        self.tcomment: list[str] = []
+        self.comment: list[str] = []
+        self.occurrences: list[tuple[str, str]] = []
+        self.flags: list[str] = []
+        self.previous: dict[str, str] = {}
+        self.fields: dict[str, str] = {}
+        self.obsolete = False
+        self.lines: dict[str, int] = {}
+        self.last: tuple[str, str] | None = None  # ("field"|"previous", keyword) that a continuation extends
+        self.keyword_line = 0
+
+    @property
+    def has_strings(self) -> bool:
+        return bool(self.fields)
+
+
+def _unescape(body: str, path: str, line: int, column: int) -> str:
+    def replace(m: re.Match) -> str:
+        code = m.group(1)
+        if code in _SIMPLE_ESCAPES:
+            return _SIMPLE_ESCAPES[code]
+        if code[0] == "x":
+            return chr(int(code[1:], 16) & 0xFF) if len(code) <= 3 else _too_long(code)
+        if code[0] in "01234567":
+            return chr(int(code, 8) & 0xFF)
+        raise HandoutsError(path, f"invalid escape sequence '\\{code}' in a string (column {column + m.start() + 1})", line)
+
+    def _too_long(code: str) -> str:
+        raise HandoutsError(path, f"invalid escape sequence '\\{code}': at most two hex digits", line)
+
+    if "\\" not in body:
+        return body
+    return _ESCAPE.sub(replace, body)
+
+
+def parse(text: str, path: str) -> Catalog:
+    """Parse a catalog's text.  Raises HandoutsError(path, message, line) on anything GNU rejects."""
+    catalog = Catalog(path)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    current = _Entry(1)
+    entries: list[_Entry] = []
+
+    def finish(entry: _Entry, end: int) -> None:
+        if not entry.has_strings:
+            if entry.tcomment or entry.comment or entry.occurrences or entry.flags or entry.previous:
+                # comments at the end of the file, with no message: GNU keeps them as a
+                # comment-only entry; we keep translator comments by attaching nothing
+                raise HandoutsError(path, "comments that belong to no message (missing msgid?)", entry.start)
+            return
+        entry_end[id(entry)] = end
+        entries.append(entry)
+
+    entry_end: dict[int, int] = {}
+    for number, raw in enumerate(lines, 1):
+        line = raw[:-1] if raw.endswith("\r") else raw
+        stripped = line.strip()
+        if "\x00" in line:
+            raise HandoutsError(path, "NUL character in the file", number)
+        if not stripped:
+            continue
+        obsolete = False
+        previous = False
+        body = stripped
+        if body.startswith("#~"):
+            obsolete = True
+            body = body[2:].lstrip(" \t")
+            if body.startswith("|"):
+                previous = True
+                body = body[1:].lstrip(" \t")
+            if not body:
+                continue
+        elif body.startswith("#|"):
+            previous = True
+            body = body[2:].lstrip(" \t")
+        elif body.startswith("#"):
+            # a comment starts a new entry when the current one already has its strings
+            if current.has_strings:
+                finish(current, number - 1)
+                current = _Entry(number)
+            kind = body[1:2]
+            if kind == ".":
+                current.comment.append(_comment_text(body[2:]))
+            elif kind == ":":
+                for ref in body[2:].split():
+                    file, sep, lineno = ref.rpartition(":")
+                    current.occurrences.append((file, lineno) if sep and lineno.isdigit() else (ref, ""))
+            elif kind == ",":
+                current.flags.extend(f.strip() for f in body[2:].split(",") if f.strip())
+            else:
+                current.tcomment.append(_comment_text(body[1:]))
+            continue
+        if previous:
+            if current.has_strings:
+                finish(current, number - 1)
+                current = _Entry(number)
+            m = _KEYWORD.match(body)
+            if m and m.group(1) in ("msgctxt", "msgid", "msgid_plural"):
+                current.previous[m.group(1)] = _string(m.group(3), path, number, line)
+                current.last = ("previous", m.group(1))
+            elif body.startswith('"') and current.last and current.last[0] == "previous":
+                current.previous[current.last[1]] += _string(body, path, number, line)
+            else:
+                raise HandoutsError(path, f"syntax error in a previous-string line: {line.strip()[:60]!r}", number)
+            if obsolete:
+                current.obsolete = True
+            continue
+        m = _KEYWORD.match(body)
+        if m:
+            keyword = m.group(1)
+            starts_entry = keyword in ("msgctxt", "msgid") and (
+                current.has_strings and not (keyword == "msgid" and set(current.fields) == {"msgctxt"}))
+            if starts_entry:
+                finish(current, number - 1)
+                current = _Entry(number)
+            if current.fields and obsolete != current.obsolete:
+                raise HandoutsError(path, "an entry mixes obsolete (#~) and active lines", number)
+            current.obsolete = obsolete
+            if keyword in current.fields:
+                raise HandoutsError(path, f"syntax error: a second {keyword} in one entry", number)
+            _check_order(current, keyword, path, number)
+            current.fields[keyword] = _string(m.group(3), path, number, line)
+            current.lines[keyword] = number
+            current.last = ("field", keyword)
+            continue
+        if body.startswith('"'):
+            if not current.last or current.last[0] != "field" or obsolete != current.obsolete:
+                raise HandoutsError(path, f"syntax error: a string with no keyword before it: {line.strip()[:60]!r}", number)
+            current.fields[current.last[1]] += _string(body, path, number, line)
+            continue
+        raise HandoutsError(path, f"syntax error: not a valid PO line: {line.strip()[:60]!r}", number)
+    finish(current, len(lines))
+
+    # turn raw entries into polib entries; the first msgid "" is the header
+    seen: dict[tuple[str | None, str], int] = {}
+    for raw in entries:
+        _check_complete(raw, path)
+        msgid = raw.fields["msgid"]
+        msgctxt = raw.fields.get("msgctxt")
+        if msgid == "" and msgctxt is None and not raw.obsolete and not catalog.header and not catalog.entries:
+            end = entry_end[id(raw)]
+            catalog.header = [l[:-1] if l.endswith("\r") else l for l in lines[raw.start - 1: end]]
+            while catalog.header and not catalog.header[-1].strip():
+                catalog.header.pop()
+            catalog.metadata = _parse_metadata(raw.fields.get("msgstr", ""))
+            continue
+        key = (msgctxt, msgid)
+        if key in seen:
+            raise HandoutsError(path, f"duplicate message definition (the first is at line {seen[key]})",
+                                raw.lines["msgid"])
+        seen[key] = raw.lines["msgid"]
+        catalog.entries.append(_to_polib(raw))
+    return catalog
+
+
+def _comment_text(rest: str) -> str:
+    return rest[1:] if rest.startswith(" ") else rest
+
+
+def _string(part: str, path: str, number: int, line: str) -> str:
+    m = _STRING.match(part)
+    if not m:
+        raise HandoutsError(path, f"unterminated or malformed string: {line.strip()[:60]!r}", number)
+    column = line.index(part) + 1
+    value = _unescape(m.group(1), path, number, column)
+    if "\x00" in value:
+        raise HandoutsError(path, "NUL character (\\0) in a string", number)
+    return value
+
+
+_ORDER = ["msgctxt", "msgid", "msgid_plural", "msgstr"]
+
+
+def _check_order(entry: _Entry, keyword: str, path: str, number: int) -> None:
+    base = "msgstr" if keyword.startswith("msgstr") else keyword
+    have = [("msgstr" if k.startswith("msgstr") else k) for k in entry.fields]
+    if have and _ORDER.index(base) < _ORDER.index(have[-1]):
+        raise HandoutsError(path, f"syntax error: {keyword} after {have[-1]}", number)
+    if base == "msgstr" and "msgid" not in entry.fields:
+        raise HandoutsError(path, f"syntax error: {keyword} without a msgid before it", number)
+    if base == "msgid_plural" and "msgid" not in entry.fields:
+        raise HandoutsError(path, "syntax error: msgid_plural without a msgid before it", number)
+
+
+def _check_complete(raw: _Entry, path: str) -> None:
+    where = raw.lines.get("msgid", raw.start)
+    if "msgid" not in raw.fields:
+        raise HandoutsError(path, "syntax error: an entry without msgid", raw.start)
+    plural_keys = sorted((k for k in raw.fields if k.startswith("msgstr[")), key=lambda k: int(k[7:-1]))
+    if "msgid_plural" in raw.fields:
+        if "msgstr" in raw.fields:
+            raise HandoutsError(path, "syntax error: a plural entry (msgid_plural) needs msgstr[0], msgstr[1], ..., not msgstr",
+                                raw.lines["msgstr"])
+        if not plural_keys:
+            raise HandoutsError(path, "syntax error: msgid_plural without msgstr[0]", where)
+        for expected, key in enumerate(plural_keys):
+            if int(key[7:-1]) != expected:
+                raise HandoutsError(path, f"plural forms out of order: {key} where msgstr[{expected}] belongs",
+                                    raw.lines[key])
+    else:
+        if plural_keys:
+            raise HandoutsError(path, f"syntax error: {plural_keys[0]} without msgid_plural", raw.lines[plural_keys[0]])
+        if "msgstr" not in raw.fields:
+            raise HandoutsError(path, "syntax error: msgid without msgstr", where)
+
+
+def _to_polib(raw: _Entry) -> polib.POEntry:
+    f = raw.fields
+    entry = polib.POEntry(
+        msgid=f["msgid"], msgstr=f.get("msgstr", ""), msgctxt=f.get("msgctxt"),
+        tcomment="\n".join(raw.tcomment), comment="\n".join(raw.comment),
+        occurrences=raw.occurrences, flags=raw.flags, obsolete=raw.obsolete,
+        previous_msgctxt=raw.previous.get("msgctxt"), previous_msgid=raw.previous.get("msgid"),
+        previous_msgid_plural=raw.previous.get("msgid_plural"),
+    )
+    if "msgid_plural" in f:
+        entry.msgid_plural = f["msgid_plural"]
+        entry.msgstr_plural = {int(k[7:-1]): v for k, v in f.items() if k.startswith("msgstr[")}
+    entry.linenum = raw.start  # where the entry starts, as polib and editors count it
+    return entry
+
+
+def _parse_metadata(msgstr: str) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for line in msgstr.split("\n"):
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            meta[name.strip()] = value.strip()
+    return meta
+
+
+# ---------------------------------------------------------------------------
+# What msgfmt -c rejects in a catalog that parses
+
+
+def problems(catalog: Catalog) -> list[tuple[int, str]]:
+    """(line, message) for everything ``msgfmt -c`` would reject; empty when it accepts the catalog."""
+    found: list[tuple[int, str]] = []
+    header_line = next((n for n, l in enumerate(catalog.header, 1) if l.startswith("msgid")), 1)
+    plural_error = _check_plural_forms(catalog.plural_forms) if "Plural-Forms" in catalog.metadata else None
+    if plural_error and any(e.msgid_plural for e in catalog.active()):
+        found.append((header_line, plural_error))
+    charset = re.search(r"charset=([\w.-]+)", catalog.metadata.get("Content-Type", ""))
+    if catalog.header and charset and charset.group(1).upper() not in ("UTF-8", "CHARSET"):
+        found.append((header_line, f"the catalog must be UTF-8, its header says charset={charset.group(1)}"))
+    nplurals = None if plural_error else catalog.nplurals
+    for entry in catalog.entries:
+        if entry.obsolete:
+            continue
+        line = entry.linenum
+        if entry.msgid_plural:
+            forms = entry.msgstr_plural
+            if nplurals is not None and len(forms) > nplurals:
+                found.append((line, f"msgstr[{nplurals}] and beyond: the catalog's Plural-Forms has nplurals={nplurals} "
+                                    f"but this entry has {len(forms)} forms (remove the extra forms or correct Plural-Forms)"))
+            elif nplurals is not None and len(forms) < nplurals and any(forms.values()):
+                found.append((line, f"this entry has {len(forms)} plural forms, the catalog's Plural-Forms has "
+                                    f"nplurals={nplurals}"))
+            pairs = [(entry.msgid if i == 0 else entry.msgid_plural, s) for i, s in sorted(forms.items())]
+        else:
+            pairs = [(entry.msgid, entry.msgstr)]
+        if "fuzzy" in entry.flags:
+            continue
+        for source, translation in pairs:
+            if not translation:
+                continue
+            for edge, word in ((source.startswith("\n"), "begin"), (source.endswith("\n"), "end")):
+                other = translation.startswith("\n") if word == "begin" else translation.endswith("\n")
+                if edge != other:
+                    found.append((line, f"msgid and msgstr do not both {word} with a newline (\\n)"))
+        if "python-format" in entry.flags:
+            msgid_spec = python_format(entry.msgid)
+            for index, (source, translation) in enumerate(pairs):
+                if not translation:
+                    continue
+                message = _python_format_mismatch(entry.msgid, entry.msgid_plural, translation, index,
+                                                  len(pairs), msgid_spec)
+                if message:
+                    found.append((line, message))
+    return found
+
+
+_PY_DIRECTIVE = re.compile(r"%(?:\((?P<name>[^)]*)\))?(?P<flags>[-#0 +]*)(?P<width>\*|\d+)?(?:\.(?P<prec>\*|\d+))?"
+                           r"(?P<length>[hlL])?(?P<conv>.?)", re.S)
+_PY_CONV = {"d": "i", "i": "i", "o": "i", "u": "i", "x": "i", "X": "i", "e": "f", "E": "f", "f": "f", "F": "f",
+            "g": "f", "G": "f", "c": "c", "s": "s", "r": "s", "a": "s"}
+
+
+class FormatError(ValueError):
+    pass
+
+
+def python_format(text: str) -> tuple[dict[str, str], list[str]]:
+    """A Python %-format string's arguments: ({name: type}, [unnamed types]); raises FormatError."""
+    named: dict[str, str] = {}
+    unnamed: list[str] = []
+    i = 0
+    number = 0
+    while True:
+        i = text.find("%", i)
+        if i < 0:
+            break
+        m = _PY_DIRECTIVE.match(text, i)
+        conv = m.group("conv")
+        if conv == "%" and not m.group("name") and m.end() - i == 2:
+            i = m.end()
+            continue
+        number += 1
+        if conv == "":
+            raise FormatError("the string ends in the middle of a directive")
+        if conv not in _PY_CONV:
+            raise FormatError(f"in the directive number {number}, the character {conv!r} is not a valid conversion specifier")
+        name = m.group("name")
+        kind = _PY_CONV[conv]
+        if name is not None:
+            if unnamed:
+                raise FormatError("the string mixes named and unnamed arguments")
+            if named.get(name, kind) != kind:
+                raise FormatError(f"the argument {name!r} is used with two different types")
+            named[name] = kind
+        else:
+            if named:
+                raise FormatError("the string mixes named and unnamed arguments")
+            unnamed.append(kind)
+        i = m.end()
+    return named, unnamed
+
+
+def _python_format_mismatch(msgid: str, msgid_plural: str, translation: str, index: int, count: int,
+                            spec) -> str | None:
+    try:
+        source = python_format(msgid_plural if (msgid_plural and index > 0) else msgid)
+    except FormatError:
+        return None  # msgfmt does not check a msgid that is not a valid format string
+    try:
+        target = python_format(translation)
+    except FormatError as exc:
+        return f"python-format: the translation is not a valid Python format string: {exc}"
+    s_named, s_unnamed = source
+    t_named, t_unnamed = target
+    if s_named or t_named:
+        for name in s_named:
+            # a plural form may leave out the count when it covers one number only (GNU's rule)
+            if name not in t_named and not (msgid_plural and count > 1):
+                return f"python-format: the translation lacks %({name})s"
+        for name, kind in t_named.items():
+            if name not in s_named:
+                return f"python-format: the translation has %({name})s, which the English does not have"
+            if s_named[name] != kind:
+                return f"python-format: %({name}) has another type in the translation"
+        return None
+    if len(s_unnamed) != len(t_unnamed) and not (msgid_plural and count > 1):
+        return f"python-format: the English has {len(s_unnamed)} arguments, the translation {len(t_unnamed)}"
+    if s_unnamed[: len(t_unnamed)] != t_unnamed[: len(s_unnamed)]:
+        return "python-format: the translation's arguments have other types"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+def _flag_rank(flag: str) -> int:
+    if flag == "fuzzy":
+        return 0
+    if flag.endswith("-format"):
+        return 1
+    if flag.startswith("range:"):
+        return 2
+    if flag in ("wrap", "no-wrap"):
+        return 3
+    return 4
+
+
+def entry_lines(entry: polib.POEntry) -> list[str]:
+    """The lines GNU gettext writes for one entry (without the blank line that follows)."""
+    out: list[str] = []
+    if entry.tcomment:
+        out.extend(("# " + l) if l else "#" for l in entry.tcomment.split("\n"))
+    if entry.comment and not entry.obsolete:
+        out.extend(("#. " + l) if l else "#." for l in entry.comment.split("\n"))
+    if entry.occurrences and not entry.obsolete:
+        out.extend(wrap_references([f"{f}:{n}" if n else f for f, n in entry.occurrences]))
+    if entry.flags:
+        flags = sorted(dict.fromkeys(entry.flags), key=_flag_rank)
+        out.append("#, " + ", ".join(flags))
+    wrap = "no-wrap" not in entry.flags
+    prev = "#~| " if entry.obsolete else "#| "
+    if entry.previous_msgctxt is not None:
+        out.extend(wrap_string("msgctxt", entry.previous_msgctxt, prefix=prev, wrap=wrap))
+    if entry.previous_msgid is not None:
+        out.extend(wrap_string("msgid", entry.previous_msgid, prefix=prev, wrap=wrap))
+    if entry.previous_msgid_plural is not None:
+        out.extend(wrap_string("msgid_plural", entry.previous_msgid_plural, prefix=prev, wrap=wrap))
+    prefix = "#~ " if entry.obsolete else ""
+    if entry.msgctxt is not None:
+        out.extend(wrap_string("msgctxt", entry.msgctxt, prefix=prefix, wrap=wrap))
+    out.extend(wrap_string("msgid", entry.msgid, prefix=prefix, wrap=wrap))
+    if entry.msgid_plural:
+        out.extend(wrap_string("msgid_plural", entry.msgid_plural, prefix=prefix, wrap=wrap))
+        for index in sorted(entry.msgstr_plural):
+            out.extend(wrap_string(f"msgstr[{index}]", entry.msgstr_plural[index], prefix=prefix, wrap=wrap))
+    else:
+        out.extend(wrap_string("msgstr", entry.msgstr, prefix=prefix, wrap=wrap))
+    return out
+
+
+def header_lines(comment: str, metadata: dict[str, str], fuzzy: bool) -> list[str]:
+    """A new header entry (a catalog that is created, or a template)."""
+    out = [("# " + l) if l else "#" for l in comment.split("\n")] if comment else []
+    if fuzzy:
+        out.append("#, fuzzy")
+    out.append('msgid ""')
+    out.extend(wrap_string("msgstr", "".join(f"{k}: {v}\n" for k, v in metadata.items())))
+    return out
+
+
+def text(catalog: Catalog) -> str:
+    """The file's text: the header as it was, then every entry as GNU gettext writes it."""
+    blocks = []
+    if catalog.header:
+        blocks.append("\n".join(catalog.header))
+    for entry in catalog.entries:
+        blocks.append("\n".join(entry_lines(entry)))
+    return "\n\n".join(blocks) + "\n"
+
+
+def same_content(a: Catalog, b: Catalog) -> bool:
+    """Do two catalogs say the same thing (whatever the wrapping of their strings)?"""
+    return a.header == b.header and [_signature(e) for e in a.entries] == [_signature(e) for e in b.entries]
+
+
+def _signature(e: polib.POEntry) -> tuple:
+    return (e.obsolete, e.msgctxt, e.msgid, e.msgid_plural or "", e.msgstr,
+            tuple(sorted(e.msgstr_plural.items())) if e.msgid_plural else (),
+            tuple(e.flags), e.tcomment or "", "" if e.obsolete else (e.comment or ""),
+            () if e.obsolete else tuple(tuple(o) for o in e.occurrences),
+            e.previous_msgctxt, e.previous_msgid, e.previous_msgid_plural)
