@@ -25,6 +25,7 @@ what the pipeline read (``documents.replace_if_unchanged``).
 from __future__ import annotations
 
 import difflib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,8 @@ from .units import Unit
 
 PROJECT = "handouts"
 FUZZY_THRESHOLD = 0.6
+SETTLE_TRIES = 10
+SETTLE_WAIT = 0.05
 UI_DOMAIN = "handouts"
 """Catalog of the handout's own words (templates), beside one catalog per document."""
 
@@ -264,19 +267,32 @@ def _suspicious(data: bytes) -> bool:
 def load(path: Path, name: str | None = None) -> Catalog | None:
     """Read a catalog strictly, or None when there is none.
 
-    A save caught half-way is waited for; an empty catalog is an error, never "no work
-    yet"; anything GNU gettext would reject is ``path:line: error:``.
+    A save caught half-way (empty, cut in mid-line, or not parseable) is read again
+    until it settles; a catalog that stays empty is an error, never "no work yet";
+    anything GNU gettext would reject is ``path:line: error:``.
     """
     name = name or str(path)
     if not exists(path):
         return None
     data = read_settled(path, _suspicious)
+    for _ in range(SETTLE_TRIES):
+        if not data.strip():
+            break
+        try:
+            catalog = pofile.parse(decode(data, name), name)
+        except HandoutsError:
+            time.sleep(SETTLE_WAIT)
+            again = read_settled(path, _suspicious)
+            if again == data:
+                raise
+            data = again
+            continue
+        catalog.data = data
+        return catalog
     if not data.strip():
         raise HandoutsError(name, "the catalog is empty (was it being saved?); restore it, "
                                   "or delete it to start this language's catalog afresh")
-    catalog = pofile.parse(decode(data, name), name)
-    catalog.data = data
-    return catalog
+    raise HandoutsError(name, "the catalog kept changing while it was read (is a translator saving it?); run again")
 
 
 def validate(catalog: Catalog) -> None:

@@ -11,8 +11,11 @@ Arabic-Indic or full-width digits count as the digits they are.
 """
 from __future__ import annotations
 
+import functools
 import re
+import tomllib
 import unicodedata
+from pathlib import Path
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
+from .pofile import FormatError, python_format
 from .units import markdown
 
 ERROR = "error"
@@ -207,9 +211,12 @@ def check_units(source: str, translation: str, ctx: Context) -> list[Problem]:
 SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
 
 
+_MD = markdown()
+
+
+@functools.lru_cache(maxsize=8192)
 def _markup(text: str):
-    md = markdown()
-    tokens = md.parseInline(text, {})[0].children or []
+    tokens = _MD.parseInline(text, {})[0].children or []
     kinds = Counter(t.type for t in tokens if t.type in ("strong_open", "em_open", "link_open", "image", "hardbreak"))
     hrefs = Counter(str(t.attrs.get("href", "")) for t in tokens if t.type == "link_open")
     images = Counter(str(t.attrs.get("src", "")) for t in tokens if t.type == "image")
@@ -238,13 +245,23 @@ def _list_str(counter: Counter) -> str:
     return ", ".join(f"`{k}`" for k in sorted(counter.elements())) or "none"
 
 
+# what looks like a Markdown link or image in the raw text, whether Markdown reads it as one or not
+_LINK_SYNTAX = re.compile(r"\]\(\s*<?([^\s)>]*)")
+
+
 def check_links(source: str, translation: str, ctx: Context) -> list[Problem]:
     _, s_hrefs, s_images, _ = _markup(source)
     _, d_hrefs, d_images, _ = _markup(translation)
     problems = []
-    for href in sorted(set(d_hrefs) | set(d_images)):
+    raw_targets = [m.group(1) for m in _LINK_SYNTAX.finditer(translation)]
+    for href in sorted(set(d_hrefs) | set(d_images) | set(raw_targets)):
         if ":" in href.split("/")[0] and not href.lower().startswith(SAFE_SCHEMES):
             problems.append(Problem("links", ERROR, f"link target {href!r} uses a scheme other than http, https, mailto or tel"))
+    unread = len(raw_targets) - sum(d_hrefs.values()) - sum(d_images.values())
+    unread_in_source = len(_LINK_SYNTAX.findall(source)) - sum(s_hrefs.values()) - sum(s_images.values())
+    if unread > unread_in_source:
+        problems.append(Problem("links", ERROR, "link syntax that Markdown does not read as a link (a malformed "
+                                                "or refused target): it would print as literal brackets and URL"))
     if s_hrefs != d_hrefs:
         problems.append(Problem("links", ERROR, f"link targets differ: source has {_targets(s_hrefs)}, translation has {_targets(d_hrefs)}"))
     if s_images != d_images:
@@ -270,6 +287,10 @@ def placeholders(text: str) -> Counter:
 def check_placeholders(source: str, translation: str, ctx: Context) -> list[Problem]:
     if not ctx.python_format:
         return []
+    try:
+        python_format(translation)
+    except FormatError as exc:
+        return [Problem("placeholders", ERROR, f"not a valid Python format string: {exc} (write a percent sign as %%)")]
     src, dst = placeholders(source), placeholders(translation)
     if src == dst:
         return []
@@ -316,12 +337,130 @@ def check_length(source: str, translation: str, ctx: Context) -> list[Problem]:
     return [Problem("length", WARNING, f"translation is {ratio:.0%} of the source's length (expected {low:.0%}–{high:.0%})")]
 
 
+# ---------------------------------------------------------------------------
+# line breaks that GNU msgfmt insists on
+
+
+def check_newline(source: str, translation: str, ctx: Context) -> list[Problem]:
+    problems = []
+    for edge, s, t in (("begin", source.startswith("\n"), translation.startswith("\n")),
+                       ("end", source.endswith("\n"), translation.endswith("\n"))):
+        if s != t:
+            problems.append(Problem("newline", ERROR,
+                                    f"the English {'does' if s else 'does not'} {edge} with a line break (\\n) but the "
+                                    f"translation {'does' if t else 'does not'}; GNU msgfmt rejects such a catalog"))
+    return problems
+
+
+# ---------------------------------------------------------------------------
+# negations: "Do not take" must not become "Take"
+
+_EN_NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|nobody|neither|nor|without|cannot)\b|n['’]t\b", re.I)
+# "no more than 4 doses" is a limit, not a negation; many languages say "at most"
+_EN_LIMIT = re.compile(r"\b(?:no|not)\s+(?:more|less|longer|later|fewer|earlier|sooner)\s+than\b", re.I)
+NEGATIONS: dict[str, re.Pattern] = {
+    "es": re.compile(r"\b(?:no|nunca|jamás|sin|ni|ningún|ninguna|ninguno|nada|nadie|tampoco)\b", re.I),
+    "fr": re.compile(r"\b(?:ne|pas|jamais|sans|aucun|aucune|ni|non|rien|personne|nul|nulle)\b|\bn['’]", re.I),
+    "de": re.compile(r"\b(?:nicht|nichts|nie|niemals|ohne|weder|niemand|kein\w*)\b", re.I),
+    "pt": re.compile(r"\b(?:não|nunca|jamais|sem|nem|nenhum|nenhuma|nada|ninguém)\b", re.I),
+    "it": re.compile(r"\b(?:non|mai|senza|né|nessuno|nessuna|niente|nulla)\b", re.I),
+    "ar": re.compile(r"(?:^|[\s(«\"])[وف]?(?:لا|لم|لن|ليس|ليست|ليسوا|غير|بدون|دون|بلا|عدم|إلا|ما)(?=$|[\s.,،؛:!؟)»\"])"),
+    "zh": re.compile(r"[不没沒别別勿未无無非禁否莫]"),
+}
+
+
+def _english_negation(text: str) -> str | None:
+    m = _EN_NEGATION.search(_EN_LIMIT.sub(" ", text))
+    return m.group(0) if m else None
+
+
+def check_negation(source: str, translation: str, ctx: Context) -> list[Problem]:
+    pattern = NEGATIONS.get(_language(ctx.locale))
+    word = _english_negation(source) if pattern is not None else None
+    if word is None or pattern.search(translation):
+        return []
+    return [Problem("negation", ERROR, f"the English says {word!r} but the translation has no negation: "
+                                       "a warning may have become an instruction")]
+
+
+def _language(locale: str) -> str:
+    return locale.split("@")[0].split("_")[0]
+
+
+# ---------------------------------------------------------------------------
+# drug names: the same medicine, by any of its spellings
+
+_RULES = Path(__file__).resolve().parent / "rules"
+_DATA = Path(__file__).resolve().parent / "data"
+_ENDINGS = ("ium", "ine", "ina", "ino", "eno", "ene", "um", "io", "ia", "in", "en", "e", "a", "o")
+
+
+def _fold(word: str) -> str:
+    """A spelling-independent key: accents off, ph/th/k/y written one way, a language's ending off."""
+    w = "".join(c for c in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(c))
+    w = w.replace("ph", "f").replace("th", "t").replace("k", "c").replace("y", "i").replace("ae", "e")
+    for end in _ENDINGS:
+        if w.endswith(end) and len(w) - len(end) >= 4:
+            return w[: -len(end)]
+    return w
+
+
+@functools.cache
+def _drugs() -> tuple[dict[str, str], dict, dict]:
+    """(folded spelling -> generic name), names of the same substance, names in other scripts per language."""
+    names: dict[str, str] = {}
+    for line in (_RULES / "drugs.txt").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            names.setdefault(_fold(line), line)
+    table = tomllib.loads((_DATA / "drug-names.toml").read_text(encoding="utf-8"))
+    same = table.pop("same", {})
+    return names, same, table
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def drug_mentions(text: str) -> set[str]:
+    """Generic names of the drugs ``text`` names in Latin script, whatever the language's spelling."""
+    names = _drugs()[0]
+    return {names[key] for key in map(_fold, _WORD.findall(text)) if key in names}
+
+
+def check_drugs(source: str, translation: str, ctx: Context) -> list[Problem]:
+    _, same, scripts = _drugs()
+    wanted = drug_mentions(source)
+    have = drug_mentions(translation)
+    local = scripts.get(_language(ctx.locale), {})
+    latin = re.search(r"[A-Za-z]{3}", translation) is not None
+    words = None
+    problems = []
+    for drug in sorted(wanted):
+        names = {drug, *same.get(drug, ())}
+        if names & have or any(n in translation for d in names for n in local.get(d, ())):
+            continue
+        if words is None:
+            words = [_fold(w) for w in _WORD.findall(translation)]
+        if any(w.startswith(_fold(d)) for d in names for w in words):
+            continue  # a compound: "Ketamintherapie"
+        if not latin and not any(local.get(d) for d in names):
+            continue  # another script, and no spelling of this drug in it on file: cannot tell
+        problems.append(Problem("drugs", ERROR, f"the English names {drug!r}; the translation does not"))
+    for drug in sorted(have - wanted):
+        if not any(drug in same.get(w, ()) for w in wanted):
+            problems.append(Problem("drugs", ERROR, f"the translation names {drug!r}, which the English does not"))
+    return problems
+
+
 CHECKS: list[tuple[str, str, Callable[[str, str, Context], list[Problem]]]] = [
     ("numbers", ERROR, check_numbers),
     ("units", ERROR, check_units),
     ("markup", ERROR, check_markup),
     ("links", ERROR, check_links),
     ("placeholders", ERROR, check_placeholders),
+    ("newline", ERROR, check_newline),
+    ("negation", ERROR, check_negation),
+    ("drugs", ERROR, check_drugs),
     ("untranslated", WARNING, check_untranslated),
     ("endpunc", WARNING, check_endpunc),
     ("length", WARNING, check_length),

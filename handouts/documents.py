@@ -93,6 +93,20 @@ def read_text(path: str | os.PathLike[str]) -> str:
     return decode(read_bytes(path), os.fspath(path))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_characters(text: str, name: str) -> None:
+    """Refuse control characters (other than tab and line breaks) in a source text: they are
+    invisible, never meant, and some of them split lines for one tool and not for another."""
+    m = _CONTROL.search(text)
+    if m:
+        line = text.count("\n", 0, m.start()) + 1
+        column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        raise HandoutsError(name, f"control character U+{ord(m.group()):04X} at column {column}; "
+                                  "remove it (it is invisible and would not survive every tool)", line)
+
+
 def exists(path: str | os.PathLike[str]) -> bool:
     """Is there anything at ``path`` (a broken or looping symlink counts: reading it must fail loudly)?"""
     try:

@@ -24,7 +24,7 @@ from pathlib import Path
 from . import build as build_stage
 from . import catalogs, locales, update as update_stage
 from .build import SOURCE_LANGUAGE, Document, Translations
-from .documents import ProjectLock, clean_temporary_files, read_text, write_text
+from .documents import ProjectLock, check_characters, clean_temporary_files, read_text, write_text
 from .errors import HandoutsError
 from .repair import repair
 from .units import parse
@@ -93,6 +93,7 @@ class Project:
                 raise HandoutsError(self.rel(path), f"the name {name!r} is reserved for the templates' catalog")
             rel = self.rel(path)
             original = read_text(path)
+            check_characters(original, rel)
             result = repair(original)
             docs.append(Document(name, rel, original, result, parse(rel, result.text), self._reviewed(path)))
         if not docs:

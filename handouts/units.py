@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .errors import HandoutsError
+
 
 def markdown() -> MarkdownIt:
     """The parser every stage uses, so that extraction and rendering agree."""
@@ -74,9 +76,19 @@ def _plain(token: Token) -> str:
 
 
 def parse(path: str, text: str) -> Parsed:
-    """Parse ``text`` (the document at ``path``) and collect its units."""
+    """Parse ``text`` (the document at ``path``) and collect its units.
+
+    Raises HandoutsError where the parser would silently drop content: markdown-it stops
+    reading blocks nested deeper than its limit (lists or quotes about ten levels deep).
+    """
     env: dict = {}
-    tokens = markdown().parse(text, env)
+    md = markdown()
+    tokens = md.parse(text, env)
+    limit = md.options["maxNesting"]
+    for token in tokens:
+        if token.level >= limit - 1 and token.map:
+            raise HandoutsError(path, f"lists or quotes nested too deeply ({limit // 2 - 1} levels at most): "
+                                      "Markdown would drop everything from here on", token.map[0] + 1)
     parsed = Parsed(path, tokens, env)
     section = ""
     kinds: list[str] = []  # what the current inline token sits in
