@@ -43,6 +43,8 @@ class Catalog:
     """Every message, active and obsolete, in file order (the header excluded)."""
     data: bytes | None = None
     """The bytes this catalog was read from (None when it was made, not read)."""
+    header_line: int = 1
+    """The file line where the header entry starts."""
 
     @property
     def plural_forms(self) -> str:
@@ -264,6 +266,7 @@ def parse(text: str, path: str) -> Catalog:
         if msgid == "" and msgctxt is None and not raw.obsolete and not catalog.header and not catalog.entries:
             end = entry_end[id(raw)]
             catalog.header = [l[:-1] if l.endswith("\r") else l for l in lines[raw.start - 1: end]]
+            catalog.header_line = raw.start
             while catalog.header and not catalog.header[-1].strip():
                 catalog.header.pop()
             catalog.metadata = _parse_metadata(raw.fields.get("msgstr", ""))
@@ -360,7 +363,9 @@ def _parse_metadata(msgstr: str) -> dict[str, str]:
 def problems(catalog: Catalog) -> list[tuple[int, str]]:
     """(line, message) for everything ``msgfmt -c`` would reject; empty when it accepts the catalog."""
     found: list[tuple[int, str]] = []
-    header_line = next((n for n, l in enumerate(catalog.header, 1) if l.startswith("msgid")), 1)
+    header_line = catalog.header_line + next(
+        (n for n, l in enumerate(catalog.header) if "Plural-Forms:" in l),
+        next((n for n, l in enumerate(catalog.header) if l.startswith("msgid")), 0))
     plural_error = _check_plural_forms(catalog.plural_forms) if "Plural-Forms" in catalog.metadata else None
     if plural_error and any(e.msgid_plural for e in catalog.active()):
         found.append((header_line, plural_error))
