@@ -16,6 +16,7 @@ previous strings in GNU's order, and keeps everything it does not own.
 """
 from __future__ import annotations
 
+import gc
 import gettext
 import re
 from dataclasses import dataclass, field
@@ -159,7 +160,21 @@ def _unescape(body: str, path: str, line: int, column: int) -> str:
 
 
 def parse(text: str, path: str) -> Catalog:
-    """Parse a catalog's text.  Raises HandoutsError(path, message, line) on anything GNU rejects."""
+    """Parse a catalog's text.  Raises HandoutsError(path, message, line) on anything GNU rejects.
+
+    Linear in the size of the catalog: the cyclic garbage collector, which would rescan
+    every entry made so far again and again, is paused while the entries are made.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse(text, path)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse(text: str, path: str) -> Catalog:
     catalog = Catalog(path)
     lines = text.split("\n")
     if lines and lines[-1] == "":

@@ -243,3 +243,19 @@ def test_temporary_files_a_killed_run_left_are_cleaned(tmp_path):
     assert run_pipeline("-C", str(root), "update").returncode == 0
     assert not leftover.exists()
     assert mine.exists()
+
+
+@pytest.mark.parametrize("mistake", ["Zuletzt geprüft: %(datum)s", "Zu 100% geprüft: %(date)s", "Geprüft (%): %(date)s"])
+def test_a_placeholder_mistake_in_the_templates_words_never_crashes_a_build(tmp_path, mistake):
+    root = _project(tmp_path)
+    (root / "source" / "dose.toml").write_text("reviewed = 2026-11-24\n", encoding="utf-8")
+    translate(root, "de", "dose", {"Dose": "Dosis", "Take 2 tablets every 4 hours.": "Alle 4 Stunden 2 Tabletten."})
+    translate(root, "de", "handouts", {"Last reviewed: %(date)s": mistake})
+    r = run_pipeline("-C", str(root), "check")
+    assert r.returncode == 1 and "locale/de/LC_MESSAGES/handouts.po:" in r.stderr and "placeholders" in r.stderr
+    r = run_pipeline("-C", str(root), "build")
+    assert r.returncode == 0, r.stderr
+    html = (root / "output" / "de" / "dose.html").read_text(encoding="utf-8")
+    assert '<span lang="en" dir="ltr">Last reviewed: 24. November 2026</span>' in html  # English, marked, not a crash
+    r = run_pipeline("-C", str(root), "update")  # msgfmt -c would reject this catalog: update says where
+    assert r.returncode == 2 and r.stderr.startswith("locale/de/LC_MESSAGES/handouts.po:")
