@@ -8,7 +8,11 @@ forms chosen by each catalog's own ``Plural-Forms``.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
+import functools
+import multiprocessing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +26,7 @@ from .documents import remove, write_text
 from .locales import babel_locale, language
 from .pdf import find_engine, print_pdf, screenshot
 from .pofile import plural_function
+from .state import BuildState, State, digest, file_digest, output_stat
 from .units import Parsed
 
 SOURCE_LANGUAGE = "en"
@@ -59,6 +64,8 @@ class Translations:
     fuzzy: set[str] = field(default_factory=set)
     rejected: list = field(default_factory=list)
     """(catalog path, line, msgid, [Problem]) of translations that failed an error-level check."""
+    title: str = ""
+    """The handout's title in this language (when it was printed)."""
 
     @property
     def share(self) -> int:
@@ -179,9 +186,11 @@ def ui_functions(translations: UiTranslations, html: bool) -> dict:
     return {"ui": ui, "ui_n": ui_n}
 
 
-def environment() -> jinja2.Environment:
+@functools.cache
+def environment(template_dirs: tuple[Path, ...] = ()) -> jinja2.Environment:
+    """The Jinja2 environment: a project's own templates (``templates/``) first, then the package's."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(render.TEMPLATES),
+        loader=jinja2.FileSystemLoader([*template_dirs, render.TEMPLATES]),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -204,73 +213,234 @@ def css_string(value: str) -> Markup:
     return Markup('"' + "".join(out) + '"')
 
 
+# ---------------------------------------------------------------------------
+# Jobs: one document in some languages.  Run in worker processes (forked, so they share
+# what the main process has loaded); everything a job needs is in _Context.
+
+
+@dataclass(slots=True)
+class Settings:
+    """What a build depends on besides documents and catalogs."""
+
+    locale_dir: Path
+    output: Path
+    codes: list[str]
+    """Every language built, English first."""
+    min_translated: int
+    paper: str = "A4"
+    pdf: bool = False
+    template_dirs: tuple[Path, ...] = ()
+    root: Path = Path(".")
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+@dataclass(slots=True)
+class PairResult:
+    code: str
+    summary: Translations
+    outputs: dict[str, tuple[int, int]]
+    written: list[Path]
+
+
+_CONTEXT: dict = {}
+
+
+@functools.lru_cache(maxsize=64)
+def _ui(locale_dir: Path, code: str, key: str | None) -> UiTranslations:
+    """The templates' words in ``code``, once per process and version of the catalog (``key``)."""
+    return ui_translations(locale_dir, code, _CONTEXT["settings"].rel)
+
+
+def _job(name: str, codes: list[str]) -> list[PairResult]:
+    settings: Settings = _CONTEXT["settings"]
+    doc: Document = _CONTEXT["documents"][name]
+    ui_keys: dict[str, str | None] = _CONTEXT["ui_keys"]
+    env = environment(settings.template_dirs)
+    languages = {c: language(c) for c in settings.codes}
+    engine = _CONTEXT.get("engine", "")
+    results = []
+    for code in codes:
+        tr = translations(settings.locale_dir, code, doc, settings.rel)
+        lang = languages[code]
+        html_path = settings.output / code / f"{doc.name}.html"
+        text_path = settings.output / code / f"{doc.name}.txt"
+        pdf_path = settings.output / code / f"{doc.name}.pdf"
+        written: list[Path] = []
+        if tr.share < settings.min_translated:
+            for stale in (html_path, text_path, pdf_path):
+                if remove(stale):
+                    written.append(stale)
+            results.append(PairResult(code, _summary(tr), {}, written))
+            continue
+        ui = _ui(settings.locale_dir, code, ui_keys.get(code))
+        tokens, english = render.translate_tokens(
+            doc.parsed, lambda unit: tr.table.get(unit.msgid),
+            None if code == SOURCE_LANGUAGE else SOURCE_LANGUAGE)
+        reviewed = format_date(doc.reviewed, format="long", locale=babel_locale(code)) if doc.reviewed else None
+        title = render.title_of(tokens) or doc.name
+        others = [languages[c] for c in settings.codes if c != code]
+        html = env.get_template("handout.html.j2").render(
+            **ui_functions(ui, html=True),
+            lang=lang["lang"], dir=lang["dir"], script=lang["script"], title=title,
+            body=Markup(render.body_html(tokens)), reviewed=reviewed,
+            others=others, document=doc.name, english=english, paper=settings.paper,
+            footer_label=f"{title} — {lang['name']}",
+        )
+        body = render.body_text(tokens)
+        text = env.get_template("handout.txt.j2").render(
+            **ui_functions(ui, html=False),
+            body=body.rstrip("\n"), rule="-" * render.TEXT_WIDTH, reviewed=reviewed, english=english,
+        )
+        outputs = [html_path, text_path]
+        for path, content in ((html_path, html), (text_path, text)):
+            if write_text(path, content):
+                written.append(path)
+        if settings.pdf:
+            print_pdf(engine, html_path, pdf_path)
+            png_path = settings.output / "screenshots" / f"{code}-{doc.name}.png"
+            screenshot(engine, html_path, png_path)
+            written += [pdf_path, png_path]
+            outputs += [pdf_path, png_path]
+        summary = _summary(tr)
+        summary.title = title
+        results.append(PairResult(code, summary, {str(p): output_stat(p) for p in outputs}, written))
+    return results
+
+
+def _summary(tr: Translations) -> Translations:
+    """What the index, the summary and the next run need: the counts, not the table."""
+    copy = Translations(tr.locale, tr.document, tr.total_units, tr.total_words, tr.units_done, tr.words_done,
+                        tr.units_fuzzy, tr.words_fuzzy, {}, sorted(tr.fuzzy), list(tr.rejected))
+    return copy
+
+
+# ---------------------------------------------------------------------------
+# The stage
+
+
 @dataclass(slots=True)
 class BuildResult:
     written: list[Path] = field(default_factory=list)
     """Files whose bytes changed (or that were removed)."""
     translated: dict[tuple[str, str], Translations] = field(default_factory=dict)
     locales: list[str] = field(default_factory=list)
+    rebuilt: int = 0
+    """(document, language) pairs built this time (the others were up to date)."""
 
 
-def build(locale_dir: Path, output: Path, codes: list[str], docs: list[Document], min_translated: int,
-          rel=str, paper: str = "A4", pdf: bool = False) -> BuildResult:
-    engine = find_engine() if pdf else ""
-    env = environment()
-    codes = [SOURCE_LANGUAGE] + [c for c in codes if c != SOURCE_LANGUAGE]
+def build(settings: Settings, names: list[str], load_document: Callable[[str], Document],
+          document_keys: dict[str, str], state: State, jobs: int = 1,
+          progress: Callable[[int], object] | None = None) -> BuildResult:
+    """Build every (document, language) pair whose inputs changed, in parallel, then the index.
+
+    ``document_keys`` holds a digest of each document's source; ``load_document`` gives the
+    parsed document for the pairs that have to be built.  ``progress(total)``, if given,
+    returns a bar with ``update(n)`` and ``close()`` (tqdm's), advanced per document.
+    """
+    codes = settings.codes
     result = BuildResult(locales=codes)
-    languages = {c: language(c) for c in codes}
-    uis = {c: ui_translations(locale_dir, c, rel) for c in codes}
-    index_docs = []
-    for doc in docs:
-        entry = {"name": doc.name, "title": "", "languages": []}
+    ui_keys = {c: file_digest(catalogs.po_path(settings.locale_dir, c, UI_DOMAIN)) for c in codes}
+    common = digest(repr((codes, settings.min_translated, settings.paper, settings.pdf)))
+    todo: dict[str, list[str]] = {}
+    for name in names:
         for code in codes:
-            tr = translations(locale_dir, code, doc, rel)
-            result.translated[(doc.name, code)] = tr
-            lang = languages[code]
-            html_path = output / code / f"{doc.name}.html"
-            text_path = output / code / f"{doc.name}.txt"
-            if tr.share < min_translated:
-                for stale in (html_path, text_path):
-                    if remove(stale):
-                        result.written.append(stale)
-                entry["languages"].append({**lang, "complete": tr.share, "printed": False})
+            cat = None if code == SOURCE_LANGUAGE else file_digest(catalogs.po_path(settings.locale_dir, code, name))
+            key = digest(repr((common, document_keys[name], cat, ui_keys[code], code)))
+            known = state.builds.get((name, code))
+            if known is not None and known.key == key and all(
+                    output_stat(Path(p)) == stat for p, stat in known.outputs.items()):
+                result.translated[(name, code)] = known.summary
                 continue
-            tokens, english = render.translate_tokens(
-                doc.parsed, lambda unit: tr.table.get(unit.msgid),
-                None if code == SOURCE_LANGUAGE else SOURCE_LANGUAGE)
-            reviewed = format_date(doc.reviewed, format="long", locale=babel_locale(code)) if doc.reviewed else None
-            title = render.title_of(tokens) or doc.name
-            others = [languages[c] for c in codes if c != code]
-            html = env.get_template("handout.html.j2").render(
-                **ui_functions(uis[code], html=True),
-                lang=lang["lang"], dir=lang["dir"], script=lang["script"], title=title,
-                body=Markup(render.body_html(tokens)), reviewed=reviewed,
-                others=others, document=doc.name, english=english, paper=paper,
-                footer_label=f"{title} — {lang['name']}",
-            )
-            body = render.body_text(tokens)
-            text = env.get_template("handout.txt.j2").render(
-                **ui_functions(uis[code], html=False),
-                body=body.rstrip("\n"), rule="-" * render.TEXT_WIDTH, reviewed=reviewed, english=english,
-            )
-            for path, content in ((html_path, html), (text_path, text)):
-                if write_text(path, content):
-                    result.written.append(path)
-            if pdf:
-                pdf_path = output / code / f"{doc.name}.pdf"
-                print_pdf(engine, html_path, pdf_path)
-                png_path = output / "screenshots" / f"{code}-{doc.name}.png"
-                screenshot(engine, html_path, png_path)
-                result.written += [pdf_path, png_path]
-            if code == SOURCE_LANGUAGE:
-                entry["title"] = title
-            entry["languages"].append({**lang, "complete": tr.share, "printed": True})
+            todo.setdefault(name, []).append(code)
+            state.builds[(name, code)] = BuildState(key, {}, None)
+    if todo:
+        documents = {name: load_document(name) for name in todo}
+        _CONTEXT.update(settings=settings, documents=documents, ui_keys=ui_keys,
+                        engine=find_engine() if settings.pdf else "")
+        bar = progress(len(todo)) if progress else None
+        try:
+            for name, pairs in _run(todo, jobs, bar.update if bar else None):
+                for pair in pairs:
+                    result.translated[(name, pair.code)] = pair.summary
+                    result.written += pair.written
+                    result.rebuilt += 1
+                    state.builds[(name, pair.code)].outputs = pair.outputs
+                    state.builds[(name, pair.code)].summary = pair.summary
+        finally:
+            _CONTEXT.clear()
+            if bar:
+                bar.close()
+    result.written += _index(settings, names, result.translated)
+    result.written += _sweep(settings, names)
+    for key in [k for k in state.builds if k[0] not in names or k[1] not in codes]:
+        del state.builds[key]
+    return result
+
+
+_OURS = (".html", ".txt", ".pdf")
+
+
+def _sweep(settings: Settings, names: list[str]) -> list[Path]:
+    """Remove handouts of documents and languages that are gone (only files the build makes)."""
+    removed = []
+    if not settings.output.is_dir():
+        return removed
+    wanted = set(names)
+    for folder in sorted(settings.output.iterdir()):
+        if not folder.is_dir() or folder.name == "repair":
+            continue
+        for path in sorted(folder.iterdir()):
+            if folder.name == "screenshots":
+                code, _, name = path.stem.partition("-")
+                stale = path.suffix == ".png" and (code not in settings.codes or name not in wanted)
+            else:
+                stale = path.suffix in _OURS and (folder.name not in settings.codes or path.stem not in wanted)
+            if stale and path.is_file() and remove(path):
+                removed.append(path)
+        if folder.name not in settings.codes and folder.name != "screenshots" and not any(folder.iterdir()):
+            folder.rmdir()
+    return removed
+
+
+def _run(todo: dict[str, list[str]], jobs: int, progress):
+    """(document, [PairResult]) for every job, in the order of ``todo`` (deterministic)."""
+    names = list(todo)
+    if jobs <= 1 or len(names) == 1:
+        for name in names:
+            yield name, _job(name, todo[name])
+            if progress:
+                progress(1)
+        return
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=context) as pool:
+        futures = {name: pool.submit(_job, name, todo[name]) for name in names}
+        if progress:
+            for _ in concurrent.futures.as_completed(futures.values()):
+                progress(1)
+        for name in names:
+            yield name, futures[name].result()
+
+
+def _index(settings: Settings, names: list[str], translated: dict[tuple[str, str], Translations]) -> list[Path]:
+    languages = {c: language(c) for c in settings.codes}
+    index_docs = []
+    for name in names:
+        english = translated.get((name, SOURCE_LANGUAGE))
+        entry = {"name": name, "title": getattr(english, "title", "") or name, "languages": []}
+        for code in settings.codes:
+            tr = translated[(name, code)]
+            printed = tr.share >= settings.min_translated
+            entry["languages"].append({**languages[code], "complete": tr.share, "printed": printed})
         index_docs.append(entry)
     en = languages[SOURCE_LANGUAGE]
+    env = environment(settings.template_dirs)
     index = env.get_template("index.html.j2").render(
         **ui_functions(UiTranslations(SOURCE_LANGUAGE), html=True),
         lang=en["lang"], dir=en["dir"], documents=index_docs)
-    path = output / "index.html"
-    if write_text(path, index):
-        result.written.append(path)
-    return result
+    path = settings.output / "index.html"
+    return [path] if write_text(path, index) else []

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,11 +142,12 @@ def _key(entry: polib.POEntry) -> tuple[str | None, str]:
 
 
 def merge(pot: Catalog, old: Catalog | None, code: str, domain: str,
-          memory: dict[str, str] | None = None, sibling: Catalog | None = None, path: str = "") -> Catalog:
+          memory: Callable[[str], str | None] | None = None, sibling: Catalog | None = None,
+          path: str = "") -> Catalog:
     """A catalog for ``code`` with the template's entries and the old catalog's work.
 
-    ``memory`` maps source text to translations from the language's other catalogs:
-    a new unit found there is pre-filled, marked fuzzy.  ``sibling`` is another catalog
+    ``memory`` finds a source text's translation in the language's other catalogs: a new
+    unit found there is pre-filled, marked fuzzy (the texts looked up are kept in ``asked``).  ``sibling`` is another catalog
     of the language, whose header a new catalog follows.
     """
     if old is not None and (old.header or old.entries):
@@ -182,6 +184,7 @@ def merge(pot: Catalog, old: Catalog | None, code: str, domain: str,
         po.entries.append(entry)
     # a changed unit: offer the closest unused old translation, marked fuzzy
     candidates = [e for e in previous.values() if _key(e) not in used and _translated(e)]
+    asked: list[str] = []
     for entry in pending:
         best, best_ratio = None, FUZZY_THRESHOLD
         for cand in candidates:
@@ -207,10 +210,13 @@ def merge(pot: Catalog, old: Catalog | None, code: str, domain: str,
                 entry.previous_msgid_plural = best.msgid_plural or None
                 if best.msgctxt != entry.msgctxt:
                     entry.previous_msgctxt = best.msgctxt
-        elif memory and not entry.msgid_plural and memory.get(entry.msgid):
-            entry.msgstr = memory[entry.msgid]
-            entry.flags.insert(0, "fuzzy")
-            entry.tcomment = "pre-filled from another document's translation: check it"
+        elif memory is not None and not entry.msgid_plural:
+            asked.append(entry.msgid)
+            found = memory(entry.msgid)
+            if found:
+                entry.msgstr = found
+                entry.flags.insert(0, "fuzzy")
+                entry.tcomment = "pre-filled from another document's translation: check it"
     # vanished units: keep the work as obsolete entries, in their old order, even when it
     # was also offered (fuzzy) to an edited unit, so that it comes back, not fuzzy, with its passage
     active = {_key(e) for e in po.entries}
@@ -230,6 +236,7 @@ def merge(pot: Catalog, old: Catalog | None, code: str, domain: str,
         gone.linenum = old_entry.linenum
         kept.add(_key(old_entry))
         po.entries.append(gone)
+    po.asked = tuple(asked)
     return po
 
 
@@ -309,8 +316,6 @@ def needs_writing(new: Catalog, old: Catalog | None) -> bool:
     """Does the file have to change: new, or saying something else than what is on disk?"""
     if old is None or old.data is None:
         return True
-    if catalog_text(new).encode("utf-8") == old.data:
-        return False
     return not pofile.same_content(new, old)
 
 

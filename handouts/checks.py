@@ -68,18 +68,28 @@ SPELLED: dict[str, dict[int, tuple[str, ...]]] = {
 }
 
 
+_NON_ASCII_DIGIT = re.compile(r"[^\x00-\x7f]")
+
+
 def _ascii_digits(text: str) -> str:
-    return "".join(str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() else c for c in text)
+    if text.isascii():
+        return text
+    return _NON_ASCII_DIGIT.sub(lambda m: str(unicodedata.digit(m.group(), m.group())) if m.group().isdigit()
+                                else m.group(), text)
+
+
+@functools.lru_cache(maxsize=None)
+def _symbols(locale: str) -> tuple[str, str]:
+    try:
+        return get_decimal_symbol(locale), get_group_symbol(locale)
+    except Exception:  # noqa: BLE001 - an unusual locale: fall back to English conventions
+        return ".", ","
 
 
 def numbers_in(text: str, locale: str) -> list[Decimal]:
     """Every number written with digits in ``text``, by value, read the way ``locale`` writes them."""
     text = _ascii_digits(text)
-    try:
-        decimal = get_decimal_symbol(locale)
-        group = get_group_symbol(locale)
-    except Exception:  # noqa: BLE001 - an unusual locale: fall back to English conventions
-        decimal, group = ".", ","
+    decimal, group = _symbols(locale)
     values = []
     for m in _DIGITS.finditer(text):
         raw = m.group()
@@ -421,10 +431,30 @@ def _drugs() -> tuple[dict[str, str], dict, dict]:
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def drug_mentions(text: str) -> set[str]:
+@functools.cache
+def _candidates() -> re.Pattern:
+    """Words that may be a drug's name: they start like one (spelled as ``_fold`` spells)."""
+    stems = sorted({key[:4] for key in _drugs()[0]})
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + r")\w*")
+
+
+def _plain(text: str) -> str:
+    """Lower case, accents off, spelled as ``_fold`` spells (a cheap whole-text pass)."""
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return text.lower().replace("ph", "f").replace("th", "t").replace("k", "c").replace("y", "i").replace("ae", "e")
+
+
+@functools.lru_cache(maxsize=16384)
+def drug_mentions(text: str) -> frozenset[str]:
     """Generic names of the drugs ``text`` names in Latin script, whatever the language's spelling."""
     names = _drugs()[0]
-    return {names[key] for key in map(_fold, _WORD.findall(text)) if key in names}
+    found = set()
+    for m in _candidates().finditer(_plain(text)):
+        key = _fold(m.group())
+        if key in names:
+            found.add(names[key])
+    return frozenset(found)
 
 
 def check_drugs(source: str, translation: str, ctx: Context) -> list[Problem]:
@@ -440,7 +470,7 @@ def check_drugs(source: str, translation: str, ctx: Context) -> list[Problem]:
         if names & have or any(n in translation for d in names for n in local.get(d, ())):
             continue
         if words is None:
-            words = [_fold(w) for w in _WORD.findall(translation)]
+            words = [_fold(w) for w in _WORD.findall(_plain(translation))]
         if any(w.startswith(_fold(d)) for d in names for w in words):
             continue  # a compound: "Ketamintherapie"
         if not latin and not any(local.get(d) for d in names):

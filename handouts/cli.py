@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import bisect
 import json
+import os
+import shutil
 import sys
 from collections.abc import Sequence
 
@@ -40,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--min-translated", metavar="PERCENT", type=_percent, default=None,
                         help="print a language's handout only when at least PERCENT of its words are "
                              "translated (default: [tool.handouts] min-translated in pyproject.toml, else 80)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print only errors and warnings: no progress, no summary, no list of files written")
+    parser.add_argument("-j", "--jobs", metavar="N", type=_positive, default=None,
+                        help="build up to N (document, language) pairs at once (default: the machine's cores)")
     parser.set_defaults(run=_cmd_all)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
                                      description="With no command: repair, update and build, then print a summary.")
@@ -172,6 +178,16 @@ def _cmd_fix(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def _percent(value: str) -> int:
     try:
         number = int(value.rstrip("%"))
@@ -183,37 +199,48 @@ def _percent(value: str) -> int:
 
 
 def _project(args: argparse.Namespace) -> Project:
-    return Project(args.root, args.min_translated)
+    return Project(args.root, args.min_translated, args.jobs)
+
+
+def _progress(args: argparse.Namespace):
+    """A progress bar on a terminal for builds that take more than a moment; nothing otherwise."""
+    if args.quiet or not sys.stderr.isatty():
+        return None
+
+    def start(total: int):
+        from tqdm import tqdm
+
+        delay = float(os.environ.get("HANDOUTS_PROGRESS_DELAY", "0.5"))
+        size = shutil.get_terminal_size()  # a terminal that reports no size is taken as 80 × 24
+        return tqdm(total=total, desc="building", unit="document", delay=delay, leave=False, file=sys.stderr,
+                    ncols=size.columns, nrows=size.lines)
+    return start
 
 
 def _cmd_update(args: argparse.Namespace) -> int:
     project = _project(args)
-    summary = Summary()
     with project.lock():
-        docs = project.documents()
-        project.update(docs, summary)
-    _print_written(project, summary)
+        summary = project.run(("update",))
+    _print_written(project, summary, args.quiet)
     return EXIT_OK
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
     project = _project(args)
-    summary = Summary()
     with project.lock():
-        docs = project.documents()
-        project.build(docs, summary, paper=args.paper, pdf=args.pdf)
-    _print_written(project, summary)
+        summary = project.run(("build",), paper=args.paper, pdf=args.pdf, progress=_progress(args))
+    _print_written(project, summary, args.quiet)
     _print_rejected(summary)
     return EXIT_OK
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
     project = _project(args)
-    summary = Summary()
     with project.lock():
-        project.init(args.lang)
-        project.update(project.documents(), summary)
-    _print_written(project, summary)
+        written = project.init(args.lang)
+        summary = project.run(("update",))
+        summary.written[:0] = written
+    _print_written(project, summary, args.quiet)
     print(f"{args.lang}: ready; translators edit {project.rel(project.locale)}/{args.lang}/LC_MESSAGES/*.po",
           file=sys.stderr)
     return EXIT_OK
@@ -222,9 +249,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_all(args: argparse.Namespace) -> int:
     project = _project(args)
     with project.lock():
-        summary = project.run()
+        summary = project.run(progress=_progress(args))
     _print_rejected(summary)
-    print(format_summary(project, summary))
+    if not args.quiet:
+        print(format_summary(project, summary))
     return EXIT_OK
 
 
@@ -237,34 +265,37 @@ def _print_rejected(summary: Summary) -> None:
                       file=sys.stderr)
 
 
-def _print_written(project: Project, summary: Summary) -> None:
+def _print_written(project: Project, summary: Summary, quiet: bool = False) -> None:
+    if quiet:
+        return
     for path in summary.written:
         print(f"wrote {project.rel(path)}", file=sys.stderr)
 
 
 def format_summary(project: Project, summary: Summary) -> str:
     lines = []
-    for doc in summary.documents:
-        r = doc.repaired
-        lines.append(f"{doc.path}: repaired {len(r.fixes)} places, {len(r.flags)} flagged for review "
-                     f"(report: {project.rel(project.output)}/repair/{doc.name}.txt); "
-                     f"{len(doc.parsed.units)} units")
-    for doc in summary.documents:
+    names = []
+    for path, doc in summary.documents:
+        name = path.rsplit("/", 1)[-1].removesuffix(".md")
+        names.append(name)
+        lines.append(f"{path}: repaired {doc.fixes} places, {doc.flags} flagged for review "
+                     f"(report: {project.rel(project.output)}/repair/{name}.txt); {doc.units} units")
+    for name in names:
         shares, skipped = [], []
         for code in summary.locales:
-            tr = summary.translated.get((doc.name, code))
+            tr = summary.translated.get((name, code))
             if tr is None:
                 continue
             shares.append(f"{code} {tr.share}%")
             if tr.share < project.min_translated:
                 skipped.append(code)
-        lines.append(f"{doc.name}: translated " + ", ".join(shares))
+        lines.append(f"{name}: translated " + ", ".join(shares))
         for code in skipped:
-            tr = summary.translated[(doc.name, code)]
-            lines.append(f"{doc.name}: no {code} handout: {tr.share}% of its words are translated, "
+            tr = summary.translated[(name, code)]
+            lines.append(f"{name}: no {code} handout: {tr.share}% of its words are translated, "
                          f"{project.min_translated}% needed")
     lines.append(f"{len(summary.documents)} document(s) in {len(summary.locales)} language(s); "
-                 f"{len(summary.written)} file(s) changed")
+                 f"{summary.rebuilt} handout(s) built, the others up to date; {len(summary.written)} file(s) changed")
     lines.append(f"handouts: {project.rel(project.output)}/index.html")
     return "\n".join(lines)
 

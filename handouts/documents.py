@@ -174,8 +174,12 @@ def write_text(path: str | os.PathLike[str], text: str) -> bool:
     Returns False, and leaves the file untouched, when it already holds exactly
     this text, so that running the pipeline twice changes nothing on disk.
     """
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> bool:
+    """``write_text`` for bytes."""
     target = _target(Path(path))
-    data = text.encode("utf-8")
     try:
         if target.is_dir():
             raise HandoutsError(os.fspath(path), "cannot write: is a directory, not a file")

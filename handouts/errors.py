@@ -15,6 +15,9 @@ class HandoutsError(Exception):
     line: int | None = None
     """1-based line number, when the problem has one."""
 
+    def __reduce__(self):  # so that an error raised in a worker process arrives whole
+        return (type(self), (self.path, self.message, self.line))
+
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         return f"{where}: error: {self.message}"

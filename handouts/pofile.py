@@ -16,6 +16,7 @@ previous strings in GNU's order, and keeps everything it does not own.
 """
 from __future__ import annotations
 
+import functools
 import gc
 import gettext
 import re
@@ -46,6 +47,8 @@ class Catalog:
     """The bytes this catalog was read from (None when it was made, not read)."""
     header_line: int = 1
     """The file line where the header entry starts."""
+    asked: tuple[str, ...] = ()
+    """Source texts a merge looked up in the language's other catalogs (to pre-fill new units)."""
 
     @property
     def plural_forms(self) -> str:
@@ -89,6 +92,7 @@ def plural_function(value: str):
     return gettext.c2py(expr)
 
 
+@functools.lru_cache(maxsize=256)
 def _check_plural_forms(value: str) -> str | None:
     """What is wrong with a Plural-Forms value, as msgfmt -c sees it, or None."""
     try:

@@ -5,28 +5,37 @@
     locale/LINGUAS                   configured languages
     locale/<doc>.pot, locale/handouts.pot
     locale/<lang>/LC_MESSAGES/<doc>.po, .../handouts.po
+    templates/                       optional: the project's own versions of the handout templates
     output/<lang>/<doc>.html, .txt   handouts (``en`` is the source language)
     output/index.html                every document in every language
     output/repair/<doc>.txt          what the repair step changed and flagged
-    build/                           the lock (and caches); git ignores it, delete it any time
+    build/                           what the last run saw (git ignores it; delete it any time)
 
 This module reads the configuration and the documents; the stages live in
-``update.py`` and ``build.py``.
+``update.py`` and ``build.py``, and ``state.py`` remembers what they did so that the
+next run redoes only what changed.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
+import multiprocessing
+import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import build as build_stage
-from . import catalogs, locales, update as update_stage
+from . import catalogs, locales
+from . import update as update_stage
 from .build import SOURCE_LANGUAGE, Document, Translations
-from .documents import ProjectLock, check_characters, clean_temporary_files, read_text, write_text
+from .documents import (ProjectLock, check_characters, clean_temporary_files, decode, read_bytes, read_text,
+                        remove, write_text)
 from .errors import HandoutsError
 from .repair import repair
+from .state import DocumentState, State, Store, digest, output_stat, version
 from .units import parse
 
 DEFAULT_MIN_TRANSLATED = 80
@@ -35,22 +44,46 @@ __all__ = ["Project", "Summary", "Document", "Translations", "SOURCE_LANGUAGE"]
 
 
 @dataclass(slots=True)
+class Source:
+    """A source document on disk, not yet repaired."""
+
+    name: str
+    path: Path
+    rel: str
+    key: str
+    """Digest of the source's bytes and its metadata's bytes."""
+
+
+@dataclass(slots=True)
 class Summary:
-    documents: list[Document] = field(default_factory=list)
+    documents: list[tuple[str, DocumentState]] = field(default_factory=list)
+    """(document path as written in messages, what its repair did)."""
     locales: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     """Files whose bytes changed."""
     translated: dict[tuple[str, str], Translations] = field(default_factory=dict)
     """(document, locale) -> what is translated."""
+    rebuilt: int = 0
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 class Project:
-    def __init__(self, root: Path | str = ".", min_translated: int | None = None):
+    def __init__(self, root: Path | str = ".", min_translated: int | None = None, jobs: int | None = None):
         self.root = Path(root)
         self.source = self.root / "source"
         self.locale = self.root / "locale"
         self.output = self.root / "output"
+        self.templates = self.root / "templates"
         self.min_translated = min_translated if min_translated is not None else self._configured_min()
+        self.jobs = jobs or default_jobs()
+        self.store = Store(self.root)
+        self._documents: dict[str, Document] = {}
 
     def _configured_min(self) -> int:
         """``[tool.handouts] min-translated`` in pyproject.toml, else 80 (%)."""
@@ -79,48 +112,76 @@ class Project:
             clean_temporary_files(self.locale, self.output)
             yield
 
+    def template_dirs(self) -> tuple[Path, ...]:
+        return (self.templates,) if self.templates.is_dir() else ()
+
+    def state(self, paper: str = "A4", pdf: bool = False) -> State:
+        return self.store.load(version(self.min_translated, folders=self.template_dirs()))
+
     # -- stage 1: read and repair -------------------------------------------------------
 
-    def documents(self) -> list[Document]:
+    def sources(self) -> list[Source]:
         if not self.source.is_dir():
             raise HandoutsError(self.rel(self.source), "no source folder (put English documents in source/*.md)")
-        docs = []
+        found = []
         for path in sorted(self.source.glob("*.md")):
             if path.name.lower() == "readme.md":
                 continue  # notes about the folder, not a handout
             name = path.stem
             if name == catalogs.UI_DOMAIN:
                 raise HandoutsError(self.rel(path), f"the name {name!r} is reserved for the templates' catalog")
-            rel = self.rel(path)
-            original = read_text(path)
-            check_characters(original, rel)
-            result = repair(original)
-            docs.append(Document(name, rel, original, result, parse(rel, result.text), self._reviewed(path)))
-        if not docs:
+            meta = path.with_suffix(".toml")
+            key = digest(read_bytes(path) + b"\0" + (read_bytes(meta) if meta.exists() else b""))
+            found.append(Source(name, path, self.rel(path), key))
+        if not found:
             raise HandoutsError(self.rel(self.source), "no documents: put English Markdown files in source/*.md")
-        return docs
+        return found
 
-    def _reviewed(self, doc_path: Path) -> dt.date | None:
-        meta_path = doc_path.with_suffix(".toml")
-        if not meta_path.exists():
-            return None
-        try:
-            meta = tomllib.loads(read_text(meta_path))
-        except tomllib.TOMLDecodeError as exc:
-            raise HandoutsError(self.rel(meta_path), f"bad TOML: {exc}", getattr(exc, "lineno", None)) from None
-        value = meta.get("reviewed")
-        if value is None:
-            return None
-        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-            raise HandoutsError(self.rel(meta_path), "reviewed must be a date such as 2026-11-24")
-        return value
+    def document(self, source: Source) -> Document:
+        """The repaired, parsed document: from the cache when its source is unchanged."""
+        doc = self._documents.get(source.name)
+        if doc is None:
+            doc = self.store.load_document(source.name, source.key)
+            if doc is None:
+                doc = prepare(source.path, source.rel)
+                self.store.save_document(source.name, source.key, doc)
+            self._documents[source.name] = doc
+        return doc
 
-    def write_repair_reports(self, docs: list[Document], summary: Summary) -> None:
+    def documents(self) -> list[Document]:
+        return [self.document(s) for s in self.sources()]
+
+    def _prepare_all(self, sources: list[Source], state: State) -> None:
+        """Repair and parse, in parallel, the documents whose source changed."""
+        todo = [s for s in sources if s.name not in self._documents
+                and (s.name not in state.documents or state.documents[s.name].source != s.key
+                     or self.store.load_document(s.name, s.key) is None)]
+        if len(todo) < 4 or self.jobs < 2:
+            return  # done one by one, when asked for
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=context) as pool:
+            for source, doc in zip(todo, pool.map(prepare, [s.path for s in todo], [s.rel for s in todo])):
+                self.store.save_document(source.name, source.key, doc)
+                self._documents[source.name] = doc
+
+    def write_repair_reports(self, sources: list[Source], state: State, summary: Summary) -> None:
         from .cli import format_report  # the same report `fix` prints
 
-        for doc in docs:
-            path = self.output / "repair" / f"{doc.name}.txt"
-            if write_text(path, format_report(doc.path, doc.original, doc.repaired)):
+        for source in sources:
+            path = self.output / "repair" / f"{source.name}.txt"
+            known = state.documents.get(source.name)
+            if known is None or known.source != source.key or known.report != output_stat(path):
+                doc = self.document(source)
+                if write_text(path, format_report(doc.path, doc.original, doc.repaired)):
+                    summary.written.append(path)
+                known = DocumentState(source.key, len(doc.repaired.fixes), len(doc.repaired.flags),
+                                      len(doc.parsed.units), output_stat(path))
+                state.documents[source.name] = known
+            summary.documents.append((source.rel, known))
+        live = {s.name for s in sources}
+        folder = self.output / "repair"
+        for path in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
+            if path.stem not in live and remove(path):  # the report of a document that is gone
                 summary.written.append(path)
 
     # -- stage 2: catalogs ---------------------------------------------------------------
@@ -128,9 +189,14 @@ class Project:
     def locales(self) -> list[str]:
         return locales.read_linguas(self.locale)
 
-    def update(self, docs: list[Document], summary: Summary) -> None:
-        documents = [(d.name, catalogs.messages_from_units(d.path, d.parsed.units)) for d in docs]
-        summary.written += update_stage.update(self.locale, self.locales(), documents, self.rel)
+    def update(self, state: State, summary: Summary, sources: list[Source] | None = None) -> None:
+        sources = sources if sources is not None else self.sources()
+        documents = [(s.name, self._messages(s), s.key) for s in sources]
+        summary.written += update_stage.update(self.locale, self.locales(), documents, self.rel, state,
+                                               list(self.template_dirs()))
+
+    def _messages(self, source: Source) -> Callable[[], list]:
+        return lambda: catalogs.messages_from_units(source.rel, self.document(source).parsed.units)
 
     def init(self, code: str) -> list[Path]:
         locales.check_locale(code)
@@ -146,20 +212,62 @@ class Project:
     def translations(self, code: str, doc: Document) -> Translations:
         return build_stage.translations(self.locale, code, doc, self.rel)
 
-    def build(self, docs: list[Document], summary: Summary, paper: str = "A4", pdf: bool = False) -> None:
-        result = build_stage.build(self.locale, self.output, self.locales(), docs, self.min_translated,
-                                   self.rel, paper=paper, pdf=pdf)
+    def build(self, state: State, summary: Summary, paper: str = "A4", pdf: bool = False,
+              sources: list[Source] | None = None, progress=None) -> None:
+        sources = sources if sources is not None else self.sources()
+        codes = [SOURCE_LANGUAGE] + [c for c in self.locales() if c != SOURCE_LANGUAGE]
+        settings = build_stage.Settings(self.locale, self.output, codes, self.min_translated, paper, pdf,
+                                        self.template_dirs(), self.root)
+        by_name = {s.name: s for s in sources}
+        result = build_stage.build(settings, [s.name for s in sources], lambda n: self.document(by_name[n]),
+                                   {s.name: s.key for s in sources}, state, self.jobs, progress)
         summary.written += result.written
         summary.translated.update(result.translated)
         summary.locales = result.locales
+        summary.rebuilt += result.rebuilt
 
     # -- everything -----------------------------------------------------------------------
 
-    def run(self) -> Summary:
+    def run(self, stages: tuple[str, ...] = ("repair", "update", "build"), paper: str = "A4", pdf: bool = False,
+            progress=None) -> Summary:
+        """Run the stages, redoing only what changed since the last run; remember what was done."""
         summary = Summary()
-        docs = self.documents()
-        summary.documents = docs
-        self.write_repair_reports(docs, summary)
-        self.update(docs, summary)
-        self.build(docs, summary)
+        state = self.state()
+        sources = self.sources()
+        self._prepare_all(sources, state)
+        if "repair" in stages:
+            self.write_repair_reports(sources, state, summary)
+        if "update" in stages:
+            self.update(state, summary, sources)
+        if "build" in stages:
+            self.build(state, summary, paper, pdf, sources, progress)
+        live = {s.name for s in sources}
+        for name in [n for n in state.documents if n not in live]:
+            del state.documents[name]
+        self.store.save(state)
         return summary
+
+
+def prepare(path: Path, rel: str) -> Document:
+    """Read, check, repair and parse one source document."""
+    original = decode(read_bytes(path), rel)
+    check_characters(original, rel)
+    result = repair(original)
+    return Document(path.stem, rel, original, result, parse(rel, result.text), _reviewed(path, rel))
+
+
+def _reviewed(doc_path: Path, rel: str) -> dt.date | None:
+    meta_path = doc_path.with_suffix(".toml")
+    if not meta_path.exists():
+        return None
+    meta_rel = rel.removesuffix(".md") + ".toml"
+    try:
+        meta = tomllib.loads(decode(read_bytes(meta_path), meta_rel))
+    except tomllib.TOMLDecodeError as exc:
+        raise HandoutsError(meta_rel, f"bad TOML: {exc}", getattr(exc, "lineno", None)) from None
+    value = meta.get("reviewed")
+    if value is None:
+        return None
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise HandoutsError(meta_rel, "reviewed must be a date such as 2026-11-24")
+    return value

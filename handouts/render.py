@@ -82,7 +82,13 @@ def title_of(tokens: list[Token]) -> str:
 # Plain text
 
 
+_NARROW = re.compile(r"[\u0020-\u007e\u00a0-\u02ff]*")
+
+
 def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: CJK characters count two, combining marks none."""
+    if _NARROW.fullmatch(text):  # Latin letters with their accents: one column each
+        return len(text)
     return sum(max(wcwidth(c), 0) for c in text)
 
 

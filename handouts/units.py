@@ -11,6 +11,7 @@ so nothing a translation contains can inject markup into a handout.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -20,8 +21,9 @@ from markdown_it.token import Token
 from .errors import HandoutsError
 
 
+@functools.cache
 def markdown() -> MarkdownIt:
-    """The parser every stage uses, so that extraction and rendering agree."""
+    """The parser every stage uses, so that extraction and rendering agree (one instance, reused)."""
     return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
 
 

@@ -1,9 +1,12 @@
 """The update stage: templates from the documents and the handout templates, catalogs merged.
 
-Everything is read and checked first, then written, so a bad catalog stops the run
-before any file changes.  A catalog is replaced only if it is still exactly what was
-read; if a translator saved it meanwhile, it is merged again from their save, and if
-it keeps changing the run stops and says so: a translator's save is never lost.
+Everything that has to change is read and checked first, then written, so a bad catalog
+stops the run before any file changes.  A catalog is replaced only if it is still exactly
+what was read; if a translator saved it meanwhile, it is merged again from their save,
+and if it keeps changing the run stops and says so: a translator's save is never lost.
+
+A catalog whose template and bytes are what the last run left, and whose pre-filled
+entries would find the same translations, is not even parsed (``state.CatalogState``).
 """
 from __future__ import annotations
 
@@ -15,29 +18,59 @@ from babel.messages.extract import extract
 
 from . import catalogs, render
 from .catalogs import UI_DOMAIN, Message
-from .documents import Changed, replace_if_unchanged, write_text
+from .documents import Changed, read_bytes, replace_if_unchanged, write_text
 from .errors import HandoutsError
 from .pofile import Catalog
+from .state import CatalogState, State, digest
 
 RETRIES = 5
 
 
-def ui_messages() -> list[Message]:
+def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
     """The templates' own words, extracted with Babel's Jinja2 extractor."""
     messages: dict[tuple[str, str], Message] = {}
-    for path in sorted(render.TEMPLATES.glob("*.j2")):
-        with path.open("rb") as f:
-            for lineno, msg, _comments, _ctx in extract(
-                "jinja2", f, keywords={"ui": (1,), "ui_n": (1, 2)},
-                options={"extensions": "jinja2.ext.i18n", "trimmed": "false"},
-            ):
-                singular, plural = (msg if isinstance(msg, tuple) else (msg, ""))
-                loc = (f"handouts/templates/{path.name}", lineno)
-                key = (singular, plural)
-                old = messages.get(key)
-                locations = (old.locations if old else ()) + (loc,)
-                messages[key] = Message(singular, locations, "handout template: words of every handout", plural)
+    seen: set[str] = set()
+    for folder in (template_dirs or []) + [render.TEMPLATES]:
+        for path in sorted(folder.glob("*.j2")) if folder.is_dir() else []:
+            if path.name in seen:
+                continue  # a project's own template replaces the package's
+            seen.add(path.name)
+            where = "handouts/templates" if folder == render.TEMPLATES else "templates"
+            with path.open("rb") as f:
+                for lineno, msg, _comments, _ctx in extract(
+                    "jinja2", f, keywords={"ui": (1,), "ui_n": (1, 2)},
+                    options={"extensions": "jinja2.ext.i18n", "trimmed": "false"},
+                ):
+                    singular, plural = (msg if isinstance(msg, tuple) else (msg, ""))
+                    loc = (f"{where}/{path.name}", lineno)
+                    key = (singular, plural)
+                    old = messages.get(key)
+                    locations = (old.locations if old else ()) + (loc,)
+                    messages[key] = Message(singular, locations, "handout template: words of every handout", plural)
     return list(messages.values())
+
+
+class Memory:
+    """Checked translations in one language's catalogs: what a new unit can be pre-filled with."""
+
+    def __init__(self, locale_dir: Path, code: str, loaded: dict[Path, Catalog | None], rel):
+        self.table: dict[str, list[tuple[str, str]]] = {}
+        folder = locale_dir / code / "LC_MESSAGES"
+        for path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
+            if path not in loaded:
+                loaded[path] = catalogs.load(path, rel(path))
+            catalog = loaded[path]
+            for entry in catalog.entries if catalog else ():
+                if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags and not entry.msgid_plural:
+                    options = self.table.setdefault(entry.msgid, [])
+                    if not any(d == path.stem for d, _ in options):
+                        options.append((path.stem, entry.msgstr))
+
+    def lookup(self, domain: str) -> Callable[[str], str | None]:
+        """Translations from the language's *other* catalogs (the first, by document name)."""
+        def find(msgid: str) -> str | None:
+            return next((text for d, text in self.table.get(msgid, ()) if d != domain), None)
+        return find
 
 
 @dataclass(slots=True)
@@ -45,65 +78,99 @@ class _Plan:
     path: Path
     new: Catalog
     old: Catalog | None
-    remerge: Callable[[Catalog | None], Catalog] | None
-    """Merge again from a catalog a translator saved meanwhile (None for templates)."""
+    remerge: Callable[[Catalog | None], Catalog]
+    key: tuple[str, str]
+    template: str
 
 
-def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, list[Message]]],
-           rel: Callable[[Path], str]) -> list[Path]:
-    """Write ``<domain>.pot`` and every ``<code>/LC_MESSAGES/<domain>.po``; return the files written.
+def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callable[[], list[Message]], str]],
+           rel: Callable[[Path], str], state: State, template_dirs: list[Path] | None = None) -> list[Path]:
+    """Write ``<domain>.pot`` and every ``<code>/LC_MESSAGES/<domain>.po`` that has to change.
 
-    ``documents`` is (domain, messages) per document; the templates' own words are added.
+    ``documents`` is (domain, messages, digest of what the messages come from) per document;
+    the templates' own words are added.  Returns the files written.
     """
-    domains = list(documents) + [(UI_DOMAIN, ui_messages())]
-    names = [d for d, _ in domains]
-    loaded: dict[tuple[str, str], Catalog | None] = {}
-    for code in codes:
-        folder = locale_dir / code / "LC_MESSAGES"
-        extra = sorted(p.stem for p in folder.glob("*.po")) if folder.is_dir() else []
-        for domain in dict.fromkeys(names + extra):
-            path = catalogs.po_path(locale_dir, code, domain)
-            loaded[(code, domain)] = catalogs.load(path, rel(path))
-    memories = {code: _memory(loaded, code) for code in codes}
+    ui = ui_messages(template_dirs)
+    domains = list(documents) + [(UI_DOMAIN, lambda: ui, digest(repr(ui)))]
+    written: list[Path] = []
+    loaded: dict[Path, Catalog | None] = {}
+    memories: dict[str, Memory] = {}
+
+    def memory(code: str) -> Memory:
+        if code not in memories:
+            memories[code] = Memory(locale_dir, code, loaded, rel)
+        return memories[code]
+
+    def load(path: Path) -> Catalog | None:
+        if path not in loaded:
+            loaded[path] = catalogs.load(path, rel(path))
+        return loaded[path]
 
     plans: list[_Plan] = []
-    for domain, messages in domains:
+    for domain, messages, source in domains:
         pot_path = locale_dir / f"{domain}.pot"
-        pot = catalogs.build_template(domain, messages, rel(pot_path))
-        catalogs.validate(pot)
-        plans.append(_Plan(pot_path, pot, None, None))  # the pipeline's own file: rewritten when its bytes differ
+        pot: Catalog | None = None
+        known = state.templates.get(domain)
+        pot_digest = known[1] if known and known[0] == source else None
+        if pot_digest is None or _digest_of(pot_path) != pot_digest:
+            pot = catalogs.build_template(domain, messages(), rel(pot_path))
+            catalogs.validate(pot)
+            text = catalogs.catalog_text(pot)
+            if write_text(pot_path, text):
+                written.append(pot_path)
+            pot_digest = digest(text)
+            state.templates[domain] = (source, pot_digest)
         for code in codes:
             path = catalogs.po_path(locale_dir, code, domain)
-            memory = {k: v for (d, k), v in memories[code].items() if d != domain}
-            sibling = next((c for (c2, d), c in sorted(loaded.items(), key=lambda kv: kv[0][1])
-                            if c2 == code and c is not None and d != domain), None)
+            key = (code, domain)
+            found = _digest_of(path)
+            known_cat = state.catalogs.get(key)
+            if (known_cat is not None and known_cat.template == pot_digest and known_cat.catalog == found
+                    and (not known_cat.asked or all(memory(code).lookup(domain)(m) == t
+                                                    for m, t in known_cat.asked.items()))):
+                continue  # nothing it depends on has changed
+            if pot is None:
+                pot = catalogs.build_template(domain, messages(), rel(pot_path))
 
-            def remerge(old: Catalog | None, pot=pot, code=code, domain=domain, memory=memory,
-                        sibling=sibling, path=path) -> Catalog:
-                return catalogs.merge(pot, old, code, domain, memory, sibling, rel(path))
+            def remerge(old: Catalog | None, pot=pot, code=code, domain=domain, path=path) -> Catalog:
+                sibling = None
+                if old is None:  # a new catalog follows its language's others
+                    others = sorted(p for p in (locale_dir / code / "LC_MESSAGES").glob("*.po") if p.stem != domain) \
+                        if (locale_dir / code / "LC_MESSAGES").is_dir() else []
+                    sibling = load(others[0]) if others else None
+                return catalogs.merge(pot, old, code, domain, memory(code).lookup(domain), sibling, rel(path))
 
-            old = loaded[(code, domain)]
+            old = load(path)
             new = remerge(old)
             catalogs.validate(new)
-            plans.append(_Plan(path, new, old, remerge))
+            plans.append(_Plan(path, new, old, remerge, key, pot_digest))
 
-    written = []
     for plan in plans:
-        if _write(plan, rel):
-            written.append(plan.path)
+        new_digest = _write(plan, rel, written)
+        code, domain = plan.key
+        find = memory(code).lookup(domain)
+        state.catalogs[plan.key] = CatalogState(plan.template, new_digest, {m: find(m) for m in plan.new.asked})
     return written
 
 
-def _write(plan: _Plan, rel: Callable[[Path], str]) -> bool:
-    if plan.remerge is None:  # a template: the pipeline's own file
-        return write_text(plan.path, catalogs.catalog_text(plan.new))
+def _digest_of(path: Path) -> str | None:
+    try:
+        return digest(read_bytes(path))
+    except HandoutsError:
+        return "unreadable"  # never equal to a recorded digest: the update reads it and says what is wrong
+
+
+def _write(plan: _Plan, rel: Callable[[Path], str], written: list[Path]) -> str | None:
     new, old = plan.new, plan.old
     for _ in range(RETRIES):
         if not catalogs.needs_writing(new, old):
-            return False
+            return digest(old.data) if old is not None else None
+        text = catalogs.catalog_text(new)
         try:
-            replace_if_unchanged(plan.path, catalogs.catalog_text(new), old.data if old is not None else None)
-            return True
+            replace_if_unchanged(plan.path, text, old.data if old is not None else None)
+            written.append(plan.path)
+            plan.new = new
+            return digest(text)
         except Changed:
             # a translator saved while we worked: start again from their file
             old = catalogs.load(plan.path, rel(plan.path))
@@ -111,15 +178,3 @@ def _write(plan: _Plan, rel: Callable[[Path], str]) -> bool:
             catalogs.validate(new)
     raise HandoutsError(rel(plan.path), "the catalog kept changing on disk while the pipeline was updating it "
                                         "(is a translator saving it?); it was left as saved: run the pipeline again")
-
-
-def _memory(loaded: dict[tuple[str, str], Catalog | None], code: str) -> dict[tuple[str, str], str]:
-    """(domain, source text) -> translation, from every catalog of ``code``: checked work only."""
-    memory: dict[tuple[str, str], str] = {}
-    for (c, domain), catalog in sorted(loaded.items(), key=lambda kv: kv[0][1]):
-        if c != code or catalog is None:
-            continue
-        for entry in catalog.entries:
-            if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags and not entry.msgid_plural:
-                memory.setdefault((domain, entry.msgid), entry.msgstr)
-    return memory

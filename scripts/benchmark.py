@@ -1,13 +1,24 @@
-"""Print how fast the repair step is.
+"""Print how fast the pipeline is: the repair step, and whole builds of a clinic-sized library.
 
-    python scripts/benchmark.py [MEGABYTES]
+    python scripts/benchmark.py                       # both, default sizes
+    python scripts/benchmark.py repair [MEGABYTES]    # the repair step on MEGABYTES of text (default 5)
+    python scripts/benchmark.py build [--documents 100] [--locales 8] [--jobs N]
+                                      [--vs-sphinx] [--vs-po4a] [--keep]
 
-Builds an input of the given size (default 5 MB) from the seed document and the
-test corpus, half clean and half spun, and times `repair` on it, plus one run of
-the real command line on a file of that size.
+`repair` builds an input of the given size from the seed document and the test corpus,
+half clean and half spun, and times `repair` on it, plus one run of the real command line.
+
+`build` generates a library of N documents × M languages with complete translations that
+pass every check (scripts/library.py), then times, with the real command line: a full
+build (no output/, no cache), a no-op rebuild, a rebuild after one translator edit in one
+.po file, and one after an edit to one source paragraph; with peak memory of the whole
+process tree.  `--vs-sphinx` builds the same library with Sphinx + sphinx-intl (gettext,
+update, html and text per language; needs `pip install sphinx myst-parser sphinx-intl`),
+`--vs-po4a` with po4a (needs `apt-get install -y po4a`), in the same run, and prints ratios.
 """
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -16,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from handouts.repair import load_rules, repair  # noqa: E402
 
@@ -29,8 +41,7 @@ def build_input(megabytes: float) -> str:
     return (block * (size // len(block.encode("utf-8")) + 1)).encode("utf-8")[:size].decode("utf-8", "ignore")
 
 
-def main() -> int:
-    megabytes = float(sys.argv[1]) if len(sys.argv) > 1 else 5.0
+def repair_benchmark(megabytes: float = 5.0) -> None:
     t0 = time.perf_counter()
     load_rules()
     t1 = time.perf_counter()
@@ -50,6 +61,31 @@ def main() -> int:
                        check=True, stdout=subprocess.DEVNULL)
         t5 = time.perf_counter()
     print(f"python pipeline.py fix --json on {size:.1f} MB: {t5 - t4:.2f} s wall clock")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    sub = parser.add_subparsers(dest="what")
+    rep = sub.add_parser("repair", help="time the repair step")
+    rep.add_argument("megabytes", nargs="?", type=float, default=5.0)
+    bld = sub.add_parser("build", help="time builds of a synthetic library")
+    bld.add_argument("--documents", type=int, default=100)
+    bld.add_argument("--locales", type=int, default=8, help="how many languages (at most 16)")
+    bld.add_argument("--jobs", type=int, default=None, help="passed to the pipeline (default: its own)")
+    bld.add_argument("--vs-sphinx", action="store_true", help="also build the library with Sphinx + sphinx-intl")
+    bld.add_argument("--vs-po4a", action="store_true", help="also build the library with po4a")
+    bld.add_argument("--keep", action="store_true", help="keep the generated library and print where it is")
+    args = parser.parse_args()
+    if args.what in (None, "repair"):
+        print("== repair step")
+        repair_benchmark(getattr(args, "megabytes", 5.0))
+    if args.what in (None, "build"):
+        import bench_build
+
+        print("== library build")
+        bench_build.main(getattr(args, "documents", 100), getattr(args, "locales", 8), getattr(args, "jobs", None),
+                         getattr(args, "vs_sphinx", False), getattr(args, "vs_po4a", False), getattr(args, "keep", False))
     return 0
 
 

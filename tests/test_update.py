@@ -3,7 +3,7 @@ import polib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handouts.project import Project, Summary
+from handouts.project import Project
 
 PARAGRAPHS = [
     "Take paracetamol to bring a fever down.",
@@ -22,8 +22,7 @@ def write_doc(root, name, paragraphs):
 
 
 def update(root):
-    project = Project(root, 80)
-    project.update(project.documents(), Summary())
+    Project(root, 80).run(("update",))
 
 
 def catalog(root, name="fever", lang="es"):

@@ -1,0 +1,158 @@
+"""What the last run read and wrote, so that the next run redoes only what changed.
+
+Kept in ``build/`` (git ignores it; delete it any time, the next run is then a full one):
+
+    build/state.pickle           fingerprints of every input and output, and the summaries
+    build/documents/<doc>.pickle a repaired and parsed document
+
+Work is skipped only when every input that determines it is unchanged:
+
+* everything at once when the *version* changes: the package's code, rules, data and
+  templates, the project's own templates, the configuration, Python's and every
+  dependency's version;
+* a document's repair and parse: its source and metadata bytes;
+* a catalog's update: its template, its own bytes, and the translations in the language's
+  other catalogs that it asked for (the pre-fill of new units);
+* a handout: the document, its catalog, the language's template-words catalog, the list of
+  languages, the print settings; and its output files must still be the ones written.
+
+Inputs are compared by content (BLAKE2 digests), never by modification time.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .documents import write_bytes
+
+FORMAT = 3
+PACKAGE = Path(__file__).resolve().parent
+DEPENDENCIES = ("babel", "jinja2", "markdown-it-py", "markupsafe", "polib", "wcwidth")
+
+
+def digest(data: bytes | str | None) -> str | None:
+    if data is None:
+        return None
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def file_digest(path: Path) -> str | None:
+    """The digest of a file's bytes, or None if there is no file (errors are left to the reader)."""
+    try:
+        with open(path, "rb") as f:
+            return digest(f.read())
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:
+        return "unreadable"
+
+
+def version(*extra: object, folders: tuple[Path, ...] = ()) -> str:
+    """One digest for everything that can change every output at once."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{FORMAT} {__version__} {sys.version}".encode())
+    for name in DEPENDENCIES:
+        try:
+            h.update(f"{name}={metadata.version(name)};".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=?;".encode())
+    for folder in (PACKAGE, *folders):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc",):
+                h.update(path.relative_to(folder).as_posix().encode())
+                h.update(path.read_bytes())
+    h.update(repr(extra).encode())
+    return h.hexdigest()
+
+
+@dataclass(slots=True)
+class DocumentState:
+    source: str
+    """Digest of the source's bytes and of its metadata (.toml)."""
+    fixes: int
+    flags: int
+    units: int
+    report: tuple[int, int] | None = None
+    """(size, mtime_ns) of output/repair/<doc>.txt as written."""
+
+
+@dataclass(slots=True)
+class CatalogState:
+    template: str | None
+    """Digest of the template it was merged with."""
+    catalog: str | None
+    """Digest of the catalog's bytes after the update (as written, or as found)."""
+    asked: dict[str, str | None] = field(default_factory=dict)
+    """Source texts the merge looked up in the language's other catalogs, and what it found."""
+
+
+@dataclass(slots=True)
+class BuildState:
+    key: str
+    outputs: dict[str, tuple[int, int]]
+    """Output path -> (size, mtime_ns) as written; an output that is gone or touched is rebuilt."""
+    summary: object
+    """build.Translations without its table."""
+
+
+@dataclass(slots=True)
+class State:
+    version: str = ""
+    documents: dict[str, DocumentState] = field(default_factory=dict)
+    templates: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """domain -> (digest of its messages, digest of the template file written)."""
+    catalogs: dict[tuple[str, str], CatalogState] = field(default_factory=dict)
+    builds: dict[tuple[str, str], BuildState] = field(default_factory=dict)
+
+
+class Store:
+    """The state file and the cached documents of one project."""
+
+    def __init__(self, root: Path):
+        self.folder = root / "build"
+        self.path = self.folder / "state.pickle"
+
+    def load(self, current_version: str) -> State:
+        try:
+            with open(self.path, "rb") as f:
+                state = pickle.load(f)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return State(current_version)
+        if not isinstance(state, State) or state.version != current_version:
+            return State(current_version)
+        return state
+
+    def save(self, state: State) -> None:
+        write_bytes(self.path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def document_path(self, name: str) -> Path:
+        return self.folder / "documents" / f"{name}.pickle"
+
+    def load_document(self, name: str, source: str):
+        try:
+            with open(self.document_path(name), "rb") as f:
+                key, doc = pickle.load(f)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+        return doc if key == source else None
+
+    def save_document(self, name: str, source: str, doc) -> None:
+        write_bytes(self.document_path(name), pickle.dumps((source, doc), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def output_stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)

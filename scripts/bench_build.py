@@ -1,0 +1,235 @@
+"""Time the pipeline on a synthetic library, side by side with Sphinx and po4a.
+
+Used by ``python scripts/benchmark.py build``; see that script's help.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from library import LOCALES, ROOT, make_library, pseudo_translate
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory (bytes) of a process and all its descendants."""
+    total = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak: int
+    """Peak resident memory of the whole process tree, in bytes (sampled every 20 ms)."""
+
+
+def timed(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> Run:
+    peak = 0
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - t0
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
+    return Run(seconds, peak)
+
+
+def pipeline(root: Path, *args: str) -> Run:
+    return timed([sys.executable, str(ROOT / "pipeline.py"), "-C", str(root), "--quiet", *args])
+
+
+def bench_pipeline(root: Path, docs: list[tuple[str, str]], locales: list[str], jobs: int | None) -> dict[str, Run]:
+    extra = ["--jobs", str(jobs)] if jobs else []
+    results = {}
+    results["full build"] = pipeline(root, *extra)
+    results["no-op rebuild"] = pipeline(root, *extra)
+    # a translator saves one msgstr
+    po = root / "locale" / locales[0] / "LC_MESSAGES" / f"{docs[len(docs) // 2][0]}.po"
+    text = po.read_text(encoding="utf-8")
+    marker = 'msgstr "'
+    at = text.index(marker, text.index("\nmsgid", text.index("\n\n") + 1)) + len(marker)
+    po.write_text(text[:at] + "Bearbeitet: " + text[at:], encoding="utf-8")
+    results["one .po edit"] = pipeline(root, *extra)
+    # an editor changes one paragraph of one document
+    src = root / "source" / f"{docs[len(docs) // 3][0]}.md"
+    text = src.read_text(encoding="utf-8")
+    src.write_text(text.replace("This leaflet is number", "This leaflet, revised, is number"), encoding="utf-8")
+    results["one source edit"] = pipeline(root, *extra)
+    return results
+
+
+# ---------------------------------------------------------------------------
+# Sphinx + sphinx-intl
+
+
+def sphinx_available() -> str | None:
+    try:
+        import myst_parser  # noqa: F401
+        import sphinx  # noqa: F401
+        import sphinx_intl  # noqa: F401
+    except ImportError as exc:
+        return f"{exc.name} is not installed (pip install sphinx myst-parser sphinx-intl)"
+    return None
+
+
+def bench_sphinx(work: Path, docs: list[tuple[str, str]], locales: list[str]) -> Run:
+    """gettext + sphinx-intl update + html and text per language, as the issue measured it."""
+    import polib
+
+    src = work / "src"
+    src.mkdir(parents=True)
+    (src / "conf.py").write_text(textwrap.dedent("""
+        project = "Handouts"
+        extensions = ["myst_parser"]
+        locale_dirs = ["locale/"]
+        gettext_compact = False
+        language = "en"
+        exclude_patterns = ["_build", "locale"]
+    """), encoding="utf-8")
+    toc = "\n".join(name for name, _ in docs)
+    (src / "index.md").write_text(f"# Library\n\n```{{toctree}}\n{toc}\n```\n", encoding="utf-8")
+    for name, text in docs:
+        (src / f"{name}.md").write_text(text, encoding="utf-8")
+    sb = [sys.executable, "-m", "sphinx", "-q"]
+    # translations must exist before the timed run: make them once, untimed
+    subprocess.run(sb + ["-b", "gettext", str(src), str(work / "pot")], check=True)
+    subprocess.run([sys.executable, "-m", "sphinx_intl", "update", "-p", str(work / "pot"), "-d", str(src / "locale"),
+                    *sum((["-l", c] for c in locales), [])], check=True, stdout=subprocess.DEVNULL)
+    for code in locales:
+        for path in (src / "locale" / code / "LC_MESSAGES").glob("*.po"):
+            po = polib.pofile(str(path))
+            for entry in po:
+                entry.msgstr = pseudo_translate(entry.msgid, code)
+            po.save()
+    shutil.rmtree(work / "pot")
+    script = [
+        " ".join(sb + ["-b", "gettext", str(src), str(work / "pot")]),
+        f"{sys.executable} -m sphinx_intl update -p {work / 'pot'} -d {src / 'locale'} "
+        + " ".join(f"-l {c}" for c in locales) + " > /dev/null",
+    ]
+    for code in locales:
+        for builder in ("html", "text"):
+            script.append(" ".join(sb + ["-b", builder, "-D", f"language={code}", str(src),
+                                         str(work / "out" / builder / code)]))
+    return timed(["bash", "-ec", "\n".join(script)])
+
+
+# ---------------------------------------------------------------------------
+# po4a
+
+
+def po4a_available() -> str | None:
+    return None if shutil.which("po4a") else "po4a is not installed (apt-get install -y po4a)"
+
+
+def bench_po4a(work: Path, docs: list[tuple[str, str]], locales: list[str]) -> Run:
+    import polib
+
+    (work / "src").mkdir(parents=True)
+    lines = [f"[po4a_langs] {' '.join(locales)}", "[po4a_paths] po/$master.pot $lang:po/$master.$lang.po", ""]
+    for name, text in docs:
+        (work / "src" / f"{name}.md").write_text(text, encoding="utf-8")
+        lines.append(f"[type: text] src/{name}.md $lang:out/$lang/{name}.md pot={name} opt:\"-o markdown\"")
+    cfg = work / "po4a.cfg"
+    cfg.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    base = ["po4a", "--no-backups", "-q", "--keep", "0", "--msgmerge-opt", "--no-fuzzy-matching"]
+    subprocess.run(base + [str(cfg)], cwd=work, check=True, capture_output=True)  # make the catalogs
+    for path in (work / "po").glob("*.po"):
+        code = path.suffixes[-2].lstrip(".")
+        po = polib.pofile(str(path))
+        for entry in po:
+            entry.msgstr = pseudo_translate(entry.msgid, code)
+        po.save()
+    shutil.rmtree(work / "out", ignore_errors=True)
+    (work / "src" / docs[0][0]).with_suffix(".md").touch()
+    return timed(base + [str(cfg)], cwd=work)
+
+
+def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, vs_po4a: bool, keep: bool) -> int:
+    locales = LOCALES[:locale_count]
+    tmp = Path(tempfile.mkdtemp(prefix="handouts-bench-"))
+    try:
+        root = tmp / "library"
+        t0 = time.perf_counter()
+        docs = make_library(root, documents, locales)
+        pots = [p for p in (root / "locale").glob("*.pot") if p.stem != "handouts"]
+        units = sum(p.read_text(encoding="utf-8").count("\nmsgid ") - 1 for p in pots)
+        words = sum(len(text.split()) for _, text in docs)
+        print(f"library: {documents} documents × {len(locales)} languages ({', '.join(locales)}), "
+              f"{units:,} units, {words:,} words; made in {time.perf_counter() - t0:.1f} s (not timed below)")
+        for p in (root / "output", root / "build"):
+            shutil.rmtree(p, ignore_errors=True)
+        ours = bench_pipeline(root, docs, locales, jobs)
+        rows = [(f"handouts: {name}", run) for name, run in ours.items()]
+        for name, run in rows:
+            print(f"  {name}: {run.seconds:.2f} s, {run.peak / 2**20:.0f} MB", flush=True)
+        pairs = documents * (len(locales) + 1)
+        full = ours["full build"]
+        others = []
+        if vs_sphinx:
+            why = sphinx_available()
+            if why:
+                print(f"Sphinx: skipped: {why}")
+            else:
+                run = bench_sphinx(tmp / "sphinx", docs, locales)
+                print(f"  Sphinx: {run.seconds:.2f} s", flush=True)
+                rows.append(("Sphinx + sphinx-intl: gettext, update, html + text per language", run))
+                others.append(("Sphinx", run))
+        if vs_po4a:
+            why = po4a_available()
+            if why:
+                print(f"po4a: skipped: {why}")
+            else:
+                run = bench_po4a(tmp / "po4a", docs, locales)
+                print(f"  po4a: {run.seconds:.2f} s", flush=True)
+                rows.append(("po4a: update catalogs + translated Markdown", run))
+                others.append(("po4a", run))
+        print()
+        print(f"{'run':68} {'wall time':>10} {'peak memory':>12}")
+        for name, run in rows:
+            print(f"{name:68} {run.seconds:9.2f}s {run.peak / 2**20:10.0f} MB")
+        print()
+        print(f"full build: {pairs / full.seconds:.0f} (document, language) pairs per second, "
+              f"{full.peak / 2**20 / pairs * 1024:.0f} KB of peak memory per pair")
+        for name, run in others:
+            print(f"full build is {run.seconds / full.seconds:.1f}× faster than {name}")
+        if keep:
+            print(f"kept: {tmp}")
+    finally:
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0

@@ -1,0 +1,93 @@
+"""What makes big libraries fast must not change what they look like: parallel jobs, the cache, progress."""
+import os
+import pty
+import shutil
+import subprocess
+import sys
+
+from conftest import ROOT, run_pipeline, small_project, translate
+
+DOC = "# Fever\n\nTake paracetamol to bring a fever down.\n\nDrink plenty of fluids.\n"
+
+
+def _library(root, count=6):
+    (root / "source").mkdir(parents=True)
+    for n in range(count):
+        (root / "source" / f"leaflet-{n}.md").write_text(DOC.replace("Fever", f"Fever {n}"), encoding="utf-8")
+    (root / "locale").mkdir()
+    (root / "locale" / "LINGUAS").write_text("de\nfr\n", encoding="utf-8")
+    return root
+
+
+def _tree(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for folder in ("locale", "output") for p in sorted((root / folder).rglob("*")) if p.is_file()}
+
+
+def test_any_number_of_jobs_builds_the_same_bytes(tmp_path):
+    one, two = _library(tmp_path / "one"), _library(tmp_path / "two")
+    assert run_pipeline("-C", str(one), "--jobs", "1", "--min-translated", "0").returncode == 0
+    assert run_pipeline("-C", str(two), "--jobs", "2", "--min-translated", "0").returncode == 0
+    assert _tree(one) == _tree(two)
+
+
+def test_the_cache_can_be_deleted_at_any_time(tmp_path):
+    root = _library(tmp_path)
+    assert run_pipeline("-C", str(root)).returncode == 0
+    before = _tree(root)
+    shutil.rmtree(root / "build")
+    r = run_pipeline("-C", str(root))
+    assert r.returncode == 0 and "0 file(s) changed" in r.stdout
+    assert _tree(root) == before
+    (root / "build" / "state.pickle").write_bytes(b"not a pickle")  # a damaged cache is a missing cache
+    assert run_pipeline("-C", str(root)).returncode == 0
+    assert _tree(root) == before
+
+
+def test_a_no_op_rebuild_builds_nothing_and_an_edit_only_its_handout(tmp_path):
+    root = small_project(tmp_path, "fever", DOC, ("de", "fr"))
+    assert run_pipeline("-C", str(root)).returncode == 0
+    r = run_pipeline("-C", str(root))
+    assert "0 handout(s) built, the others up to date; 0 file(s) changed" in r.stdout
+    translate(root, "de", "fever", {"Fever": "Fieber"})
+    r = run_pipeline("-C", str(root), "--min-translated", "0")
+    assert r.returncode == 0
+    r = run_pipeline("-C", str(root), "--min-translated", "0")
+    assert "0 handout(s) built" in r.stdout
+    translate(root, "de", "fever", {"Fever": "Das Fieber"})
+    r = run_pipeline("-C", str(root), "--min-translated", "0")
+    assert "1 handout(s) built" in r.stdout
+    assert "Das Fieber" in (root / "output" / "de" / "fever.html").read_text(encoding="utf-8")
+
+
+def _on_a_terminal(*args):
+    """Run the command line with a pseudo-terminal as its output, as a person at a terminal would."""
+    env = dict(os.environ, HANDOUTS_PROGRESS_DELAY="0", PYTHONIOENCODING="utf-8")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child
+        os.execve(sys.executable, [sys.executable, str(ROOT / "pipeline.py"), *args], env)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
+
+
+def test_progress_shows_on_a_terminal_and_nowhere_else(tmp_path):
+    root = _library(tmp_path, 8)
+    code, out = _on_a_terminal("-C", str(root), "--jobs", "2")
+    assert code == 0, out
+    assert "building:" in out and "/8 [" in out and "document" in out
+    shutil.rmtree(root / "output"), shutil.rmtree(root / "build")
+    code, out = _on_a_terminal("-C", str(root), "--quiet")
+    assert code == 0 and "building" not in out and "handouts:" not in out
+    shutil.rmtree(root / "output"), shutil.rmtree(root / "build")
+    r = subprocess.run([sys.executable, str(ROOT / "pipeline.py"), "-C", str(root)], capture_output=True, text=True,
+                       env=dict(os.environ, HANDOUTS_PROGRESS_DELAY="0"))
+    assert r.returncode == 0 and "building" not in r.stderr
