@@ -231,6 +231,8 @@ class Settings:
     pdf: bool = False
     template_dirs: tuple[Path, ...] = ()
     root: Path = Path(".")
+    large_print: bool = False
+    """Also build ``<doc>.large.html`` (and its bilingual version): body text of 16 pt."""
 
     def rel(self, path: Path) -> str:
         try:
@@ -269,11 +271,10 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
         lang = languages[code]
         html_path = settings.output / code / f"{doc.name}.html"
         text_path = settings.output / code / f"{doc.name}.txt"
-        pdf_path = settings.output / code / f"{doc.name}.pdf"
         written: list[Path] = []
         if tr.share < settings.min_translated:
-            for stale in (html_path, text_path, pdf_path):
-                if remove(stale):
+            for stale in sorted((settings.output / code).glob(f"{doc.name}.*")) if (settings.output / code).is_dir() else []:
+                if _document_of(stale.name) == doc.name and remove(stale):
                     written.append(stale)
             results.append(PairResult(code, _summary(tr), {}, written))
             continue
@@ -284,28 +285,44 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
         reviewed = format_date(doc.reviewed, format="long", locale=babel_locale(code)) if doc.reviewed else None
         title = render.title_of(tokens) or doc.name
         others = [languages[c] for c in settings.codes if c != code]
-        html = env.get_template("handout.html.j2").render(
-            **ui_functions(ui, html=True),
-            lang=lang["lang"], dir=lang["dir"], script=lang["script"], title=title,
-            body=Markup(render.body_html(tokens)), reviewed=reviewed,
-            others=others, document=doc.name, english=english, paper=settings.paper,
-            footer_label=f"{title} — {lang['name']}",
-        )
-        body = render.body_text(tokens)
+        page = dict(lang=lang["lang"], dir=lang["dir"], script=lang["script"], reviewed=reviewed, others=others,
+                    document=doc.name, english=english, paper=settings.paper, **ui_functions(ui, html=True))
+        pages: dict[str, str] = {}
+        body = Markup(render.body_html(tokens))
+        label = f"{title} — {lang['name']}"
+        variants = [("", False)] + ([(".large", True)] if settings.large_print else [])
+        for suffix, large in variants:
+            pages[f"{doc.name}{suffix}.html"] = env.get_template("handout.html.j2").render(
+                **page, title=title, body=body, pairs=None, large=large, footer_label=label)
+        if code != SOURCE_LANGUAGE:
+            english_title = render.title_of(doc.parsed.tokens) or doc.name
+            pairs = [(Markup(a), Markup(b)) for a, b in render.passages(tokens, doc.parsed.tokens)]
+            for suffix, large in variants:
+                pages[f"{doc.name}.bilingual{suffix}.html"] = env.get_template("handout.html.j2").render(
+                    **page, title=f"{title} · {english_title}", body=None, pairs=pairs, large=large,
+                    footer_label=f"{title} · {english_title} — {lang['name']} · English")
         text = env.get_template("handout.txt.j2").render(
             **ui_functions(ui, html=False),
-            body=body.rstrip("\n"), rule="-" * render.TEXT_WIDTH, reviewed=reviewed, english=english,
+            body=render.body_text(tokens).rstrip("\n"), rule="-" * render.TEXT_WIDTH, reviewed=reviewed,
+            english=english,
         )
-        outputs = [html_path, text_path]
-        for path, content in ((html_path, html), (text_path, text)):
-            if write_text(path, content):
-                written.append(path)
+        folder = settings.output / code
+        outputs = [folder / name for name in pages] + [text_path]
+        for name, content in pages.items():
+            if write_text(folder / name, content):
+                written.append(folder / name)
+        if write_text(text_path, text):
+            written.append(text_path)
         if settings.pdf:
-            print_pdf(engine, html_path, pdf_path)
+            for name in pages:
+                pdf = (folder / name).with_suffix(".pdf")
+                print_pdf(engine, folder / name, pdf)
+                written.append(pdf)
+                outputs.append(pdf)
             png_path = settings.output / "screenshots" / f"{code}-{doc.name}.png"
             screenshot(engine, html_path, png_path)
-            written += [pdf_path, png_path]
-            outputs += [pdf_path, png_path]
+            written.append(png_path)
+            outputs.append(png_path)
         summary = _summary(tr)
         summary.title = title
         results.append(PairResult(code, summary, {str(p): output_stat(p) for p in outputs}, written))
@@ -345,7 +362,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     codes = settings.codes
     result = BuildResult(locales=codes)
     ui_keys = {c: file_digest(catalogs.po_path(settings.locale_dir, c, UI_DOMAIN)) for c in codes}
-    common = digest(repr((codes, settings.min_translated, settings.paper, settings.pdf)))
+    common = digest(repr((codes, settings.min_translated, settings.paper, settings.pdf, settings.large_print)))
     todo: dict[str, list[str]] = {}
     for name in names:
         for code in codes:
@@ -383,6 +400,18 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
 
 
 _OURS = (".html", ".txt", ".pdf")
+_VARIANTS = (".bilingual.large", ".bilingual", ".large")
+
+
+def _document_of(filename: str) -> str | None:
+    """``ketamine.bilingual.large.pdf`` -> ``ketamine``; None for a file the build does not make."""
+    stem, dot, suffix = filename.rpartition(".")
+    if not dot or f".{suffix}" not in _OURS:
+        return None
+    for variant in _VARIANTS:
+        if stem.endswith(variant):
+            return stem[: -len(variant)]
+    return stem
 
 
 def _sweep(settings: Settings, names: list[str]) -> list[Path]:
@@ -399,7 +428,10 @@ def _sweep(settings: Settings, names: list[str]) -> list[Path]:
                 code, _, name = path.stem.partition("-")
                 stale = path.suffix == ".png" and (code not in settings.codes or name not in wanted)
             else:
-                stale = path.suffix in _OURS and (folder.name not in settings.codes or path.stem not in wanted)
+                name = _document_of(path.name)
+                stale = name is not None and (folder.name not in settings.codes or name not in wanted or (
+                    folder.name == SOURCE_LANGUAGE and ".bilingual" in path.name) or (
+                    not settings.large_print and path.name.endswith((".large.html", ".large.pdf"))))
             if stale and path.is_file() and remove(path):
                 removed.append(path)
         if folder.name not in settings.codes and folder.name != "screenshots" and not any(folder.iterdir()):
@@ -435,7 +467,9 @@ def _index(settings: Settings, names: list[str], translated: dict[tuple[str, str
         for code in settings.codes:
             tr = translated[(name, code)]
             printed = tr.share >= settings.min_translated
-            entry["languages"].append({**languages[code], "complete": tr.share, "printed": printed})
+            entry["languages"].append({**languages[code], "complete": tr.share, "printed": printed,
+                                       "bilingual": printed and code != SOURCE_LANGUAGE,
+                                       "large": printed and settings.large_print})
         index_docs.append(entry)
     en = languages[SOURCE_LANGUAGE]
     env = environment(settings.template_dirs)

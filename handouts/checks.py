@@ -42,6 +42,8 @@ class Context:
     locale: str
     python_format: bool = False
     """The entry is a template string with %(name)s placeholders."""
+    glossary: tuple = ()
+    """The language's glossary terms (``glossary.Term``); empty: no glossary check."""
 
 
 # ---------------------------------------------------------------------------
@@ -482,6 +484,18 @@ def check_drugs(source: str, translation: str, ctx: Context) -> list[Problem]:
     return problems
 
 
+# ---------------------------------------------------------------------------
+# the glossary: agreed terms
+
+
+def check_glossary(source: str, translation: str, ctx: Context) -> list[Problem]:
+    from .glossary import missing
+
+    return [Problem("glossary", WARNING, f'"{t.source}" should be translated "{t.target}"'
+                                         + (f" ({t.note})" if t.note else ""))
+            for t in missing(ctx.glossary, source, translation)] if ctx.glossary else []
+
+
 CHECKS: list[tuple[str, str, Callable[[str, str, Context], list[Problem]]]] = [
     ("numbers", ERROR, check_numbers),
     ("units", ERROR, check_units),
@@ -494,6 +508,7 @@ CHECKS: list[tuple[str, str, Callable[[str, str, Context], list[Problem]]]] = [
     ("untranslated", WARNING, check_untranslated),
     ("endpunc", WARNING, check_endpunc),
     ("length", WARNING, check_length),
+    ("glossary", WARNING, check_glossary),
 ]
 
 
@@ -504,11 +519,11 @@ def check_pair(source: str, translation: str, ctx: Context) -> list[Problem]:
     return problems
 
 
-def check_entry(entry, locale: str, nplurals: int | None) -> list[Problem]:
+def check_entry(entry, locale: str, nplurals: int | None, glossary: tuple = ()) -> list[Problem]:
     """Every problem of one polib entry (fuzzy, obsolete and empty entries have none)."""
     if entry.obsolete or "fuzzy" in entry.flags:
         return []
-    ctx = Context(locale, python_format="python-format" in entry.flags)
+    ctx = Context(locale, python_format="python-format" in entry.flags, glossary=glossary)
     if entry.msgid_plural:
         problems = []
         forms = entry.msgstr_plural

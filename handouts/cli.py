@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--pdf", action="store_true",
                        help="also print output/<lang>/<doc>.pdf through headless Chromium")
     build.add_argument("--paper", choices=["A4", "Letter"], default="A4", help="page size (default A4)")
+    build.add_argument("--large-print", action="store_true", default=None,
+                       help="also build large-print handouts (<doc>.large.html: body text of 16 pt); "
+                            "[tool.handouts] large-print = true in pyproject.toml does it every time")
     build.set_defaults(run=_cmd_build)
     status = commands.add_parser(
         "status", help="show how much of each document is translated in each language",
@@ -74,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="run the named quality checks on every translation",
         description="Check every translation against its source (numbers, units, markup, links, "
-                    "placeholders, plural forms; copied text, ending punctuation and length as warnings). "
+                    "placeholders, plural forms, line breaks, negations, drug names; copied text, ending "
+                    "punctuation, length and locale/<lang>/glossary.csv terms as warnings). "
                     "Exit status 1 when an error is found.",
     )
     check.add_argument("--locale", metavar="LANG", action="append",
@@ -86,6 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("lang", metavar="LANG", help="a gettext locale code: es, pt_BR, zh_CN, ...")
     init.set_defaults(run=_cmd_init)
+
+    watch = commands.add_parser(
+        "watch", help="live preview: serve output/ and rebuild on every save",
+        description="Build, serve output/ on http://127.0.0.1:PORT, rebuild what changed whenever a source, "
+                    "catalog, glossary, template or the configuration is saved, and reload the open page. "
+                    "A broken catalog shows its error in the terminal and on the page. Ctrl-C stops.",
+    )
+    watch.add_argument("--port", type=int, default=8000, help="port to serve on (default 8000; 0: any free port)")
+    watch.set_defaults(run=_cmd_watch)
 
     fix = commands.add_parser(
         "fix",
@@ -199,7 +212,7 @@ def _percent(value: str) -> int:
 
 
 def _project(args: argparse.Namespace) -> Project:
-    return Project(args.root, args.min_translated, args.jobs)
+    return Project(args.root, args.min_translated, args.jobs, getattr(args, "large_print", None))
 
 
 def _progress(args: argparse.Namespace):
@@ -244,6 +257,14 @@ def _cmd_init(args: argparse.Namespace) -> int:
     print(f"{args.lang}: ready; translators edit {project.rel(project.locale)}/{args.lang}/LC_MESSAGES/*.po",
           file=sys.stderr)
     return EXIT_OK
+
+
+def _cmd_watch(args: argparse.Namespace) -> int:
+    from .watch import watch
+
+    project = _project(args)
+    project.sources()  # a project without documents is an error now, not a blank page
+    return watch(lambda: _project(args), project.root, port=args.port, quiet=args.quiet)
 
 
 def _cmd_all(args: argparse.Namespace) -> int:
@@ -301,12 +322,16 @@ def format_summary(project: Project, summary: Summary) -> str:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
+    from . import glossary
+
     project = _project(args)
     docs = project.documents()
     rows = []
+    terms = {code: glossary.load(project.locale, code, project.rel) for code in project.locales()}
     for doc in docs:
         for code in project.locales():
             tr = project.translations(code, doc)
+            used, followed = glossary.coverage(terms[code], tr.table.items())
             rows.append({
                 "document": doc.name, "locale": code,
                 "units": {"translated": tr.units_done, "fuzzy": tr.units_fuzzy,
@@ -316,25 +341,29 @@ def _cmd_status(args: argparse.Namespace) -> int:
                 "rejected": len(tr.rejected),
                 "share": tr.share,
                 "printed": tr.share >= project.min_translated,
+                "glossary": {"terms": len(terms[code]), "used": used, "followed": followed},
             })
     if args.json:
         _write_stdout(json.dumps({"min_translated": project.min_translated, "catalogs": rows},
                                  ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
-    header = f"{'document':14} {'lang':6} {'units done/fuzzy/todo':>22} {'words done/fuzzy/todo':>22} {'share':>6}  printed"
+    header = (f"{'document':14} {'lang':6} {'units done/fuzzy/todo':>22} {'words done/fuzzy/todo':>22} "
+              f"{'share':>6} {'glossary':>9}  printed")
     lines = [header]
     for r in rows:
-        u, w = r["units"], r["words"]
+        u, w, g = r["units"], r["words"], r["glossary"]
         printed = "yes" if r["printed"] else f"no (needs {project.min_translated}%)"
+        terms_used = f"{g['followed']}/{g['used']}" if g["terms"] else "-"
         lines.append(f"{r['document']:14} {r['locale']:6} "
                      f"{u['translated']:>10}/{u['fuzzy']}/{u['untranslated']:<9} "
-                     f"{w['translated']:>10}/{w['fuzzy']}/{w['untranslated']:<9} {r['share']:>5}%  {printed}")
+                     f"{w['translated']:>10}/{w['fuzzy']}/{w['untranslated']:<9} {r['share']:>5}% {terms_used:>9}  {printed}")
+    lines.append("glossary: uses of a glossary term in the translated English / how many follow the glossary")
     _write_stdout("\n".join(lines) + "\n")
     return EXIT_OK
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from . import catalogs, checks, locales
+    from . import catalogs, checks, glossary, locales
 
     project = _project(args)
     codes = project.locales()
@@ -346,13 +375,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     domains = [d.name for d in project.documents()] + [catalogs.UI_DOMAIN]
     errors = warnings = 0
     for code in wanted:
+        terms = glossary.load(project.locale, code, project.rel)
         for domain in domains:
             path = catalogs.po_path(project.locale, code, domain)
             po = catalogs.load(path, project.rel(path))
             if po is None:
                 continue
             for entry in po.entries:
-                for problem in checks.check_entry(entry, code, po.nplurals):
+                for problem in checks.check_entry(entry, code, po.nplurals, terms):
                     if problem.level == checks.ERROR:
                         errors += 1
                     else:

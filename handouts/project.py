@@ -74,30 +74,38 @@ def default_jobs() -> int:
 
 
 class Project:
-    def __init__(self, root: Path | str = ".", min_translated: int | None = None, jobs: int | None = None):
+    def __init__(self, root: Path | str = ".", min_translated: int | None = None, jobs: int | None = None,
+                 large_print: bool | None = None):
         self.root = Path(root)
         self.source = self.root / "source"
         self.locale = self.root / "locale"
         self.output = self.root / "output"
         self.templates = self.root / "templates"
-        self.min_translated = min_translated if min_translated is not None else self._configured_min()
+        config = self._configuration()
+        self.min_translated = min_translated if min_translated is not None else config["min-translated"]
+        self.large_print = large_print if large_print is not None else config["large-print"]
         self.jobs = jobs or default_jobs()
         self.store = Store(self.root)
         self._documents: dict[str, Document] = {}
 
-    def _configured_min(self) -> int:
-        """``[tool.handouts] min-translated`` in pyproject.toml, else 80 (%)."""
+    def _configuration(self) -> dict:
+        """``[tool.handouts]`` in pyproject.toml: ``min-translated`` (%, default 80), ``large-print`` (default false)."""
+        config = {"min-translated": DEFAULT_MIN_TRANSLATED, "large-print": False}
         path = self.root / "pyproject.toml"
         if not path.exists():
-            return DEFAULT_MIN_TRANSLATED
+            return config
         try:
             data = tomllib.loads(read_text(path))
         except tomllib.TOMLDecodeError as exc:
             raise HandoutsError(self.rel(path), f"bad TOML: {exc}", getattr(exc, "lineno", None)) from None
-        value = data.get("tool", {}).get("handouts", {}).get("min-translated", DEFAULT_MIN_TRANSLATED)
+        table = data.get("tool", {}).get("handouts", {})
+        value = table.get("min-translated", DEFAULT_MIN_TRANSLATED)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
             raise HandoutsError(self.rel(path), "[tool.handouts] min-translated must be a whole number from 0 to 100")
-        return value
+        large = table.get("large-print", False)
+        if not isinstance(large, bool):
+            raise HandoutsError(self.rel(path), "[tool.handouts] large-print must be true or false")
+        return {"min-translated": value, "large-print": large}
 
     def rel(self, path: Path) -> str:
         try:
@@ -116,7 +124,7 @@ class Project:
         return (self.templates,) if self.templates.is_dir() else ()
 
     def state(self, paper: str = "A4", pdf: bool = False) -> State:
-        return self.store.load(version(self.min_translated, folders=self.template_dirs()))
+        return self.store.load(version(self.min_translated, self.large_print, folders=self.template_dirs()))
 
     # -- stage 1: read and repair -------------------------------------------------------
 
@@ -193,7 +201,7 @@ class Project:
         sources = sources if sources is not None else self.sources()
         documents = [(s.name, self._messages(s), s.key) for s in sources]
         summary.written += update_stage.update(self.locale, self.locales(), documents, self.rel, state,
-                                               list(self.template_dirs()))
+                                               list(self.template_dirs()), self.store)
 
     def _messages(self, source: Source) -> Callable[[], list]:
         return lambda: catalogs.messages_from_units(source.rel, self.document(source).parsed.units)
@@ -217,7 +225,7 @@ class Project:
         sources = sources if sources is not None else self.sources()
         codes = [SOURCE_LANGUAGE] + [c for c in self.locales() if c != SOURCE_LANGUAGE]
         settings = build_stage.Settings(self.locale, self.output, codes, self.min_translated, paper, pdf,
-                                        self.template_dirs(), self.root)
+                                        self.template_dirs(), self.root, self.large_print)
         by_name = {s.name: s for s in sources}
         result = build_stage.build(settings, [s.name for s in sources], lambda n: self.document(by_name[n]),
                                    {s.name: s.key for s in sources}, state, self.jobs, progress)
@@ -232,6 +240,7 @@ class Project:
             progress=None) -> Summary:
         """Run the stages, redoing only what changed since the last run; remember what was done."""
         summary = Summary()
+        self._documents = {}  # documents are read afresh (through the cache) by every run
         state = self.state()
         sources = self.sources()
         self._prepare_all(sources, state)

@@ -70,6 +70,29 @@ def body_html(tokens: list[Token]) -> str:
     return md.renderer.render(tokens, md.options, {})
 
 
+def blocks(tokens: list[Token]) -> list[tuple[int, int]]:
+    """(start, end) of each top-level block: a heading, a paragraph, a whole list, a table, a code block."""
+    spans = []
+    start = None
+    depth = 0
+    for i, token in enumerate(tokens):
+        if depth == 0:
+            start = i
+        depth += token.nesting
+        if depth == 0:
+            spans.append((start, i + 1))
+    return spans
+
+
+def passages(translated: list[Token], original: list[Token]) -> list[tuple[str, str]]:
+    """HTML of each top-level block in the translation and in the English, side by side.
+
+    Both token lists come from the same parse (the translation only replaces inline
+    content), so their blocks line up one to one.
+    """
+    return [(body_html(translated[a:b]), body_html(original[a:b])) for a, b in blocks(original)]
+
+
 def title_of(tokens: list[Token]) -> str:
     """Plain text of the first heading."""
     for i, token in enumerate(tokens):

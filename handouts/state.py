@@ -135,6 +135,17 @@ class Store:
     def save(self, state: State) -> None:
         write_bytes(self.path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
+    def load_memory(self, code: str) -> dict:
+        try:
+            with open(self.folder / "memory" / f"{code}.pickle", "rb") as f:
+                data = pickle.load(f)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def save_memory(self, code: str, data: dict) -> None:
+        write_bytes(self.folder / "memory" / f"{code}.pickle", pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+
     def document_path(self, name: str) -> Path:
         return self.folder / "documents" / f"{name}.pickle"
 

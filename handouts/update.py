@@ -51,20 +51,36 @@ def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
 
 
 class Memory:
-    """Checked translations in one language's catalogs: what a new unit can be pre-filled with."""
+    """Checked translations in one language's catalogs: what a new unit can be pre-filled with.
 
-    def __init__(self, locale_dir: Path, code: str, loaded: dict[Path, Catalog | None], rel):
+    Each catalog's table is kept in ``build/memory/<lang>.pickle`` with the digest of the
+    catalog it came from, so only catalogs that changed are parsed again.
+    """
+
+    def __init__(self, locale_dir: Path, code: str, loaded: dict[Path, Catalog | None], rel, store=None):
         self.table: dict[str, list[tuple[str, str]]] = {}
         folder = locale_dir / code / "LC_MESSAGES"
+        cached = store.load_memory(code) if store is not None else {}
+        fresh: dict[str, tuple[str, dict[str, str]]] = {}
         for path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
-            if path not in loaded:
-                loaded[path] = catalogs.load(path, rel(path))
-            catalog = loaded[path]
-            for entry in catalog.entries if catalog else ():
-                if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags and not entry.msgid_plural:
-                    options = self.table.setdefault(entry.msgid, [])
-                    if not any(d == path.stem for d, _ in options):
-                        options.append((path.stem, entry.msgstr))
+            data = loaded[path].data if loaded.get(path) is not None else read_bytes(path)
+            key = digest(data)
+            known = cached.get(path.stem)
+            if known is not None and known[0] == key:
+                table = known[1]
+            else:
+                if path not in loaded:
+                    loaded[path] = catalogs.load(path, rel(path))
+                catalog = loaded[path]
+                table = {}
+                for entry in catalog.entries if catalog else ():
+                    if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags and not entry.msgid_plural:
+                        table.setdefault(entry.msgid, entry.msgstr)
+            fresh[path.stem] = (key, table)
+            for msgid, text in table.items():
+                self.table.setdefault(msgid, []).append((path.stem, text))
+        if store is not None and fresh != cached:
+            store.save_memory(code, fresh)
 
     def lookup(self, domain: str) -> Callable[[str], str | None]:
         """Translations from the language's *other* catalogs (the first, by document name)."""
@@ -84,7 +100,8 @@ class _Plan:
 
 
 def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callable[[], list[Message]], str]],
-           rel: Callable[[Path], str], state: State, template_dirs: list[Path] | None = None) -> list[Path]:
+           rel: Callable[[Path], str], state: State, template_dirs: list[Path] | None = None,
+           store=None) -> list[Path]:
     """Write ``<domain>.pot`` and every ``<code>/LC_MESSAGES/<domain>.po`` that has to change.
 
     ``documents`` is (domain, messages, digest of what the messages come from) per document;
@@ -98,7 +115,7 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
 
     def memory(code: str) -> Memory:
         if code not in memories:
-            memories[code] = Memory(locale_dir, code, loaded, rel)
+            memories[code] = Memory(locale_dir, code, loaded, rel, store)
         return memories[code]
 
     def load(path: Path) -> Catalog | None:

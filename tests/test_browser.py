@@ -35,7 +35,7 @@ def printed(tmp_path_factory):
     shutil.copytree(ROOT / "source", root / "source")
     shutil.copytree(ROOT / "locale", root / "locale")
     assert run_pipeline("-C", str(root), "update").returncode == 0
-    r = run_pipeline("-C", str(root), "build", "--pdf")
+    r = run_pipeline("-C", str(root), "build", "--pdf", "--large-print")
     assert r.returncode == 0, r.stderr
     return root
 
@@ -94,6 +94,104 @@ def test_no_horizontal_overflow(printed, code, width, tmp_path):
     dom = subprocess.run(chromium_command(find_engine(), f"--window-size={width},900", "--dump-dom", page.as_uri()),
                          capture_output=True, text=True, timeout=120).stdout
     assert 'data-overflow="false"' in dom, f"{code} overflows at {width}px"
+
+
+def _probe(html_path, script, width, tmp_path, height=900):
+    """Load a page in Chromium at a window width, run ``script`` (which sets data-probe on <body>), read it back."""
+    html = html_path.read_text(encoding="utf-8")
+    page = html_path.parent / f".probe-{tmp_path.name}.html"  # beside the page, so relative links resolve
+    page.write_text(html.replace("</body>", f"<script>{script}</script></body>"), encoding="utf-8")
+    try:
+        dom = subprocess.run(chromium_command(find_engine(), f"--window-size={width},{height}", "--dump-dom",
+                                              page.as_uri()), capture_output=True, text=True, timeout=120).stdout
+    finally:
+        page.unlink()
+    m = re.search(r'data-probe="([^"]*)"', dom)
+    assert m, dom[-500:]
+    return m.group(1)
+
+
+_LAYOUT = """
+var rows = [];
+document.querySelectorAll('.passage').forEach(function (p) {
+  var t = p.querySelector('.translated').getBoundingClientRect(), e = p.querySelector('.english').getBoundingClientRect();
+  rows.push([Math.round(t.left), Math.round(t.top), Math.round(t.bottom), Math.round(e.left), Math.round(e.top)].join(','));
+});
+var over = document.documentElement.scrollWidth > document.documentElement.clientWidth;
+document.body.setAttribute('data-probe', (over ? 'overflow' : 'fits') + ';' + rows.join(';'));
+"""
+
+
+@pytest.mark.parametrize("width", [360, 794, 1200], ids=["phone", "A4", "desktop"])
+@pytest.mark.parametrize("code", [c for c in LOCALES if c != "en"])
+def test_bilingual_columns_side_by_side_and_stacked_on_a_phone(printed, code, width, tmp_path):
+    result = _probe(printed / "output" / code / "ketamine.bilingual.html", _LAYOUT, width, tmp_path)
+    fits, *rows = result.split(";")
+    assert fits == "fits", f"{code} overflows at {width}px"
+    assert len(rows) >= 10
+    for row in rows:
+        t_left, t_top, t_bottom, e_left, e_top = map(int, row.split(","))
+        if width == 360:  # stacked, English second
+            assert e_top >= t_bottom - 1 and e_left == t_left
+        else:  # side by side; a right-to-left language's column on the right
+            assert abs(e_top - t_top) <= 2
+            assert (t_left > e_left) if code == "ar" else (t_left < e_left)
+
+
+@pytest.mark.parametrize("code", [c for c in LOCALES if c != "en"])
+def test_bilingual_pdf_holds_both_languages(printed, code):
+    pdf = printed / "output" / code / "ketamine.bilingual.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    print(f"{code}: bilingual handout, {pages} A4 pages")
+    assert 1 <= pages <= 5 and "(A4)" in info
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert _plain(_title(code)) in _plain(text)
+    words = set(re.findall(r"[A-Za-z-]+", text))  # the columns interleave line by line in the text layer
+    assert {"Ketamine", "anesthetic", "neuroplasticity", "post-traumatic", "dissociation", "supervision"} <= words
+
+
+def _word_heights(pdf, latin: bool):
+    """Median height of the words of one script (Latin, or not) on the printed pages, in points."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+    heights = sorted(float(m.group(2)) - float(m.group(1))
+                     for m in re.finditer(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', out)
+                     if bool(re.fullmatch(r"[\x20-\x7e’“”]+", m.group(3))) == latin)
+    return heights[len(heights) // 2]
+
+
+@pytest.mark.parametrize("variant", ["", ".bilingual"])
+@pytest.mark.parametrize("code", LOCALES)
+def test_large_print_is_printed_at_16_points_or_more(printed, code, variant):
+    """Normal print is 11 pt; the glyphs of large print must be at least 16/11 as tall."""
+    if code == "en" and variant:
+        pytest.skip("English has no bilingual handout")
+    scripts = [True] if code not in ("ar", "zh_CN") else ([False, True] if variant else [False])
+    for latin in scripts:  # each column measured in its own script: fonts differ in height
+        normal = _word_heights(printed / "output" / code / f"ketamine{variant}.pdf", latin)
+        large = _word_heights(printed / "output" / code / f"ketamine{variant}.large.pdf", latin)
+        print(f"{code}{variant} ({'Latin' if latin else 'its own script'}): median word height "
+              f"{normal:.1f} pt normal, {large:.1f} pt large print")
+        assert large / normal >= 16 / 11 * 0.97
+
+
+_TYPE = """
+var p = document.querySelector('main p'), s = getComputedStyle(p);
+var justified = Array.prototype.some.call(document.querySelectorAll('p, li, td'), function (el) {
+  return getComputedStyle(el).textAlign === 'justify'; });
+document.body.setAttribute('data-probe', [parseFloat(s.fontSize), parseFloat(s.lineHeight), justified].join(','));
+"""
+
+
+@pytest.mark.parametrize("name", ["ketamine.large.html", "ketamine.bilingual.large.html"])
+@pytest.mark.parametrize("code", LOCALES)
+def test_large_print_type_on_screen(printed, code, name, tmp_path):
+    if code == "en" and "bilingual" in name:
+        pytest.skip("English has no bilingual handout")
+    size, line, justified = _probe(printed / "output" / code / name, _TYPE, 1000, tmp_path).split(",")
+    assert float(size) >= 16 * 96 / 72 - 0.1  # 16 pt in CSS pixels
+    assert float(line) >= 1.5 * float(size)
+    assert justified == "false"
 
 
 def test_a_screenshot_per_locale_is_written_for_reviewers(printed):

@@ -1,0 +1,86 @@
+"""Live preview: `python pipeline.py watch` serves the handouts and shows a saved change within seconds."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, small_project, translate
+
+DOC = "# Fever\n\nDrink plenty of fluids.\n"
+
+
+def _get(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode("utf-8")
+
+
+def _until(predicate, seconds=10.0):
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        value = predicate()
+        if value:
+            return time.monotonic() - start
+        time.sleep(0.05)
+    pytest.fail("nothing changed in time")
+
+
+@pytest.fixture
+def watching(tmp_path):
+    root = small_project(tmp_path, "fever", DOC, ("de",))
+    po = translate(root, "de", "fever", {"Fever": "Fieber", "Drink plenty of fluids.": "Trinken Sie viel."})
+    proc = subprocess.Popen([sys.executable, str(ROOT / "pipeline.py"), "-C", str(root), "watch", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+    lines = []
+    url = None
+    start = time.monotonic()
+    while url is None and time.monotonic() - start < 30:
+        line = proc.stdout.readline()
+        lines.append(line)
+        m = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line)
+        url = m.group(1) if m else None
+    assert url, "".join(lines)
+    yield root, po, url, proc
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_saved_translation_reaches_the_served_page_within_seconds(watching):
+    root, po, url, proc = watching
+    page = _get(url + "de/fever.html")
+    assert "Trinken Sie viel." in page and "/__handouts__/status" in page  # the reload script
+    generation = _get(url + "__handouts__/status")
+    po.write_text(po.read_text(encoding="utf-8").replace("Trinken Sie viel.", "Trinken Sie reichlich."),
+                  encoding="utf-8")
+    seconds = _until(lambda: "Trinken Sie reichlich." in _get(url + "de/fever.html"))
+    assert seconds < 5
+    assert _get(url + "__handouts__/status") != generation  # so the open page reloads itself
+    assert "Trinken Sie reichlich." in po.read_text(encoding="utf-8")  # the save is the translator's, untouched
+    print(f"a saved msgstr was served after {seconds:.2f} s")
+
+
+def test_a_broken_catalog_shows_its_error_on_the_page_and_the_preview_goes_on(watching):
+    root, po, url, proc = watching
+    good = po.read_text(encoding="utf-8")
+    po.write_text(good.replace('msgstr "Trinken Sie viel."', 'msgstr "Trinken Sie viel.'), encoding="utf-8")
+    _until(lambda: "locale/de/LC_MESSAGES/fever.po:" in _get(url + "__handouts__/status"))
+    page = _get(url + "de/fever.html")
+    assert re.search(r'id="handouts-errors".*locale/de/LC_MESSAGES/fever\.po:\d+: error: ', page, re.S)
+    po.write_text(good.replace("Trinken Sie viel.", "Trinken Sie genug."), encoding="utf-8")
+    _until(lambda: "Trinken Sie genug." in _get(url + "de/fever.html"))
+    assert "handouts-errors" not in _get(url + "de/fever.html").split("<script>")[0]
+    assert proc.poll() is None
+
+
+def test_ctrl_c_ends_the_preview_cleanly(watching):
+    root, po, url, proc = watching
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert "watch: stopped" in out and "Traceback" not in out
