@@ -121,6 +121,22 @@ class Store:
     def __init__(self, root: Path):
         self.folder = root / "build"
         self.path = self.folder / "state.pickle"
+        self.pending: dict[Path, bytes] = {}
+        """Cache files to write when the run succeeds (``flush``): a failed run leaves build/ as it was."""
+
+    def _put(self, path: Path, value) -> None:
+        self.pending[path] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _get(self, path: Path):
+        if path in self.pending:
+            return pickle.loads(self.pending[path])
+        with open(path, "rb") as f:
+            return pickle.load(f)
+
+    def flush(self) -> None:
+        for path, data in sorted(self.pending.items()):
+            write_bytes(path, data)
+        self.pending.clear()
 
     def load(self, current_version: str) -> State:
         try:
@@ -133,32 +149,31 @@ class Store:
         return state
 
     def save(self, state: State) -> None:
-        write_bytes(self.path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+        self._put(self.path, state)
+        self.flush()
 
     def load_memory(self, code: str) -> dict:
         try:
-            with open(self.folder / "memory" / f"{code}.pickle", "rb") as f:
-                data = pickle.load(f)
+            data = self._get(self.folder / "memory" / f"{code}.pickle")
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
 
     def save_memory(self, code: str, data: dict) -> None:
-        write_bytes(self.folder / "memory" / f"{code}.pickle", pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        self._put(self.folder / "memory" / f"{code}.pickle", data)
 
     def document_path(self, name: str) -> Path:
         return self.folder / "documents" / f"{name}.pickle"
 
     def load_document(self, name: str, source: str):
         try:
-            with open(self.document_path(name), "rb") as f:
-                key, doc = pickle.load(f)
+            key, doc = self._get(self.document_path(name))
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return None
         return doc if key == source else None
 
     def save_document(self, name: str, source: str, doc) -> None:
-        write_bytes(self.document_path(name), pickle.dumps((source, doc), protocol=pickle.HIGHEST_PROTOCOL))
+        self._put(self.document_path(name), (source, doc))
 
 
 def output_stat(path: Path) -> tuple[int, int] | None:

@@ -191,14 +191,14 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
         status.publish(rejected, changed=bool(summary.written))
 
     watched = [root / "source", root / "locale", root / "templates", root / "pyproject.toml", TEMPLATES]
-    before = _snapshot(watched)
-    build()
-    server = http.server.ThreadingHTTPServer((host, port), make_handler(project.output, status))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    say(f"serving http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)")
+    server = None
     try:
+        before = _snapshot(watched)
+        build()
+        server = http.server.ThreadingHTTPServer((host, port), make_handler(project.output, status))
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        say(f"serving http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)")
         while True:
             time.sleep(POLL_SECONDS)
             if _snapshot(watched) == before:
@@ -211,6 +211,7 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
     except KeyboardInterrupt:
         say("watch: stopped")
     finally:
-        server.shutdown()
-        server.server_close()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
     return 0

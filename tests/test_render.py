@@ -135,6 +135,7 @@ def test_committed_catalogs_and_handouts_are_current(tmp_path):
     """A fresh clone's `python pipeline.py` changes nothing in locale/ or output/."""
     for folder in ("source", "locale", "output"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
+    shutil.copyfile(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")  # large print is configured there
     r = run_pipeline("-C", str(tmp_path))
     assert r.returncode == 0, r.stderr
     for folder in ("locale", "output"):

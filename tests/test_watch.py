@@ -82,5 +82,5 @@ def test_ctrl_c_ends_the_preview_cleanly(watching):
     root, po, url, proc = watching
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=10)
-    assert proc.returncode == 0
-    assert "watch: stopped" in out and "Traceback" not in out
+    assert proc.returncode == 0, out
+    assert "watch: stopped" in out and "Traceback" not in out, out
