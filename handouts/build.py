@@ -16,15 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-from babel.dates import format_date
-from markupsafe import Markup
-
 from . import catalogs, checks, render
 from .catalogs import UI_DOMAIN
 from .documents import remove, write_text
 from .locales import babel_locale, language
-from .pdf import find_engine, print_pdf, screenshot
+from .pdf import find_engine, print_pdf, screenshot  # noqa: F401 - imports nothing heavy
 from .pofile import plural_function
 from .state import BuildState, State, digest, file_digest, output_stat
 from .units import Parsed
@@ -100,7 +96,7 @@ def translations(locale_dir: Path, code: str, doc: Document, rel=str) -> Transla
             if "fuzzy" in entry.flags:
                 result.fuzzy.add(msgid)
                 continue
-            errors = [p for p in checks.check_entry(entry, code, nplurals) if p.level == checks.ERROR]
+            errors = checks.check_entry(entry, code, nplurals, errors_only=True)
             if errors:
                 result.rejected.append((rel(path), entry.linenum, msgid, errors))
                 continue
@@ -128,7 +124,7 @@ class UiTranslations:
         for entry in entries:
             if entry.obsolete or "fuzzy" in entry.flags:
                 continue
-            if [p for p in checks.check_entry(entry, code, nplurals) if p.level == checks.ERROR]:
+            if checks.check_entry(entry, code, nplurals, errors_only=True):
                 continue
             if entry.msgid_plural and all(entry.msgstr_plural.values()):
                 self.plural[entry.msgid] = dict(entry.msgstr_plural)
@@ -154,6 +150,8 @@ def ui_translations(locale_dir: Path, code: str, rel=str) -> UiTranslations:
 
 
 def ui_functions(translations: UiTranslations, html: bool) -> dict:
+    from markupsafe import Markup
+
     """``ui(msgid, **values)`` and ``ui_n(singular, plural, n, **values)`` for the templates.
 
     They are gettext with python-format values.  A string the language's catalog does
@@ -187,8 +185,10 @@ def ui_functions(translations: UiTranslations, html: bool) -> dict:
 
 
 @functools.cache
-def environment(template_dirs: tuple[Path, ...] = ()) -> jinja2.Environment:
+def environment(template_dirs: tuple[Path, ...] = ()):
     """The Jinja2 environment: a project's own templates (``templates/``) first, then the package's."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([*template_dirs, render.TEMPLATES]),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
@@ -202,8 +202,10 @@ def environment(template_dirs: tuple[Path, ...] = ()) -> jinja2.Environment:
     return env
 
 
-def css_string(value: str) -> Markup:
+def css_string(value: str):
     """A CSS string literal, safe inside <style>: quotes, backslashes and '<' escaped."""
+    from markupsafe import Markup
+
     out = []
     for c in str(value):
         if c in '"\\<>&' or ord(c) < 0x20:
@@ -259,6 +261,9 @@ def _ui(locale_dir: Path, code: str, key: str | None) -> UiTranslations:
 
 
 def _job(name: str, codes: list[str]) -> list[PairResult]:
+    from babel.dates import format_date
+    from markupsafe import Markup
+
     settings: Settings = _CONTEXT["settings"]
     doc: Document = _CONTEXT["documents"][name]
     ui_keys: dict[str, str | None] = _CONTEXT["ui_keys"]
@@ -308,10 +313,10 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
         )
         folder = settings.output / code
         outputs = [folder / name for name in pages] + [text_path]
-        for name, content in pages.items():
-            if write_text(folder / name, content):
+        for name, content in pages.items():  # handouts can be built again: no fsync
+            if write_text(folder / name, content, durable=False):
                 written.append(folder / name)
-        if write_text(text_path, text):
+        if write_text(text_path, text, durable=False):
             written.append(text_path)
         if settings.pdf:
             for name in pages:
@@ -392,7 +397,12 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
             _CONTEXT.clear()
             if bar:
                 bar.close()
-    result.written += _index(settings, names, result.translated)
+    index_key = digest(repr((codes, settings.min_translated, settings.large_print, settings.template_dirs,
+                              [(n, c, t.share, t.title) for (n, c), t in sorted(result.translated.items())])))
+    index = settings.output / "index.html"
+    if state.index is None or state.index != (index_key, output_stat(index)):
+        result.written += _index(settings, names, result.translated)
+        state.index = (index_key, output_stat(index))
     result.written += _sweep(settings, names)
     for key in [k for k in state.builds if k[0] not in names or k[1] not in codes]:
         del state.builds[key]
@@ -477,4 +487,4 @@ def _index(settings: Settings, names: list[str], translated: dict[tuple[str, str
         **ui_functions(UiTranslations(SOURCE_LANGUAGE), html=True),
         lang=en["lang"], dir=en["dir"], documents=index_docs)
     path = settings.output / "index.html"
-    return [path] if write_text(path, index) else []
+    return [path] if write_text(path, index, durable=False) else []

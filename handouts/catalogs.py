@@ -24,14 +24,15 @@ what the pipeline read (``documents.replace_if_unchanged``).
 """
 from __future__ import annotations
 
+import collections
 import difflib
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import polib
-from babel import Locale
 
 from . import pofile
 from .documents import decode, exists, read_settled
@@ -42,6 +43,9 @@ from .units import Unit
 
 PROJECT = "handouts"
 FUZZY_THRESHOLD = 0.6
+PARSED_CACHE = 1024
+"""Catalogs kept parsed in memory, by content (read once per run by update and build alike)."""
+_PARSED: collections.OrderedDict = collections.OrderedDict()
 SETTLE_TRIES = 10
 SETTLE_WAIT = 0.05
 UI_DOMAIN = "handouts"
@@ -109,6 +113,8 @@ def _english_name(code: str) -> str:
     try:
         return babel_locale(code).english_name or code
     except (ValueError, LookupError):
+        from babel import Locale
+
         return Locale.parse(code.split("@")[0]).english_name or code
 
 
@@ -285,6 +291,10 @@ def load(path: Path, name: str | None = None) -> Catalog | None:
     for _ in range(SETTLE_TRIES):
         if not data.strip():
             break
+        key = (name, hashlib.blake2b(data, digest_size=16).digest())
+        if key in _PARSED:  # the update read it already, and the build reads it again
+            _PARSED.move_to_end(key)
+            return _PARSED[key]
         try:
             catalog = pofile.parse(decode(data, name), name)
         except HandoutsError:
@@ -295,6 +305,9 @@ def load(path: Path, name: str | None = None) -> Catalog | None:
             data = again
             continue
         catalog.data = data
+        _PARSED[key] = catalog
+        if len(_PARSED) > PARSED_CACHE:
+            _PARSED.popitem(last=False)
         return catalog
     if not data.strip():
         raise HandoutsError(name, "the catalog is empty (was it being saved?); restore it, "

@@ -21,8 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import get_decimal_symbol, get_group_symbol
-
 from .pofile import FormatError, python_format
 from .units import markdown
 
@@ -70,25 +68,28 @@ SPELLED: dict[str, dict[int, tuple[str, ...]]] = {
 }
 
 
-_NON_ASCII_DIGIT = re.compile(r"[^\x00-\x7f]")
+_NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")
 
 
 def _ascii_digits(text: str) -> str:
+    """Arabic-Indic, full-width and other decimal digits written as 0-9."""
     if text.isascii():
         return text
-    return _NON_ASCII_DIGIT.sub(lambda m: str(unicodedata.digit(m.group(), m.group())) if m.group().isdigit()
-                                else m.group(), text)
+    return _NON_ASCII_DIGIT.sub(lambda m: str(unicodedata.digit(m.group())), text)
 
 
 @functools.lru_cache(maxsize=None)
 def _symbols(locale: str) -> tuple[str, str]:
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
     try:
         return get_decimal_symbol(locale), get_group_symbol(locale)
     except Exception:  # noqa: BLE001 - an unusual locale: fall back to English conventions
         return ".", ","
 
 
-def numbers_in(text: str, locale: str) -> list[Decimal]:
+@functools.lru_cache(maxsize=65536)
+def numbers_in(text: str, locale: str) -> tuple[Decimal, ...]:
     """Every number written with digits in ``text``, by value, read the way ``locale`` writes them."""
     text = _ascii_digits(text)
     decimal, group = _symbols(locale)
@@ -96,7 +97,7 @@ def numbers_in(text: str, locale: str) -> list[Decimal]:
     for m in _DIGITS.finditer(text):
         raw = m.group()
         values.extend(_read_number(raw, decimal, group))
-    return values
+    return tuple(values)
 
 
 def _read_number(raw: str, decimal: str, group: str) -> list[Decimal]:
@@ -512,15 +513,20 @@ CHECKS: list[tuple[str, str, Callable[[str, str, Context], list[Problem]]]] = [
 ]
 
 
-def check_pair(source: str, translation: str, ctx: Context) -> list[Problem]:
+def check_pair(source: str, translation: str, ctx: Context, errors_only: bool = False) -> list[Problem]:
     problems: list[Problem] = []
-    for _name, _level, check in CHECKS:
-        problems.extend(check(source, translation, ctx))
+    for _name, level, check in CHECKS:
+        if level == ERROR or not errors_only:
+            problems.extend(check(source, translation, ctx))
     return problems
 
 
-def check_entry(entry, locale: str, nplurals: int | None, glossary: tuple = ()) -> list[Problem]:
-    """Every problem of one polib entry (fuzzy, obsolete and empty entries have none)."""
+def check_entry(entry, locale: str, nplurals: int | None, glossary: tuple = (),
+                errors_only: bool = False) -> list[Problem]:
+    """Every problem of one polib entry (fuzzy, obsolete and empty entries have none).
+
+    ``errors_only``: skip the warning-level checks (what a build needs to decide what prints).
+    """
     if entry.obsolete or "fuzzy" in entry.flags:
         return []
     ctx = Context(locale, python_format="python-format" in entry.flags, glossary=glossary)
@@ -537,10 +543,10 @@ def check_entry(entry, locale: str, nplurals: int | None, glossary: tuple = ()) 
                 problems.append(Problem("plurals", ERROR, f"plural form {index} is empty"))
                 continue
             source = entry.msgid if index == 0 and nplurals != 1 else entry.msgid_plural
-            for p in check_pair(source, text, ctx):
+            for p in check_pair(source, text, ctx, errors_only):
                 problems.append(Problem(p.check, p.level, f"msgstr[{index}]: {p.message}"))
         return problems
     if not entry.msgstr:
         return []
-    return check_pair(entry.msgid, entry.msgstr, ctx)
+    return check_pair(entry.msgid, entry.msgstr, ctx, errors_only)
 

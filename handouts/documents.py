@@ -128,7 +128,7 @@ def _target(path: Path) -> Path:
     return path
 
 
-def _write_temp(target: Path, data: bytes, mode: int) -> Path:
+def _write_temp(target: Path, data: bytes, mode: int, durable: bool = True) -> Path:
     """A new file beside ``target`` holding ``data``, flushed to disk."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -142,7 +142,8 @@ def _write_temp(target: Path, data: bytes, mode: int) -> Path:
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.chmod(tmp, mode)
@@ -168,16 +169,18 @@ def _mode(target: Path) -> int:
         raise _os_error(target, exc, "write") from None
 
 
-def write_text(path: str | os.PathLike[str], text: str) -> bool:
+def write_text(path: str | os.PathLike[str], text: str, durable: bool = True) -> bool:
     """Write ``text`` atomically (temp file in the same folder, then rename).
 
     Returns False, and leaves the file untouched, when it already holds exactly
     this text, so that running the pipeline twice changes nothing on disk.
+    ``durable``: flush it to the disk before the rename (for what cannot be made again:
+    catalogs, sources; handouts and caches can be rebuilt and skip the cost).
     """
-    return write_bytes(path, text.encode("utf-8"))
+    return write_bytes(path, text.encode("utf-8"), durable)
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes) -> bool:
+def write_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> bool:
     """``write_text`` for bytes."""
     target = _target(Path(path))
     try:
@@ -190,7 +193,7 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> bool:
         pass
     except OSError as exc:
         raise _os_error(path, exc, "read") from None
-    tmp = _write_temp(target, data, _mode(target))
+    tmp = _write_temp(target, data, _mode(target), durable)
     try:
         os.replace(tmp, target)
     except OSError as exc:

@@ -12,7 +12,6 @@ import functools
 import re
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
 
 from .documents import read_text, write_text
 from .errors import HandoutsError
@@ -31,10 +30,14 @@ def check_locale(code: str, where: str = "LANG", line: int | None = None) -> str
             guess = "_".join([parts[0].lower()] + [p.title() if len(p) == 4 else p.upper() for p in parts[1:]])
             hint = f" (did you mean {guess}?)"
         raise HandoutsError(where, f"malformed locale code {code!r}: use a gettext code such as es, pt_BR or zh_CN{hint}", line)
-    try:
-        babel_locale(code)
-    except (UnknownLocaleError, ValueError) as exc:
-        raise HandoutsError(where, f"unknown locale {code!r}: Babel has no CLDR data for it", line) from exc
+    from babel import localedata
+
+    base, _, modifier = code.partition("@")
+    parts = base.split("_")
+    if modifier in _MODIFIER_SCRIPTS:
+        parts.insert(1, _MODIFIER_SCRIPTS[modifier])
+    if not localedata.exists("_".join(parts)) and not localedata.exists(parts[0]):
+        raise HandoutsError(where, f"unknown locale {code!r}: Babel has no CLDR data for it", line)
     return code
 
 
@@ -90,8 +93,10 @@ _MODIFIER_SCRIPTS = {"latin": "Latn", "cyrillic": "Cyrl", "arabic": "Arab", "dev
 _MODIFIER_VARIANTS = {"valencia": "valencia", "saaho": "saaho"}
 
 
-def babel_locale(code: str) -> Locale:
+def babel_locale(code: str):
     """The Babel locale of a gettext code; ``sr@latin`` is ``sr_Latn``."""
+    from babel import Locale
+
     base, _, modifier = code.partition("@")
     if modifier in _MODIFIER_SCRIPTS:
         parts = base.split("_")

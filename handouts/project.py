@@ -163,7 +163,7 @@ class Project:
         """Repair and parse, in parallel, the documents whose source changed."""
         todo = [s for s in sources if s.name not in self._documents
                 and (s.name not in state.documents or state.documents[s.name].source != s.key
-                     or self.store.load_document(s.name, s.key) is None)]
+                     or not self.store.document_path(s.name).exists())]
         if len(todo) < 4 or self.jobs < 2:
             return  # done one by one, when asked for
         context = multiprocessing.get_context("fork")

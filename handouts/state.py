@@ -113,6 +113,8 @@ class State:
     """domain -> (digest of its messages, digest of the template file written)."""
     catalogs: dict[tuple[str, str], CatalogState] = field(default_factory=dict)
     builds: dict[tuple[str, str], BuildState] = field(default_factory=dict)
+    index: tuple[str, tuple[int, int] | None] | None = None
+    """(digest of what output/index.html shows, its (size, mtime_ns) as written)."""
 
 
 class Store:
@@ -135,7 +137,7 @@ class Store:
 
     def flush(self) -> None:
         for path, data in sorted(self.pending.items()):
-            write_bytes(path, data)
+            write_bytes(path, data, durable=False)  # a cache: rebuilt if lost
         self.pending.clear()
 
     def load(self, current_version: str) -> State:

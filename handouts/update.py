@@ -10,11 +10,10 @@ entries would find the same translations, is not even parsed (``state.CatalogSta
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-
-from babel.messages.extract import extract
 
 from . import catalogs, render
 from .catalogs import UI_DOMAIN, Message
@@ -28,6 +27,8 @@ RETRIES = 5
 
 def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
     """The templates' own words, extracted with Babel's Jinja2 extractor."""
+    from babel.messages.extract import extract
+
     messages: dict[tuple[str, str], Message] = {}
     seen: set[str] = set()
     for folder in (template_dirs or []) + [render.TEMPLATES]:
@@ -107,8 +108,10 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
     ``documents`` is (domain, messages, digest of what the messages come from) per document;
     the templates' own words are added.  Returns the files written.
     """
-    ui = ui_messages(template_dirs)
-    domains = list(documents) + [(UI_DOMAIN, lambda: ui, digest(repr(ui)))]
+    templates = [p for folder in (template_dirs or []) + [render.TEMPLATES] if folder.is_dir()
+                 for p in sorted(folder.glob("*.j2"))]
+    ui_source = digest(b"".join(p.as_posix().encode() + b"\0" + p.read_bytes() for p in templates))
+    domains = list(documents) + [(UI_DOMAIN, functools.cache(lambda: ui_messages(template_dirs)), ui_source)]
     written: list[Path] = []
     loaded: dict[Path, Catalog | None] = {}
     memories: dict[str, Memory] = {}
