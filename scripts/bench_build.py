@@ -201,24 +201,20 @@ def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, v
         pairs = documents * (len(locales) + 1)
         full = ours["full build"]
         others = []
-        if vs_sphinx:
-            why = sphinx_available()
+        peers = [("Sphinx", "Sphinx + sphinx-intl: gettext, update, html + text per language", vs_sphinx,
+                  sphinx_available, bench_sphinx),
+                 ("po4a", "po4a: update catalogs + translated Markdown", vs_po4a, po4a_available, bench_po4a)]
+        for short, long, wanted, available, bench in peers:
+            if not wanted:
+                continue
+            why = available()
             if why:
-                print(f"Sphinx: skipped: {why}")
-            else:
-                run = bench_sphinx(tmp / "sphinx", docs, locales)
-                print(f"  Sphinx: {run.seconds:.2f} s", flush=True)
-                rows.append(("Sphinx + sphinx-intl: gettext, update, html + text per language", run))
-                others.append(("Sphinx", run))
-        if vs_po4a:
-            why = po4a_available()
-            if why:
-                print(f"po4a: skipped: {why}")
-            else:
-                run = bench_po4a(tmp / "po4a", docs, locales)
-                print(f"  po4a: {run.seconds:.2f} s", flush=True)
-                rows.append(("po4a: update catalogs + translated Markdown", run))
-                others.append(("po4a", run))
+                print(f"{short}: skipped: {why}")
+                continue
+            run = bench(tmp / short.lower(), docs, locales)
+            print(f"  {short}: {run.seconds:.2f} s", flush=True)
+            rows.append((long, run))
+            others.append((short, run))
         print()
         print(f"{'run':68} {'wall time':>10} {'peak memory':>12}")
         for name, run in rows:

@@ -113,3 +113,33 @@ def test_shipped_translations_follow_their_glossaries():
     r = run_pipeline("-C", str(ROOT), "check")
     assert r.returncode == 0, r.stderr
     assert "glossary" not in r.stderr, r.stderr
+
+
+def _catalog_at(revision, path):
+    """A catalog as it was committed at ``revision`` (the translations before the medical review)."""
+    import subprocess
+
+    from handouts import pofile
+
+    r = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:{path}"], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("not a git checkout with its history")
+    return pofile.parse(r.stdout.decode("utf-8"), path)
+
+
+@pytest.mark.parametrize("code, domain, term", [
+    ("fr", "ketamine", "controlled substance"),       # "classée comme stupéfiant": a narcotic
+    ("fr", "handouts", "nurse"),                       # "infirmier/ère"
+    ("ar", "ketamine", "anesthetic"),                  # "مادة مخدِّرة للتخدير": circular, reads as a narcotic
+    ("ar", "ketamine", "dissociation"),                # "الانفصال عن الواقع": reads as psychosis
+    ("ar", "ketamine", "PTSD"),                        # the abbreviation was dropped
+])
+def test_the_glossaries_catch_what_the_medical_review_found(code, domain, term):
+    """The translations as they were before the review fail today's glossary on the reviewed term."""
+    before = _catalog_at("7d2719a", f"locale/{code}/LC_MESSAGES/{domain}.po")
+    terms = glossary.load(ROOT / "locale", code)
+    found = {t.source for e in before.entries if e.msgstr and not e.obsolete
+             for t in glossary.missing(terms, e.msgid, e.msgstr)}
+    assert term in found
+    now = run_pipeline("-C", str(ROOT), "check", "--locale", code)
+    assert f'"{term}" should be translated' not in now.stderr
