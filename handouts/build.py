@@ -265,7 +265,7 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
     from markupsafe import Markup
 
     settings: Settings = _CONTEXT["settings"]
-    doc: Document = _CONTEXT["documents"][name]
+    doc: Document = _CONTEXT["load_document"](name)
     ui_keys: dict[str, str | None] = _CONTEXT["ui_keys"]
     env = environment(settings.template_dirs)
     languages = {c: language(c) for c in settings.codes}
@@ -381,8 +381,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
             todo.setdefault(name, []).append(code)
             state.builds[(name, code)] = BuildState(key, {}, None)
     if todo:
-        documents = {name: load_document(name) for name in todo}
-        _CONTEXT.update(settings=settings, documents=documents, ui_keys=ui_keys,
+        _CONTEXT.update(settings=settings, load_document=load_document, ui_keys=ui_keys,
                         engine=find_engine() if settings.pdf else "")
         bar = progress(len(todo)) if progress else None
         try:

@@ -17,6 +17,7 @@ next run redoes only what changed.
 """
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import contextlib
 import datetime as dt
@@ -39,6 +40,7 @@ from .state import DocumentState, State, Store, digest, output_stat, version
 from .units import parse
 
 DEFAULT_MIN_TRANSLATED = 80
+KEPT_DOCUMENTS = 32
 
 __all__ = ["Project", "Summary", "Document", "Translations", "SOURCE_LANGUAGE"]
 
@@ -86,7 +88,8 @@ class Project:
         self.large_print = large_print if large_print is not None else config["large-print"]
         self.jobs = jobs or default_jobs()
         self.store = Store(self.root)
-        self._documents: dict[str, Document] = {}
+        self._documents: collections.OrderedDict[str, Document] = collections.OrderedDict()
+        """A few documents kept parsed in memory; the rest are a pickle away in build/documents/."""
 
     def _configuration(self) -> dict:
         """``[tool.handouts]`` in pyproject.toml: ``min-translated`` (%, default 80), ``large-print`` (default false)."""
@@ -154,6 +157,8 @@ class Project:
                 doc = prepare(source.path, source.rel)
                 self.store.save_document(source.name, source.key, doc)
             self._documents[source.name] = doc
+            if len(self._documents) > KEPT_DOCUMENTS:
+                self._documents.popitem(last=False)
         return doc
 
     def documents(self) -> list[Document]:
@@ -168,9 +173,7 @@ class Project:
             return  # done one by one, when asked for
         context = multiprocessing.get_context("fork")
         with concurrent.futures.ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=context) as pool:
-            for source, doc in zip(todo, pool.map(prepare, [s.path for s in todo], [s.rel for s in todo])):
-                self.store.save_document(source.name, source.key, doc)
-                self._documents[source.name] = doc
+            list(pool.map(_prepare_and_store, [self.store] * len(todo), todo, chunksize=4))
 
     def write_repair_reports(self, sources: list[Source], state: State, summary: Summary) -> None:
         from .cli import format_report  # the same report `fix` prints
@@ -227,7 +230,11 @@ class Project:
         settings = build_stage.Settings(self.locale, self.output, codes, self.min_translated, paper, pdf,
                                         self.template_dirs(), self.root, self.large_print)
         by_name = {s.name: s for s in sources}
-        result = build_stage.build(settings, [s.name for s in sources], lambda n: self.document(by_name[n]),
+
+        def load(name: str) -> Document:  # in a worker process: from build/documents/, or made afresh
+            return self.document(by_name[name])
+
+        result = build_stage.build(settings, [s.name for s in sources], load,
                                    {s.name: s.key for s in sources}, state, self.jobs, progress)
         summary.written += result.written
         summary.translated.update(result.translated)
@@ -255,6 +262,11 @@ class Project:
             del state.documents[name]
         self.store.save(state)
         return summary
+
+
+def _prepare_and_store(store: Store, source: Source) -> None:
+    """In a worker process: repair and parse a document, and put it in build/documents/."""
+    store.save_document(source.name, source.key, prepare(source.path, source.rel))
 
 
 def prepare(path: Path, rel: str) -> Document:

@@ -175,7 +175,10 @@ class Store:
         return doc if key == source else None
 
     def save_document(self, name: str, source: str, doc) -> None:
-        self._put(self.document_path(name), (source, doc))
+        """Written at once (keyed by its source's digest, it is never wrong): worker processes read it."""
+        self.pending.pop(self.document_path(name), None)
+        write_bytes(self.document_path(name), pickle.dumps((source, doc), protocol=pickle.HIGHEST_PROTOCOL),
+                    durable=False)
 
 
 def output_stat(path: Path) -> tuple[int, int] | None:
