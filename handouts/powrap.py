@@ -110,7 +110,8 @@ _TABLE = bytes(_pair_rule(b, a) if b < len(_PAIR_CLASSES) and a < len(_PAIR_CLAS
 # ---------------------------------------------------------------------------
 # The code point table
 
-def _load_table() -> tuple[bytearray, bytearray]:
+def _load_table() -> tuple[bytearray, bytearray, dict[int, str]]:
+    """Class and width of every code point, and one character of each class."""
     classes = bytearray(0x110000)
     widths = bytearray(0x110000)
     path = Path(__file__).with_name("data") / "linebreak.txt"
@@ -122,14 +123,21 @@ def _load_table() -> tuple[bytearray, bytearray]:
             starts.append(int(start, 16))
             props.append((_C[cls], int(width)))
     starts.append(0x110000)
+    sample: dict[int, str] = {}
     for i, (cls, width) in enumerate(props):
         a, b = starts[i], starts[i + 1]
         classes[a:b] = bytes((cls,)) * (b - a)
         widths[a:b] = bytes((width,)) * (b - a)
-    return classes, widths
+        if not 0xD800 <= a <= 0xDFFF:
+            sample.setdefault(cls, chr(a))
+    return classes, widths, sample
 
 
-_CLASS, _WIDTH = _load_table()
+_CLASS, _WIDTH, _SAMPLE = _load_table()
+# Line-separator characters that can remain in an escaped portion (U+0085,
+# U+2028, U+2029): they reset libunistring's column count.
+_BK_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x110000)
+                                    if _CLASS[c] == BK and c not in (0x0A, 0x0B, 0x0C, 0x0D)) + "]")
 
 
 def _class_name(cp: int) -> str:
@@ -155,6 +163,12 @@ def _class_representatives() -> list[str]:
 def _possible_breaks(text: str) -> list[int]:
     """For each character: may a line break go before it?  (PROHIBITED, POSSIBLE,
     or MANDATORY for a line-separator character.)  UAX #14 as libunistring does it."""
+    return _analyze(text)[0]
+
+
+def _analyze(text: str) -> tuple[list[int], int]:
+    """_possible_breaks, and the class of the last character that is not a
+    space (BK at the start, AL for a mark after a space, ZW after U+200B)."""
     out = []
     last = BK        # class of the last character that is not a space
     prev = BK        # class of the previous character
@@ -205,7 +219,7 @@ def _possible_breaks(text: str) -> list[int]:
         prev = _HL_BA if prev == HL and (c == HY or c == BA) else c
         ri_run = ri_run + 1 if c == RI else 0
         out.append(b)
-    return out
+    return out, last
 
 
 def _possible_breaks_bytes(text: str) -> bytes:
@@ -239,6 +253,114 @@ def _fit(text: str, breaks: list[int], width: int, column: int) -> list[int]:
         piece += widths[ord(ch)]
     if last_p >= 0 and last_col + piece > width:
         chosen.append(last_p)
+    return chosen
+
+
+# ---------------------------------------------------------------------------
+# Fast analysis, word by word
+#
+# A space resets the analysis except for `last`, the class of the last
+# character that is not a space.  So the break opportunities inside a
+# space-free word depend on the word alone (they are cached), and the one
+# before it on `last` and the word's first class (_AFTER_SPACE).  The result
+# is the text cut into pieces: a piece starts at a break opportunity.
+
+def _after_space_table() -> bytes:
+    table = bytearray(_N * _N)
+    for last in range(_N):
+        if last in (BK, SP, CM, ZWJ) or last not in _SAMPLE:   # not a state after a word
+            continue
+        for first in range(_N):
+            if first not in (BK, SP) and first in _SAMPLE:
+                breaks = _possible_breaks(_SAMPLE[last] + " " + _SAMPLE[first])
+                table[last * _N + first] = breaks[2] == POSSIBLE
+    return bytes(table)
+
+
+_AFTER_SPACE = _after_space_table()
+_WORDS: dict[str, tuple[int, int, int, tuple[tuple[int, int], ...]]] = {}
+_ESCAPE_PAIR = re.compile(r"\\.", re.S)
+
+
+def _word(word: str) -> tuple[int, int, int, tuple[tuple[int, int], ...]]:
+    """(first class, `last` after the word, width up to its first internal break,
+    ((offset, width), ...) of the parts after each internal break)."""
+    info = _WORDS.get(word)
+    if info is not None:
+        return info
+    breaks, last = _analyze(word)
+    if "\\" in word:          # no break inside an escape sequence
+        for m in _ESCAPE_PAIR.finditer(word):
+            breaks[m.start() + 1] = PROHIBITED
+    parts = []
+    width = 0
+    widths = _WIDTH
+    for i, ch in enumerate(word):
+        if breaks[i] == POSSIBLE and i:
+            parts.append([i, 0])
+        if parts:
+            parts[-1][1] += widths[ord(ch)]
+        else:
+            width += widths[ord(ch)]
+    info = (_CLASS[ord(word[0])], last, width, tuple((a, b) for a, b in parts))
+    if len(_WORDS) >= 200_000:
+        _WORDS.clear()
+    _WORDS[word] = info
+    return info
+
+
+def _pieces(portion: str) -> tuple[list[int], list[int]]:
+    """Start offsets and widths of the pieces of an escaped portion (one that
+    has no line-separator character)."""
+    starts = [0]
+    widths = []
+    piece = 0
+    last = BK
+    pos = 0
+    words = _WORDS
+    after_space = _AFTER_SPACE
+    n = _N
+    for item in portion.split(" "):
+        if pos:
+            piece += 1                      # the space before this item
+        if item:
+            first, word_last, width, parts = words.get(item) or _word(item)
+            if pos and after_space[last * n + first]:
+                widths.append(piece)
+                starts.append(pos)
+                piece = 0
+            piece += width
+            for offset, width in parts:
+                widths.append(piece)
+                starts.append(pos + offset)
+                piece = width
+            last = word_last
+        pos += len(item) + 1
+    widths.append(piece)
+    if len(starts) > 1 and starts[-1] == len(portion) - 2 and portion.endswith("\\n"):
+        # no break just before the "\\n" that ends a portion
+        starts.pop()
+        tail = widths.pop()
+        widths[-1] += tail
+    return starts, widths
+
+
+def _fit_pieces(starts: list[int], widths: list[int], width: int, column: int) -> list[int]:
+    """_fit for pieces: the offsets where lines break."""
+    chosen = []
+    n = len(starts)
+    if n == 1:
+        return chosen
+    last_col = column
+    piece = widths[0]
+    for i in range(1, n):
+        if i > 1 and last_col + piece > width:
+            chosen.append(starts[i - 1])
+            last_col = 0
+        last_col += piece
+        piece = widths[i]
+    if last_col + piece > width:
+        chosen.append(starts[n - 1])
     return chosen
 
 
@@ -363,20 +485,71 @@ def wrap_string(keyword: str, text: str, prefix: str = "", wrap: bool = True,
     """
     room = (PAGE_WIDTH if wrap else 1 << 40) - 2 - len(prefix)
     head = len(keyword) + 1
+    escaped = text.translate(_ESCAPE)
     # Fast path: one line that obviously fits, no newline before the end.
-    if text.isascii():
-        escaped = text.translate(_ESCAPE)
-        if len(escaped) + head <= room and escaped.isprintable() and "\n" not in text[:-1]:
+    if "\n" not in text[:-1]:
+        if text.isascii():
+            if len(escaped) + head <= room and escaped.isprintable():
+                return [f'{prefix}{keyword} "{escaped}"']
+        elif 2 * len(escaped) + head <= room or (
+                len(escaped) + head <= room
+                and sum(escaped.translate(_WIDTH_MAP).encode("latin-1")) + head <= room):
             return [f'{prefix}{keyword} "{escaped}"']
-    return _wrap_general(keyword, text, prefix, room, head, flags)
-
-
-def _wrap_general(keyword: str, text: str, prefix: str, room: int, head: int,
-                  flags: Iterable[str]) -> list[str]:
-    protected: set[int] = set()      # positions (in `text`) inside a format directive
     if flags and "%" in text and _format_language(flags) == "python":
-        for a, b in _python_format_spans(text):
-            protected.update(range(a + 1, b + 1))
+        spans = _python_format_spans(text)
+        if spans:
+            return _wrap_reference(keyword, text, prefix, room, head, spans)
+    if not escaped.isascii() and _BK_CHARS.search(escaped):
+        return _wrap_reference(keyword, text, prefix, room, head, ())
+
+    # The portions: each ends after a newline.
+    if "\n" in text:
+        parts = text.split("\n")
+        portions = [p.translate(_ESCAPE) + "\\n" for p in parts[:-1]]
+        if parts[-1]:
+            portions.append(parts[-1].translate(_ESCAPE))
+    else:
+        portions = [escaped]
+    lines: list[str] = []
+    for k, portion in enumerate(portions):
+        starts, widths = _pieces(portion)
+        if k == 0:
+            if not portion:
+                return [f'{prefix}{keyword} ""']
+            if (len(portions) == 1 and head <= room
+                    and not _fit_pieces(starts, widths, room, head)):
+                return [f'{prefix}{keyword} "{portion}"']
+            lines.append(f'{prefix}{keyword} ""')
+        start = 0
+        for cut in _fit_pieces(starts, widths, room, 0):
+            lines.append(f'{prefix}"{portion[start:cut]}"')
+            start = cut
+        lines.append(f'{prefix}"{portion[start:]}"')
+    return lines
+
+
+class _LazyMap(dict):
+    """A str.translate table computed on demand from a per-code-point function."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, cp: int) -> str:
+        value = self[cp] = self.fn(cp)
+        return value
+
+
+_WIDTH_MAP = _LazyMap(lambda cp: chr(_WIDTH[cp]))
+
+
+def _wrap_reference(keyword: str, text: str, prefix: str, room: int, head: int,
+                    spans: Iterable[tuple[int, int]]) -> list[str]:
+    """The same, one step per character: for strings with format directives
+    or line-separator characters (and as the reference for the fast path)."""
+    protected: set[int] = set()      # positions (in `text`) inside a format directive
+    for a, b in spans:
+        protected.update(range(a + 1, b + 1))
 
     lines: list[str] = []
     first = True

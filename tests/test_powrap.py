@@ -302,16 +302,78 @@ def test_references_match_msgcat(tmp_path):
 
 
 # ---------------------------------------------------------------------------
-# Many more strings, outside the test suite
+# Many more strings, and a speed measurement, outside the test suite
+
+def realistic_strings(count: int, seed: int = 0) -> dict[str, list[str]]:
+    """Paragraphs of 20-80 words in English, German, Arabic and Chinese, cut from
+    the project's own catalogs, and short headings/labels (1-6 words)."""
+    import polib
+    root = Path(__file__).resolve().parent.parent / "locale"
+    texts: dict[str, list[str]] = {"en": [], "de": [], "ar": [], "zh_CN": []}
+    for path in sorted(root.glob("*/LC_MESSAGES/*.po")):
+        lang = path.parent.parent.name
+        for entry in polib.pofile(str(path)):
+            if lang in texts and entry.msgstr:
+                texts[lang].append(entry.msgstr)
+            texts["en"].append(entry.msgid)
+    rng = random.Random(seed)
+    out: dict[str, list[str]] = {}
+    for lang, parts in texts.items():
+        joined = " ".join(parts)
+        units = list(joined.replace(" ", "")) if lang == "zh_CN" else joined.split()
+        sep = "" if lang == "zh_CN" else " "
+        paragraphs = []
+        for _ in range(count):
+            n = rng.randint(20, 80) * (2 if lang == "zh_CN" else 1)
+            i = rng.randrange(len(units))
+            paragraphs.append(sep.join((units * 2)[i:i + n]))
+        out[f"paragraphs {lang}"] = paragraphs
+        out[f"short {lang}"] = [sep.join((units * 2)[i:i + rng.randint(1, 6) * (2 if lang == "zh_CN" else 1)])
+                                for i in (rng.randrange(len(units)) for _ in range(count))]
+    return out
+
+
+def bench(module_path: str | None, count: int) -> None:
+    import importlib.util
+    import time
+    if module_path:
+        spec = importlib.util.spec_from_file_location("powrap_under_test", module_path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        wrap = mod.wrap_string
+    else:
+        wrap = wrap_string
+    groups = realistic_strings(count)
+    mix: list[str] = []
+    for name, strings in groups.items():
+        mix += strings[: count * 7 // 10] if name.startswith("paragraphs") else strings[: count * 3 // 10]
+        for keyword in ("msgstr",):
+            t = time.perf_counter()
+            for s in strings:
+                wrap(keyword, s)
+            dt = time.perf_counter() - t
+        print(f"{name:22s} {len(strings) / dt:10.0f} strings/s")
+    random.Random(1).shuffle(mix)
+    t = time.perf_counter()
+    for s in mix:
+        wrap("msgstr", s)
+    dt = time.perf_counter() - t
+    print(f"{'mix (70% paragraphs)':22s} {len(mix) / dt:10.0f} strings/s")
+
 
 def main(argv: list[str]) -> int:
     import argparse
     import tempfile
     import time
     ap = argparse.ArgumentParser()
-    ap.add_argument("--count", type=int, default=200000, help="strings entries per seed")
+    ap.add_argument("--count", type=int, default=200000, help="entries per seed (or strings per group with --bench)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--bench", action="store_true", help="measure strings/second instead")
+    ap.add_argument("--module", help="with --bench: path of another powrap.py to measure (e.g. the old one)")
     args = ap.parse_args(argv)
+    if args.bench:
+        bench(args.module, args.count)
+        return 0
     total = bad = strings = 0
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
