@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import accumulate
 from pathlib import Path
 
 PAGE_WIDTH = 79
@@ -45,13 +46,13 @@ _HL_BA = -1  # run-time state: a Hebrew letter followed by a hyphen or BA
 
 # Results of the break analysis, as libunistring numbers them.
 PROHIBITED, POSSIBLE, MANDATORY = 1, 2, 3
-_DIRECT, _INDIRECT, _NEVER = 0, 1, 2   # pair table cells
+_DIRECT_CELL, _INDIRECT, _NEVER = 0, 1, 2   # pair table cells
 
 
 def _pair_rule(before: int, after: int) -> int:
     """The pair-table cell for `before` `after` (UAX #14 rules LB11-LB31).
 
-    _DIRECT: a break is allowed between them; _INDIRECT: only when spaces
+    _DIRECT_CELL: a break is allowed between them; _INDIRECT: only when spaces
     separate them; _NEVER: not even then.
     """
     closing = (CL, CP, CPW, EX, IS, SY)
@@ -94,7 +95,7 @@ def _pair_rule(before: int, after: int) -> int:
         or (before in (AL, HL, NU) and after == OP) or (before == CP and after in (AL, HL, NU))  # LB30
         or (before in (EB, IDX) and after == EM)                                     # LB30b
     )
-    return _INDIRECT if prohibited else _DIRECT
+    return _INDIRECT if prohibited else _DIRECT_CELL
 
 
 _LB25 = {(CL, PO), (CP, PO), (CPW, PO), (CL, PR), (CP, PR), (CPW, PR), (NU, PO), (NU, PR),
@@ -102,7 +103,7 @@ _LB25 = {(CL, PO), (CP, PO), (CPW, PO), (CL, PR), (CP, PR), (CPW, PR), (NU, PO),
          (NU, NU), (SY, NU)}
 
 _N = len(_CLASS_NAMES)
-# _TABLE[before * _N + after] -> _DIRECT/_INDIRECT/_NEVER, for pair classes only
+# _TABLE[before * _N + after] -> _DIRECT_CELL/_INDIRECT/_NEVER, for pair classes only
 _TABLE = bytes(_pair_rule(b, a) if b < len(_PAIR_CLASSES) and a < len(_PAIR_CLASSES) else _NEVER
                for b in range(_N) for a in range(_N))
 
@@ -134,6 +135,22 @@ def _load_table() -> tuple[bytearray, bytearray, dict[int, str]]:
 
 
 _CLASS, _WIDTH, _SAMPLE = _load_table()
+
+
+class _LazyMap(dict):
+    """A str.translate table computed on demand from a per-code-point function."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, cp: int) -> str:
+        value = self[cp] = self.fn(cp)
+        return value
+
+
+_WIDTH_MAP = _LazyMap(lambda cp: chr(_WIDTH[cp]))   # character -> chr(its width)
+_CLASS_MAP = _LazyMap(lambda cp: chr(_CLASS[cp]))   # character -> chr(its class)
 # Line-separator characters that can remain in an escaped portion (U+0085,
 # U+2028, U+2029): they reset libunistring's column count.
 _BK_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x110000)
@@ -213,7 +230,7 @@ def _analyze(text: str) -> tuple[list[int], int]:
                 b = PROHIBITED                                # LB21a
             else:
                 cell = table[last * _N + c]
-                b = POSSIBLE if cell == _DIRECT or (cell == _INDIRECT and space) else PROHIBITED
+                b = POSSIBLE if cell == _DIRECT_CELL or (cell == _INDIRECT and space) else PROHIBITED
             last = c
             space = False
         prev = _HL_BA if prev == HL and (c == HY or c == BA) else c
@@ -278,6 +295,14 @@ def _after_space_table() -> bytes:
 
 
 _AFTER_SPACE = _after_space_table()
+# _DIRECT[before * _N + after]: a direct break between two adjacent characters
+_DIRECT = bytes(cell == _DIRECT_CELL for cell in _TABLE)
+# Classes whose breaks depend only on the pair table (no marks, joiners,
+# zero-width spaces, regional indicators, Hebrew letters, line separators)
+_LETTER_CLASSES = bytes((AL, NU, QU, CM))   # no direct break between AL, NU, QU
+assert not any(_DIRECT[a * _N + b] for a in (AL, NU, QU) for b in (AL, NU, QU))
+_CM_BYTE = bytes((CM,))
+_PLAIN_CLASSES = bytes(c for c in range(_N) if c < len(_PAIR_CLASSES) and c not in (RI, HL))
 _WORDS: dict[str, tuple[int, int, int, tuple[tuple[int, int], ...]]] = {}
 _ESCAPE_PAIR = re.compile(r"\\.", re.S)
 
@@ -288,24 +313,48 @@ def _word(word: str) -> tuple[int, int, int, tuple[tuple[int, int], ...]]:
     info = _WORDS.get(word)
     if info is not None:
         return info
-    breaks, last = _analyze(word)
-    if "\\" in word:          # no break inside an escape sequence
-        for m in _ESCAPE_PAIR.finditer(word):
-            breaks[m.start() + 1] = PROHIBITED
-    parts = []
-    width = 0
-    widths = _WIDTH
-    for i, ch in enumerate(word):
-        if breaks[i] == POSSIBLE and i:
-            parts.append([i, 0])
-        if parts:
-            parts[-1][1] += widths[ord(ch)]
+    classes = word.translate(_CLASS_MAP).encode("latin-1")
+    if classes[0] != CM and not classes.translate(None, _LETTER_CLASSES):
+        # Letters, digits, quotes and combining marks (not first) only: no
+        # break inside (the common case); a mark takes the class before it.
+        if word.isascii() and word.isprintable():
+            info = (classes[0], classes[-1], len(word), ())
+        elif classes[-1] == CM:
+            info = (classes[0], classes.rstrip(_CM_BYTE)[-1],
+                    sum(word.translate(_WIDTH_MAP).encode("latin-1")), ())
         else:
-            width += widths[ord(ch)]
-    info = (_CLASS[ord(word[0])], last, width, tuple((a, b) for a, b in parts))
-    if len(_WORDS) >= 200_000:
-        _WORDS.clear()
-    _WORDS[word] = info
+            info = (classes[0], classes[-1], sum(word.translate(_WIDTH_MAP).encode("latin-1")), ())
+        if len(word) <= 40:
+            if len(_WORDS) >= 200_000:
+                _WORDS.clear()
+            _WORDS[word] = info
+        return info
+    if not classes.translate(None, _PLAIN_CLASSES):
+        # Only classes without context rules: a break is a direct pair.
+        direct = _DIRECT
+        n = _N
+        cuts = [i for i in range(1, len(classes)) if direct[classes[i - 1] * n + classes[i]]]
+        last = classes[-1]
+    else:
+        breaks, last = _analyze(word)
+        cuts = [i for i, b in enumerate(breaks) if b == POSSIBLE and i]
+    if cuts and "\\" in word:     # no break inside an escape sequence
+        inside = {m.start() + 1 for m in _ESCAPE_PAIR.finditer(word)}
+        cuts = [i for i in cuts if i not in inside]
+    if word.isascii() and word.isprintable():
+        ends = cuts + [len(word)]
+        width = ends[0]
+        parts = tuple((a, b - a) for a, b in zip(cuts, ends[1:]))
+    else:
+        columns = list(accumulate(word.translate(_WIDTH_MAP).encode("latin-1"), initial=0))
+        ends = cuts + [len(word)]
+        width = columns[ends[0]]
+        parts = tuple((a, columns[b] - columns[a]) for a, b in zip(cuts, ends[1:]))
+    info = (classes[0], last, width, parts)
+    if len(word) <= 40:
+        if len(_WORDS) >= 200_000:
+            _WORDS.clear()
+        _WORDS[word] = info
     return info
 
 
@@ -370,6 +419,7 @@ def _fit_pieces(starts: list[int], widths: list[int], width: int, column: int) -
 _ESCAPE = str.maketrans({"\\": "\\\\", '"': '\\"', "\a": "\\a", "\b": "\\b", "\f": "\\f",
                          "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"})
 _ESCAPED_CHARS = frozenset('\\"\a\b\f\n\r\t\v')
+_NEEDS_ESCAPE = re.compile('[\\\\"\a\b\f\n\r\t\v]')
 
 
 def _python_format_spans(text: str) -> list[tuple[int, int]]:
@@ -485,7 +535,7 @@ def wrap_string(keyword: str, text: str, prefix: str = "", wrap: bool = True,
     """
     room = (PAGE_WIDTH if wrap else 1 << 40) - 2 - len(prefix)
     head = len(keyword) + 1
-    escaped = text.translate(_ESCAPE)
+    escaped = text.translate(_ESCAPE) if _NEEDS_ESCAPE.search(text) else text
     # Fast path: one line that obviously fits, no newline before the end.
     if "\n" not in text[:-1]:
         if text.isascii():
@@ -528,19 +578,6 @@ def wrap_string(keyword: str, text: str, prefix: str = "", wrap: bool = True,
     return lines
 
 
-class _LazyMap(dict):
-    """A str.translate table computed on demand from a per-code-point function."""
-
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-
-    def __missing__(self, cp: int) -> str:
-        value = self[cp] = self.fn(cp)
-        return value
-
-
-_WIDTH_MAP = _LazyMap(lambda cp: chr(_WIDTH[cp]))
 
 
 def _wrap_reference(keyword: str, text: str, prefix: str, room: int, head: int,
