@@ -111,8 +111,9 @@ _TABLE = bytes(_pair_rule(b, a) if b < len(_PAIR_CLASSES) and a < len(_PAIR_CLAS
 # ---------------------------------------------------------------------------
 # The code point table
 
-def _load_table() -> tuple[bytearray, bytearray, dict[int, str]]:
-    """Class and width of every code point, and one character of each class."""
+def _load_table() -> tuple[bytearray, bytearray, dict[int, str], list[str]]:
+    """Class and width of every code point, one character of each class, and
+    the line-separator characters."""
     classes = bytearray(0x110000)
     widths = bytearray(0x110000)
     path = Path(__file__).with_name("data") / "linebreak.txt"
@@ -125,16 +126,19 @@ def _load_table() -> tuple[bytearray, bytearray, dict[int, str]]:
             props.append((_C[cls], int(width)))
     starts.append(0x110000)
     sample: dict[int, str] = {}
+    separators: list[str] = []
     for i, (cls, width) in enumerate(props):
         a, b = starts[i], starts[i + 1]
         classes[a:b] = bytes((cls,)) * (b - a)
         widths[a:b] = bytes((width,)) * (b - a)
         if not 0xD800 <= a <= 0xDFFF:
             sample.setdefault(cls, chr(a))
-    return classes, widths, sample
+        if cls == BK:
+            separators += (chr(c) for c in range(a, b) if c not in (0x0A, 0x0B, 0x0C, 0x0D))
+    return classes, widths, sample, separators
 
 
-_CLASS, _WIDTH, _SAMPLE = _load_table()
+_CLASS, _WIDTH, _SAMPLE, _SEPARATORS = _load_table()
 
 
 class _LazyMap(dict):
@@ -153,8 +157,7 @@ _WIDTH_MAP = _LazyMap(lambda cp: chr(_WIDTH[cp]))   # character -> chr(its width
 _CLASS_MAP = _LazyMap(lambda cp: chr(_CLASS[cp]))   # character -> chr(its class)
 # Line-separator characters that can remain in an escaped portion (U+0085,
 # U+2028, U+2029): they reset libunistring's column count.
-_BK_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x110000)
-                                    if _CLASS[c] == BK and c not in (0x0A, 0x0B, 0x0C, 0x0D)) + "]")
+_BK_CHARS = re.compile("[" + "".join(map(re.escape, _SEPARATORS)) + "]")
 
 
 def _class_name(cp: int) -> str:
@@ -755,10 +758,14 @@ def rewrap(po_text: str) -> str:
     out: list[str] = []
     lines = po_text.split("\n")
     flags: list[str] = []
+    after_msgstr = False     # a msgstr was seen: the next comment or msgid starts an entry
     i = 0
     while i < len(lines):
         line = lines[i]
         m = _KEYWORD.match(line)
+        if after_msgstr and not (m and m.group(2).startswith("msgstr")):
+            flags = []
+            after_msgstr = False
         if not m:
             if not line.strip():
                 flags = []
@@ -768,6 +775,7 @@ def rewrap(po_text: str) -> str:
             i += 1
             continue
         prefix, keyword, body = m.group(1) or "", m.group(2), m.group(3)
+        after_msgstr = keyword.startswith("msgstr")
         value = _unescape(body)
         i += 1
         while i < len(lines):
