@@ -170,11 +170,7 @@ def _char_width(cp: int) -> int:
 
 def _class_representatives() -> list[str]:
     """One character of each class (for scripts/make_linebreak_table.py --check)."""
-    seen: dict[int, str] = {}
-    for cp in range(0x110000):
-        if not 0xD800 <= cp <= 0xDFFF:
-            seen.setdefault(_CLASS[cp], chr(cp))
-    return [seen[c] for c in sorted(seen)]
+    return [_SAMPLE[c] for c in sorted(_SAMPLE)]
 
 
 # ---------------------------------------------------------------------------
@@ -307,6 +303,7 @@ assert not any(_DIRECT[a * _N + b] for a in (AL, NU, QU) for b in (AL, NU, QU))
 _CM_BYTE = bytes((CM,))
 _PLAIN_CLASSES = bytes(c for c in range(_N) if c < len(_PAIR_CLASSES) and c not in (RI, HL))
 _WORDS: dict[str, tuple[int, int, int, tuple[tuple[int, int], ...]]] = {}
+_WORDS_MAX = 65536   # distinct words of up to 40 characters kept (about 13 MB)
 _ESCAPE_PAIR = re.compile(r"\\.", re.S)
 
 
@@ -328,7 +325,7 @@ def _word(word: str) -> tuple[int, int, int, tuple[tuple[int, int], ...]]:
         else:
             info = (classes[0], classes[-1], sum(word.translate(_WIDTH_MAP).encode("latin-1")), ())
         if len(word) <= 40:
-            if len(_WORDS) >= 200_000:
+            if len(_WORDS) >= _WORDS_MAX:
                 _WORDS.clear()
             _WORDS[word] = info
         return info
@@ -355,7 +352,7 @@ def _word(word: str) -> tuple[int, int, int, tuple[tuple[int, int], ...]]:
         parts = tuple((a, columns[b] - columns[a]) for a, b in zip(cuts, ends[1:]))
     info = (classes[0], last, width, parts)
     if len(word) <= 40:
-        if len(_WORDS) >= 200_000:
+        if len(_WORDS) >= _WORDS_MAX:
             _WORDS.clear()
         _WORDS[word] = info
     return info
