@@ -531,8 +531,14 @@ def wrap_string(keyword: str, text: str, prefix: str = "", wrap: bool = True,
         after each "\\n"; the first line is ``msgid ""`` only if a "\\n" comes
         before the end.
     flags: the entry's flags (e.g. ["fuzzy", "python-format"]).  With
-        python-format no break falls inside a directive such as "%(name)s".
+        python-format no break falls inside a directive such as "%(name)s";
+        "no-wrap" among them has the effect of wrap=False.  (The directives of
+        other *-format flags are not protected: a directive that contains a
+        space or a hyphen, like C's "% d", may be broken where GNU would not.)
+    The catalog is taken to be UTF-8, as every catalog of this project is.
     """
+    if flags and "no-wrap" in flags:
+        wrap = False
     room = (PAGE_WIDTH if wrap else 1 << 40) - 2 - len(prefix)
     head = len(keyword) + 1
     escaped = text.translate(_ESCAPE) if _NEEDS_ESCAPE.search(text) else text
