@@ -531,24 +531,24 @@ def entry_lines(entry: polib.POEntry) -> list[str]:
     if entry.flags:
         flags = sorted(dict.fromkeys(entry.flags), key=_flag_rank)
         out.append("#, " + ", ".join(flags))
-    wrap = "no-wrap" not in entry.flags
+    flags = tuple(entry.flags)  # no-wrap; python-format directives are never broken
     prev = "#~| " if entry.obsolete else "#| "
     if entry.previous_msgctxt is not None:
-        out.extend(wrap_string("msgctxt", entry.previous_msgctxt, prefix=prev, wrap=wrap))
+        out.extend(wrap_string("msgctxt", entry.previous_msgctxt, prefix=prev, flags=flags))
     if entry.previous_msgid is not None:
-        out.extend(wrap_string("msgid", entry.previous_msgid, prefix=prev, wrap=wrap))
+        out.extend(wrap_string("msgid", entry.previous_msgid, prefix=prev, flags=flags))
     if entry.previous_msgid_plural is not None:
-        out.extend(wrap_string("msgid_plural", entry.previous_msgid_plural, prefix=prev, wrap=wrap))
+        out.extend(wrap_string("msgid_plural", entry.previous_msgid_plural, prefix=prev, flags=flags))
     prefix = "#~ " if entry.obsolete else ""
     if entry.msgctxt is not None:
-        out.extend(wrap_string("msgctxt", entry.msgctxt, prefix=prefix, wrap=wrap))
-    out.extend(wrap_string("msgid", entry.msgid, prefix=prefix, wrap=wrap))
+        out.extend(wrap_string("msgctxt", entry.msgctxt, prefix=prefix, flags=flags))
+    out.extend(wrap_string("msgid", entry.msgid, prefix=prefix, flags=flags))
     if entry.msgid_plural:
-        out.extend(wrap_string("msgid_plural", entry.msgid_plural, prefix=prefix, wrap=wrap))
+        out.extend(wrap_string("msgid_plural", entry.msgid_plural, prefix=prefix, flags=flags))
         for index in sorted(entry.msgstr_plural):
-            out.extend(wrap_string(f"msgstr[{index}]", entry.msgstr_plural[index], prefix=prefix, wrap=wrap))
+            out.extend(wrap_string(f"msgstr[{index}]", entry.msgstr_plural[index], prefix=prefix, flags=flags))
     else:
-        out.extend(wrap_string("msgstr", entry.msgstr, prefix=prefix, wrap=wrap))
+        out.extend(wrap_string("msgstr", entry.msgstr, prefix=prefix, flags=flags))
     return out
 
 
