@@ -247,7 +247,7 @@ class Project:
             progress=None) -> Summary:
         """Run the stages, redoing only what changed since the last run; remember what was done."""
         summary = Summary()
-        self._documents = {}  # documents are read afresh (through the cache) by every run
+        self._documents = collections.OrderedDict()  # read afresh (through the cache) by every run
         state = self.state()
         sources = self.sources()
         self._prepare_all(sources, state)

@@ -58,21 +58,18 @@ class Memory:
     catalog it came from, so only catalogs that changed are parsed again.
     """
 
-    def __init__(self, locale_dir: Path, code: str, loaded: dict[Path, Catalog | None], rel, store=None):
+    def __init__(self, locale_dir: Path, code: str, rel, store=None):
         self.table: dict[str, list[tuple[str, str]]] = {}
         folder = locale_dir / code / "LC_MESSAGES"
         cached = store.load_memory(code) if store is not None else {}
         fresh: dict[str, tuple[str, dict[str, str]]] = {}
         for path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
-            data = loaded[path].data if loaded.get(path) is not None else read_bytes(path)
-            key = digest(data)
+            key = digest(read_bytes(path))
             known = cached.get(path.stem)
             if known is not None and known[0] == key:
                 table = known[1]
             else:
-                if path not in loaded:
-                    loaded[path] = catalogs.load(path, rel(path))
-                catalog = loaded[path]
+                catalog = catalogs.load(path, rel(path))
                 table = {}
                 for entry in catalog.entries if catalog else ():
                     if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags and not entry.msgid_plural:
@@ -107,70 +104,114 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
 
     ``documents`` is (domain, messages, digest of what the messages come from) per document;
     the templates' own words are added.  Returns the files written.
+
+    Two passes, one language at a time (so that memory holds one language's catalogs, not a
+    library's): the first merges and checks every catalog that may have changed and keeps
+    only which ones must be written; the second, when every check has passed, merges those
+    again and writes them.
     """
     templates = [p for folder in (template_dirs or []) + [render.TEMPLATES] if folder.is_dir()
                  for p in sorted(folder.glob("*.j2"))]
     ui_source = digest(b"".join(p.as_posix().encode() + b"\0" + p.read_bytes() for p in templates))
     domains = list(documents) + [(UI_DOMAIN, functools.cache(lambda: ui_messages(template_dirs)), ui_source)]
-    written: list[Path] = []
-    loaded: dict[Path, Catalog | None] = {}
-    memories: dict[str, Memory] = {}
 
-    def memory(code: str) -> Memory:
-        if code not in memories:
-            memories[code] = Memory(locale_dir, code, loaded, rel, store)
-        return memories[code]
-
-    def load(path: Path) -> Catalog | None:
-        if path not in loaded:
-            loaded[path] = catalogs.load(path, rel(path))
-        return loaded[path]
-
-    plans: list[_Plan] = []
+    # templates: made only when their document changed (or the file on disk is not what was written)
+    pots: dict[str, _Template] = {}
     for domain, messages, source in domains:
         pot_path = locale_dir / f"{domain}.pot"
-        pot: Catalog | None = None
         known = state.templates.get(domain)
-        pot_digest = known[1] if known and known[0] == source else None
-        if pot_digest is None or _digest_of(pot_path) != pot_digest:
-            pot = catalogs.build_template(domain, messages(), rel(pot_path))
-            catalogs.validate(pot)
-            text = catalogs.catalog_text(pot)
-            if write_text(pot_path, text):
-                written.append(pot_path)
-            pot_digest = digest(text)
-            state.templates[domain] = (source, pot_digest)
-        for code in codes:
+        template = _Template(domain, messages, source, pot_path, known[1] if known and known[0] == source else None)
+        if template.digest is None or _digest_of(pot_path) != template.digest:
+            template.text = catalogs.catalog_text(template.build(rel))
+            template.digest = digest(template.text)
+        pots[domain] = template
+
+    # first pass: merge and check; remember what has to be written
+    to_write: list[tuple[str, str]] = []
+    for code in codes:
+        memory = _Lazy(lambda code=code: Memory(locale_dir, code, rel, store))
+        for domain, template in pots.items():
             path = catalogs.po_path(locale_dir, code, domain)
-            key = (code, domain)
+            known = state.catalogs.get((code, domain))
             found = _digest_of(path)
-            known_cat = state.catalogs.get(key)
-            if (known_cat is not None and known_cat.template == pot_digest and known_cat.catalog == found
-                    and (not known_cat.asked or all(memory(code).lookup(domain)(m) == t
-                                                    for m, t in known_cat.asked.items()))):
+            if (known is not None and known.template == template.digest and known.catalog == found
+                    and all(memory().lookup(domain)(m) == t for m, t in known.asked.items())):
                 continue  # nothing it depends on has changed
-            if pot is None:
-                pot = catalogs.build_template(domain, messages(), rel(pot_path))
+            old = catalogs.load(path, rel(path))
+            new = _merge(template, old, code, domain, memory(), locale_dir, rel)
+            catalogs.validate(new)
+            if catalogs.needs_writing(new, old):
+                to_write.append((code, domain))
+            else:
+                find = memory().lookup(domain)
+                state.catalogs[(code, domain)] = CatalogState(template.digest, found, {m: find(m) for m in new.asked})
 
-            def remerge(old: Catalog | None, pot=pot, code=code, domain=domain, path=path) -> Catalog:
-                sibling = None
-                if old is None:  # a new catalog follows its language's others
-                    others = sorted(p for p in (locale_dir / code / "LC_MESSAGES").glob("*.po") if p.stem != domain) \
-                        if (locale_dir / code / "LC_MESSAGES").is_dir() else []
-                    sibling = load(others[0]) if others else None
-                return catalogs.merge(pot, old, code, domain, memory(code).lookup(domain), sibling, rel(path))
-
-            old = load(path)
+    # second pass: everything is checked, write
+    written: list[Path] = []
+    for template in pots.values():
+        if template.text is not None:
+            if write_text(template.path, template.text):
+                written.append(template.path)
+            state.templates[template.domain] = (template.source, template.digest)
+    for code in dict.fromkeys(c for c, _ in to_write):
+        memory = Memory(locale_dir, code, rel, store)
+        for domain in [d for c, d in to_write if c == code]:
+            template = pots[domain]
+            path = catalogs.po_path(locale_dir, code, domain)
+            remerge = functools.partial(_merge, template, code=code, domain=domain, memory=memory,
+                                        locale_dir=locale_dir, rel=rel)
+            old = catalogs.load(path, rel(path))
             new = remerge(old)
             catalogs.validate(new)
-            plans.append(_Plan(path, new, old, remerge, key, pot_digest))
-
-    for plan in plans:
-        new_digest = _write(plan, rel, written)
-        code, domain = plan.key
-        find = memory(code).lookup(domain)
-        state.catalogs[plan.key] = CatalogState(plan.template, new_digest, {m: find(m) for m in plan.new.asked})
+            plan = _Plan(path, new, old, remerge, (code, domain), template.digest)
+            new_digest = _write(plan, rel, written)
+            find = memory.lookup(domain)
+            state.catalogs[(code, domain)] = CatalogState(template.digest, new_digest,
+                                                          {m: find(m) for m in plan.new.asked})
     return written
+
+
+class _Lazy:
+    """A value made on first use."""
+
+    def __init__(self, make):
+        self.make, self.value = make, None
+
+    def __call__(self):
+        if self.value is None:
+            self.value = self.make()
+        return self.value
+
+
+@dataclass(slots=True)
+class _Template:
+    domain: str
+    messages: Callable[[], list[Message]]
+    source: str
+    """Digest of what the messages come from."""
+    path: Path
+    digest: str | None
+    """Digest of the template's text (known from the last run, or made now)."""
+    catalog: Catalog | None = None
+    text: str | None = None
+    """The text to write, when the template is new or changed."""
+
+    def build(self, rel) -> Catalog:
+        if self.catalog is None:
+            self.catalog = catalogs.build_template(self.domain, self.messages(), rel(self.path))
+            catalogs.validate(self.catalog)
+        return self.catalog
+
+
+def _merge(template: _Template, old: Catalog | None, code: str, domain: str, memory: Memory,
+           locale_dir: Path, rel) -> Catalog:
+    sibling = None
+    folder = locale_dir / code / "LC_MESSAGES"
+    if old is None and folder.is_dir():  # a new catalog follows its language's others
+        others = sorted(p for p in folder.glob("*.po") if p.stem != domain)
+        sibling = catalogs.load(others[0], rel(others[0])) if others else None
+    path = catalogs.po_path(locale_dir, code, domain)
+    return catalogs.merge(template.build(rel), old, code, domain, memory.lookup(domain), sibling, rel(path))
 
 
 def _digest_of(path: Path) -> str | None:
