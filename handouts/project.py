@@ -153,7 +153,7 @@ class Project:
         return value
 
     def write_repair_reports(self, docs: list[Document], summary: Summary) -> None:
-        from .cli import format_report  # the same report `fix` prints
+        from .report import format_report  # the same report `fix` prints
 
         for doc in docs:
             path = self.output / "repair" / f"{doc.name}.txt"
