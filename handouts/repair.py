@@ -482,6 +482,8 @@ class _Scan:
     spam: int = 0
     evidence: int = 0
     """Statistical suspects at the evidence margin (first pass only)."""
+    suspects: list | None = None
+    """The statistical layer's suspects in the paragraph as read (first pass only)."""
 
 
 def _before_keys(para: _Para, i: int) -> set[str]:
@@ -887,6 +889,7 @@ def repair(text: str, rules: Rules | None = None, finder: Finder | None = None) 
         scan = _scan(para, rules, spun=False)
         if para.toks:
             suspects = finder.suspects(para.toks, para.sentence_start, para.heading, doc)
+            scan.suspects = suspects
             edited = [(e.start, e.end) for e in scan.edits]
             # what the phrase table will repair anyway is no evidence for the statistical layer
             scan.evidence = sum(
@@ -926,6 +929,7 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
                       finder: Finder, doc: DocumentCounts, flag_margin: float):
     pieces = [_Piece(0, len(orig), None)]
     current = orig
+    first_suspects = scan.suspects
     if spun:
         scan = _scan(para, rules, spun=True)
     sticky: list[tuple[int, int, str, str | None, str, float | None]] = []
@@ -947,7 +951,9 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
         # -- the statistical layer, on what the phrase table left ----------------------------
         edits = []
         spans = _current_spans(pieces, orig)
-        for x in finder.suspects(para.toks, para.sentence_start, para.heading, doc):
+        unchanged = stat_pass == 0 and current == orig and first_suspects is not None
+        found = first_suspects if unchanged else finder.suspects(para.toks, para.sentence_start, para.heading, doc)
+        for x in found:
             a, b = para.toks[x.first].start, para.toks[x.last].end
             before = current[a:b]
             if any(p.text is not None for _, _, p in _overlapping(spans, a, b)):

@@ -53,6 +53,7 @@ class Settings:
     cost_related: float
     cost_two_words: float
     candidates: int
+    per_group: int
     unlisted_pair: float
     repair_margin: float
     repair_margin_related: float
@@ -84,6 +85,7 @@ def load_settings(path: Path = SETTINGS) -> Settings:
             cost_related=float(data["cost"]["related"]),
             cost_two_words=float(data["cost"]["two_words"]),
             candidates=int(data["cost"]["candidates"]),
+            per_group=int(data["cost"]["per_group"]),
             unlisted_pair=float(data["model"]["unlisted_pair"]),
             repair_margin=float(data["decide"]["repair_margin"]),
             repair_margin_related=float(data["decide"]["repair_margin_related"]),
@@ -213,6 +215,7 @@ class Finder:
         self._thesaurus = thesaurus
         self._model = model
         self._scorer: Scorer | None = None
+        self._cands: dict[str, list[tuple[tuple[str, ...], float, str]]] = {}
 
     @property
     def thesaurus(self) -> Thesaurus:
@@ -252,6 +255,20 @@ class Finder:
             if not heading and key not in self.common:
                 return False  # a proper noun
         return True
+
+    def _candidates(self, key: str) -> list[tuple[tuple[str, ...], float, str]]:
+        """The word's thesaurus neighbours that may be offered, most frequent first (cached per run)."""
+        found = self._cands.get(key)
+        if found is None:
+            nb = self.thesaurus.get(key)
+            found = []
+            if nb is not None:
+                s = self.settings
+                for group, cost, kind in ((nb.synonyms, s.cost_synonym, "synonym"),
+                                          (nb.related, s.cost_related, "related")):
+                    found += [(tuple(w.split(" ")), cost, kind) for w in group if self._candidate_ok(w)][: s.per_group]
+            self._cands[key] = found
+        return found
 
     def _candidate_ok(self, words: str) -> bool:
         return not any(w in self.guarded or w in self.settings.never_suggested for w in words.split(" "))
@@ -300,7 +317,6 @@ class Finder:
         th = self.thesaurus
         s = self.settings
         options: list[list[_Option]] = [[_Option(p, 1, (keys[p],), 0.0, None)] for p in range(n)]
-        any_alt = False
         for p in range(n):
             key = keys[p]
             tok = toks[idx[p]]
@@ -322,81 +338,103 @@ class Finder:
             # is the word improbable where it stands?
             if (left is not None and not model.has_pair(left, key)) or (
                     right is not None and not model.has_pair(key, right)) or (left is None and right is None):
-                nb = th.get(key)
-                if nb is not None:
-                    for group, cost, kind in ((nb.synonyms, s.cost_synonym, "synonym"),
-                                              (nb.related, s.cost_related, "related")):
-                        for words in group:
-                            if self._candidate_ok(words):
-                                alts.append(_Option(p, 1, tuple(words.split(" ")), cost, kind))
+                for words, cost, kind in self._candidates(key):
+                    alts.append(_Option(p, 1, words, cost, kind))
             if alts:
-                any_alt = True
                 options[p].extend(self._prune(alts, keys, p))
-        if not any_alt:
-            return []
-        for p in range(n):
-            options[p][0].inner = self._word_bonus(keys[p], True)
-        return self._decode(options, keys, toks, idx, sentence_start, heading)
+        # decode each cluster of positions with candidates, between two fixed words
+        out: list[Suspect] = []
+        p = 0
+        while p < n:
+            if len(options[p]) == 1:
+                p += 1
+                continue
+            lo = max(0, p - 1)
+            reach = p + max(o.length for o in options[p])
+            q = p + 1
+            while q < n and (q < reach or len(options[q]) > 1):
+                if len(options[q]) > 1:
+                    reach = max(reach, q + max(o.length for o in options[q]))
+                q += 1
+            hi = min(n, max(q, reach) + 1)
+            for r in range(lo, hi):
+                options[r][0].inner = self._word_bonus(keys[r], True)
+            out.extend(self._decode(options, keys, toks, idx, sentence_start, heading, lo, hi))
+            p = hi
+        return out
 
     def _prune(self, alts: list[_Option], keys: list[str], p: int) -> list[_Option]:
-        """Keep the few candidates that fit best on the left, on the right, or overall.
+        """Keep the few candidates with evidence: a listed word pair with a neighbour, or use elsewhere.
 
-        Each side is judged alone, since the word next to a swap is often swapped too
-        ("crimson places" for "red spots"); the most frequent candidates are kept as well.
+        A candidate that forms no frequent pair with the words beside it, and that the
+        document never uses, cannot win by much; dropping it keeps the decoding small.
+        Candidates come most frequent first, which breaks ties.
         """
-        sc = self.scorer
+        model = self.scorer.model
         left = keys[p - 1] if p > 0 else None
-        k = self.settings.candidates
-        by_left, by_right, by_word, by_doc = [], [], [], []
+        right1 = keys[p + 1] if p + 1 < len(keys) else None
+        key = keys[p]
+        # the pairs the word as written forms: a candidate must do better
+        own = (left is not None and model.has_pair(left, key)) + (right1 is not None and model.has_pair(key, right1))
+        doc_words = self._doc.words
+        ranked = []
         for n, o in enumerate(alts):
-            o.inner = sum(sc.trans(a, b) for a, b in zip(o.words, o.words[1:])) + sum(
-                self._word_bonus(w, False) for w in o.words)
             first, last = o.words[0], o.words[-1]
             end = p + o.length
-            lw = sc.word(first)
-            by_word.append((lw - o.cost, n))
-            if o.inner > 0:
-                by_doc.append((o.inner, n))
-            if left is not None:
-                by_left.append((sc.trans(left, first) - o.cost, n))
-            if end < len(keys):
-                by_right.append((sc.trans(last, keys[end]) + sc.word(last) - o.cost, n))
-        keep = set()
-        for ranked in (by_left, by_right, by_word, by_doc):
-            ranked.sort(key=lambda x: -x[0])
-            keep.update(n for _, n in ranked[:k])
-        return [alts[n] for n in sorted(keep)]
-
-    def _decode(self, options, keys, toks, idx, sentence_start, heading) -> list[Suspect]:
+            right = keys[end] if end < len(keys) else None
+            pairs = (left is not None and model.has_pair(left, first)) + (
+                right is not None and model.has_pair(last, right))
+            used = doc_words.get(first, 0) > 0
+            if pairs > own or (used and pairs >= own and (pairs or used)):
+                ranked.append((-pairs, -used, o.cost, n))
+        ranked.sort()
+        kept = [alts[n] for *_, n in ranked[: self.settings.candidates]]
         sc = self.scorer
-        n = len(keys)
+        for o in kept:
+            o.inner = sum(sc.trans(a, b) for a, b in zip(o.words, o.words[1:])) + sum(
+                self._word_bonus(w, False) for w in o.words)
+        return kept
+
+    def _decode(self, options, keys, toks, idx, sentence_start, heading, lo: int, hi: int) -> list[Suspect]:
+        """Viterbi over positions lo..hi-1 (the first and last are fixed context when not at an edge)."""
+        sc = self.scorer
+        n = hi
         ending: list[list[_Option]] = [[] for _ in range(n + 1)]
-        for p in range(n):
+        for p in range(lo, n):
             for o in options[p]:
-                ending[p + o.length].append(o)
+                if p + o.length <= n:
+                    ending[p + o.length].append(o)
+        steps: dict[tuple[int, int], float] = {}
         # forward (best path up to and including the option)
-        for p in range(n):
+        for p in range(lo, n):
             for o in options[p]:
+                if p + o.length > n:
+                    o.f = -math.inf
+                    continue
                 here = o.inner - o.cost
-                if p == 0:
+                if p == lo:
                     o.f = sc.trans(None, o.words[0]) + here
                     o.back = None
                     continue
                 best, back = -math.inf, None
                 for q in ending[p]:
-                    v = q.f + self._step(q, o)
+                    step = steps[(id(q), id(o))] = self._step(q, o)
+                    v = q.f + step
                     if v > best:
                         best, back = v, q
                 o.f = best + here
                 o.back = back
         # backward (best continuation after the option)
-        for p in range(n - 1, -1, -1):
+        for p in range(n - 1, lo - 1, -1):
             for o in options[p]:
                 end = p + o.length
-                if end >= n:
+                if end > n:
+                    o.g = -math.inf
+                    continue
+                if end == n:
                     o.g = 0.0
                     continue
-                o.g = max(self._step(o, q) + q.inner - q.cost + q.g for q in options[end])
+                o.g = max(steps[(id(o), id(q))] + q.inner - q.cost + q.g for q in options[end])
         # the best path
         last = max(ending[n], key=lambda o: o.f)
         path = []
