@@ -32,6 +32,7 @@ import bisect
 import functools
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,6 +189,7 @@ class Rules:
     commerce_verbs: frozenset[str]
     english_commerce: frozenset[str]
     english_commerce_after: tuple[tuple[str, ...], ...]
+    promo_phrases: tuple[tuple[str, ...], ...]
     an_letters: frozenset[str]
     a_letters: frozenset[str]
     a_words: frozenset[str]
@@ -348,6 +350,9 @@ def load_rules(folder: Path = RULES_DIR) -> Rules:
         english_commerce_after=tuple(
             tuple(_key(t.text) for t in tokenize(s)) for s in spam.get("english_commerce_after", [])
         ),
+        promo_phrases=tuple(
+            tuple(_key(t.text) for t in tokenize(s)) for s in spam.get("promo_phrases", [])
+        ),
         an_letters=frozenset(articles["an_letters"]),
         a_letters=frozenset(articles["a_letters"]),
         a_words=frozenset(articles["a_words"]),
@@ -406,6 +411,8 @@ _DOSE_FORMS = frozenset({
     "patch", "patches", "infusion", "dose", "doses", "treatment", "therapy", "mg", "is", "can", "may",
     "should", "works", "helps", "or", "and",
 })
+_PROMO_URL = ("buy", "cheap", "order", "pharmacy", "meds", "pills", "discount")
+_PROMO_FIRST = frozenset({"best", "lowest", "free", "discreet", "overnight", "cash", "with", "buy", "order"})
 _SPINTAX = re.compile(r"\{[^{}|\n]{1,80}(?:\|[^{}|\n]{1,80})+\}")
 
 
@@ -573,6 +580,25 @@ def _numbers(text: str) -> list[str]:
     return re.findall(r"(?<![^\W_])\d+(?:[.,]\d+)*", text)
 
 
+def drug_key(key: str, drugs: frozenset[str]) -> str | None:
+    """The drug a word names, in any common spelling: "kétamine", "Ketamin", "ketamina",
+    "ibuprofeno", "warfarine" -> the English name in drugs.txt; None if it names none."""
+    if key in drugs:
+        return key
+    if len(key) < 5 or not key.isalpha():
+        return None
+    folded = _fold(key)
+    for form in (folded, folded + "e", folded[:-1], folded[:-1] + "e", folded[:-2]):
+        if form in drugs:
+            return form
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
 def _needs_an(word: str, rules: Rules) -> bool | None:
     """True if ``word`` takes "an", False if "a", None when spelling cannot tell."""
     w = word.lower()
@@ -599,9 +625,13 @@ def _scan(para: _Para, rules: Rules, spun: bool) -> _Scan:
     edits = scan.edits
     n = len(toks)
     drug_count: dict[str, int] = {}
-    for t in toks:
-        if t.key in rules.drugs:
-            drug_count[t.key] = drug_count.get(t.key, 0) + 1
+    drug_of: dict[int, str] = {}
+    for k, t in enumerate(toks):
+        if t.kind == "w":
+            d = drug_key(t.key, rules.drugs)
+            if d is not None:
+                drug_of[k] = d
+                drug_count[d] = drug_count.get(d, 0) + 1
 
     i = 0
     while i < n:
@@ -614,10 +644,10 @@ def _scan(para: _Para, rules: Rules, spun: bool) -> _Scan:
             nxt = toks[i + 1] if i + 1 < n else None
             prv = toks[i - 1] if i > 0 else None
             drug = None
-            if nxt is not None and nxt.key in rules.drugs and not text[t.end : nxt.start].strip():
+            if nxt is not None and (i + 1) in drug_of and not text[t.end : nxt.start].strip():
                 drug = nxt
                 span = (t.start, nxt.end)
-            elif prv is not None and prv.key in rules.drugs and not text[prv.end : t.start].strip():
+            elif prv is not None and (i - 1) in drug_of and not text[prv.end : t.start].strip():
                 drug = prv
                 span = (prv.start, t.end)
             if drug is not None:
@@ -628,7 +658,9 @@ def _scan(para: _Para, rules: Rules, spun: bool) -> _Scan:
                 # "use kaufen ibuprofen gel": the verb was slipped in before a real mention;
                 # "health and commander ketamine fitness": the pair was injected as a unit
                 real_mention = before_kw in _USE_VERBS or after_kw in _DOSE_FORMS
-                if drug_count.get(drug.key, 0) >= 2 and not real_mention:
+                named = drug_of[k]
+                foreign = drug.key != named  # "warfarine", "metformina": the pair was pasted in whole
+                if (drug_count.get(named, 0) >= 2 or foreign) and not real_mention:
                     start, end = span  # the drug is named elsewhere: drop the whole keyword
                 else:
                     start, end = t.start, t.end  # keep the only mention of the drug
@@ -731,6 +763,28 @@ def _scan(para: _Para, rules: Rules, spun: bool) -> _Scan:
                 edits.append(_Edit(t.start, t.end, lower, "stray-capital"))
             else:
                 scan.flags.append((t.start, t.end, "common word capitalised in mid-sentence", lower))
+    # -- promotional links and stuffed sales phrases (flagged, never removed) ----------------
+    for k, t in enumerate(toks):
+        if t.kind == "x" and t.text.startswith("]("):
+            j = k - 1
+            while j >= 0 and toks[j].text != "[":
+                j -= 1
+            if j < 0:
+                continue
+            words = {x.key for x in toks[j + 1 : k]}
+            target = t.text.lower()
+            if words & (rules.english_commerce | rules.commerce_verbs) or any(w in target for w in _PROMO_URL):
+                scan.spam += 1
+                scan.flags.append((toks[j].start, t.end, "looks like a promotional link (buy/order); remove it", "",
+                                   False, "spam:promotional link"))
+        elif t.kind == "w" and t.key in _PROMO_FIRST and k + 1 < n:
+            for phrase in rules.promo_phrases:
+                if tuple(x.key for x in toks[k : k + len(phrase)]) == phrase:
+                    scan.spam += 1
+                    scan.flags.append((t.start, toks[k + len(phrase) - 1].end,
+                                       "sales phrase injected into the text (keyword stuffing)", "",
+                                       False, "spam:sales phrase"))
+                    break
     for m in _SPINTAX.finditer(text):
         scan.spam += 1
         first = m.group()[1:].split("|", 1)[0]
