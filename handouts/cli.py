@@ -7,7 +7,6 @@ package prints or exits.
 from __future__ import annotations
 
 import argparse
-import bisect
 import json
 import os
 import shutil
@@ -18,7 +17,8 @@ from . import __version__
 from .documents import read_text, write_text
 from .errors import HandoutsError
 from .project import Project, Summary
-from .repair import Repair, repair
+from .repair import repair
+from .report import format_report
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -144,37 +144,6 @@ def _write_stdout(text: str) -> None:
     sys.stdout.flush()
     sys.stdout.buffer.write(text.encode("utf-8"))
     sys.stdout.buffer.flush()
-
-
-class _Lines:
-    """Character offset -> 1-based (line, column)."""
-
-    def __init__(self, text: str):
-        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
-
-    def __call__(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
-
-
-def format_report(path: str, original: str, result: Repair) -> str:
-    """The human-readable report: one line per repair and per flag, then a summary."""
-    where = _Lines(original)
-    lines = []
-    items = [(f.start, 0, f) for f in result.fixes] + [(f.start, 1, f) for f in result.flags]
-    for _, kind, item in sorted(items, key=lambda x: (x[0], x[1])):
-        line, col = where(item.start)
-        if kind == 0:
-            lines.append(f"{path}:{line}:{col}: fixed: {_q(item.before)} → {_q(item.after)}  [{item.rule}]")
-        else:
-            hint = f"; suggestion: {_q(item.suggestion)}" if item.suggestion is not None else ""
-            lines.append(f"{path}:{line}:{col}: flag: {_q(item.text)}: {item.reason}{hint}")
-    lines.append(f"{path}: {len(result.fixes)} fixed, {len(result.flags)} flagged")
-    return "\n".join(lines) + "\n"
-
-
-def _q(text: str) -> str:
-    return '"' + text.replace("\n", "\\n") + '"'
 
 
 def _cmd_fix(args: argparse.Namespace) -> int:

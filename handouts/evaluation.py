@@ -11,7 +11,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from .repair import Flag, Repair, tokenize
+from pathlib import Path
+
+from .repair import Flag, Repair, repair, tokenize
 
 
 @dataclass(slots=True)
@@ -112,3 +114,52 @@ def score_clean(text: str, result: Repair) -> Score:
 
 def _overlaps(flag: Flag, start: int, end: int) -> bool:
     return flag.start < end and start < flag.end
+
+
+@dataclass(slots=True)
+class CleanScore:
+    """What the repair did to texts that were right."""
+
+    files: int = 0
+    words: int = 0
+    changed: int = 0
+    """Words changed (should be none)."""
+    flags: list[tuple[str, Flag]] = field(default_factory=list)
+    """(file name, flag) of every flag raised."""
+
+    @property
+    def flags_per_1000(self) -> float:
+        return 1000 * len(self.flags) / self.words if self.words else 0.0
+
+
+def pairs(folder: Path) -> list[tuple[str, Path, Path]]:
+    """(name, original, spun) for every ``<name>.spun.md`` in ``folder``."""
+    out = []
+    for spun in sorted(folder.glob("*.spun.md")):
+        name = spun.name.removesuffix(".spun.md")
+        out.append((name, spun.with_name(f"{name}.original.md"), spun))
+    return out
+
+
+def score_split(folder: Path, repair=repair) -> tuple[Score, list[tuple[str, Score]]]:
+    """Score the repair on every pair of a split: the total and each text's score."""
+    total, each = Score(), []
+    for name, original, spun in pairs(folder):
+        text = spun.read_text(encoding="utf-8")
+        s = score_pair(original.read_text(encoding="utf-8"), text, repair(text))
+        total += s
+        each.append((name, s))
+    return total, each
+
+
+def score_clean_folder(folder: Path, repair=repair) -> CleanScore:
+    """Words changed and flags raised on every ``*.md`` of a folder of clean texts."""
+    result = CleanScore()
+    for path in sorted(folder.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        r = repair(text)
+        result.files += 1
+        result.words += len(text.split())
+        result.changed += score_clean(text, r).damaged
+        result.flags += [(path.name, f) for f in r.flags]
+    return result

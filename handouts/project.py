@@ -176,7 +176,7 @@ class Project:
             list(pool.map(_prepare_and_store, [self.store] * len(todo), todo, chunksize=4))
 
     def write_repair_reports(self, sources: list[Source], state: State, summary: Summary) -> None:
-        from .cli import format_report  # the same report `fix` prints
+        from .report import format_report  # the same report `fix` prints
 
         for source in sources:
             path = self.output / "repair" / f"{source.name}.txt"

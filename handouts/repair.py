@@ -32,10 +32,12 @@ import bisect
 import functools
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import HandoutsError
+from .statistical import DocumentCounts, Finder, load_settings
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 MAX_PASSES = 6
@@ -56,6 +58,16 @@ class Fix:
     """What replaced it."""
     rule: str
     """Which rule(s) made the change, e.g. ``phrases:ache administration``."""
+    margin: float | None = None
+    """For a statistical repair: how much more probable the repaired reading is (natural log)."""
+
+    @property
+    def layer(self) -> str:
+        return layer_of(self.rule)
+
+    @property
+    def confidence(self) -> str:
+        return confidence_of(self.layer, self.margin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +79,44 @@ class Flag:
     text: str
     reason: str
     suggestion: str | None = None
+    rule: str = ""
+    """The layer and rule that raised it (``statistical:synonym``, ``phrases:...``), if known."""
+    margin: float | None = None
+
+    @property
+    def layer(self) -> str:
+        return layer_of(self.rule) if self.rule else "detectors"
+
+    @property
+    def confidence(self) -> str:
+        return confidence_of(self.layer, self.margin)
+
+
+LAYERS = ("statistical", "phrases", "grammar", "words", "spam", "detectors")
+"""Report order: the statistical repairs first, since they are the ones to review."""
+
+
+def layer_of(rule: str) -> str:
+    """The layer a rule name belongs to: the stem of its rule file, or ``detectors``."""
+    first = rule.split("+", 1)[0]
+    stem = first.split(":", 1)[0] if ":" in first else ""
+    if stem == "statistical" or "+statistical:" in rule:
+        return "statistical"
+    if stem in ("phrases", "grammar", "words", "spam"):
+        return stem
+    return "detectors" if not stem else stem
+
+
+def confidence_of(layer: str, margin: float | None) -> str:
+    """``high`` / ``medium`` / ``low`` for statistical work (by margin); ``rule`` for a rule match."""
+    if layer != "statistical" or margin is None:
+        return "rule"
+    settings = load_settings()
+    if margin >= settings.repair_margin + 3:
+        return "high"
+    if margin >= settings.repair_margin:
+        return "medium"
+    return "low"
 
 
 @dataclass(slots=True)
@@ -81,15 +131,21 @@ class Repair:
         return {
             "text": self.text,
             "fixes": [
-                {"start": f.start, "end": f.end, "before": f.before, "after": f.after, "rule": f.rule}
+                {"start": f.start, "end": f.end, "before": f.before, "after": f.after, "rule": f.rule,
+                 "layer": f.layer, "confidence": f.confidence, "margin": _round(f.margin)}
                 for f in self.fixes
             ],
             "flags": [
                 {"start": f.start, "end": f.end, "text": f.text, "reason": f.reason,
-                 "suggestion": f.suggestion}
+                 "suggestion": f.suggestion, "layer": f.layer, "confidence": f.confidence,
+                 "margin": _round(f.margin)}
                 for f in self.flags
             ],
         }
+
+
+def _round(margin: float | None) -> float | None:
+    return None if margin is None else round(margin, 1)
 
 
 # ---------------------------------------------------------------------------
@@ -133,6 +189,7 @@ class Rules:
     commerce_verbs: frozenset[str]
     english_commerce: frozenset[str]
     english_commerce_after: tuple[tuple[str, ...], ...]
+    promo_phrases: tuple[tuple[str, ...], ...]
     an_letters: frozenset[str]
     a_letters: frozenset[str]
     a_words: frozenset[str]
@@ -293,6 +350,9 @@ def load_rules(folder: Path = RULES_DIR) -> Rules:
         english_commerce_after=tuple(
             tuple(_key(t.text) for t in tokenize(s)) for s in spam.get("english_commerce_after", [])
         ),
+        promo_phrases=tuple(
+            tuple(_key(t.text) for t in tokenize(s)) for s in spam.get("promo_phrases", [])
+        ),
         an_letters=frozenset(articles["an_letters"]),
         a_letters=frozenset(articles["a_letters"]),
         a_words=frozenset(articles["a_words"]),
@@ -351,6 +411,8 @@ _DOSE_FORMS = frozenset({
     "patch", "patches", "infusion", "dose", "doses", "treatment", "therapy", "mg", "is", "can", "may",
     "should", "works", "helps", "or", "and",
 })
+_PROMO_URL = ("buy", "cheap", "order", "pharmacy", "meds", "pills", "discount")
+_PROMO_FIRST = frozenset({"best", "lowest", "free", "discreet", "overnight", "cash", "with", "buy", "order"})
 _SPINTAX = re.compile(r"\{[^{}|\n]{1,80}(?:\|[^{}|\n]{1,80})+\}")
 
 
@@ -413,6 +475,7 @@ class _Edit:
     end: int
     text: str
     rule: str
+    margin: float | None = None
 
 
 @dataclass(slots=True)
@@ -424,6 +487,10 @@ class _Scan:
     sure: int = 0
     weak: int = 0
     spam: int = 0
+    evidence: int = 0
+    """Statistical suspects at the evidence margin (first pass only)."""
+    suspects: list | None = None
+    """The statistical layer's suspects in the paragraph as read (first pass only)."""
 
 
 def _before_keys(para: _Para, i: int) -> set[str]:
@@ -513,6 +580,25 @@ def _numbers(text: str) -> list[str]:
     return re.findall(r"(?<![^\W_])\d+(?:[.,]\d+)*", text)
 
 
+def drug_key(key: str, drugs: frozenset[str]) -> str | None:
+    """The drug a word names, in any common spelling: "kétamine", "Ketamin", "ketamina",
+    "ibuprofeno", "warfarine" -> the English name in drugs.txt; None if it names none."""
+    if key in drugs:
+        return key
+    if len(key) < 5 or not key.isalpha():
+        return None
+    folded = _fold(key)
+    for form in (folded, folded + "e", folded[:-1], folded[:-1] + "e", folded[:-2]):
+        if form in drugs:
+            return form
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
 def _needs_an(word: str, rules: Rules) -> bool | None:
     """True if ``word`` takes "an", False if "a", None when spelling cannot tell."""
     w = word.lower()
@@ -539,9 +625,13 @@ def _scan(para: _Para, rules: Rules, spun: bool) -> _Scan:
     edits = scan.edits
     n = len(toks)
     drug_count: dict[str, int] = {}
-    for t in toks:
-        if t.key in rules.drugs:
-            drug_count[t.key] = drug_count.get(t.key, 0) + 1
+    drug_of: dict[int, str] = {}
+    for k, t in enumerate(toks):
+        if t.kind == "w":
+            d = drug_key(t.key, rules.drugs)
+            if d is not None:
+                drug_of[k] = d
+                drug_count[d] = drug_count.get(d, 0) + 1
 
     i = 0
     while i < n:
@@ -554,10 +644,10 @@ def _scan(para: _Para, rules: Rules, spun: bool) -> _Scan:
             nxt = toks[i + 1] if i + 1 < n else None
             prv = toks[i - 1] if i > 0 else None
             drug = None
-            if nxt is not None and nxt.key in rules.drugs and not text[t.end : nxt.start].strip():
+            if nxt is not None and (i + 1) in drug_of and not text[t.end : nxt.start].strip():
                 drug = nxt
                 span = (t.start, nxt.end)
-            elif prv is not None and prv.key in rules.drugs and not text[prv.end : t.start].strip():
+            elif prv is not None and (i - 1) in drug_of and not text[prv.end : t.start].strip():
                 drug = prv
                 span = (prv.start, t.end)
             if drug is not None:
@@ -568,7 +658,9 @@ def _scan(para: _Para, rules: Rules, spun: bool) -> _Scan:
                 # "use kaufen ibuprofen gel": the verb was slipped in before a real mention;
                 # "health and commander ketamine fitness": the pair was injected as a unit
                 real_mention = before_kw in _USE_VERBS or after_kw in _DOSE_FORMS
-                if drug_count.get(drug.key, 0) >= 2 and not real_mention:
+                named = drug_of[k]
+                foreign = drug.key != named  # "warfarine", "metformina": the pair was pasted in whole
+                if (drug_count.get(named, 0) >= 2 or foreign) and not real_mention:
                     start, end = span  # the drug is named elsewhere: drop the whole keyword
                 else:
                     start, end = t.start, t.end  # keep the only mention of the drug
@@ -620,9 +712,9 @@ def _scan(para: _Para, rules: Rules, spun: bool) -> _Scan:
                             scan.sure += 1
                     i = j
                     continue
-                scan.flags.append((start, end, why_not, after))
+                scan.flags.append((start, end, why_not, after, False, entry.name))
             else:
-                scan.flags.append((start, end, entry.reason, after, entry.when == "spun"))
+                scan.flags.append((start, end, entry.reason, after, entry.when == "spun", entry.name))
             i = j
             continue
         i += 1
@@ -671,6 +763,28 @@ def _scan(para: _Para, rules: Rules, spun: bool) -> _Scan:
                 edits.append(_Edit(t.start, t.end, lower, "stray-capital"))
             else:
                 scan.flags.append((t.start, t.end, "common word capitalised in mid-sentence", lower))
+    # -- promotional links and stuffed sales phrases (flagged, never removed) ----------------
+    for k, t in enumerate(toks):
+        if t.kind == "x" and t.text.startswith("]("):
+            j = k - 1
+            while j >= 0 and toks[j].text != "[":
+                j -= 1
+            if j < 0:
+                continue
+            words = {x.key for x in toks[j + 1 : k]}
+            target = t.text.lower()
+            if words & (rules.english_commerce | rules.commerce_verbs) or any(w in target for w in _PROMO_URL):
+                scan.spam += 1
+                scan.flags.append((toks[j].start, t.end, "looks like a promotional link (buy/order); remove it", "",
+                                   False, "spam:promotional link"))
+        elif t.kind == "w" and t.key in _PROMO_FIRST and k + 1 < n:
+            for phrase in rules.promo_phrases:
+                if tuple(x.key for x in toks[k : k + len(phrase)]) == phrase:
+                    scan.spam += 1
+                    scan.flags.append((t.start, toks[k + len(phrase) - 1].end,
+                                       "sales phrase injected into the text (keyword stuffing)", "",
+                                       False, "spam:sales phrase"))
+                    break
     for m in _SPINTAX.finditer(text):
         scan.spam += 1
         first = m.group()[1:].split("|", 1)[0]
@@ -718,6 +832,7 @@ class _Piece:
     text: str | None
     """None: the original text, unchanged."""
     rules: tuple[str, ...] = ()
+    margin: float | None = None
 
 
 def _current_spans(pieces: list[_Piece], orig: str) -> list[tuple[int, int, _Piece]]:
@@ -741,6 +856,7 @@ def _apply(pieces: list[_Piece], orig: str, edits: list[_Edit]) -> list[_Piece]:
             si += 1
         prefix = suffix = ""
         rules: list[str] = []
+        margins: list[float] = [edit.margin] if edit.margin is not None else []
         o_start = o_end = None
         while si < len(spans) and (spans[si][0] < b or (spans[si][0] == b == a)):
             cs, ce, p = spans[si]
@@ -760,13 +876,16 @@ def _apply(pieces: list[_Piece], orig: str, edits: list[_Edit]) -> list[_Piece]:
                     prefix = p.text[: max(0, a - cs)]
                 o_end = p.end
                 rules.extend(p.rules)
+                if p.margin is not None:
+                    margins.append(p.margin)
                 if ce > b:
                     suffix = p.text[b - cs :]
             si += 1
         if o_start is None:  # an empty span at the very end
             o_start = o_end = spans[-1][2].end if spans else 0
         rules.append(edit.rule)
-        out.append(_Piece(o_start, o_end, prefix + edit.text + suffix, tuple(dict.fromkeys(rules))))
+        out.append(_Piece(o_start, o_end, prefix + edit.text + suffix, tuple(dict.fromkeys(rules)),
+                          min(margins) if margins else None))
     out.extend(s[2] for s in spans[si:])
     return out
 
@@ -794,16 +913,19 @@ def _to_original(spans, a: int, b: int) -> tuple[int, int]:
 # Entry point
 
 
-def repair(text: str, rules: Rules | None = None) -> Repair:
+def repair(text: str, rules: Rules | None = None, finder: Finder | None = None) -> Repair:
     """Repair ``text``; offsets in the result point into ``text``.
 
     A spinner rewrites whole documents, so evidence is weighed twice: a paragraph
     with evidence of its own is treated as spun, and so is every paragraph of a
-    document with strong evidence (two sure repairs, or an injected keyword).  In
-    a document with no evidence at all, the ``spun`` entries stay silent rather
-    than flag normal English.
+    document with strong evidence (two sure repairs, an injected keyword, or many
+    improbable word pairs with a probable thesaurus reading).  In a document with no
+    evidence at all, the ``spun`` entries stay silent rather than flag normal English,
+    and the statistical layer only flags what is overwhelmingly improbable.
     """
     rules = rules or load_rules()
+    finder = finder or Finder(rules.drugs | rules.units, rules.common)
+    settings = finder.settings
     pieces: list[tuple[int, str, str]] = []  # (offset, paragraph, separator after it)
     pos = 0
     for m in _PARAGRAPH_BREAK.finditer(text):
@@ -811,19 +933,42 @@ def repair(text: str, rules: Rules | None = None) -> Repair:
         pos = m.end()
     pieces.append((pos, text[pos:], ""))
     first = []
-    for _, para_text, _ in pieces:
-        para = _Para.of(para_text)
-        first.append((para, _scan(para, rules, spun=False)))
+    words = evidence = 0
+    doc = DocumentCounts()
+    paras = [_Para.of(para_text) for _, para_text, _ in pieces]
+    for para in paras:
+        for run in finder.runs(para.toks):
+            doc.add(run)
+    for para in paras:
+        scan = _scan(para, rules, spun=False)
+        if para.toks:
+            suspects = finder.suspects(para.toks, para.sentence_start, para.heading, doc)
+            scan.suspects = suspects
+            edited = [(e.start, e.end) for e in scan.edits]
+            # what the phrase table will repair anyway is no evidence for the statistical layer
+            scan.evidence = sum(
+                1 for x in suspects
+                if x.margin >= settings.evidence_margin and not any(
+                    a < para.toks[x.last].end and para.toks[x.first].start < b for a, b in edited))
+            evidence += scan.evidence
+            words += sum(1 for t in para.toks if t.kind == "w")
+        first.append((para, scan))
     sure = sum(scan.sure for _, scan in first)
     spam = sum(scan.spam for _, scan in first)
     weak = sum(scan.weak for _, scan in first)
-    doc_spun = sure >= 2 or spam > 0
-    quiet = not (sure or spam or weak)
+    other = sure + spam + weak > 0
+    statistical = evidence >= settings.evidence_min and evidence * 1000 >= words * (
+        settings.evidence_per_1000_with_other if other else settings.evidence_per_1000)
+    doc_spun = sure >= 2 or spam > 0 or statistical
+    quiet = not (sure or spam or weak or statistical)
     result = Repair(text="")
     out: list[str] = []
     for (base, para_text, sep), (para, scan) in zip(pieces, first):
         spun = doc_spun or bool(scan.sure or scan.spam or scan.weak >= 2)
-        new_text, fixes, flags = _repair_paragraph(para_text, base, rules, para, scan, spun, quiet)
+        flag_margin = (settings.flag_margin_spun if statistical else
+                       settings.flag_margin_rules if spun else settings.flag_margin_clean)
+        new_text, fixes, flags = _repair_paragraph(para_text, base, rules, para, scan, spun, quiet, finder, doc,
+                                                   flag_margin)
         out.append(new_text + sep)
         result.fixes.extend(fixes)
         result.flags.extend(flags)
@@ -831,39 +976,95 @@ def repair(text: str, rules: Rules | None = None) -> Repair:
     return result
 
 
-def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "_Scan", spun: bool, quiet: bool):
+STATISTICAL_PASSES = 2
+
+
+def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "_Scan", spun: bool, quiet: bool,
+                      finder: Finder, doc: DocumentCounts, flag_margin: float):
     pieces = [_Piece(0, len(orig), None)]
     current = orig
+    first_suspects = scan.suspects
     if spun:
         scan = _scan(para, rules, spun=True)
-    sticky: list[tuple[int, int, str, str | None]] = []
-    for _ in range(MAX_PASSES):
-        if scan.sticky:
-            spans = _current_spans(pieces, orig)
-            sticky += [(*_to_original(spans, a, b), reason, hint) for a, b, reason, hint in scan.sticky]
-        if not scan.edits:
+    sticky: list[tuple[int, int, str, str | None, str, float | None]] = []
+    settings = finder.settings
+    for stat_pass in range(STATISTICAL_PASSES + 1):
+        for _ in range(MAX_PASSES):
+            if scan.sticky:
+                spans = _current_spans(pieces, orig)
+                sticky += [(*_to_original(spans, a, b), reason, hint, "spam:injected keyword", None)
+                           for a, b, reason, hint in scan.sticky]
+            if not scan.edits:
+                break
+            pieces = _apply(pieces, orig, scan.edits)
+            current = _text_of(pieces, orig)
+            para = _Para.of(current)
+            scan = _scan(para, rules, spun=spun)
+        if stat_pass == STATISTICAL_PASSES or not para.toks:
             break
-        pieces = _apply(pieces, orig, scan.edits)
-        current = _text_of(pieces, orig)
-        para = _Para.of(current)
-        scan = _scan(para, rules, spun=spun)
+        # -- the statistical layer, on what the phrase table left ----------------------------
+        edits = []
+        spans = _current_spans(pieces, orig)
+        unchanged = stat_pass == 0 and current == orig and first_suspects is not None
+        found = first_suspects if unchanged else finder.suspects(para.toks, para.sentence_start, para.heading, doc)
+        for x in found:
+            a, b = para.toks[x.first].start, para.toks[x.last].end
+            before = current[a:b]
+            if any(p.text is not None for _, _, p in _overlapping(spans, a, b)):
+                continue  # already repaired by a rule
+            rule = f"statistical:{x.kind}"
+            threshold = (settings.repair_margin_two_words if x.last > x.first else
+                         settings.repair_margin if x.kind == "synonym" else settings.repair_margin_related)
+            why_not = _guard(before, x.suggestion, rules) if "\n" not in before else "line break"
+            if spun and x.margin >= threshold and why_not is None:
+                edits.append(_Edit(a, b, x.suggestion, rule, x.margin))
+            elif x.margin >= flag_margin:
+                reason = f"improbable wording here; the thesaurus {x.kind} reads more probably"
+                if stat_pass == 0 or spun:
+                    sticky.append((*_to_original(spans, a, b), reason, x.suggestion, rule, x.margin))
+        if not edits:
+            break
+        scan.edits = edits
     spans = _current_spans(pieces, orig)
     fixes = [
-        Fix(base + p.start, base + p.end, orig[p.start : p.end], p.text, "+".join(p.rules))
+        Fix(base + p.start, base + p.end, orig[p.start : p.end], p.text, "+".join(p.rules), p.margin)
         for p in pieces
         if p.text is not None and p.text != orig[p.start : p.end]
     ]
     flags = []
     seen = set()
-    for a, b, reason, suggestion, *soft in scan.flags:
-        if quiet and soft and soft[0]:
+    for a, b, reason, suggestion, *extra in scan.flags:
+        soft = extra[0] if extra else False
+        rule = extra[1] if len(extra) > 1 else ""
+        if quiet and soft:
             continue
         s, e = _to_original(spans, a, b)
         if (s, e, reason) in seen:
             continue
         seen.add((s, e, reason))
-        flags.append(Flag(base + s, base + e, orig[s:e], reason, suggestion or None))
+        flags.append(Flag(base + s, base + e, orig[s:e], reason, suggestion or None, rule))
+    flags += [Flag(base + a, base + b, orig[a:b], reason, hint, rule, margin)
+              for a, b, reason, hint, rule, margin in sticky]
     flags = [f for f in flags if not any(x.start <= f.start and f.end <= x.end and f.text == x.before for x in fixes)]
-    flags += [Flag(base + a, base + b, orig[a:b], reason, hint) for a, b, reason, hint in sticky]
+    flags = _one_flag_per_span(flags, fixes)
     flags.sort(key=lambda f: (f.start, f.end))
     return current, fixes, flags
+
+
+def _overlapping(spans, a: int, b: int):
+    return [s for s in spans if s[0] < b and a < s[1]]
+
+
+def _one_flag_per_span(flags: list[Flag], fixes: list[Fix]) -> list[Flag]:
+    """Drop a statistical flag on text that a repair already changed, or that another flag covers."""
+    out: list[Flag] = []
+    seen: set[tuple[int, int]] = set()
+    for f in flags:
+        if f.layer == "statistical":
+            if any(x.start < f.end and f.start < x.end for x in fixes):
+                continue
+            if (f.start, f.end) in seen:
+                continue
+        seen.add((f.start, f.end))
+        out.append(f)
+    return out

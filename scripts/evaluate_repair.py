@@ -1,8 +1,9 @@
 """Print how well the repair step does on the test corpus.
 
-    python scripts/evaluate_repair.py [--missed] [CORPUS_DIR]
+    python scripts/evaluate_repair.py [--split dev|heldout|all] [--missed] [CORPUS_DIR]
 
-For every spun pair (`spun/<name>.original.md`, `spun/<name>.spun.md`): garbled
+For every spun pair of a split (`spun/` is the development split, used for tuning;
+`heldout/` is never used for tuning and is reported only as a final score): garbled
 phrases repaired / flagged / missed, and words that were right but were changed.
 For every clean text (`clean/*.md`): words changed and flags raised.
 """
@@ -15,47 +16,55 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handouts.documents import read_text  # noqa: E402
-from handouts.evaluation import Score, score_clean, score_pair  # noqa: E402
-from handouts.repair import repair  # noqa: E402
+from handouts.evaluation import score_clean_folder, score_split  # noqa: E402
+
+SPLITS = {"dev": "spun", "heldout": "heldout"}
 
 
-def main() -> int:
+def _pct(n: int, total: int) -> str:
+    return f"{n / total:.0%}" if total else "-"
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", default=str(ROOT / "tests" / "corpus"))
-    parser.add_argument("--missed", action="store_true", help="list every missed phrase")
-    args = parser.parse_args()
+    parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all",
+                        help="which spun split to score (default: both)")
+    parser.add_argument("--missed", action="store_true", help="list every missed phrase and damaged word")
+    parser.add_argument("--quiet", action="store_true", help="totals only")
+    args = parser.parse_args(argv)
     corpus = Path(args.corpus)
-
-    total = Score()
-    print(f"{'spun text':36} {'garbled':>7} {'repaired':>8} {'flagged':>7} {'missed':>6} {'damaged':>7}")
-    for spun_path in sorted((corpus / "spun").glob("*.spun.md")):
-        name = spun_path.name.removesuffix(".spun.md")
-        original = read_text(spun_path.with_name(f"{name}.original.md"))
-        spun = read_text(spun_path)
-        s = score_pair(original, spun, repair(spun))
-        total += s
-        print(f"{name:36} {s.garbled:7} {s.repaired:8} {s.flagged:7} {s.missed:6} {s.damaged:7}")
-    if total.garbled:
-        print(f"{'TOTAL':36} {total.garbled:7} {total.repaired:8} {total.flagged:7} {total.missed:6} {total.damaged:7}")
-        print(f"repaired {total.repaired / total.garbled:.0%}, flagged {total.flagged / total.garbled:.0%}, "
-              f"missed {total.missed / total.garbled:.0%} of {total.garbled} garbled phrases")
-    words = changed = flags = 0
-    clean_files = sorted((corpus / "clean").glob("*.md"))
-    for path in clean_files:
-        text = read_text(path)
-        result = repair(text)
-        words += sum(1 for _ in text.split())
-        changed += score_clean(text, result).damaged
-        flags += len(result.flags)
-        for f in result.flags:
-            print(f"  {path.name}: flag {f.text!r}: {f.reason}")
-    print(f"clean texts: {len(clean_files)} files, {words} words, {changed} words changed, {flags} flags")
-    for context in total.damaged_words:
-        print(f"  damaged: {context}")
-    if args.missed:
-        for spun, orig in total.missed_phrases:
-            print(f"  missed: {spun!r} (was {orig!r})")
+    splits = ["dev", "heldout"] if args.split == "all" else [args.split]
+    summary = []
+    for split in splits:
+        folder = corpus / SPLITS[split]
+        if not folder.is_dir():
+            continue
+        total, each = score_split(folder)
+        if not args.quiet:
+            print(f"\n{split} split ({folder.name}/)")
+            print(f"{'spun text':36} {'garbled':>7} {'repaired':>8} {'flagged':>7} {'missed':>6} {'damaged':>7}")
+            for name, s in each:
+                print(f"{name:36} {s.garbled:7} {s.repaired:8} {s.flagged:7} {s.missed:6} {s.damaged:7}")
+        summary.append(
+            f"{split:8} {len(each):3} texts: {total.garbled} garbled, repaired {total.repaired} "
+            f"({_pct(total.repaired, total.garbled)}), flagged {total.flagged} ({_pct(total.flagged, total.garbled)}), "
+            f"repaired or flagged {_pct(total.repaired + total.flagged, total.garbled)}, missed {total.missed} "
+            f"({_pct(total.missed, total.garbled)}); {total.damaged} right words changed")
+        if args.missed:
+            for context in total.damaged_words:
+                print(f"  damaged: {context}")
+            for spun, orig in total.missed_phrases:
+                print(f"  missed: {spun!r} (was {orig!r})")
+    clean = score_clean_folder(corpus / "clean")
+    if not args.quiet:
+        for name, f in clean.flags:
+            print(f"  {name}: flag {f.text!r}: {f.reason}")
+    summary.append(
+        f"clean    {clean.files:3} texts: {clean.words} words, {clean.changed} words changed, "
+        f"{len(clean.flags)} flags ({clean.flags_per_1000:.2f} per 1,000 words)")
+    print()
+    print("\n".join(summary))
     return 0
 
 

@@ -86,7 +86,7 @@ def test_clean_text_is_left_exactly_as_it_is(path):
 
 def test_clean_corpus_is_big_enough_to_mean_something():
     words = sum(len(p.read_text(encoding="utf-8").split()) for p in CLEAN)
-    assert len(CLEAN) >= 12 and words >= 4000
+    assert len(CLEAN) >= 29 and words >= 15000
 
 
 def test_spun_samples_are_mostly_repaired_and_nothing_right_is_damaged():
@@ -95,16 +95,27 @@ def test_spun_samples_are_mostly_repaired_and_nothing_right_is_damaged():
         original = spun_path.with_name(spun_path.name.replace(".spun.md", ".original.md"))
         spun = spun_path.read_text(encoding="utf-8")
         total += score_pair(original.read_text(encoding="utf-8"), spun, repair(spun))
-    assert len(SPUN) >= 10 and total.garbled >= 150
+    assert len(SPUN) >= 22 and total.garbled >= 1000
     # floors a little under what scripts/evaluate_repair.py reports; see the README
     assert total.repaired / total.garbled >= REPAIRED_FLOOR
     assert (total.repaired + total.flagged) / total.garbled >= HANDLED_FLOOR
     assert total.damaged <= DAMAGE_CEILING
 
 
-REPAIRED_FLOOR = 0.17   # measured 96 of 493 (19 %)
-HANDLED_FLOOR = 0.18    # repaired or flagged: measured 99 of 493 (20 %)
-DAMAGE_CEILING = 6      # measured 5, all "a"/"an" fitted to a word left unrepaired
+# development split only (tests/corpus/spun); the held-out split is never a floor
+REPAIRED_FLOOR = 0.11   # measured 124 of 1,033 (12 %)
+HANDLED_FLOOR = 0.20    # repaired or flagged: measured 217 of 1,033 (21 %)
+DAMAGE_CEILING = 16     # measured 14
+CLEAN_FLAGS_PER_1000 = 2.0  # the cap: at most 1 flag per 500 clean words
+
+
+def test_clean_corpus_raises_few_flags():
+    words = flags = 0
+    for path in CLEAN:
+        text = path.read_text(encoding="utf-8")
+        words += len(text.split())
+        flags += len(repair(text).flags)
+    assert 1000 * flags / words <= CLEAN_FLAGS_PER_1000
 
 
 @pytest.mark.parametrize("path", [SEED] + SPUN + CLEAN, ids=lambda p: p.name)

@@ -135,3 +135,81 @@ def test_rule_files_load_and_are_broad():
     phrase_entries = [e for e in rules.entries if e.name.startswith("phrases:")]
     assert len(phrase_entries) >= 300
     assert "ketamine" in rules.drugs and "commander" in rules.commerce_verbs
+
+
+# -- injected keywords in any language ------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ketamine helps some people. Others commander kétamine online.", "Ketamine helps some people. Others online."),
+    ("Ketamine helps some people. Others kaufen Ketamin online.", "Ketamine helps some people. Others online."),
+    ("Ketamine helps some people. Others comprar ketamina online.", "Ketamine helps some people. Others online."),
+    ("Use ibuprofen gel. Never comprar ibuprofeno with alcohol.", "Use ibuprofen gel. Never with alcohol."),
+])
+def test_buy_verb_next_to_a_drug_in_any_spelling_is_removed(text, expected):
+    r = repair(text)
+    assert r.text == expected
+    assert any(f.rule.startswith("spam") for f in r.fixes)
+
+
+def test_promotional_link_and_sales_phrase_are_flagged():
+    text = "Get PrEP from a clinic, best price online. See [buy cheap meds](http://cheap-meds.example/prep).\n"
+    r = repair(text)
+    assert r.text == text
+    assert {f.text for f in r.flags} == {"best price", "[buy cheap meds](http://cheap-meds.example/prep)"}
+    assert all(f.layer == "spam" for f in r.flags)
+
+
+# -- the statistical layer ---------------------------------------------------------------------
+
+def test_statistical_resources_are_not_loaded_at_import():
+    import subprocess
+    import sys
+    code = ("import handouts.repair, handouts.cli, handouts.lm as lm, handouts.thesaurus as th;"
+            "print(lm.load_model.cache_info().currsize, th.load_thesaurus.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0", "0"]
+
+
+def test_statistical_layer_repairs_a_swap_the_phrase_table_does_not_list():
+    # a hand-spun text of the development split: "transpires" and "wellness" are in no rule file
+    from conftest import CORPUS
+    text = (CORPUS / "spun" / "gout.spun.md").read_text(encoding="utf-8")
+    r = repair(text)
+    stat = [(f.before, f.after) for f in r.fixes if f.layer == "statistical"]
+    assert ("transpires", "happens") in stat and ("wellness", "health") in stat
+    assert all(f.margin is not None and f.confidence in ("high", "medium") for f in r.fixes if f.layer == "statistical")
+    assert any(f.layer == "statistical" and f.suggestion for f in r.flags)  # the weaker suspicions
+
+
+def test_statistical_layer_never_touches_negations_numbers_or_drug_names():
+    from handouts.statistical import NEGATIONS, Finder
+    rules = load_rules()
+    finder = Finder(rules.drugs | rules.units, rules.common)
+    for word in ("not", "never", "without", "ibuprofen", "mg"):
+        assert word in finder.guarded
+    assert "no" in NEGATIONS
+
+
+@pytest.mark.parametrize("text", [
+    "Watchful waiting is often the best plan for a small hernia.",
+    "Referred pain from the heart can be felt in the left arm.",
+    "Red flag symptoms include weight loss you cannot explain.",
+    "Take 2 tablets of 500mg paracetamol, no more than 4 times in 24 hours.",
+    "As a rule of thumb, pace yourself and take it easy until you are on the mend.",
+])
+def test_rare_but_correct_phrasing_is_left_alone(text):
+    r = repair(text)
+    assert r.text == text and r.fixes == []
+
+
+def test_report_groups_statistical_repairs_first(pipeline):
+    from conftest import CORPUS
+    src = CORPUS / "spun" / "gout.spun.md"
+    r = pipeline("fix", str(src))
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    headings = [l for l in lines if l.startswith("# ")]
+    assert headings[0].startswith("# statistical repairs (review first)")
+    assert headings[-1].startswith("# flags")
+    assert any('"transpires" → "happens"  [statistical:' in l for l in lines)
+    assert lines[-1].startswith(f"{src}: ") and "fixed (" in lines[-1]

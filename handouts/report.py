@@ -1,0 +1,85 @@
+"""The repair report an editor reads: `fix` prints it, the pipeline writes output/repair/<doc>.txt.
+
+One compiler-style line per change and per suspicion, grouped so that what most needs a
+human eye comes first:
+
+1. statistical repairs (review first): made by the language model, not by a rule;
+2. phrase table: known spinner swaps (``phrases``, ``grammar``, ``words``);
+3. detectors: injected keywords, stray capitals, "a"/"an";
+4. flags: suspicions left for the editor, statistical ones first.
+
+Each line ends with ``[layer:rule, confidence]``: ``high``/``medium``/``low`` and the
+margin (natural log odds) for the statistical layer; ``sure`` for a phrase-table entry
+that is repaired everywhere, ``spun`` for one repaired only in a spun text, ``rule`` for
+a detector.
+"""
+from __future__ import annotations
+
+import bisect
+
+from .repair import Fix, Flag, Repair, load_rules
+
+GROUPS = (
+    ("statistical", "statistical repairs (review first)"),
+    ("phrase table", "phrase table"),
+    ("detectors", "detectors"),
+)
+_GROUP_OF_LAYER = {"statistical": "statistical", "phrases": "phrase table", "grammar": "phrase table",
+                   "words": "phrase table", "spam": "detectors", "detectors": "detectors"}
+
+
+class _Lines:
+    """Character offset -> 1-based (line, column)."""
+
+    def __init__(self, text: str):
+        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+    def __call__(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\n", "\\n") + '"'
+
+
+def _confidence(item: Fix | Flag) -> str:
+    if item.layer == "statistical" and item.margin is not None:
+        return f"{item.confidence} {item.margin:.1f}"
+    rule = item.rule.split("+", 1)[0] if item.rule else ""
+    when = _entry_when().get(rule)
+    if when == "always":
+        return "sure"
+    return when or "rule"
+
+
+def _entry_when() -> dict[str, str]:
+    return {e.name: e.when for e in load_rules().entries}
+
+
+def format_report(path: str, original: str, result: Repair) -> str:
+    """The human-readable report: repairs grouped by layer, then flags, then a summary."""
+    where = _Lines(original)
+    lines: list[str] = []
+    counts: dict[str, int] = {}
+    for group, title in GROUPS:
+        fixes = [f for f in result.fixes if _GROUP_OF_LAYER.get(f.layer, "detectors") == group]
+        counts[group] = len(fixes)
+        if not fixes:
+            continue
+        lines.append(f"# {title}: {len(fixes)}")
+        for f in fixes:
+            line, col = where(f.start)
+            lines.append(f"{path}:{line}:{col}: fixed: {_q(f.before)} → {_q(f.after)}  [{f.rule}, {_confidence(f)}]")
+    if result.flags:
+        lines.append(f"# flags: {len(result.flags)}")
+        ordered = sorted(result.flags, key=lambda f: (f.layer != "statistical", f.start, f.end))
+        for f in ordered:
+            line, col = where(f.start)
+            hint = f"; suggestion: {_q(f.suggestion)}" if f.suggestion is not None else ""
+            tag = f"  [{f.rule}, {_confidence(f)}]" if f.rule else ""
+            lines.append(f"{path}:{line}:{col}: flag: {_q(f.text)}: {f.reason}{hint}{tag}")
+    detail = ", ".join(f"{counts[g]} {t.split(' (')[0]}" for g, t in GROUPS if counts[g])
+    lines.append(f"{path}: {len(result.fixes)} fixed{f' ({detail})' if detail else ''}, "
+                 f"{len(result.flags)} flagged")
+    return "\n".join(lines) + "\n"

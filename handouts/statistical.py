@@ -1,0 +1,459 @@
+"""The statistical layer of the repair: spinner swaps that no phrase table lists.
+
+A spinner replaces a word with a thesaurus neighbour of *some* sense of it, so the
+result is improbable English ("ache administration") while the original is among the
+neighbours of the words that are there, and probable ("pain management").  This
+module finds such spots in a paragraph and proposes the original:
+
+1. **Where to look.**  A word is a *suspect position* when it has neighbours in the
+   thesaurus (``handouts/thesaurus.py``), is not guarded (numbers, units, drug names,
+   negations, proper nouns, code) and forms at least one word pair with its
+   neighbours that large n-gram lists do not know (``handouts/lm.py``).
+2. **Candidates.**  The thesaurus neighbours of the word (synonyms, then related
+   words), and of two-word spans ("steer clear" -> "avoid"); a stray capital is
+   lowered.  Each candidate pays a fixed cost (``cost_synonym``, ``cost_related``):
+   the text as written is presumed right.
+3. **Scoring in context.**  Within a run of suspect positions between two fixed
+   words, a bigram language model (stupid back-off on the web counts) scores every
+   path through the candidates; the best path is found with the Viterbi algorithm
+   and, for each candidate on it, its *margin*: how much more probable (natural log)
+   the best path is than the best path that keeps the word as written.
+
+The repair step (``handouts/repair.py``) turns a suspect into a repair or a flag
+by its margin and by the evidence of spinning in the paragraph and the document;
+the thresholds are data (``handouts/rules/statistical.toml``).  Everything is linear
+in the text: a bounded number of candidates per word, and runs decoded one by one.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import HandoutsError
+from .lm import Model, load_model
+from .thesaurus import Thesaurus, load_thesaurus
+
+SETTINGS = Path(__file__).resolve().parent / "rules" / "statistical.toml"
+
+NEGATIONS = frozenset({
+    "not", "no", "never", "without", "nor", "none", "nothing", "neither", "cannot", "can't",
+    "don't", "doesn't", "didn't", "won't", "wouldn't", "shouldn't", "isn't", "aren't", "wasn't",
+    "weren't", "haven't", "hasn't", "hadn't", "mustn't", "couldn't", "nobody", "nowhere",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Costs and thresholds of the statistical layer (``rules/statistical.toml``)."""
+
+    cost_synonym: float
+    cost_related: float
+    cost_two_words: float
+    candidates: int
+    per_group: int
+    unlisted_pair: float
+    repair_margin: float
+    repair_margin_related: float
+    repair_margin_two_words: float
+    flag_margin_spun: float
+    flag_margin_rules: float
+    flag_margin_clean: float
+    evidence_margin: float
+    evidence_per_1000: float
+    evidence_per_1000_with_other: float
+    evidence_min: int
+    document_word: float
+    document_pair: float
+    stop_words: frozenset[str]
+    never_suggested: frozenset[str]
+
+
+@functools.lru_cache(maxsize=2)
+def load_settings(path: Path = SETTINGS) -> Settings:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HandoutsError(str(path), f"cannot read rule file: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise HandoutsError(str(path), f"bad TOML: {exc}") from exc
+    try:
+        return Settings(
+            cost_synonym=float(data["cost"]["synonym"]),
+            cost_related=float(data["cost"]["related"]),
+            cost_two_words=float(data["cost"]["two_words"]),
+            candidates=int(data["cost"]["candidates"]),
+            per_group=int(data["cost"]["per_group"]),
+            unlisted_pair=float(data["model"]["unlisted_pair"]),
+            repair_margin=float(data["decide"]["repair_margin"]),
+            repair_margin_related=float(data["decide"]["repair_margin_related"]),
+            repair_margin_two_words=float(data["decide"]["repair_margin_two_words"]),
+            flag_margin_spun=float(data["decide"]["flag_margin_spun"]),
+            flag_margin_rules=float(data["decide"]["flag_margin_rules"]),
+            flag_margin_clean=float(data["decide"]["flag_margin_clean"]),
+            evidence_margin=float(data["evidence"]["margin"]),
+            evidence_per_1000=float(data["evidence"]["per_1000_words"]),
+            evidence_per_1000_with_other=float(data["evidence"]["per_1000_with_other"]),
+            evidence_min=int(data["evidence"]["min_count"]),
+            document_word=float(data["model"]["document_word"]),
+            document_pair=float(data["model"]["document_pair"]),
+            stop_words=frozenset(data["guard"]["never_replaced"]),
+            never_suggested=frozenset(data["guard"]["never_suggested"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise HandoutsError(str(path), f"missing or bad setting: {exc}") from exc
+
+
+@dataclass(slots=True)
+class DocumentCounts:
+    """How often each word and word pair occurs in the document being repaired.
+
+    A spinner swaps words independently at each occurrence, so the original wording
+    usually survives elsewhere in the same document ("optic nerve" in one sentence,
+    "optic courage" in the next), while a writer's rare but right collocation
+    ("watchful waiting") tends to recur.  These counts (a *cache* model) are mixed
+    into the web model; each occurrence is left out when it is itself judged.
+    """
+
+    words: dict[str, int] = field(default_factory=dict)
+    pairs: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def add(self, keys: list[str]) -> None:
+        words, pairs = self.words, self.pairs
+        prev = None
+        for k in keys:
+            words[k] = words.get(k, 0) + 1
+            if prev is not None:
+                pairs[(prev, k)] = pairs.get((prev, k), 0) + 1
+            prev = k
+
+
+@dataclass(frozen=True, slots=True)
+class Suspect:
+    """A span of the paragraph that the model finds improbable, with its likely original."""
+
+    first: int
+    """Index of its first token in the paragraph's token list."""
+    last: int
+    """Index of its last token (inclusive)."""
+    suggestion: str
+    """The candidate original, cased like the text."""
+    margin: float
+    """Natural-log odds of the best reading with the suggestion against keeping the text."""
+    kind: str
+    """``synonym`` or ``related``: how the suggestion relates to the word in the thesaurus."""
+
+
+@dataclass(slots=True)
+class _Option:
+    start: int          # position in the segment
+    length: int         # words of the segment it covers
+    words: tuple[str, ...]
+    cost: float
+    kind: str | None    # None: the text as written
+    inner: float = 0.0  # log probability inside a multi-word option
+    f: float = 0.0
+    g: float = 0.0
+    back: "_Option | None" = None
+
+
+class Scorer:
+    """Bigram log probabilities with stupid back-off, on the web counts."""
+
+    __slots__ = ("model", "_unlisted", "_log_total", "_min_word", "_cache")
+
+    def __init__(self, model: Model, settings: Settings) -> None:
+        self.model = model
+        self._unlisted = model.log_min_pair + math.log(settings.unlisted_pair)
+        self._log_total = model.log_total
+        self._min_word = model.log_min_word
+        self._cache: dict[tuple[str | None, str], float] = {}
+
+    def word(self, w: str) -> float:
+        lc = self.model.word(w)
+        return self._min_word if lc is None else lc
+
+    def trans(self, prev: str | None, w: str) -> float:
+        """log P(w | prev); ``prev`` None at the start of a run of words."""
+        key = (prev, w)
+        value = self._cache.get(key)
+        if value is None:
+            if len(self._cache) > 200_000:
+                self._cache.clear()
+            value = self._cache[key] = self._trans(prev, w)
+        return value
+
+    def _trans(self, prev: str | None, w: str) -> float:
+        lw = self.word(w)
+        if prev is None:
+            return lw - self._log_total
+        lp = self.word(prev)
+        pair = self.model.pair(prev, w)
+        if pair is None:
+            pair = min(lp + lw - self._log_total, self._unlisted)
+        return pair - lp
+
+
+def _casing(template: str, words: str, capitalise: bool) -> str:
+    if len(template) > 1 and template.isupper():
+        return words.upper()
+    if capitalise:
+        return words[:1].upper() + words[1:]
+    return words
+
+
+class Finder:
+    """Finds suspects in paragraphs; one per repair run, resources loaded on first use."""
+
+    def __init__(self, guarded: frozenset[str], common: frozenset[str], settings: Settings | None = None,
+                 thesaurus: Thesaurus | None = None, model: Model | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.guarded = guarded | NEGATIONS | self.settings.stop_words
+        self.common = common
+        self._thesaurus = thesaurus
+        self._model = model
+        self._scorer: Scorer | None = None
+        self._cands: dict[str, list[tuple[tuple[str, ...], float, str]]] = {}
+
+    @property
+    def thesaurus(self) -> Thesaurus:
+        if self._thesaurus is None:
+            self._thesaurus = load_thesaurus()
+        return self._thesaurus
+
+    @property
+    def scorer(self) -> Scorer:
+        if self._scorer is None:
+            self._scorer = Scorer(self._model or load_model(), self.settings)
+        return self._scorer
+
+    def _word_bonus(self, w: str, own: bool) -> float:
+        n = self._doc.words.get(w, 0) - own
+        return math.log1p(self.settings.document_word * n) if n > 0 else 0.0
+
+    def _pair_bonus(self, a: str, b: str, own: bool) -> float:
+        n = self._doc.pairs.get((a, b), 0) - own
+        return math.log1p(self.settings.document_pair * n) if n > 0 else 0.0
+
+    def _step(self, q: "_Option", o: "_Option") -> float:
+        """Log probability of going from option ``q`` to the adjacent option ``o``."""
+        own = q.kind is None and o.kind is None
+        return self.scorer.trans(q.words[-1], o.words[0]) + self._pair_bonus(q.words[-1], o.words[0], own)
+
+    # -- which words may be replaced -----------------------------------------------------
+
+    def _replaceable(self, tok, sentence_start: bool, heading: bool) -> bool:
+        key = tok.key
+        if key in self.guarded or not key.replace("-", "").replace("'", "").isalpha():
+            return False
+        text = tok.text
+        if text[0].isupper() and not sentence_start:
+            if len(text) > 1 and text.isupper():
+                return False  # an abbreviation
+            if not heading and key not in self.common:
+                return False  # a proper noun
+        return True
+
+    def _candidates(self, key: str) -> list[tuple[tuple[str, ...], float, str]]:
+        """The word's thesaurus neighbours that may be offered, most frequent first (cached per run)."""
+        found = self._cands.get(key)
+        if found is None:
+            nb = self.thesaurus.get(key)
+            found = []
+            if nb is not None:
+                s = self.settings
+                for group, cost, kind in ((nb.synonyms, s.cost_synonym, "synonym"),
+                                          (nb.related, s.cost_related, "related")):
+                    found += [(tuple(w.split(" ")), cost, kind) for w in group if self._candidate_ok(w)][: s.per_group]
+            self._cands[key] = found
+        return found
+
+    def _candidate_ok(self, words: str) -> bool:
+        return not any(w in self.guarded or w in self.settings.never_suggested for w in words.split(" "))
+
+    # -- the search ----------------------------------------------------------------------
+
+    def runs(self, toks) -> list[list[str]]:
+        """The keys of each run of words between punctuation (what :class:`DocumentCounts` adds)."""
+        out = []
+        n = len(toks)
+        i = 0
+        while i < n:
+            if toks[i].kind != "w":
+                i += 1
+                continue
+            j = i
+            while j + 1 < n and toks[j + 1].kind == "w" and toks[j + 1].start - toks[j].end <= 2:
+                j += 1
+            out.append([t.key for t in toks[i : j + 1]])
+            i = j + 1
+        return out
+
+    def suspects(self, toks, sentence_start, heading, doc: DocumentCounts | None = None) -> list[Suspect]:
+        """Suspects in one paragraph's tokens (``repair.Token``), in order."""
+        self._doc = doc or DocumentCounts()
+        out: list[Suspect] = []
+        self.scorer._cache.clear()  # per paragraph: a long text is not scored faster for repeating itself
+        n = len(toks)
+        i = 0
+        while i < n:
+            if toks[i].kind != "w":
+                i += 1
+                continue
+            j = i
+            while j + 1 < n and toks[j + 1].kind == "w" and toks[j + 1].start - toks[j].end <= 2:
+                j += 1
+            out.extend(self._segment(toks, list(range(i, j + 1)), sentence_start, heading))
+            i = j + 1
+        return out
+
+    def _segment(self, toks, idx: list[int], sentence_start, heading) -> list[Suspect]:
+        """Decode one run of words between punctuation."""
+        model = self.scorer.model
+        keys = [toks[k].key for k in idx]
+        n = len(keys)
+        th = self.thesaurus
+        s = self.settings
+        options: list[list[_Option]] = [[_Option(p, 1, (keys[p],), 0.0, None)] for p in range(n)]
+        for p in range(n):
+            key = keys[p]
+            tok = toks[idx[p]]
+            if not self._replaceable(tok, sentence_start[idx[p]], heading[idx[p]]):
+                continue
+            left = keys[p - 1] if p > 0 else None
+            right = keys[p + 1] if p + 1 < n else None
+            alts: list[_Option] = []
+            # two words for one ("steer clear" -> "avoid")
+            if right is not None and key in th.multiword_firsts and self._replaceable(
+                    toks[idx[p + 1]], False, heading[idx[p + 1]]):
+                nb = th.get(f"{key} {right}")
+                if nb is not None:
+                    for words in nb.synonyms:
+                        # "local anaesthetic" -> "local", "insect bites" -> "bites": a compound
+                        # and its own head are not a spinner's swap
+                        if self._candidate_ok(words) and words not in (key, right):
+                            alts.append(_Option(p, 2, tuple(words.split(" ")), s.cost_two_words, "synonym"))
+            # is the word improbable where it stands?
+            if (left is not None and not model.has_pair(left, key)) or (
+                    right is not None and not model.has_pair(key, right)) or (left is None and right is None):
+                for words, cost, kind in self._candidates(key):
+                    alts.append(_Option(p, 1, words, cost, kind))
+            if alts:
+                options[p].extend(self._prune(alts, keys, p))
+        # decode each cluster of positions with candidates, between two fixed words
+        out: list[Suspect] = []
+        p = 0
+        while p < n:
+            if len(options[p]) == 1:
+                p += 1
+                continue
+            lo = max(0, p - 1)
+            reach = p + max(o.length for o in options[p])
+            q = p + 1
+            while q < n and (q < reach or len(options[q]) > 1):
+                if len(options[q]) > 1:
+                    reach = max(reach, q + max(o.length for o in options[q]))
+                q += 1
+            hi = min(n, max(q, reach) + 1)
+            for r in range(lo, hi):
+                options[r][0].inner = self._word_bonus(keys[r], True)
+            out.extend(self._decode(options, keys, toks, idx, sentence_start, heading, lo, hi))
+            p = hi
+        return out
+
+    def _prune(self, alts: list[_Option], keys: list[str], p: int) -> list[_Option]:
+        """Keep the few candidates with evidence: a listed word pair with a neighbour, or use elsewhere.
+
+        A candidate that forms no frequent pair with the words beside it, and that the
+        document never uses, cannot win by much; dropping it keeps the decoding small.
+        Candidates come most frequent first, which breaks ties.
+        """
+        model = self.scorer.model
+        left = keys[p - 1] if p > 0 else None
+        right1 = keys[p + 1] if p + 1 < len(keys) else None
+        key = keys[p]
+        # the pairs the word as written forms: a candidate must do better
+        own = (left is not None and model.has_pair(left, key)) + (right1 is not None and model.has_pair(key, right1))
+        doc_words = self._doc.words
+        ranked = []
+        for n, o in enumerate(alts):
+            first, last = o.words[0], o.words[-1]
+            end = p + o.length
+            right = keys[end] if end < len(keys) else None
+            pairs = (left is not None and model.has_pair(left, first)) + (
+                right is not None and model.has_pair(last, right))
+            used = doc_words.get(first, 0) > 0
+            if pairs > own or (used and pairs >= own and (pairs or used)):
+                ranked.append((-pairs, -used, o.cost, n))
+        ranked.sort()
+        kept = [alts[n] for *_, n in ranked[: self.settings.candidates]]
+        sc = self.scorer
+        for o in kept:
+            o.inner = sum(sc.trans(a, b) for a, b in zip(o.words, o.words[1:])) + sum(
+                self._word_bonus(w, False) for w in o.words)
+        return kept
+
+    def _decode(self, options, keys, toks, idx, sentence_start, heading, lo: int, hi: int) -> list[Suspect]:
+        """Viterbi over positions lo..hi-1 (the first and last are fixed context when not at an edge)."""
+        sc = self.scorer
+        n = hi
+        ending: list[list[_Option]] = [[] for _ in range(n + 1)]
+        for p in range(lo, n):
+            for o in options[p]:
+                if p + o.length <= n:
+                    ending[p + o.length].append(o)
+        steps: dict[tuple[int, int], float] = {}
+        # forward (best path up to and including the option)
+        for p in range(lo, n):
+            for o in options[p]:
+                if p + o.length > n:
+                    o.f = -math.inf
+                    continue
+                here = o.inner - o.cost
+                if p == lo:
+                    o.f = sc.trans(None, o.words[0]) + here
+                    o.back = None
+                    continue
+                best, back = -math.inf, None
+                for q in ending[p]:
+                    step = steps[(id(q), id(o))] = self._step(q, o)
+                    v = q.f + step
+                    if v > best:
+                        best, back = v, q
+                o.f = best + here
+                o.back = back
+        # backward (best continuation after the option)
+        for p in range(n - 1, lo - 1, -1):
+            for o in options[p]:
+                end = p + o.length
+                if end > n:
+                    o.g = -math.inf
+                    continue
+                if end == n:
+                    o.g = 0.0
+                    continue
+                o.g = max(steps[(id(o), id(q))] + q.inner - q.cost + q.g for q in options[end])
+        # the best path
+        last = max(ending[n], key=lambda o: o.f)
+        path = []
+        o = last
+        while o is not None:
+            path.append(o)
+            o = o.back
+        out = []
+        for o in reversed(path):
+            if o.kind is None:
+                continue
+            keep = options[o.start][0]
+            margin = (o.f + o.g) - (keep.f + keep.g)
+            first, lastk = idx[o.start], idx[o.start + o.length - 1]
+            tok = toks[first]
+            capitalise = tok.text[:1].isupper() and (sentence_start[first] or (
+                heading[first] and all(t.text[:1].isupper() for t in toks[first:lastk + 1])))
+            suggestion = _casing(tok.text, " ".join(o.words), capitalise)
+            if heading[first] and capitalise and len(o.words) > 1:
+                suggestion = " ".join(w[:1].upper() + w[1:] for w in suggestion.split(" "))
+            out.append(Suspect(first, lastk, suggestion, margin, o.kind))
+        return out

@@ -1,0 +1,73 @@
+"""The spinner-neighbour table: for a word that is there, the words it may have replaced.
+
+``handouts/rules/thesaurus.txt`` is generated from WordNet 3.0 by
+``scripts/make_thesaurus.py`` (see there and the file's header for the licence).  Each
+line is ``word<TAB>synonyms<TAB>related``, both lists ``|``-separated and in the same
+inflection as the word ("indications" -> "readings|...", "ache" -> "...|pain").  Keys
+may be two words ("steer clear" -> "avoid").
+
+Loaded lazily, the first time a paragraph asks (under 0.1 s); a line is split only
+when its word is looked up.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import HandoutsError
+
+PATH = Path(__file__).resolve().parent / "rules" / "thesaurus.txt"
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbours:
+    """The words a spinner may have replaced with one word (or two)."""
+
+    synonyms: tuple[str, ...]
+    """Sharing a WordNet synset with the word, most frequent first."""
+    related: tuple[str, ...]
+    """One hypernym / hyponym / similar-to step away, most frequent first."""
+
+
+class Thesaurus:
+    __slots__ = ("_lines", "_cache", "multiword_firsts")
+
+    def __init__(self, lines: dict[str, str]) -> None:
+        self._lines = lines
+        self._cache: dict[str, Neighbours | None] = {}
+        self.multiword_firsts = frozenset(k.split(" ", 1)[0] for k in lines if " " in k)
+        """First words of the two-word keys, to skip the lookup of most pairs."""
+
+    def get(self, word: str) -> Neighbours | None:
+        try:
+            return self._cache[word]
+        except KeyError:
+            pass
+        line = self._lines.get(word)
+        value = None
+        if line is not None:
+            syn, _, rel = line.partition("\t")
+            value = Neighbours(tuple(syn.split("|")) if syn else (), tuple(rel.split("|")) if rel else ())
+        self._cache[word] = value
+        return value
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._lines
+
+
+@functools.lru_cache(maxsize=2)
+def load_thesaurus(path: Path = PATH) -> Thesaurus:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HandoutsError(str(path), f"cannot read the thesaurus: {exc}") from exc
+    lines = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line or line[0] == "#":
+            continue
+        word, tab, rest = line.partition("\t")
+        if not tab or "\t" not in rest:
+            raise HandoutsError(str(path), "expected word<TAB>synonyms<TAB>related", number)
+        lines[word] = rest
+    return Thesaurus(lines)
