@@ -402,7 +402,10 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     if state.index is None or state.index != (index_key, output_stat(index)):
         result.written += _index(settings, names, result.translated)
         state.index = (index_key, output_stat(index))
-    result.written += _sweep(settings, names)
+    layout = digest(repr((sorted(names), codes, settings.large_print)))
+    if state.layout != layout:  # a document, a language or a variant is gone: remove its handouts
+        result.written += _sweep(settings, names)
+        state.layout = layout
     for key in [k for k in state.builds if k[0] not in names or k[1] not in codes]:
         del state.builds[key]
     return result

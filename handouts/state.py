@@ -115,6 +115,8 @@ class State:
     builds: dict[tuple[str, str], BuildState] = field(default_factory=dict)
     index: tuple[str, tuple[int, int] | None] | None = None
     """(digest of what output/index.html shows, its (size, mtime_ns) as written)."""
+    layout: str | None = None
+    """Digest of the documents, languages and variants built: output/ is swept when it changes."""
 
 
 class Store:
