@@ -12,6 +12,7 @@ import concurrent.futures
 import datetime as dt
 import functools
 import multiprocessing
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -369,13 +370,14 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     ui_keys = {c: file_digest(catalogs.po_path(settings.locale_dir, c, UI_DOMAIN)) for c in codes}
     common = digest(repr((codes, settings.min_translated, settings.paper, settings.pdf, settings.large_print)))
     todo: dict[str, list[str]] = {}
+    folders = {c: os.path.join(settings.locale_dir, c, "LC_MESSAGES") for c in codes}
     for name in names:
         for code in codes:
-            cat = None if code == SOURCE_LANGUAGE else file_digest(catalogs.po_path(settings.locale_dir, code, name))
+            cat = None if code == SOURCE_LANGUAGE else file_digest(os.path.join(folders[code], f"{name}.po"))
             key = digest(repr((common, document_keys[name], cat, ui_keys[code], code)))
             known = state.builds.get((name, code))
             if known is not None and known.key == key and all(
-                    output_stat(Path(p)) == stat for p, stat in known.outputs.items()):
+                    output_stat(p) == stat for p, stat in known.outputs.items()):
                 result.translated[(name, code)] = known.summary
                 continue
             todo.setdefault(name, []).append(code)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import stat
 import sys
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -44,15 +45,33 @@ def digest(data: bytes | str | None) -> str | None:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def file_digest(path: Path) -> str | None:
-    """The digest of a file's bytes, or None if there is no file (errors are left to the reader)."""
+_SEEN: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+
+
+def file_digest(path: Path | str) -> str | None:
+    """The digest of a file's bytes, or None if there is no file (errors are left to the reader).
+
+    Within one process a file is read again only if its inode, size, modification or change
+    time moved (a save by rename always makes a new inode), so the update and the build of
+    one run read each catalog once.
+    """
+    name = os.fspath(path)
     try:
-        with open(path, "rb") as f:
-            return digest(f.read())
+        st = os.stat(name)
+        if not stat.S_ISREG(st.st_mode):
+            return "unreadable"  # a folder, a FIFO: whoever reads it says what is wrong
+        identity = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        known = _SEEN.get(name)
+        if known is not None and known[0] == identity:
+            return known[1]
+        with open(name, "rb") as f:
+            value = digest(f.read())
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError:
         return "unreadable"
+    _SEEN[name] = (identity, value)
+    return value
 
 
 def version(*extra: object, folders: tuple[Path, ...] = ()) -> str:

@@ -20,7 +20,7 @@ from .catalogs import UI_DOMAIN, Message
 from .documents import Changed, read_bytes, replace_if_unchanged, write_text
 from .errors import HandoutsError
 from .pofile import Catalog
-from .state import CatalogState, State, digest
+from .state import CatalogState, State, digest, file_digest
 
 RETRIES = 5
 
@@ -215,10 +215,8 @@ def _merge(template: _Template, old: Catalog | None, code: str, domain: str, mem
 
 
 def _digest_of(path: Path) -> str | None:
-    try:
-        return digest(read_bytes(path))
-    except HandoutsError:
-        return "unreadable"  # never equal to a recorded digest: the update reads it and says what is wrong
+    """"unreadable" is never equal to a recorded digest: the update reads the file and says what is wrong."""
+    return file_digest(path)
 
 
 def _write(plan: _Plan, rel: Callable[[Path], str], written: list[Path]) -> str | None:
