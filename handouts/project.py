@@ -171,6 +171,7 @@ class Project:
                      or not self.store.document_path(s.name).exists())]
         if len(todo) < 4 or self.jobs < 2:
             return  # done one by one, when asked for
+        preload_repair()  # loaded once, here: the forked workers share its pages instead of loading their own
         context = multiprocessing.get_context("fork")
         with concurrent.futures.ProcessPoolExecutor(max_workers=min(self.jobs, len(todo)), mp_context=context) as pool:
             list(pool.map(_prepare_and_store, [self.store] * len(todo), todo, chunksize=4))
@@ -262,6 +263,16 @@ class Project:
             del state.documents[name]
         self.store.save(state)
         return summary
+
+
+def preload_repair() -> None:
+    """Load the repair's rules and statistical resources (otherwise loaded on first use)."""
+    from .lm import load_model
+    from .repair import load_rules
+    from .statistical import load_settings
+    from .thesaurus import load_thesaurus
+
+    load_rules(), load_settings(), load_thesaurus(), load_model()
 
 
 def _prepare_and_store(store: Store, source: Source) -> None:

@@ -17,7 +17,7 @@ from typing import Callable
 
 from . import catalogs, render
 from .catalogs import UI_DOMAIN, Message
-from .documents import Changed, read_bytes, replace_if_unchanged, write_text
+from .documents import Changed, replace_if_unchanged, write_text
 from .errors import HandoutsError
 from .pofile import Catalog
 from .state import CatalogState, State, digest, file_digest
@@ -64,7 +64,7 @@ class Memory:
         cached = store.load_memory(code) if store is not None else {}
         fresh: dict[str, tuple[str, dict[str, str]]] = {}
         for path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
-            key = digest(read_bytes(path))
+            key = file_digest(path)
             known = cached.get(path.stem)
             if known is not None and known[0] == key:
                 table = known[1]
