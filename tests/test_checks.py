@@ -24,7 +24,39 @@ CASES = [
     ("untranslated", "de", "Rest at home.", "Ruhen Sie sich zu Hause aus.", "Rest at home."),
     ("endpunc", "zh_CN", "Is it safe?", "安全吗？", "安全吗。"),
     ("length", "de", "Drink plenty of fluids every day.", "Trinken Sie jeden Tag viel.", "Trinken."),
+    ("links", "de", "Click here.", "Klicken Sie hier.", "[Klick](javascript:alert(1))"),
+    ("newline", "de", "Rest at home.", "Ruhen Sie sich aus.", "Ruhen Sie sich aus.\n"),
+    ("negation", "es", "Do not take it with alcohol.", "No lo tome con alcohol.", "Tómelo con alcohol."),
+    ("negation", "fr", "Never drive after a dose.", "Ne conduisez jamais après une dose.", "Conduisez après une dose."),
+    ("negation", "de", "You can't take it twice.", "Sie können es nicht zweimal nehmen.", "Sie können es zweimal nehmen."),
+    ("negation", "ar", "Do not drive.", "لا تقد السيارة.", "قد السيارة."),
+    ("negation", "zh_CN", "Do not drive.", "不要开车。", "要开车。"),
+    ("drugs", "es", "Take ibuprofen with food.", "Tome ibuprofeno con comida.", "Tome aspirina con comida."),
+    ("drugs", "fr", "Ketamine is an anesthetic.", "La kétamine est un anesthésique.", "La morphine est un anesthésique."),
+    ("drugs", "de", "Ketamine therapy helps.", "Eine Ketamintherapie hilft.", "Eine Therapie hilft."),
+    ("drugs", "zh_CN", "Ketamine is a medicine.", "氯胺酮是一种药物。", "吗啡是一种药物。"),
+    ("drugs", "ar", "Ketamine is a medicine.", "الكيتامين دواء.", "المورفين دواء."),
+    ("drugs", "es", "Take acetaminophen.", "Tome paracetamol.", "Tome un analgésico."),
 ]
+
+
+@pytest.mark.parametrize("locale, source, translation", [
+    ("de", "Take no more than 4 doses in 24 hours.", "Nehmen Sie höchstens 4 Dosen in 24 Stunden."),
+    ("es", "No more than 8 tablets a day.", "Como máximo 8 comprimidos al día."),
+])
+def test_a_limit_is_not_a_negation(locale, source, translation):
+    assert [p for p in check_pair(source, translation, Context(locale)) if p.check == "negation"] == []
+
+
+def test_a_refused_link_keeps_the_translation_out_of_the_handout(tmp_path):
+    root = small_project(tmp_path, "dose", DOSE, ("de",))
+    translate(root, "de", "dose", {"Dose": "Dosis", DOSE_LINE: "[Klick](javascript:alert(1)) alle 24 Stunden 2 Tabletten."})
+    r = run_pipeline("-C", str(root), "check")
+    assert r.returncode == 1 and "error: links: link target 'javascript:alert(1' uses a scheme" in r.stderr
+    r = run_pipeline("-C", str(root), "--min-translated", "0")
+    html = (root / "output" / "de" / "dose.html").read_text(encoding="utf-8")
+    assert "javascript" not in html and "Klick" not in html
+    assert f'<p lang="en" dir="ltr" class="untranslated">{DOSE_LINE}</p>' in html
 
 
 @pytest.mark.parametrize("name, locale, source, good, bad", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
