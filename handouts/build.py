@@ -21,7 +21,7 @@ from . import catalogs, checks, render
 from .catalogs import UI_DOMAIN
 from .documents import remove, write_text
 from .locales import babel_locale, language
-from .pdf import find_engine, print_pdf, screenshot  # noqa: F401 - imports nothing heavy
+from .pdf import find_engine, print_pdf, screenshot
 from .pofile import plural_function
 from .state import BuildState, State, digest, file_digest, output_stat
 from .units import Parsed

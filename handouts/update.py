@@ -94,7 +94,6 @@ class _Plan:
     old: Catalog | None
     remerge: Callable[[Catalog | None], Catalog]
     key: tuple[str, str]
-    template: str
 
 
 def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callable[[], list[Message]], str]],
@@ -163,7 +162,7 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
             old = catalogs.load(path, rel(path))
             new = remerge(old)
             catalogs.validate(new)
-            plan = _Plan(path, new, old, remerge, (code, domain), template.digest)
+            plan = _Plan(path, new, old, remerge, (code, domain))
             new_digest = _write(plan, rel, written)
             find = memory.lookup(domain)
             state.catalogs[(code, domain)] = CatalogState(template.digest, new_digest,

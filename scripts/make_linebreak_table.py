@@ -35,7 +35,6 @@ the library (it needs the freshly written table, so it runs after writing).
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 

@@ -104,7 +104,7 @@ def test_check_command_reports_in_compiler_style_and_exits_1(tmp_path):
 
 def test_a_translation_failing_a_check_is_not_printed_and_is_reported(tmp_path):
     small_project(tmp_path, "dose", DOSE, ("de",))
-    path = translate(tmp_path, "de", "dose", {"Dose": "Dosis", DOSE_LINE: "Nehmen Sie alle 42 Stunden 2 Tabletten ein."})
+    translate(tmp_path, "de", "dose", {"Dose": "Dosis", DOSE_LINE: "Nehmen Sie alle 42 Stunden 2 Tabletten ein."})
     r = run_pipeline("-C", str(tmp_path), "--min-translated", "0")
     assert r.returncode == 0
     assert "locale/de/LC_MESSAGES/dose.po:" in r.stderr and "error: numbers:" in r.stderr

@@ -5,7 +5,6 @@ import pytest
 
 from conftest import ROOT, run_pipeline, small_project, translate
 from handouts import glossary
-from handouts.errors import HandoutsError
 
 DOC = """# PTSD
 

@@ -6,7 +6,6 @@ and write it in place, in two pieces) at a random moment while `update` runs in 
 process, after a source edit that makes the update rewrite every catalog.  Afterwards the
 catalog must hold the writer's save: kept as saved, or merged with the update.
 """
-import os
 import random
 import subprocess
 import sys

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handouts.evaluation import Score, score_clean, score_pair
-from handouts.repair import load_rules, repair, tokenize
+from handouts.evaluation import Score, score_pair
+from handouts.repair import load_rules, repair
 from conftest import CORPUS, ROOT
 
 SEED = ROOT / "source" / "ketamine.md"

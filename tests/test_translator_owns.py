@@ -4,10 +4,8 @@ Compared with GNU msgmerge where the two should agree, and with a fresh clone wh
 committed catalogs and handouts must come out byte for byte.
 """
 import os
-import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import polib
 import pytest
