@@ -277,36 +277,15 @@ class Finder:
 
     def runs(self, toks) -> list[list[str]]:
         """The keys of each run of words between punctuation (what :class:`DocumentCounts` adds)."""
-        out = []
-        n = len(toks)
-        i = 0
-        while i < n:
-            if toks[i].kind != "w":
-                i += 1
-                continue
-            j = i
-            while j + 1 < n and toks[j + 1].kind == "w" and toks[j + 1].start - toks[j].end <= 2:
-                j += 1
-            out.append([t.key for t in toks[i : j + 1]])
-            i = j + 1
-        return out
+        return [[t.key for t in toks[i:j]] for i, j in _word_runs(toks)]
 
     def suspects(self, toks, sentence_start, heading, doc: DocumentCounts | None = None) -> list[Suspect]:
         """Suspects in one paragraph's tokens (``repair.Token``), in order."""
         self._doc = doc or DocumentCounts()
         out: list[Suspect] = []
         self.scorer._cache.clear()  # per paragraph: a long text is not scored faster for repeating itself
-        n = len(toks)
-        i = 0
-        while i < n:
-            if toks[i].kind != "w":
-                i += 1
-                continue
-            j = i
-            while j + 1 < n and toks[j + 1].kind == "w" and toks[j + 1].start - toks[j].end <= 2:
-                j += 1
-            out.extend(self._segment(toks, list(range(i, j + 1)), sentence_start, heading))
-            i = j + 1
+        for i, j in _word_runs(toks):
+            out.extend(self._segment(toks, list(range(i, j)), sentence_start, heading))
         return out
 
     def _segment(self, toks, idx: list[int], sentence_start, heading) -> list[Suspect]:
@@ -457,3 +436,18 @@ class Finder:
                 suggestion = " ".join(w[:1].upper() + w[1:] for w in suggestion.split(" "))
             out.append(Suspect(first, lastk, suggestion, margin, o.kind))
         return out
+
+
+def _word_runs(toks):
+    """(start, end) of each run of words with no punctuation between them (at most two spaces apart)."""
+    n = len(toks)
+    i = 0
+    while i < n:
+        if toks[i].kind != "w":
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and toks[j + 1].kind == "w" and toks[j + 1].start - toks[j].end <= 2:
+            j += 1
+        yield i, j + 1
+        i = j + 1
