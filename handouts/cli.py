@@ -18,7 +18,7 @@ from .documents import read_text, write_text
 from .errors import HandoutsError
 from .project import Project, Summary
 from .repair import repair
-from .report import format_report
+from .repair.report import format_report
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1

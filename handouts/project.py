@@ -177,7 +177,7 @@ class Project:
             list(pool.map(_prepare_and_store, [self.store] * len(todo), todo, chunksize=4))
 
     def write_repair_reports(self, sources: list[Source], state: State, summary: Summary) -> None:
-        from .report import format_report  # the same report `fix` prints
+        from .repair.report import format_report  # the same report `fix` prints
 
         for source in sources:
             path = self.output / "repair" / f"{source.name}.txt"
@@ -267,10 +267,10 @@ class Project:
 
 def preload_repair() -> None:
     """Load the repair's rules and statistical resources (otherwise loaded on first use)."""
-    from .lm import load_model
+    from .repair.counts import load_model
     from .repair import load_rules
-    from .statistical import load_settings
-    from .thesaurus import load_thesaurus
+    from .repair.statistical import load_settings
+    from .repair.thesaurus import load_thesaurus
 
     load_rules(), load_settings(), load_thesaurus(), load_model()
 

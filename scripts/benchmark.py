@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from handouts.lm import load_model  # noqa: E402
+from handouts.repair.counts import load_model  # noqa: E402
 from handouts.repair import load_rules, repair  # noqa: E402
-from handouts.statistical import load_settings  # noqa: E402
-from handouts.thesaurus import load_thesaurus  # noqa: E402
+from handouts.repair.statistical import load_settings  # noqa: E402
+from handouts.repair.thesaurus import load_thesaurus  # noqa: E402
 
 
 def build_input(megabytes: float) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handouts.evaluation import score_clean_folder, score_split  # noqa: E402
+from handouts.repair.evaluation import score_clean_folder, score_split  # noqa: E402
 
 SPLITS = {"dev": "spun", "heldout": "heldout"}
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handouts.evaluation import Score, score_pair
+from handouts.repair.evaluation import Score, score_pair
 from handouts.repair import load_rules, repair
 from conftest import CORPUS, ROOT
 

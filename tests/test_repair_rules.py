@@ -164,7 +164,7 @@ def test_promotional_link_and_sales_phrase_are_flagged():
 def test_statistical_resources_are_not_loaded_at_import():
     import subprocess
     import sys
-    code = ("import handouts.repair, handouts.cli, handouts.lm as lm, handouts.thesaurus as th;"
+    code = ("import handouts.repair, handouts.cli, handouts.repair.counts as lm, handouts.repair.thesaurus as th;"
             "print(lm.load_model.cache_info().currsize, th.load_thesaurus.cache_info().currsize)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "0"]
@@ -182,7 +182,7 @@ def test_statistical_layer_repairs_a_swap_the_phrase_table_does_not_list():
 
 
 def test_statistical_layer_never_touches_negations_numbers_or_drug_names():
-    from handouts.statistical import NEGATIONS, Finder
+    from handouts.repair.statistical import NEGATIONS, Finder
     rules = load_rules()
     finder = Finder(rules.drugs | rules.units, rules.common)
     for word in ("not", "never", "without", "ibuprofen", "mg"):

@@ -15,9 +15,10 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import HandoutsError
+from ..errors import HandoutsError
+from .rules import RULES_DIR
 
-PATH = Path(__file__).resolve().parent / "rules" / "thesaurus.txt"
+PATH = RULES_DIR / "thesaurus.txt"
 
 
 @dataclass(frozen=True, slots=True)

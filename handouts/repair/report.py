@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import bisect
 
-from .repair import Fix, Flag, Repair, load_rules
+from .records import Fix, Flag, Repair
+from .rules import load_rules
 
 GROUPS = (
+    ("editor", "editor's decisions"),
     ("statistical", "statistical repairs (review first)"),
+    ("learned", "learned from editors' decisions"),
     ("phrase table", "phrase table"),
     ("detectors", "detectors"),
 )
 _GROUP_OF_LAYER = {"statistical": "statistical", "phrases": "phrase table", "grammar": "phrase table",
-                   "words": "phrase table", "spam": "detectors", "detectors": "detectors"}
+                   "words": "phrase table", "spam": "detectors", "detectors": "detectors",
+                   "learned": "learned", "editor": "editor"}
 
 
 class _Lines:

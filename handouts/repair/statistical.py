@@ -32,11 +32,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import HandoutsError
-from .lm import Model, load_model
+from ..errors import HandoutsError
+from .counts import Model, load_model
+from .rules import RULES_DIR
 from .thesaurus import Thesaurus, load_thesaurus
 
-SETTINGS = Path(__file__).resolve().parent / "rules" / "statistical.toml"
+SETTINGS = RULES_DIR / "statistical.toml"
 
 NEGATIONS = frozenset({
     "not", "no", "never", "without", "nor", "none", "nothing", "neither", "cannot", "can't",

@@ -16,7 +16,7 @@ import functools
 import math
 from importlib import resources
 
-from .errors import HandoutsError
+from ..errors import HandoutsError
 
 UNIGRAMS = "frequency_dictionary_en_82_765.txt"
 BIGRAMS = "frequency_bigramdictionary_en_243_342.txt"

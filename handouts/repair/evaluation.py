@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from pathlib import Path
 
-from .repair import Flag, Repair, repair, tokenize
+from .engine import repair
+from .records import Flag, Repair
+from .tokens import tokenize
 
 
 @dataclass(slots=True)

@@ -1,0 +1,77 @@
+"""Detectors that need no phrase entry: injected commerce keywords next to a drug name,
+promotional links and sales phrases, spintax, a wrong "a"/"an", and common words
+capitalised in mid-sentence."""
+from __future__ import annotations
+
+import functools
+import unicodedata
+
+from .rules import Rules
+from .tokens import CONNECTORS as _CONNECTORS, OPENERS as _OPENERS, Para as _Para
+
+def drug_key(key: str, drugs: frozenset[str]) -> str | None:
+    """The drug a word names, in any common spelling: "kétamine", "Ketamin", "ketamina",
+    "ibuprofeno", "warfarine" -> the English name in drugs.txt; None if it names none."""
+    if key in drugs:
+        return key
+    if len(key) < 5 or not key.isalpha():
+        return None
+    folded = fold(key)
+    for form in (folded, folded + "e", folded[:-1], folded[:-1] + "e", folded[:-2]):
+        if form in drugs:
+            return form
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def needs_an(word: str, rules: Rules) -> bool | None:
+    """True if ``word`` takes "an", False if "a", None when spelling cannot tell."""
+    w = word.lower()
+    if len(w) < 2 or not w[0].isalpha() or (len(w) > 1 and w[1] == "-") or not w.isalpha() and "-" not in w and "'" not in w and "’" not in w:
+        return None
+    letter = w[0]
+    if letter in rules.an_letters:
+        if w in rules.a_words or w.startswith(rules.a_prefixes):
+            return False
+        return True
+    if letter == "h":
+        return True if w.startswith(rules.an_prefixes_h) else None
+    if letter in rules.a_letters:
+        if not any(c in "aeiouy" for c in w):
+            return None  # an abbreviation written in lower case
+        return False
+    return None
+
+
+
+
+def in_name(para: _Para, i: int) -> bool:
+    """Is the capitalised word at ``i`` part of a name such as "Department of Health"?"""
+    toks = para.toks
+
+    def neighbour(step: int) -> int | None:
+        k = i + step
+        while 0 <= k < len(toks) and toks[k].key in _CONNECTORS and toks[k].text.islower():
+            k += step
+        return k if 0 <= k < len(toks) else None
+
+    p, n = neighbour(-1), neighbour(1)
+    if n is not None and toks[n].kind == "w" and (toks[n].text[0].isupper() or toks[n].text[0].isdigit()):
+        return True
+    if i + 1 < len(toks) and toks[i + 1].text[:1].isdigit():
+        return True  # "Table 1", "Type 2"
+    if i >= 2 and toks[i - 1].text[:1].isdigit() and toks[i - 2].text[:1].isupper():
+        return True  # "Call 4 Concern"
+    if p is not None and toks[p].kind == "w" and toks[p].text[0].isupper():
+        if not para.sentence_start[p]:
+            return True
+        if p < i - 1 and all(t.key in ("and", "&", "of") for t in toks[p + 1 : i]):
+            return True  # "Accident and Emergency" opening a sentence
+    if i > 0 and toks[i - 1].text in _OPENERS | {"&", "/"}:
+        return True
+    return False
+

@@ -1,0 +1,286 @@
+"""The repair engine: undo an article spinner's damage, flag what is only suspected.
+
+The step works on words, never on characters: a linear tokenizer splits each
+paragraph into words, punctuation and opaque pieces (code spans, URLs, link
+targets), and the rules in ``handouts/rules/*.toml`` are matched token by token
+through a dictionary keyed on the first word, so the time is linear in the text
+and no regular expression can backtrack.
+
+Three layers, all driven by data:
+
+* phrase entries (``phrases.toml``, ``grammar.toml``): known garbling with the
+  words it stands for, repaired ``always``, only in a paragraph proven ``spun``,
+  or only ``flag``-ged;
+* detectors: injected commerce keywords next to a drug name (removed when the
+  drug is named elsewhere in the paragraph), spintax leftovers, common words
+  capitalised mid-sentence, and a wrong "a"/"an";
+* guards: no repair may change a number, a unit or a drug name, or join lines.
+
+A paragraph is *spun* when it shows evidence of spinning: a sure repair, a spam
+keyword, spintax, or at least two weak signals (stray capitals, a/an errors).
+Only then are the ``spun`` entries applied and stray capitals lowered; in clean
+paragraphs they are reported as flags, so clean English is never changed.
+
+Repairs are applied in passes until nothing changes (a fix can reveal the next
+one: "can be a managed substance" -> "is a managed substance" -> "is a
+controlled substance").  Every change is tracked back to the span of the input
+it replaces, so offsets in the report always point into the original text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .records import Fix, Flag, Repair
+from .rules import Rules, load_rules
+from .scan import Edit as _Edit, Scan as _Scan, scan as _scan
+from .statistical import DocumentCounts, Finder
+from .phrases import guard as _guard
+from .tokens import PARAGRAPH_BREAK as _PARAGRAPH_BREAK, Para as _Para
+
+MAX_PASSES = 6
+
+
+@dataclass(slots=True)
+class _Piece:
+    start: int
+    """Start in the original paragraph."""
+    end: int
+    text: str | None
+    """None: the original text, unchanged."""
+    rules: tuple[str, ...] = ()
+    margin: float | None = None
+
+
+def _current_spans(pieces: list[_Piece], orig: str) -> list[tuple[int, int, _Piece]]:
+    spans = []
+    pos = 0
+    for p in pieces:
+        length = (p.end - p.start) if p.text is None else len(p.text)
+        spans.append((pos, pos + length, p))
+        pos += length
+    return spans
+
+
+def _apply(pieces: list[_Piece], orig: str, edits: list[_Edit]) -> list[_Piece]:
+    spans = _current_spans(pieces, orig)
+    out: list[_Piece] = []
+    si = 0
+    for edit in edits:
+        a, b = edit.start, edit.end
+        while si < len(spans) and (spans[si][1] < a or (spans[si][1] == a and spans[si][0] < a)):
+            out.append(spans[si][2])
+            si += 1
+        prefix = suffix = ""
+        rules: list[str] = []
+        margins: list[float] = [edit.margin] if edit.margin is not None else []
+        o_start = o_end = None
+        while si < len(spans) and (spans[si][0] < b or (spans[si][0] == b == a)):
+            cs, ce, p = spans[si]
+            if p.text is None:
+                if o_start is None:
+                    if cs < a:
+                        out.append(_Piece(p.start, p.start + (a - cs), None))
+                    o_start = p.start + max(0, a - cs)
+                if ce > b:
+                    o_end = p.start + (b - cs)
+                    spans[si] = (b, ce, _Piece(o_end, p.end, None))
+                    break
+                o_end = p.end
+            else:
+                if o_start is None:
+                    o_start = p.start
+                    prefix = p.text[: max(0, a - cs)]
+                o_end = p.end
+                rules.extend(p.rules)
+                if p.margin is not None:
+                    margins.append(p.margin)
+                if ce > b:
+                    suffix = p.text[b - cs :]
+            si += 1
+        if o_start is None:  # an empty span at the very end
+            o_start = o_end = spans[-1][2].end if spans else 0
+        rules.append(edit.rule)
+        out.append(_Piece(o_start, o_end, prefix + edit.text + suffix, tuple(dict.fromkeys(rules)),
+                          min(margins) if margins else None))
+    out.extend(s[2] for s in spans[si:])
+    return out
+
+
+def _text_of(pieces: list[_Piece], orig: str) -> str:
+    return "".join(orig[p.start : p.end] if p.text is None else p.text for p in pieces)
+
+
+def _to_original(spans, a: int, b: int) -> tuple[int, int]:
+    start = end = None
+    for cs, ce, p in spans:
+        if start is None and (a < ce or (a == ce == cs)):
+            start = p.start + (a - cs) if p.text is None else p.start
+        if b <= ce and (b > cs or ce == cs):
+            end = p.start + (b - cs) if p.text is None else p.end
+            break
+    if start is None:
+        start = spans[-1][2].end if spans else 0
+    if end is None:
+        end = spans[-1][2].end if spans else 0
+    return start, max(start, end)
+
+
+# ---------------------------------------------------------------------------
+# Entry point
+
+
+def repair(text: str, rules: Rules | None = None, finder: Finder | None = None) -> Repair:
+    """Repair ``text``; offsets in the result point into ``text``.
+
+    A spinner rewrites whole documents, so evidence is weighed twice: a paragraph
+    with evidence of its own is treated as spun, and so is every paragraph of a
+    document with strong evidence (two sure repairs, an injected keyword, or many
+    improbable word pairs with a probable thesaurus reading).  In a document with no
+    evidence at all, the ``spun`` entries stay silent rather than flag normal English,
+    and the statistical layer only flags what is overwhelmingly improbable.
+    """
+    rules = rules or load_rules()
+    finder = finder or Finder(rules.drugs | rules.units, rules.common)
+    settings = finder.settings
+    pieces: list[tuple[int, str, str]] = []  # (offset, paragraph, separator after it)
+    pos = 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        pieces.append((pos, text[pos : m.start()], m.group()))
+        pos = m.end()
+    pieces.append((pos, text[pos:], ""))
+    first = []
+    words = evidence = 0
+    doc = DocumentCounts()
+    paras = [_Para.of(para_text) for _, para_text, _ in pieces]
+    for para in paras:
+        for run in finder.runs(para.toks):
+            doc.add(run)
+    for para in paras:
+        scan = _scan(para, rules, spun=False)
+        if para.toks:
+            suspects = finder.suspects(para.toks, para.sentence_start, para.heading, doc)
+            scan.suspects = suspects
+            edited = [(e.start, e.end) for e in scan.edits]
+            # what the phrase table will repair anyway is no evidence for the statistical layer
+            scan.evidence = sum(
+                1 for x in suspects
+                if x.margin >= settings.evidence_margin and not any(
+                    a < para.toks[x.last].end and para.toks[x.first].start < b for a, b in edited))
+            evidence += scan.evidence
+            words += sum(1 for t in para.toks if t.kind == "w")
+        first.append((para, scan))
+    sure = sum(scan.sure for _, scan in first)
+    spam = sum(scan.spam for _, scan in first)
+    weak = sum(scan.weak for _, scan in first)
+    other = sure + spam + weak > 0
+    statistical = evidence >= settings.evidence_min and evidence * 1000 >= words * (
+        settings.evidence_per_1000_with_other if other else settings.evidence_per_1000)
+    doc_spun = sure >= 2 or spam > 0 or statistical
+    quiet = not (sure or spam or weak or statistical)
+    result = Repair(text="")
+    out: list[str] = []
+    for (base, para_text, sep), (para, scan) in zip(pieces, first):
+        spun = doc_spun or bool(scan.sure or scan.spam or scan.weak >= 2)
+        flag_margin = (settings.flag_margin_spun if statistical else
+                       settings.flag_margin_rules if spun else settings.flag_margin_clean)
+        new_text, fixes, flags = _repair_paragraph(para_text, base, rules, para, scan, spun, quiet, finder, doc,
+                                                   flag_margin)
+        out.append(new_text + sep)
+        result.fixes.extend(fixes)
+        result.flags.extend(flags)
+    result.text = "".join(out)
+    return result
+
+
+STATISTICAL_PASSES = 2
+
+
+def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "_Scan", spun: bool, quiet: bool,
+                      finder: Finder, doc: DocumentCounts, flag_margin: float):
+    pieces = [_Piece(0, len(orig), None)]
+    current = orig
+    first_suspects = scan.suspects
+    if spun:
+        scan = _scan(para, rules, spun=True)
+    sticky: list[tuple[int, int, str, str | None, str, float | None]] = []
+    settings = finder.settings
+    for stat_pass in range(STATISTICAL_PASSES + 1):
+        for _ in range(MAX_PASSES):
+            if scan.sticky:
+                spans = _current_spans(pieces, orig)
+                sticky += [(*_to_original(spans, a, b), reason, hint, "spam:injected keyword", None)
+                           for a, b, reason, hint in scan.sticky]
+            if not scan.edits:
+                break
+            pieces = _apply(pieces, orig, scan.edits)
+            current = _text_of(pieces, orig)
+            para = _Para.of(current)
+            scan = _scan(para, rules, spun=spun)
+        if stat_pass == STATISTICAL_PASSES or not para.toks:
+            break
+        # -- the statistical layer, on what the phrase table left ----------------------------
+        edits = []
+        spans = _current_spans(pieces, orig)
+        unchanged = stat_pass == 0 and current == orig and first_suspects is not None
+        found = first_suspects if unchanged else finder.suspects(para.toks, para.sentence_start, para.heading, doc)
+        for x in found:
+            a, b = para.toks[x.first].start, para.toks[x.last].end
+            before = current[a:b]
+            if any(p.text is not None for _, _, p in _overlapping(spans, a, b)):
+                continue  # already repaired by a rule
+            rule = f"statistical:{x.kind}"
+            threshold = (settings.repair_margin_two_words if x.last > x.first else
+                         settings.repair_margin if x.kind == "synonym" else settings.repair_margin_related)
+            why_not = _guard(before, x.suggestion, rules) if "\n" not in before else "line break"
+            if spun and x.margin >= threshold and why_not is None:
+                edits.append(_Edit(a, b, x.suggestion, rule, x.margin))
+            elif x.margin >= flag_margin:
+                reason = f"improbable wording here; the thesaurus {x.kind} reads more probably"
+                if stat_pass == 0 or spun:
+                    sticky.append((*_to_original(spans, a, b), reason, x.suggestion, rule, x.margin))
+        if not edits:
+            break
+        scan.edits = edits
+    spans = _current_spans(pieces, orig)
+    fixes = [
+        Fix(base + p.start, base + p.end, orig[p.start : p.end], p.text, "+".join(p.rules), p.margin)
+        for p in pieces
+        if p.text is not None and p.text != orig[p.start : p.end]
+    ]
+    flags = []
+    seen = set()
+    for a, b, reason, suggestion, *extra in scan.flags:
+        soft = extra[0] if extra else False
+        rule = extra[1] if len(extra) > 1 else ""
+        if quiet and soft:
+            continue
+        s, e = _to_original(spans, a, b)
+        if (s, e, reason) in seen:
+            continue
+        seen.add((s, e, reason))
+        flags.append(Flag(base + s, base + e, orig[s:e], reason, suggestion or None, rule))
+    flags += [Flag(base + a, base + b, orig[a:b], reason, hint, rule, margin)
+              for a, b, reason, hint, rule, margin in sticky]
+    flags = [f for f in flags if not any(x.start <= f.start and f.end <= x.end and f.text == x.before for x in fixes)]
+    flags = _one_flag_per_span(flags, fixes)
+    flags.sort(key=lambda f: (f.start, f.end))
+    return current, fixes, flags
+
+
+def _overlapping(spans, a: int, b: int):
+    return [s for s in spans if s[0] < b and a < s[1]]
+
+
+def _one_flag_per_span(flags: list[Flag], fixes: list[Fix]) -> list[Flag]:
+    """Drop a statistical flag on text that a repair already changed, or that another flag covers."""
+    out: list[Flag] = []
+    seen: set[tuple[int, int]] = set()
+    for f in flags:
+        if f.layer == "statistical":
+            if any(x.start < f.end and f.start < x.end for x in fixes):
+                continue
+            if (f.start, f.end) in seen:
+                continue
+        seen.add((f.start, f.end))
+        out.append(f)
+    return out

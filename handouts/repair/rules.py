@@ -1,0 +1,227 @@
+"""The phrase table and word lists in ``handouts/rules/``, compiled once.
+
+Rules are data: a spinner swap is a new entry in a TOML file, not new code (see
+``handouts/rules/README.md``).  Entries are indexed by their first word, or their first
+two words, so matching a paragraph never tries the whole table.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import HandoutsError
+from .tokens import key as _key, numbers as _numbers, tokenize
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One compiled phrase entry."""
+
+    name: str
+    """``<file stem>:<pattern>``, shown in reports."""
+    tokens: tuple[object, ...]
+    """Per token: a frozenset of accepted lower-case keys, or ANY for ``*``."""
+    fix: tuple[object, ...]
+    """Literal strings and int token references (0-based)."""
+    when: str
+    reason: str
+    before: frozenset[str] | None
+    not_before: frozenset[str] | None
+    after: frozenset[str] | None
+    not_after: frozenset[str] | None
+    stray_capital: bool
+
+
+ANY = "*"
+_ENTRY_KEYS = {"pattern", "fix", "when", "reason", "before", "not_before", "after",
+               "not_after", "stray_capital"}
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    entries: tuple[Entry, ...]
+    index: dict[str, tuple[Entry, ...]]
+    """First word -> entries of one word, or whose second token is not a plain word list."""
+    index2: dict[tuple[str, str], tuple[Entry, ...]]
+    """(first word, second word) -> entries: most entries, found without trying the rest."""
+    drugs: frozenset[str]
+    units: frozenset[str]
+    common: frozenset[str]
+    commerce_verbs: frozenset[str]
+    english_commerce: frozenset[str]
+    english_commerce_after: tuple[tuple[str, ...], ...]
+    promo_phrases: tuple[tuple[str, ...], ...]
+    an_letters: frozenset[str]
+    a_letters: frozenset[str]
+    a_words: frozenset[str]
+    a_prefixes: tuple[str, ...]
+    an_prefixes_h: tuple[str, ...]
+
+
+def _word_list(path: Path) -> frozenset[str]:
+    text = _read_rule_file(path)
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def _read_rule_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HandoutsError(str(path), f"cannot read rule file: {exc}") from exc
+
+
+def _load_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(_read_rule_file(path))
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        raise HandoutsError(str(path), f"bad TOML: {exc.msg if hasattr(exc, 'msg') else exc}", line) from exc
+
+
+def _pattern_lines(source: str) -> dict[str, int]:
+    """Line number of each ``pattern = "..."`` in a rule file, for error messages."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(source.splitlines(), 1):
+        m = re.match(r'\s*pattern\s*=\s*"((?:[^"\\]|\\.)*)"', line)
+        if m:
+            lines.setdefault(m.group(1), number)
+    return lines
+
+
+def _compile_entry(raw: dict, path: Path, source: dict[str, int], classes: dict[str, frozenset[str]],
+                   drugs: frozenset[str]) -> Entry:
+    pattern = raw.get("pattern")
+    line = source.get(pattern) if isinstance(pattern, str) else None
+
+    def bad(message: str) -> HandoutsError:
+        return HandoutsError(str(path), message, line)
+
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise bad("phrase entry without a 'pattern' string")
+    unknown = set(raw) - _ENTRY_KEYS
+    if unknown:
+        raise bad(f"unknown key(s) {', '.join(sorted(unknown))} in entry {pattern!r}")
+    fix = raw.get("fix")
+    if not isinstance(fix, str):
+        raise bad(f"entry {pattern!r} has no 'fix' string")
+    when = raw.get("when", "always")
+    if when not in ("always", "spun", "flag"):
+        raise bad(f"entry {pattern!r}: 'when' must be always, spun or flag, not {when!r}")
+    tokens: list[object] = []
+    for chunk in pattern.split():
+        if chunk == "*":
+            tokens.append(ANY)
+        elif chunk.startswith("<") and chunk.endswith(">"):
+            name = chunk[1:-1]
+            if name == "drug":
+                tokens.append(drugs)
+            elif name in classes:
+                tokens.append(classes[name])
+            else:
+                raise bad(f"entry {pattern!r}: unknown class {chunk}")
+        elif "|" in chunk:
+            options = chunk.split("|")
+            if any(len(tokenize(o)) != 1 for o in options):
+                raise bad(f"entry {pattern!r}: each alternative in {chunk!r} must be one word")
+            tokens.append(frozenset(_key(o) for o in options))
+        else:
+            tokens.extend(frozenset({t.key or _key(t.text)}) for t in tokenize(chunk))
+    if not tokens or tokens[0] is ANY:
+        raise bad(f"entry {pattern!r}: a pattern must start with a word")
+    refs = [int(n) for n in re.findall(r"\{(\d+)\}", fix)]
+    if any(not 1 <= n <= len(tokens) for n in refs):
+        raise bad(f"entry {pattern!r}: fix refers to a token the pattern does not have")
+    if _numbers(re.sub(r"\{\d+\}", "", fix)) or _numbers(pattern):
+        raise bad(f"entry {pattern!r}: numbers are not allowed in rules (numbers are never changed)")
+    parts: list[object] = []
+    for i, piece in enumerate(re.split(r"\{(\d+)\}", fix)):
+        if i % 2:
+            parts.append(int(piece) - 1)
+        elif piece:
+            parts.append(piece)
+
+    def ctx(key: str) -> frozenset[str] | None:
+        value = raw.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad(f"entry {pattern!r}: {key} must be a list of words")
+        return frozenset(_key(v) for v in value)
+
+    return Entry(
+        name=f"{path.stem}:{pattern}",
+        tokens=tuple(tokens),
+        fix=tuple(parts),
+        when=when,
+        reason=raw.get("reason") or "spinner swap",
+        before=ctx("before"),
+        not_before=ctx("not_before"),
+        after=ctx("after"),
+        not_after=ctx("not_after"),
+        stray_capital=bool(raw.get("stray_capital", False)),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def load_rules(folder: Path = RULES_DIR) -> Rules:
+    """Load and compile every rule file in ``folder``."""
+    drugs = _word_list(folder / "drugs.txt")
+    units = _word_list(folder / "units.txt")
+    common = _word_list(folder / "lowercase_words.txt")
+    spam = _load_toml(folder / "spam.toml")
+    articles = _load_toml(folder / "articles.toml")
+
+    phrase_files = sorted(p for p in folder.glob("*.toml") if p.name not in ("spam.toml", "articles.toml"))
+    loaded = []
+    for p in phrase_files:
+        text = _read_rule_file(p)
+        loaded.append((p, _pattern_lines(text), _load_toml(p)))
+    classes: dict[str, frozenset[str]] = {}
+    for path, _, data in loaded:
+        for name, words in data.get("classes", {}).items():
+            value = frozenset(_key(w) for w in words)
+            if name in classes and classes[name] != value:
+                raise HandoutsError(str(path), f"class <{name}> is defined twice with different words")
+            classes[name] = value
+    entries: list[Entry] = []
+    for path, source, data in loaded:
+        for raw in data.get("phrase", []):
+            entries.append(_compile_entry(raw, path, source, classes, drugs))
+    index: dict[str, list[Entry]] = {}
+    index2: dict[tuple[str, str], list[Entry]] = {}
+    for entry in entries:
+        second = entry.tokens[1] if len(entry.tokens) > 1 else None
+        for key in entry.tokens[0]:
+            if isinstance(second, frozenset) and len(second) <= 64:
+                for key2 in second:
+                    index2.setdefault((key, key2), []).append(entry)
+            else:
+                index.setdefault(key, []).append(entry)
+    return Rules(
+        entries=tuple(entries),
+        index={k: tuple(v) for k, v in index.items()},
+        index2={k: tuple(v) for k, v in index2.items()},
+        drugs=drugs,
+        units=units,
+        common=common,
+        commerce_verbs=frozenset(_key(w) for w in spam.get("commerce_verbs", [])),
+        english_commerce=frozenset(_key(w) for w in spam.get("english_commerce", [])),
+        english_commerce_after=tuple(
+            tuple(_key(t.text) for t in tokenize(s)) for s in spam.get("english_commerce_after", [])
+        ),
+        promo_phrases=tuple(
+            tuple(_key(t.text) for t in tokenize(s)) for s in spam.get("promo_phrases", [])
+        ),
+        an_letters=frozenset(articles["an_letters"]),
+        a_letters=frozenset(articles["a_letters"]),
+        a_words=frozenset(articles["a_words"]),
+        a_prefixes=tuple(articles["a_prefixes"]),
+        an_prefixes_h=tuple(articles["an_prefixes_h"]),
+    )
+

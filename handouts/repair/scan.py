@@ -1,0 +1,221 @@
+"""One pass of the rules over a paragraph: the edits to make and the flags to raise."""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from .detectors import drug_key, in_name as _in_name, needs_an as _needs_an
+from .phrases import guard as _guard, match as _match, render_fix as _render_fix
+from .rules import Rules
+from .tokens import Para as _Para, SPINTAX as _SPINTAX, Token, is_capitalised as _is_capitalised
+
+# words around a drug name that show it is the text's own mention, not an injected keyword
+_USE_VERBS = frozenset({"use", "take", "try", "apply", "using", "taking", "of", "with", "or", "and/or", "like"})
+_DOSE_FORMS = frozenset({
+    "gel", "cream", "tablet", "tablets", "capsule", "capsules", "spray", "liquid", "syrup", "injection",
+    "patch", "patches", "infusion", "dose", "doses", "treatment", "therapy", "mg", "is", "can", "may",
+    "should", "works", "helps", "or", "and",
+})
+_PROMO_URL = ("buy", "cheap", "order", "pharmacy", "meds", "pills", "discount")
+_PROMO_FIRST = frozenset({"best", "lowest", "free", "discreet", "overnight", "cash", "with", "buy", "order"})
+
+
+@dataclass(slots=True)
+class Edit:
+    start: int
+    end: int
+    text: str
+    rule: str
+    margin: float | None = None
+
+
+@dataclass(slots=True)
+class Scan:
+    edits: list[Edit]
+    flags: list[tuple[int, int, str, str | None]]
+    sticky: list[tuple[int, int, str, str | None]] = field(default_factory=list)
+    """Flags that go with an edit of this pass and must outlive it."""
+    sure: int = 0
+    weak: int = 0
+    spam: int = 0
+    evidence: int = 0
+    """Statistical suspects at the evidence margin (first pass only)."""
+    suspects: list | None = None
+    """The statistical layer's suspects in the paragraph as read (first pass only)."""
+
+
+
+def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
+    toks = para.toks
+    text = para.text
+    scan = Scan([], [])
+    edits = scan.edits
+    n = len(toks)
+    drug_count: dict[str, int] = {}
+    drug_of: dict[int, str] = {}
+    for k, t in enumerate(toks):
+        if t.kind == "w":
+            d = drug_key(t.key, rules.drugs)
+            if d is not None:
+                drug_of[k] = d
+                drug_count[d] = drug_count.get(d, 0) + 1
+
+    i = 0
+    while i < n:
+        t = toks[i]
+        if t.kind != "w":
+            i += 1
+            continue
+        # -- injected commerce keyword next to a drug name ------------------------------
+        if t.key in rules.commerce_verbs:
+            nxt = toks[i + 1] if i + 1 < n else None
+            prv = toks[i - 1] if i > 0 else None
+            drug = None
+            if nxt is not None and (i + 1) in drug_of and not text[t.end : nxt.start].strip():
+                drug = nxt
+                span = (t.start, nxt.end)
+            elif prv is not None and (i - 1) in drug_of and not text[prv.end : t.start].strip():
+                drug = prv
+                span = (prv.start, t.end)
+            if drug is not None:
+                scan.spam += 1
+                k = toks.index(drug, max(0, i - 1), i + 2)
+                before_kw = toks[min(i, k) - 1].key if min(i, k) > 0 else ""
+                after_kw = toks[max(i, k) + 1].key if max(i, k) + 1 < n else ""
+                # "use kaufen ibuprofen gel": the verb was slipped in before a real mention;
+                # "health and commander ketamine fitness": the pair was injected as a unit
+                real_mention = before_kw in _USE_VERBS or after_kw in _DOSE_FORMS
+                named = drug_of[k]
+                foreign = drug.key != named  # "warfarine", "metformina": the pair was pasted in whole
+                if (drug_count.get(named, 0) >= 2 or foreign) and not real_mention:
+                    start, end = span  # the drug is named elsewhere: drop the whole keyword
+                else:
+                    start, end = t.start, t.end  # keep the only mention of the drug
+                    scan.sticky.append((drug.start, drug.end,
+                                        f"'{t.text}' (buy/order) was injected next to this drug name; check the sentence",
+                                        None))
+                if end < len(text) and text[end] == " ":
+                    end += 1
+                elif start > 0 and text[start - 1] == " ":
+                    start -= 1
+                edits.append(Edit(start, end, "", "spam:injected keyword"))
+                i += 2 if drug is nxt else 1
+                continue
+        if t.key in rules.english_commerce and i + 1 < n:
+            k = i + 1
+            if toks[k].key in ("cheap", "discount", "generic") and k + 1 < n:
+                k += 1
+            if toks[k].key in rules.drugs:
+                rest = [x.key for x in toks[k + 1 : k + 4]]
+                if toks[i + 1].key != toks[k].key or any(
+                    tuple(rest[: len(a)]) == a for a in rules.english_commerce_after
+                ):
+                    scan.flags.append((t.start, toks[k].end,
+                                       "looks like an injected advert (buy/order a drug)", None))
+        # -- phrase entries --------------------------------------------------------------
+        best = None
+        candidates = rules.index.get(t.key, ())
+        if i + 1 < n:
+            candidates = candidates + rules.index2.get((t.key, toks[i + 1].key), ())
+        for entry in candidates:
+            j = _match(entry, para, i)
+            if j is None:
+                continue
+            applies = entry.when == "always" or (entry.when == "spun" and spun)
+            rank = (applies, j - i)
+            if best is None or rank > best[0]:
+                best = (rank, entry, j)
+        if best is not None:
+            (applies, _), entry, j = best
+            after = _render_fix(entry, para, i, j)
+            start, end = toks[i].start, toks[j - 1].end
+            before = text[start:end]
+            if applies:
+                why_not = _guard(before, after, rules)
+                if why_not is None:
+                    if before != after:
+                        edits.append(Edit(start, end, after, entry.name))
+                        if entry.when == "always":
+                            scan.sure += 1
+                    i = j
+                    continue
+                scan.flags.append((start, end, why_not, after, False, entry.name))
+            else:
+                scan.flags.append((start, end, entry.reason, after, entry.when == "spun", entry.name))
+            i = j
+            continue
+        i += 1
+
+    # -- detectors that look at single words, skipped where a phrase repair already acts --
+    edited = sorted((e.start, e.end) for e in edits)
+
+    def touched(tok: Token) -> bool:
+        k = bisect.bisect_right(edited, (tok.start, float("inf"))) - 1
+        return (k >= 0 and edited[k][1] > tok.start) or (k + 1 < len(edited) and edited[k + 1][0] < tok.end)
+
+    for i, t in enumerate(toks):
+        if t.kind != "w":
+            continue
+        is_article = t.key in ("a", "an")
+        if not is_article and not (t.text[0].isupper() and not para.sentence_start[i]):
+            continue  # the common case: nothing for these detectors to look at
+        if touched(t):
+            continue
+        # "a"/"an"
+        if is_article and (t.text in ("a", "an") or (t.text in ("A", "An") and para.sentence_start[i])):
+            if i + 1 < n and toks[i + 1].kind == "w" and not touched(toks[i + 1]):
+                word = toks[i + 1].text
+                if word[0].islower() or word.lower() in rules.common:
+                    need = _needs_an(word, rules)
+                    want = None
+                    if need is True and t.key == "a":
+                        want = "an" if t.text == "a" else "An"
+                    elif need is False and t.key == "an":
+                        want = "a" if t.text == "an" else "A"
+                    if want:
+                        scan.weak += 1
+                        edits.append(Edit(t.start, t.end, want, "a-an"))
+            continue
+        # a common word capitalised in mid-sentence
+        if (
+            _is_capitalised(t.text)
+            and not para.sentence_start[i]
+            and not para.heading[i]
+            and t.key in rules.common
+            and not _in_name(para, i)
+        ):
+            scan.weak += 1
+            lower = t.text[0].lower() + t.text[1:]
+            if spun:
+                edits.append(Edit(t.start, t.end, lower, "stray-capital"))
+            else:
+                scan.flags.append((t.start, t.end, "common word capitalised in mid-sentence", lower))
+    # -- promotional links and stuffed sales phrases (flagged, never removed) ----------------
+    for k, t in enumerate(toks):
+        if t.kind == "x" and t.text.startswith("]("):
+            j = k - 1
+            while j >= 0 and toks[j].text != "[":
+                j -= 1
+            if j < 0:
+                continue
+            words = {x.key for x in toks[j + 1 : k]}
+            target = t.text.lower()
+            if words & (rules.english_commerce | rules.commerce_verbs) or any(w in target for w in _PROMO_URL):
+                scan.spam += 1
+                scan.flags.append((toks[j].start, t.end, "looks like a promotional link (buy/order); remove it", "",
+                                   False, "spam:promotional link"))
+        elif t.kind == "w" and t.key in _PROMO_FIRST and k + 1 < n:
+            for phrase in rules.promo_phrases:
+                if tuple(x.key for x in toks[k : k + len(phrase)]) == phrase:
+                    scan.spam += 1
+                    scan.flags.append((t.start, toks[k + len(phrase) - 1].end,
+                                       "sales phrase injected into the text (keyword stuffing)", "",
+                                       False, "spam:sales phrase"))
+                    break
+    for m in _SPINTAX.finditer(text):
+        scan.spam += 1
+        first = m.group()[1:].split("|", 1)[0]
+        scan.flags.append((m.start(), m.end(), "spintax left over from an article spinner", first))
+    edits.sort(key=lambda e: e.start)
+    return scan
+
