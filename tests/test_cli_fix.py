@@ -26,8 +26,9 @@ def test_fix_json_is_one_object_with_offsets_into_the_input(pipeline, tmp_path):
     assert set(data) == {"text", "fixes", "flags"}
     assert data["text"].startswith("Ketamine is used for pain management.")
     for fix in data["fixes"]:
+            # and (since the editor's review) the other readings an editor may choose
         # the original fields, and (since the statistical layer) which layer and how sure
-        assert set(fix) == {"start", "end", "before", "after", "rule", "layer", "confidence", "margin"}
+        assert set(fix) == {"start", "end", "before", "after", "rule", "layer", "confidence", "margin", "alternatives"}
         assert fix["layer"] in ("statistical", "phrases", "grammar", "words", "spam", "detectors")
         assert SPUN[fix["start"]:fix["end"]] == fix["before"]
     # applying the fixes to the input gives the text
@@ -44,7 +45,7 @@ def test_fix_json_flags_have_the_documented_shape(pipeline, tmp_path):
     data = json.loads(pipeline("fix", "--json", str(src)).stdout)
     assert data["text"] == "Take the {tablets|pills} with water.\n"
     (flag,) = data["flags"]
-    assert set(flag) == {"start", "end", "text", "reason", "suggestion", "layer", "confidence", "margin"}
+    assert set(flag) == {"start", "end", "text", "reason", "suggestion", "layer", "confidence", "margin", "alternatives"}
     assert flag["text"] == "{tablets|pills}"
     assert flag["suggestion"] == "tablets"
 
