@@ -26,8 +26,8 @@ def test_fix_json_is_one_object_with_offsets_into_the_input(pipeline, tmp_path):
     assert set(data) == {"text", "fixes", "flags"}
     assert data["text"].startswith("Ketamine is used for pain management.")
     for fix in data["fixes"]:
-            # and (since the editor's review) the other readings an editor may choose
-        # the original fields, and (since the statistical layer) which layer and how sure
+        # the original fields, (since the statistical layer) which layer and how sure, and
+        # (since the editor's review) the other readings an editor may choose
         assert set(fix) == {"start", "end", "before", "after", "rule", "layer", "confidence", "margin", "alternatives"}
         assert fix["layer"] in ("statistical", "phrases", "grammar", "words", "spam", "detectors")
         assert SPUN[fix["start"]:fix["end"]] == fix["before"]
