@@ -34,8 +34,9 @@ from pathlib import Path
 
 from ..errors import HandoutsError
 from .counts import Model, load_model
+from .lm import START, TrigramModel, load_trigram
 from .rules import RULES_DIR
-from .thesaurus import Thesaurus, load_thesaurus
+from .thesaurus import Broad, Thesaurus, load_broad, load_thesaurus
 
 SETTINGS = RULES_DIR / "statistical.toml"
 
@@ -44,6 +45,11 @@ NEGATIONS = frozenset({
     "don't", "doesn't", "didn't", "won't", "wouldn't", "shouldn't", "isn't", "aren't", "wasn't",
     "weren't", "haven't", "hasn't", "hadn't", "mustn't", "couldn't", "nobody", "nowhere",
 })
+
+
+LM_FEATURES = ("trigram", "channel", "frequency", "document_candidate", "document_word",
+               "wordnet_synonym", "wordnet_related", "pairs", "both_ways", "moby")
+"""The features of a language-model reading, each a number (see :meth:`Finder._lm_features`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,15 @@ class Settings:
     document_pair: float
     stop_words: frozenset[str]
     never_suggested: frozenset[str]
+    lm_weights: tuple[float, ...]
+    """Weights of the language-model reading's features, in :data:`LM_FEATURES` order."""
+    lm_bias: float
+    lm_scored: int
+    lm_alternatives: int
+    lm_repair_margin: float
+    lm_flag_margin_spun: float
+    lm_flag_margin_rules: float
+    lm_flag_margin_clean: float
 
 
 @functools.lru_cache(maxsize=2)
@@ -102,6 +117,14 @@ def load_settings(path: Path = SETTINGS) -> Settings:
             document_pair=float(data["model"]["document_pair"]),
             stop_words=frozenset(data["guard"]["never_replaced"]),
             never_suggested=frozenset(data["guard"]["never_suggested"]),
+            lm_weights=tuple(float(data["language_model"]["weights"][name]) for name in LM_FEATURES),
+            lm_bias=float(data["language_model"]["bias"]),
+            lm_scored=int(data["language_model"]["scored"]),
+            lm_alternatives=int(data["language_model"]["alternatives"]),
+            lm_repair_margin=float(data["language_model"]["repair_margin"]),
+            lm_flag_margin_spun=float(data["language_model"]["flag_margin_spun"]),
+            lm_flag_margin_rules=float(data["language_model"]["flag_margin_rules"]),
+            lm_flag_margin_clean=float(data["language_model"]["flag_margin_clean"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise HandoutsError(str(path), f"missing or bad setting: {exc}") from exc
@@ -144,7 +167,10 @@ class Suspect:
     margin: float
     """Natural-log odds of the best reading with the suggestion against keeping the text."""
     kind: str
-    """``synonym`` or ``related``: how the suggestion relates to the word in the thesaurus."""
+    """``synonym`` or ``related``: how the suggestion relates to the word in the thesaurus;
+    ``model``: found by the trigram language model among the broad thesaurus's neighbours."""
+    alternatives: tuple[str, ...] = ()
+    """The next most probable readings, cased like the suggestion."""
 
 
 @dataclass(slots=True)
@@ -217,6 +243,21 @@ class Finder:
         self._model = model
         self._scorer: Scorer | None = None
         self._cands: dict[str, list[tuple[tuple[str, ...], float, str]]] = {}
+        self._broad: Broad | None = None
+        self._trigram: TrigramModel | None = None
+        self._static: dict[str, list[tuple[float, str, list[float]]]] = {}
+
+    @property
+    def broad(self) -> Broad:
+        if self._broad is None:
+            self._broad = load_broad()
+        return self._broad
+
+    @property
+    def trigram(self) -> TrigramModel:
+        if self._trigram is None:
+            self._trigram = load_trigram()
+        return self._trigram
 
     @property
     def thesaurus(self) -> Thesaurus:
@@ -286,8 +327,105 @@ class Finder:
         out: list[Suspect] = []
         self.scorer._cache.clear()  # per paragraph: a long text is not scored faster for repeating itself
         for i, j in _word_runs(toks):
-            out.extend(self._segment(toks, list(range(i, j)), sentence_start, heading))
+            found = self._segment(toks, list(range(i, j)), sentence_start, heading)
+            taken = {k for x in found for k in range(x.first, x.last + 1)}
+            found += self._lm_segment(toks, i, j, sentence_start, heading, taken)
+            found.sort(key=lambda x: x.first)
+            out.extend(found)
         return out
+
+    # -- the language-model reading --------------------------------------------------------
+
+    def _lm_segment(self, toks, i: int, j: int, sentence_start, heading, taken: set[int]) -> list[Suspect]:
+        """Words of one run that read better as a broad-thesaurus neighbour under the trigram model.
+
+        Each candidate original is scored by a weighted sum of features (the weights and
+        threshold are data, fitted on the development split): how much more probable the
+        run is with it (trigram), how likely a spinner was to pick the word for it
+        (channel: one of its neighbours), how common each is, their use elsewhere in the
+        document, and whether the stricter WordNet table links them too.
+        """
+        lm = self.trigram
+        words = [t.key for t in toks[i:j]]
+        if not all(lm.known(w) for w in words):
+            unknown = [not lm.known(w) for w in words]
+        else:
+            unknown = [False] * len(words)
+        s = self.settings
+        out = []
+        for p, w in enumerate(words):
+            k = i + p
+            if k in taken or unknown[p] or any(unknown[max(0, p - 2) : p + 3]):
+                continue
+            if not self._replaceable(toks[k], sentence_start[k], heading[k]):
+                continue
+            static = self._static_candidates(w)
+            if not static:
+                continue
+            scored = []
+            base = self._lm_window(words, p, w)
+            doc = self._doc.words
+            prev = words[p - 1] if p else None
+            nxt = words[p + 1] if p + 1 < len(words) else None
+            has_pair = self.scorer.model.has_pair
+            own = (prev is not None and has_pair(prev, w)) + (nxt is not None and has_pair(w, nxt))
+            fixed = s.lm_weights[4] * math.log1p(max(0, doc.get(w, 0) - 1))
+            for st, c, _ in static[: s.lm_scored]:
+                delta = max(-30.0, min(30.0, self._lm_window(words, p, c) - base))
+                pairs = (prev is not None and has_pair(prev, c)) + (nxt is not None and has_pair(c, nxt)) - own
+                score = (st + fixed + s.lm_weights[0] * delta + s.lm_weights[3] * math.log1p(doc.get(c, 0))
+                         + s.lm_weights[7] * pairs)
+                scored.append((score, c))
+            scored.sort(key=lambda x: (-x[0], x[1]))
+            best, c = scored[0]
+            tok = toks[k]
+            capitalise = tok.text[:1].isupper() and sentence_start[k]
+            alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
+            out.append(Suspect(k, k, _casing(tok.text, c, capitalise), best, "model", alts))
+        return [x for x in out if x.margin >= min(s.lm_flag_margin_spun, s.lm_flag_margin_rules,
+                                                  s.lm_flag_margin_clean, s.lm_repair_margin)]
+
+    def _lm_window(self, words: list[str], p: int, w: str) -> float:
+        """Log probability of the trigrams that word ``p`` (read as ``w``) takes part in."""
+        lm = self.trigram
+        a = words[p - 1] if p >= 1 else START
+        b = words[p - 2] if p >= 2 else START
+        total = lm.logprob(w, a, b)
+        if p + 1 < len(words):
+            n1 = words[p + 1]
+            total += lm.logprob(n1, w, a)
+            if p + 2 < len(words):
+                total += lm.logprob(words[p + 2], n1, w)
+            else:
+                total += lm.logprob("</s>", n1, w)
+        else:
+            total += lm.logprob("</s>", w, a)
+        return total
+
+    def _static_candidates(self, w: str) -> list[tuple[float, str, list[float]]]:
+        """The word's candidate originals with the part of their score that needs no context,
+        best first (cached per run)."""
+        found = self._static.get(w)
+        if found is not None:
+            return found
+        s = self.settings
+        lm, broad, model = self.trigram, self.broad, self.scorer.model
+        nb = self.thesaurus.get(w)
+        syn = set(nb.synonyms) if nb else set()
+        rel = set(nb.related) if nb else set()
+        moby = dict(broad.neighbours(w))
+        uw = self.scorer.word(w)
+        found = []
+        for c in dict.fromkeys([*moby, *syn, *rel]):
+            if " " in c or not self._candidate_ok(c) or not lm.known(c):
+                continue
+            feats = [0.0, -math.log(max(1, broad.size(c))), self.scorer.word(c) - uw, 0.0, 0.0,
+                     float(c in syn), float(c in rel), 0.0, float(moby.get(c, False)), float(c in moby)]
+            st = s.lm_bias + sum(wt * f for wt, f in zip(s.lm_weights, feats))
+            found.append((st, c, feats))
+        found.sort(key=lambda x: (-x[0], x[1]))
+        self._static[w] = found
+        return found
 
     def _segment(self, toks, idx: list[int], sentence_start, heading) -> list[Suspect]:
         """Decode one run of words between punctuation."""

@@ -72,3 +72,59 @@ def load_thesaurus(path: Path = PATH) -> Thesaurus:
             raise HandoutsError(str(path), "expected word<TAB>synonyms<TAB>related", number)
         lines[word] = rest
     return Thesaurus(lines)
+
+
+MOBY_PATH = RULES_DIR / "moby.txt"
+
+
+class Broad:
+    """The broad spinner-neighbour table (``rules/moby.txt``, from Moby Thesaurus II).
+
+    For a word: the words a spinner may have replaced with it, most frequent first, each
+    with whether the relation holds both ways; and, for any word, how many neighbours it
+    has (a spinner replacing it picks one of them).
+    """
+
+    __slots__ = ("_lines", "_cache")
+
+    def __init__(self, lines: dict[str, str]) -> None:
+        self._lines = lines
+        self._cache: dict[str, tuple[int, tuple[tuple[str, bool], ...]]] = {}
+
+    def _entry(self, word: str) -> tuple[int, tuple[tuple[str, bool], ...]]:
+        found = self._cache.get(word)
+        if found is None:
+            line = self._lines.get(word)
+            if line is None:
+                found = (0, ())
+            else:
+                size, _, rest = line.partition("\t")
+                found = (int(size), tuple((w.rstrip("+"), w.endswith("+")) for w in rest.split("|") if w))
+            self._cache[word] = found
+        return found
+
+    def neighbours(self, word: str) -> tuple[tuple[str, bool], ...]:
+        """(neighbour, listed both ways) pairs, most frequent first."""
+        return self._entry(word)[1]
+
+    def size(self, word: str) -> int:
+        """How many neighbours ``word`` has in all (0 if it is not in the table)."""
+        return self._entry(word)[0]
+
+
+@functools.lru_cache(maxsize=2)
+def load_broad(path: Path = MOBY_PATH) -> Broad:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HandoutsError(str(path), f"cannot read the thesaurus: {exc}") from exc
+    lines = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line or line[0] == "#":
+            continue
+        word, tab, rest = line.partition("\t")
+        size, tab2, _ = rest.partition("\t")
+        if not tab or not tab2 or not size.isdigit():
+            raise HandoutsError(str(path), "expected word<TAB>size<TAB>neighbours", number)
+        lines[word] = rest
+    return Broad(lines)

@@ -1,0 +1,81 @@
+"""A trigram language model of English, for telling probable wording from improbable.
+
+The model is CMU Sphinx's US English trigram model (``en-us.lm.bin``, 27 MB), shipped
+inside the ``pocketsphinx`` wheel (BSD-style licence) and read through its C library:
+loading takes well under a second and a look-up a few microseconds, so every word of a
+library can be scored.  Its vocabulary is lower case, without punctuation; a word it does
+not know gets no score (:meth:`TrigramModel.known` is False), and the statistical layer
+leaves such words alone: they are mostly the medical terms and names a leaflet is about.
+
+Probabilities are natural logarithms (the library's own unit is base 1.0001).
+Nothing is read at import; :func:`load_trigram` reads the model once, on first use.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from pathlib import Path
+
+from ..errors import HandoutsError
+
+_LN = math.log(1.0001)
+_UNKNOWN = -1e8
+"""Below this (in the library's unit), a look-up found no such word (it answers -2^29)."""
+START = "<s>"
+END = "</s>"
+
+
+class TrigramModel:
+    """log P(word | previous two words), with the model's own back-off."""
+
+    __slots__ = ("_lm", "_known", "_cache")
+
+    def __init__(self, lm) -> None:
+        self._lm = lm
+        self._known: dict[str, bool] = {}
+        self._cache: dict[tuple[str, str, str], float] = {}
+
+    def known(self, word: str) -> bool:
+        """Is ``word`` (lower case) in the model's vocabulary?"""
+        value = self._known.get(word)
+        if value is None:
+            value = self._known[word] = self._lm.prob([word]) > _UNKNOWN
+        return value
+
+    def logprob(self, word: str, previous: str, before: str) -> float:
+        """Natural log of P(word | before previous); use :data:`START` before a sentence."""
+        key = (word, previous, before)
+        value = self._cache.get(key)
+        if value is None:
+            if len(self._cache) > 500_000:
+                self._cache.clear()
+            value = self._cache[key] = self._lm.prob([word, previous, before]) * _LN
+        return value
+
+    def sentence(self, words: list[str], start: int = 0, end: int | None = None) -> float:
+        """Log probability of ``words[start:end]`` after the words before it (and the sentence end,
+        when ``end`` is the length)."""
+        seq = [START, START, *words, END]
+        stop = len(seq) if end is None or end >= len(words) else end + 2
+        return sum(self.logprob(seq[k], seq[k - 1], seq[k - 2]) for k in range(start + 2, stop))
+
+
+def model_path() -> Path:
+    try:
+        import pocketsphinx
+    except ImportError as exc:
+        raise HandoutsError("pocketsphinx", f"the language model is not installed ({exc}); "
+                            "install the project with the README's first command") from exc
+    return Path(pocketsphinx.__file__).resolve().parent / "model" / "en-us" / "en-us.lm.bin"
+
+
+@functools.lru_cache(maxsize=1)
+def load_trigram() -> TrigramModel:
+    """Read the model from the installed pocketsphinx package (once)."""
+    path = model_path()
+    try:
+        from pocketsphinx import NGramModel
+
+        return TrigramModel(NGramModel.readfile(str(path)))
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise HandoutsError(str(path), f"cannot read the language model: {exc}") from exc
