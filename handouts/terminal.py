@@ -155,7 +155,7 @@ def review(path: str, original: str, automatic: Repair, review_path: Path, stdin
             if any(i.start == item.start and i.end == item.end and i.reviewed for i in current):
                 continue  # an earlier decision in this session covers it
             show(item, lines, path, number, len(todo), out)
-            made = _ask(item, answers, out)
+            made = _ask(item, answers, out, original)
             if made == "quit":
                 break
             if made is None:
@@ -169,7 +169,7 @@ def review(path: str, original: str, automatic: Repair, review_path: Path, stdin
     return decided, left
 
 
-def _ask(item: decisions.Item, answers: Answers, out: TextIO):
+def _ask(item: decisions.Item, answers: Answers, out: TextIO, original: str):
     """The editor's decision for ``item``; None to skip it, ``"quit"`` to stop."""
     while True:
         key = answers.key("decision? ")
@@ -181,9 +181,9 @@ def _ask(item: decisions.Item, answers: Answers, out: TextIO):
             if k >= len(item.suggestions):
                 out.write("no such suggestion; " + KEYS + "\n")
                 continue
-            return decisions.Decision(item.line, item.before, after=item.suggestions[k])
+            return decisions.decision_for(original, item, after=item.suggestions[k])
         if key == "k":
-            return decisions.Decision(item.line, item.before, keep=True)
+            return decisions.decision_for(original, item, keep=True)
         if key == "e":
             text = answers.line("replace with: ")
             if text is None:
@@ -192,8 +192,8 @@ def _ask(item: decisions.Item, answers: Answers, out: TextIO):
                 out.write("nothing typed; " + KEYS + "\n")
                 continue
             if text == item.before:
-                return decisions.Decision(item.line, item.before, keep=True)
-            return decisions.Decision(item.line, item.before, after=text)
+                return decisions.decision_for(original, item, keep=True)
+            return decisions.decision_for(original, item, after=text)
         if key == "s":
             return None
         out.write(KEYS + "\n")

@@ -324,3 +324,22 @@ def test_fix_i_reads_answers_line_by_line_from_a_pipe(tmp_path):
     saved = sorted((d.line, d.before, d.after, d.keep) for d in decisions.load(decisions.path_for(src)))
     assert saved == sorted([(items[0].line, items[0].before, items[0].suggestions[0], False),
                             (items[2].line, items[2].before, None, True)])
+
+
+def test_a_decision_on_the_second_place_of_a_word_on_its_line_stays_there(tmp_path):
+    # what another editor decided (its document since removed) flags "ailment" here twice
+    write_decisions(tmp_path / "old.review.toml", Decision(1, "ailment", after="disease"))
+    src = tmp_path / "colds.md"
+    src.write_text("# Colds\n\nA cold is a common ailment, and hay fever is a frequent ailment too.\n",
+                   encoding="utf-8")
+    first, second = items_of(src)
+    assert (first.before, second.before, second.suggestions) == ("ailment", "ailment", ("disease",))
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    r = subprocess.run([sys.executable, str(ROOT / "pipeline.py"), "fix", "-i", str(src)], input="s\na\n",
+                       capture_output=True, text=True, encoding="utf-8", env=env)
+    assert r.returncode == 0 and r.stdout.rstrip().endswith("1 decided, 1 left"), r.stdout + r.stderr
+    (saved,) = decisions.load(decisions.path_for(src))
+    assert (saved.line, saved.before, saved.after) == (3, "frequent ailment", "frequent disease")
+    assert [i.start for i in items_of(src)] == [first.start]  # the first place is still to review
+    fixed = run_pipeline("fix", str(src))
+    assert "a common ailment, and hay fever is a frequent disease too." in fixed.stdout

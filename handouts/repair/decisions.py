@@ -227,6 +227,28 @@ def decide(decisions: list[Decision], new: Decision) -> list[Decision]:
     return [d for d in decisions if (d.line, d.before) != (new.line, new.before)] + [new]
 
 
+def decision_for(original: str, item: "Item", after: str | None = None, keep: bool = False) -> Decision:
+    """The decision that puts ``after`` (or keeps the text) at ``item``'s own place.
+
+    A decision is found again by the *first* place of its text on its line, so when the
+    item's text also occurs earlier on that line, ``before`` (and ``after``) take in the
+    words before it, one at a time, until the first place is the item's."""
+    if keep == (after is not None):
+        raise ValueError("a decision has either after or keep")
+    lines = Lines(original)
+    line_start = lines.starts[item.line - 1]
+    a, b = item.start, item.end
+    while a > line_start and lines.find(item.line, original[a:b]) != a:
+        k = a - 1
+        while k > line_start and original[k - 1].isspace():
+            k -= 1  # over the spaces
+        while k > line_start and not original[k - 1].isspace():
+            k -= 1  # over the word before
+        a = k
+    prefix = original[a : item.start]
+    return Decision(item.line, original[a:b], None if keep else prefix + after, keep)
+
+
 # -- applying -------------------------------------------------------------------------------------
 
 
