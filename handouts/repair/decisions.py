@@ -20,13 +20,12 @@ statistical repair that no decision covers is *unreviewed* (:func:`review_items`
 from __future__ import annotations
 
 import bisect
-import os
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..documents import write_text
 from ..errors import HandoutsError
 from .records import Fix, Flag, Repair
 
@@ -206,20 +205,10 @@ def dumps(decisions: list[Decision], name: str) -> str:
 
 
 def save(path: Path, decisions: list[Decision]) -> None:
-    """Write the decisions file atomically (a temporary file beside it, then a rename)."""
-    text = dumps(decisions, path.name.removesuffix(SUFFIX) + ".md")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write the decisions file atomically (a temporary file beside it, flushed, then a rename),
+    as every file of the project is written: a symlink is written through, the file's mode is
+    kept, an error is ``path: error:``, not a traceback."""
+    write_text(path, dumps(decisions, path.name.removesuffix(SUFFIX) + ".md"))
 
 
 def decide(decisions: list[Decision], new: Decision) -> list[Decision]:
