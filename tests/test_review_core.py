@@ -343,3 +343,31 @@ def test_a_decision_on_the_second_place_of_a_word_on_its_line_stays_there(tmp_pa
     assert [i.start for i in items_of(src)] == [first.start]  # the first place is still to review
     fixed = run_pipeline("fix", str(src))
     assert "a common ailment, and hay fever is a frequent disease too." in fixed.stdout
+
+
+def test_what_is_learned_and_what_is_not(tmp_path):
+    write_decisions(tmp_path / "a.review.toml",
+                    Decision(1, "ailment", after="disease"),                  # learned
+                    Decision(2, "Ache administration", after="Pain management"),  # learned, lower case
+                    Decision(3, "Device", after="device"),                    # only the case: not learned
+                    Decision(4, "take 2 tablets", after="take two tablets"),  # a number: not learned
+                    Decision(5, "one two three four five six seven", after="seven"),  # too long
+                    Decision(6, "ketamine", after="esketamine"),              # a drug name changes: not learned
+                    Decision(7, "redness", after=""),                         # empty: not learned
+                    Decision(8, "wellness", after="health"),                  # kept elsewhere: not learned
+                    Decision(9, "assaults", after="attacks"))
+    write_decisions(tmp_path / "b.review.toml",
+                    Decision(1, "Wellness", keep=True),
+                    Decision(2, "assaults", after="bouts"),
+                    Decision(3, "ailment", after="disease"))
+    write_decisions(tmp_path / "c.review.toml", Decision(1, "assaults", after="bouts"))
+    learned = learn(tmp_path)
+    assert [(s.before, s.after, s.source) for s in learned.swaps] == [
+        ("ache administration", "pain management", str(tmp_path / "a.review.toml")),
+        ("ailment", "disease", str(tmp_path / "a.review.toml")),
+        ("assaults", "bouts", str(tmp_path / "b.review.toml")),  # two files against one
+    ]
+    assert learned.kept == {("wellness",)}
+    # a stale decision teaches nothing: its document no longer has the text on that line
+    (tmp_path / "c.md").write_text("Sudden flares of pain.\n", encoding="utf-8")
+    assert [(s.before, s.after) for s in learn(tmp_path).swaps if s.before == "assaults"] == [("assaults", "attacks")]

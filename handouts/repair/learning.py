@@ -4,7 +4,7 @@ Every decisions file in a source folder teaches every document in it, so a fresh
 learns exactly what the editors' machine did.  A stale decision (its text no longer on its
 line of its document) teaches nothing; a decisions file whose document is gone still does.
 
-* an **accepted swap** (a decision with ``after``, different from ``before`` and not empty,
+* an **accepted swap** (a decision with ``after``, other words than ``before``, not empty,
   ``before`` of at most :data:`MAX_WORDS` words, no number on either side, and a change
   the guards allow: no drug name or unit changed) becomes a phrase entry named
   ``learned:<before>`` that behaves as a ``when = "spun"`` entry of ``handouts/rules/``: it
@@ -83,8 +83,8 @@ def learnable(d: _decisions.Decision, rules: Rules) -> bool:
     if d.keep or d.after is None:
         return False
     after = d.after.strip()
-    if not after or after == d.before.strip():
-        return False
+    if not after or wording(after) == wording(d.before):
+        return False  # the same words: at most a change of case (a stray capital, the detectors' work)
     words = [t for t in tokenize(d.before) if t.kind == "w"]
     if not words or len(words) > MAX_WORDS or any(t.kind == "x" for t in tokenize(d.before)):
         return False
