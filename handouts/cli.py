@@ -236,6 +236,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_init(args: argparse.Namespace) -> int:
     project = _project(args)
     with project.lock():
+        project.check_review()  # the update below would stop: change nothing, not even LINGUAS
         written = project.init(args.lang)
         summary = project.run(("update",))
         summary.written[:0] = written

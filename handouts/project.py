@@ -224,6 +224,15 @@ class Project:
             if path.stem not in live and remove(path):  # the report of a document that is gone
                 summary.written.append(path)
 
+    def check_review(self, sources: list[Source] | None = None) -> None:
+        """With ``require-review``: ReviewNeeded when an item of any document is undecided
+        (called before anything is written, for any document)."""
+        if not self.require_review:
+            return
+        problems = review_problems([self.document(s) for s in sources or self.sources()])
+        if problems:
+            raise ReviewNeeded(problems)
+
     # -- stage 2: catalogs ---------------------------------------------------------------
 
     def locales(self) -> list[str]:
@@ -280,10 +289,8 @@ class Project:
         state = self.state()
         sources = self.sources()
         self._prepare_all(sources, state)
-        if "update" in stages and self.require_review:
-            problems = review_problems([self.document(s) for s in sources])
-            if problems:
-                raise ReviewNeeded(problems)  # before anything is written, for any document
+        if "update" in stages:
+            self.check_review(sources)
         if "repair" in stages:
             self.write_repair_reports(sources, state, summary)
         if "update" in stages:

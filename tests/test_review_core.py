@@ -209,6 +209,9 @@ def test_require_review_stops_update_until_every_item_is_decided(tmp_path):
                           + "; decide with python pipeline.py review (require-review is set: no catalog is "
                             "updated until every item is decided)" for i in items]
     assert not (root / "locale" / "gout.pot").exists() and not (root / "output").exists()
+    r = run_pipeline("-C", str(root), "init", "fr")  # adding a language would update catalogs too
+    assert r.returncode == 2 and r.stderr.splitlines() == errors
+    assert (root / "locale" / "LINGUAS").read_text(encoding="utf-8") == "de\n"
 
     check = run_pipeline("-C", str(root), "check")
     assert check.returncode == 0
