@@ -374,3 +374,9 @@ def test_what_is_learned_and_what_is_not(tmp_path):
     # a stale decision teaches nothing: its document no longer has the text on that line
     (tmp_path / "c.md").write_text("Sudden flares of pain.\n", encoding="utf-8")
     assert [(s.before, s.after) for s in learn(tmp_path).swaps if s.before == "assaults"] == [("assaults", "attacks")]
+    # learned swaps are no evidence of spinning: two of them in a clean text are flagged, not repaired
+    clean = "# Gout\n\nGout is a painful ailment. Sudden assaults of pain are common at night.\n"
+    result = repair(clean, learned=learn(tmp_path))
+    assert result.text == clean and result.fixes == []
+    assert [(f.text, f.suggestion, f.rule) for f in result.flags] == [
+        ("ailment", "disease", "learned:ailment"), ("assaults", "attacks", "learned:assaults")]
