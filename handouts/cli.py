@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser(
         "status", help="show how much of each document is translated in each language",
         description="Per document and language: translated, fuzzy and untranslated units and words, "
-                    "and whether the handout will be printed.",
+                    "and whether the handout will be printed; per document, the repair's flags and "
+                    "statistical repairs no editor has decided, and stale decisions.",
     )
     status.add_argument("--json", action="store_true", help="print one JSON object for scripts")
     status.set_defaults(run=_cmd_status)
@@ -79,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="run the named quality checks on every translation",
         description="Check every translation against its source (numbers, units, markup, links, "
                     "placeholders, plural forms, line breaks, negations, drug names; copied text, ending "
-                    "punctuation, length and locale/<lang>/glossary.csv terms as warnings). "
+                    "punctuation, length and locale/<lang>/glossary.csv terms as warnings), and warn "
+                    "about each repair no editor has reviewed and each stale decision. "
                     "Exit status 1 when an error is found.",
     )
     check.add_argument("--locale", metavar="LANG", action="append",
