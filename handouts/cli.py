@@ -290,6 +290,9 @@ def format_summary(project: Project, summary: Summary) -> str:
         names.append(name)
         lines.append(f"{path}: repaired {doc.fixes} places, {doc.flags} flagged for review "
                      f"(report: {project.rel(project.output)}/repair/{name}.txt); {doc.units} units")
+        if doc.unreviewed:
+            lines.append(f"{path}: {doc.unreviewed} flag(s) or statistical repair(s) not reviewed yet: "
+                         f"python pipeline.py fix -i {path}")
     for name in names:
         shares, skipped = [], []
         for code in summary.locales:

@@ -55,7 +55,7 @@ class Source:
     rel: str
     key: str
     """Digest of the source's bytes, its metadata's bytes, its decisions file's bytes and
-    every decisions file in the folder (what the repair learns from)."""
+    of what the folder's decisions files teach the repair (``learning.Learned.digest``)."""
     learned: learning.Learned | None = None
     """What the folder's decisions files teach the repair."""
 
@@ -215,7 +215,7 @@ class Project:
                 if write_text(path, report):
                     summary.written.append(path)
                 known = DocumentState(source.key, len(doc.repaired.fixes), len(doc.repaired.flags),
-                                      len(doc.parsed.units), output_stat(path))
+                                      len(doc.parsed.units), output_stat(path), len(doc.unreviewed))
                 state.documents[source.name] = known
             summary.documents.append((source.rel, known))
         live = {s.name for s in sources}

@@ -107,7 +107,11 @@ def test_a_bad_decisions_file_is_path_line_error_without_traceback(tmp_path, cas
 
 def test_a_decision_changes_the_catalogs_msgid_on_the_next_run(tmp_path):
     root = project(tmp_path, "gout")
-    assert run_pipeline("-C", str(root), "--quiet").returncode == 0
+    r = run_pipeline("-C", str(root))
+    assert r.returncode == 0, r.stderr
+    n = len(items_of(root / "source" / "gout.md"))
+    assert (f"source/gout.md: {n} flag(s) or statistical repair(s) not reviewed yet: "
+            "python pipeline.py fix -i source/gout.md") in r.stdout
     before = [m for m in pot_ids(root, "gout") if "sudden" in m]
     assert len(before) == 1 and "sudden assaults of severe pain" in before[0]
 
