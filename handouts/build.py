@@ -39,9 +39,16 @@ class Document:
     """As written in messages and catalogs: ``source/ketamine.md``."""
     original: str
     repaired: object
-    """The repair step's result (``repair.Repair``)."""
+    """The repair step's result with the editor's decisions applied (``repair.Repair``):
+    what translators get."""
     parsed: Parsed
     reviewed: dt.date | None
+    decided: list = field(default_factory=list)
+    """(``decisions.Decision``, start, end) of each editor's decision that applied."""
+    stale: list = field(default_factory=list)
+    """``decisions.Decision``s whose text is no longer at their line: applied nowhere."""
+    unreviewed: list = field(default_factory=list)
+    """``decisions.Item``s (flags, statistical repairs) that no decision covers yet."""
 
 
 @dataclass(slots=True)

@@ -12,12 +12,13 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
 from .documents import read_text, write_text
 from .errors import HandoutsError
-from .project import Project, Summary
-from .repair import repair
+from .project import Project, Summary, review_rel, stale_message, unreviewed_message
+from .repair import decisions, learning, repair
 from .repair.report import format_report
 
 EXIT_OK = 0
@@ -70,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser(
         "status", help="show how much of each document is translated in each language",
         description="Per document and language: translated, fuzzy and untranslated units and words, "
-                    "and whether the handout will be printed.",
+                    "and whether the handout will be printed; per document, the repair's flags and "
+                    "statistical repairs no editor has decided, and stale decisions.",
     )
     status.add_argument("--json", action="store_true", help="print one JSON object for scripts")
     status.set_defaults(run=_cmd_status)
@@ -78,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="run the named quality checks on every translation",
         description="Check every translation against its source (numbers, units, markup, links, "
                     "placeholders, plural forms, line breaks, negations, drug names; copied text, ending "
-                    "punctuation, length and locale/<lang>/glossary.csv terms as warnings). "
+                    "punctuation, length and locale/<lang>/glossary.csv terms as warnings), and warn "
+                    "about each repair no editor has reviewed and each stale decision. "
                     "Exit status 1 when an error is found.",
     )
     check.add_argument("--locale", metavar="LANG", action="append",
@@ -105,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="repair machine-spun English in FILE",
         description=(
             "Repair the wording of an article spinner in FILE. The repaired text goes to "
-            "stdout, a report of every repair and every suspicion to stderr."
+            "stdout, a report of every repair and every suspicion to stderr. The editor's decisions "
+            "in <FILE stem>.review.toml beside FILE are applied, and the repair learns from every "
+            "*.review.toml beside FILE."
         ),
     )
     fix.add_argument("file", metavar="FILE", help="a UTF-8 text or Markdown file")
@@ -114,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print one JSON object {text, fixes, flags} on stdout instead")
     out.add_argument("--write", action="store_true",
                      help="rewrite FILE in place (atomically); the report still goes to stderr")
+    out.add_argument("-i", "--interactive", action="store_true",
+                     help="review each flag and statistical repair not yet decided, one key each "
+                          "(a/Enter accept, 1-9 pick, k keep, e edit, s skip, q quit); every decision is "
+                          "saved at once in <FILE stem>.review.toml")
     fix.set_defaults(run=_cmd_fix)
     return parser
 
@@ -147,8 +156,18 @@ def _write_stdout(text: str) -> None:
 
 
 def _cmd_fix(args: argparse.Namespace) -> int:
+    path = Path(args.file)
     original = read_text(args.file)
-    result = repair(original)
+    learned = learning.learn(path.parent)
+    automatic = repair(original, learned=learned)
+    review = decisions.path_for(path)
+    if args.interactive:
+        from .terminal import review as review_in_terminal
+
+        review_in_terminal(args.file, original, automatic, review)
+        return EXIT_OK
+    applied = decisions.apply(original, automatic, decisions.load(review))
+    result = applied.result
     if args.json:
         _write_stdout(json.dumps(result.as_json(), ensure_ascii=False) + "\n")
         return EXIT_OK
@@ -156,7 +175,7 @@ def _cmd_fix(args: argparse.Namespace) -> int:
         write_text(args.file, result.text)
     else:
         _write_stdout(result.text)
-    sys.stderr.write(format_report(args.file, original, result))
+    sys.stderr.write(format_report(args.file, original, result, applied.decided, applied.stale, str(review)))
     return EXIT_OK
 
 
@@ -219,6 +238,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_init(args: argparse.Namespace) -> int:
     project = _project(args)
     with project.lock():
+        project.check_review()  # the update below would stop: change nothing, not even LINGUAS
         written = project.init(args.lang)
         summary = project.run(("update",))
         summary.written[:0] = written
@@ -270,6 +290,9 @@ def format_summary(project: Project, summary: Summary) -> str:
         names.append(name)
         lines.append(f"{path}: repaired {doc.fixes} places, {doc.flags} flagged for review "
                      f"(report: {project.rel(project.output)}/repair/{name}.txt); {doc.units} units")
+        if doc.unreviewed:
+            lines.append(f"{path}: {doc.unreviewed} flag(s) or statistical repair(s) not reviewed yet: "
+                         f"python pipeline.py fix -i {path}")
     for name in names:
         shares, skipped = [], []
         for code in summary.locales:
@@ -312,9 +335,16 @@ def _cmd_status(args: argparse.Namespace) -> int:
                 "printed": tr.share >= project.min_translated,
                 "glossary": {"terms": len(terms[code]), "used": used, "followed": followed},
             })
+    review = [{
+        "document": doc.name,
+        "unreviewed": [{"line": i.line, "column": i.column, "text": i.before, "kind": i.kind, "layer": i.layer,
+                        "reason": i.reason, "suggestions": list(i.suggestions)} for i in doc.unreviewed],
+        "stale": [{"file": review_rel(doc), "line": d.origin, "source_line": d.line, "before": d.before}
+                  for d in doc.stale],
+    } for doc in docs]
     if args.json:
-        _write_stdout(json.dumps({"min_translated": project.min_translated, "catalogs": rows},
-                                 ensure_ascii=False, indent=2) + "\n")
+        _write_stdout(json.dumps({"min_translated": project.min_translated, "require_review": project.require_review,
+                                  "catalogs": rows, "review": review}, ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
     header = (f"{'document':14} {'lang':6} {'units done/fuzzy/todo':>22} {'words done/fuzzy/todo':>22} "
               f"{'share':>6} {'glossary':>9}  printed")
@@ -327,6 +357,18 @@ def _cmd_status(args: argparse.Namespace) -> int:
                      f"{u['translated']:>10}/{u['fuzzy']}/{u['untranslated']:<9} "
                      f"{w['translated']:>10}/{w['fuzzy']}/{w['untranslated']:<9} {r['share']:>5}% {terms_used:>9}  {printed}")
     lines.append("glossary: uses of a glossary term in the translated English / how many follow the glossary")
+    lines.append("")
+    lines.append("review: flags and statistical repairs no editor has decided"
+                 + (" (require-review: the catalogs wait for them)" if project.require_review else ""))
+    for doc, r in zip(docs, review):
+        stale = f", {len(r['stale'])} stale decision(s)" if r["stale"] else ""
+        hint = f"  (python pipeline.py fix -i {doc.path})" if r["unreviewed"] else ""
+        lines.append(f"{doc.name}: {len(r['unreviewed'])} not reviewed{stale}{hint}")
+        for item in doc.unreviewed:
+            hint = f'; suggestion: "{item.suggestions[0]}"' if item.suggestions else ""
+            lines.append(f'  {doc.path}:{item.line}:{item.column}: "{item.before}"{hint}')
+        for d in doc.stale:
+            lines.append(f"  {review_rel(doc)}:{d.origin}: {stale_message(doc, d)}")
     _write_stdout("\n".join(lines) + "\n")
     return EXIT_OK
 
@@ -341,8 +383,17 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if code not in codes:
             raise HandoutsError("--locale", f"{code} is not configured in locale/LINGUAS")
     wanted = args.locale or codes
-    domains = [d.name for d in project.documents()] + [catalogs.UI_DOMAIN]
+    docs = project.documents()
+    domains = [d.name for d in docs] + [catalogs.UI_DOMAIN]
     errors = warnings = 0
+    for doc in docs:  # the source side first: what no editor has decided yet
+        for item in doc.unreviewed:
+            warnings += 1
+            print(f"{doc.path}:{item.line}: warning: {unreviewed_message(item)}", file=sys.stderr)
+        for d in doc.stale:
+            warnings += 1
+            where = f"{review_rel(doc)}:{d.origin}" if d.origin else review_rel(doc)
+            print(f"{where}: warning: {stale_message(doc, d)}", file=sys.stderr)
     for code in wanted:
         terms = glossary.load(project.locale, code, project.rel)
         for domain in domains:

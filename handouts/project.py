@@ -2,6 +2,7 @@
 
     source/<doc>.md                  English documents as received
     source/<doc>.toml                optional: reviewed = 2026-11-24
+    source/<doc>.review.toml         optional: an editor's decisions on the repair (repair/decisions.py)
     locale/LINGUAS                   configured languages
     locale/<doc>.pot, locale/handouts.pot
     locale/<lang>/LC_MESSAGES/<doc>.po, .../handouts.po
@@ -35,7 +36,7 @@ from .build import SOURCE_LANGUAGE, Document, Translations
 from .documents import (ProjectLock, check_characters, clean_temporary_files, decode, read_bytes, read_text,
                         remove, write_text)
 from .errors import HandoutsError
-from .repair import repair
+from .repair import decisions, learning, repair
 from .state import DocumentState, State, Store, digest, output_stat, version
 from .units import parse
 
@@ -53,7 +54,24 @@ class Source:
     path: Path
     rel: str
     key: str
-    """Digest of the source's bytes and its metadata's bytes."""
+    """Digest of the source's bytes, its metadata's bytes, its decisions file's bytes and
+    of what the folder's decisions files teach the repair (``learning.Learned.digest``)."""
+    learned: learning.Learned | None = None
+    """What the folder's decisions files teach the repair."""
+
+
+class ReviewNeeded(HandoutsError):
+    """``require-review``: repairs no editor has decided, one ``path:line: error:`` each."""
+
+    def __init__(self, problems: list[HandoutsError]):
+        super().__init__(problems[0].path, problems[0].message, problems[0].line)
+        self.problems = problems
+
+    def __reduce__(self):
+        return (type(self), (self.problems,))
+
+    def __str__(self) -> str:
+        return "\n".join(HandoutsError.__str__(p) for p in self.problems)
 
 
 @dataclass(slots=True)
@@ -86,14 +104,17 @@ class Project:
         config = self._configuration()
         self.min_translated = min_translated if min_translated is not None else config["min-translated"]
         self.large_print = large_print if large_print is not None else config["large-print"]
+        self.require_review = config["require-review"]
         self.jobs = jobs or default_jobs()
         self.store = Store(self.root)
         self._documents: collections.OrderedDict[str, Document] = collections.OrderedDict()
         """A few documents kept parsed in memory; the rest are a pickle away in build/documents/."""
 
     def _configuration(self) -> dict:
-        """``[tool.handouts]`` in pyproject.toml: ``min-translated`` (%, default 80), ``large-print`` (default false)."""
-        config = {"min-translated": DEFAULT_MIN_TRANSLATED, "large-print": False}
+        """``[tool.handouts]`` in pyproject.toml: ``min-translated`` (%, default 80), ``large-print`` (default
+        false), ``require-review`` (default false: catalogs are updated whether or not an editor decided
+        every flag and statistical repair)."""
+        config = {"min-translated": DEFAULT_MIN_TRANSLATED, "large-print": False, "require-review": False}
         path = self.root / "pyproject.toml"
         if not path.exists():
             return config
@@ -108,7 +129,10 @@ class Project:
         large = table.get("large-print", False)
         if not isinstance(large, bool):
             raise HandoutsError(self.rel(path), "[tool.handouts] large-print must be true or false")
-        return {"min-translated": value, "large-print": large}
+        review = table.get("require-review", False)
+        if not isinstance(review, bool):
+            raise HandoutsError(self.rel(path), "[tool.handouts] require-review must be true or false")
+        return {"min-translated": value, "large-print": large, "require-review": review}
 
     def rel(self, path: Path) -> str:
         try:
@@ -135,6 +159,7 @@ class Project:
         if not self.source.is_dir():
             raise HandoutsError(self.rel(self.source), "no source folder (put English documents in source/*.md)")
         found = []
+        learned = learning.learn(self.source, self.rel)
         for path in sorted(self.source.glob("*.md")):
             if path.name.lower() == "readme.md":
                 continue  # notes about the folder, not a handout
@@ -142,8 +167,10 @@ class Project:
             if name == catalogs.UI_DOMAIN:
                 raise HandoutsError(self.rel(path), f"the name {name!r} is reserved for the templates' catalog")
             meta = path.with_suffix(".toml")
-            key = digest(read_bytes(path) + b"\0" + (read_bytes(meta) if meta.exists() else b""))
-            found.append(Source(name, path, self.rel(path), key))
+            review = decisions.path_for(path)
+            key = digest(read_bytes(path) + b"\0" + (read_bytes(meta) if meta.exists() else b"") + b"\0"
+                         + (read_bytes(review) if review.exists() else b"") + b"\0" + learned.digest.encode())
+            found.append(Source(name, path, self.rel(path), key, learned))
         if not found:
             raise HandoutsError(self.rel(self.source), "no documents: put English Markdown files in source/*.md")
         return found
@@ -154,7 +181,7 @@ class Project:
         if doc is None:
             doc = self.store.load_document(source.name, source.key)
             if doc is None:
-                doc = prepare(source.path, source.rel)
+                doc = prepare(source.path, source.rel, source.learned)
                 self.store.save_document(source.name, source.key, doc)
             self._documents[source.name] = doc
             if len(self._documents) > KEPT_DOCUMENTS:
@@ -184,10 +211,11 @@ class Project:
             known = state.documents.get(source.name)
             if known is None or known.source != source.key or known.report != output_stat(path):
                 doc = self.document(source)
-                if write_text(path, format_report(doc.path, doc.original, doc.repaired)):
+                report = format_report(doc.path, doc.original, doc.repaired, doc.decided, doc.stale, review_rel(doc))
+                if write_text(path, report):
                     summary.written.append(path)
                 known = DocumentState(source.key, len(doc.repaired.fixes), len(doc.repaired.flags),
-                                      len(doc.parsed.units), output_stat(path))
+                                      len(doc.parsed.units), output_stat(path), len(doc.unreviewed))
                 state.documents[source.name] = known
             summary.documents.append((source.rel, known))
         live = {s.name for s in sources}
@@ -195,6 +223,15 @@ class Project:
         for path in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
             if path.stem not in live and remove(path):  # the report of a document that is gone
                 summary.written.append(path)
+
+    def check_review(self, sources: list[Source] | None = None) -> None:
+        """With ``require-review``: ReviewNeeded when an item of any document is undecided
+        (called before anything is written, for any document)."""
+        if not self.require_review:
+            return
+        problems = review_problems([self.document(s) for s in sources or self.sources()])
+        if problems:
+            raise ReviewNeeded(problems)
 
     # -- stage 2: catalogs ---------------------------------------------------------------
 
@@ -252,6 +289,8 @@ class Project:
         state = self.state()
         sources = self.sources()
         self._prepare_all(sources, state)
+        if "update" in stages:
+            self.check_review(sources)
         if "repair" in stages:
             self.write_repair_reports(sources, state, summary)
         if "update" in stages:
@@ -277,15 +316,45 @@ def preload_repair() -> None:
 
 def _prepare_and_store(store: Store, source: Source) -> None:
     """In a worker process: repair and parse a document, and put it in build/documents/."""
-    store.save_document(source.name, source.key, prepare(source.path, source.rel))
+    store.save_document(source.name, source.key, prepare(source.path, source.rel, source.learned))
 
 
-def prepare(path: Path, rel: str) -> Document:
-    """Read, check, repair and parse one source document."""
+def prepare(path: Path, rel: str, learned: learning.Learned | None = None) -> Document:
+    """Read, check, repair and parse one source document, with its editor's decisions applied.
+
+    ``learned``: what the folder's decisions files teach (``learning.learn``); what
+    translators get is the repaired text with the decisions in ``source/<doc>.review.toml``
+    applied over it."""
     original = decode(read_bytes(path), rel)
     check_characters(original, rel)
-    result = repair(original)
-    return Document(path.stem, rel, original, result, parse(rel, result.text), _reviewed(path, rel))
+    automatic = repair(original, learned=learned)
+    review = decisions.path_for(path)
+    chosen = decisions.load(review, rel.removesuffix(".md") + decisions.SUFFIX)
+    applied = decisions.apply(original, automatic, chosen)
+    unreviewed = [i for i in decisions.review_items(original, automatic, chosen) if not i.reviewed]
+    result = applied.result
+    return Document(path.stem, rel, original, result, parse(rel, result.text), _reviewed(path, rel),
+                    applied.decided, applied.stale, unreviewed)
+
+
+def review_problems(docs: list[Document]) -> list[HandoutsError]:
+    """``require-review``: one error per item no editor decided, in document and text order."""
+    return [HandoutsError(doc.path, unreviewed_message(item) + " (require-review is set: no catalog is "
+                          "updated until every item is decided)", item.line)
+            for doc in docs for item in doc.unreviewed]
+
+
+def unreviewed_message(item: decisions.Item) -> str:
+    hint = f' (suggestion: "{item.suggestions[0]}")' if item.suggestions else ""
+    return f'unreviewed repair: "{item.before}"{hint}; decide with python pipeline.py review'
+
+
+def stale_message(doc: Document, d: decisions.Decision) -> str:
+    return f'stale decision: "{d.before}" is no longer on line {d.line} of {doc.path}'
+
+
+def review_rel(doc: Document) -> str:
+    return doc.path.removesuffix(".md") + decisions.SUFFIX
 
 
 def _reviewed(doc_path: Path, rel: str) -> dt.date | None:

@@ -103,6 +103,8 @@ class DocumentState:
     units: int
     report: tuple[int, int] | None = None
     """(size, mtime_ns) of output/repair/<doc>.txt as written."""
+    unreviewed: int = 0
+    """Flags and statistical repairs no editor has decided (``source/<doc>.review.toml``)."""
 
 
 @dataclass(slots=True)

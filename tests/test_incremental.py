@@ -2,7 +2,8 @@
 
 A property test plays random edits to every kind of input (a source paragraph, a new or
 removed document, a translation, a fuzzy flag, the templates' words, the configuration,
-the project's own templates, the review date, the language list, a deleted handout) and
+the project's own templates, the review date, an editor's decision on the repair, the
+language list, a deleted handout) and
 after each step builds twice from the same starting point: once incrementally, with the
 cache in build/, and once from scratch in a copy without it.  locale/ and output/ must be
 identical.
@@ -11,10 +12,11 @@ import shutil
 from pathlib import Path
 
 import polib
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from handouts.cli import main
+from handouts.repair import decisions
 
 PARAGRAPHS = [
     "Take paracetamol to bring a fever down.",
@@ -102,6 +104,20 @@ def edit(root: Path, kind: str, n: int) -> None:
     elif kind == "review date":
         for path in sorted(source.glob("*.md"))[:1]:
             path.with_suffix(".toml").write_text(f"reviewed = 2026-{n % 12 + 1:02d}-15\n", encoding="utf-8")
+    elif kind == "decision":  # an editor's decision: applied to its document, learned by the others
+        docs = sorted(source.glob("*.md"))
+        path = docs[n % len(docs)]
+        review = decisions.path_for(path)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if n % 4 == 0 or len(lines) < 3:
+            review.unlink(missing_ok=True)
+            return
+        words = lines[2].split()
+        word = words[n % len(words)].strip(".,")
+        line = 3 if n % 5 else 4  # now and then a decision that does not hold (stale)
+        made = {1: decisions.Decision(line, word, after=word.upper()), 2: decisions.Decision(line, word, keep=True),
+                3: decisions.Decision(line, word, after=f"the {word}")}[n % 4]
+        decisions.save(review, decisions.decide(decisions.load(review), made))
     elif kind == "languages":
         (root / "locale" / "LINGUAS").write_text("de\n" + ("es\n" if n % 2 else ""), encoding="utf-8")
     elif kind == "delete a handout":
@@ -111,13 +127,15 @@ def edit(root: Path, kind: str, n: int) -> None:
 
 
 KINDS = ["paragraph", "new document", "remove document", "translation", "fuzzy", "clear translation",
-         "template words", "configuration", "project template", "review date", "languages", "delete a handout"]
+         "template words", "configuration", "project template", "review date", "decision", "languages",
+         "delete a handout"]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(steps=st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 50), st.sampled_from([1, 2])),
                       min_size=1, max_size=4))
+@example(steps=[("decision", 1, 1), ("decision", 6, 2), ("decision", 3, 1)])  # cold.md teaches fever.md
 def test_an_incremental_build_equals_a_clean_build(tmp_path_factory, steps):
     root = tmp_path_factory.mktemp("incremental")
     (root / "source").mkdir()

@@ -13,6 +13,8 @@ One module per layer, each readable alone:
 * ``engine``      paragraphs, passes, evidence of spinning, offsets into the input
 * ``records``     Fix, Flag, Repair: what the step gives the rest of the pipeline
 * ``report``      the report an editor reads
+* ``decisions``   an editor's decisions (``source/<doc>.review.toml``), applied over the repair
+* ``learning``    what the repair learns from every decisions file: swaps, kept wordings
 * ``evaluation``  scoring against the corpus (``scripts/evaluate_repair.py``)
 """
 from .detectors import drug_key

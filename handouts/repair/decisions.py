@@ -20,12 +20,12 @@ statistical repair that no decision covers is *unreviewed* (:func:`review_items`
 from __future__ import annotations
 
 import bisect
-import os
-import tempfile
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..documents import write_text
 from ..errors import HandoutsError
 from .records import Fix, Flag, Repair
 
@@ -99,7 +99,8 @@ def parse(text: str, rel: str) -> list[Decision]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise HandoutsError(rel, f"bad TOML: {getattr(exc, 'msg', exc)}", getattr(exc, "lineno", None)) from None
+        message, line = _toml_error(exc)
+        raise HandoutsError(rel, f"bad TOML: {message}", line) from None
     unknown = set(data) - {"decision"}
     if unknown:
         raise HandoutsError(rel, f"unknown table or key {sorted(unknown)[0]!r} (expected [[decision]] tables)",
@@ -132,6 +133,17 @@ def parse(text: str, rel: str) -> list[Decision]:
             raise bad("a decision has either 'after' (the editor's text) or 'keep = true', not both or neither")
         out.append(Decision(line, before, after, keep, where))
     return out
+
+
+def _toml_error(exc: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
+    """The message and line of a TOML error (Python before 3.14 has them only in the text)."""
+    line = getattr(exc, "lineno", None)
+    message = getattr(exc, "msg", None) or str(exc)
+    m = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
+    if m:
+        line = line or int(m.group(1))
+        message = message[: m.start()]
+    return message, line
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -193,25 +205,37 @@ def dumps(decisions: list[Decision], name: str) -> str:
 
 
 def save(path: Path, decisions: list[Decision]) -> None:
-    """Write the decisions file atomically (a temporary file beside it, then a rename)."""
-    text = dumps(decisions, path.name.removesuffix(SUFFIX) + ".md")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write the decisions file atomically (a temporary file beside it, flushed, then a rename),
+    as every file of the project is written: a symlink is written through, the file's mode is
+    kept, an error is ``path: error:``, not a traceback."""
+    write_text(path, dumps(decisions, path.name.removesuffix(SUFFIX) + ".md"))
 
 
 def decide(decisions: list[Decision], new: Decision) -> list[Decision]:
     """The decisions with ``new`` in place of any earlier one for the same place."""
     return [d for d in decisions if (d.line, d.before) != (new.line, new.before)] + [new]
+
+
+def decision_for(original: str, item: "Item", after: str | None = None, keep: bool = False) -> Decision:
+    """The decision that puts ``after`` (or keeps the text) at ``item``'s own place.
+
+    A decision is found again by the *first* place of its text on its line, so when the
+    item's text also occurs earlier on that line, ``before`` (and ``after``) take in the
+    words before it, one at a time, until the first place is the item's."""
+    if keep == (after is not None):
+        raise ValueError("a decision has either after or keep")
+    lines = Lines(original)
+    line_start = lines.starts[item.line - 1]
+    a, b = item.start, item.end
+    while a > line_start and lines.find(item.line, original[a:b]) != a:
+        k = a - 1
+        while k > line_start and original[k - 1].isspace():
+            k -= 1  # over the spaces
+        while k > line_start and not original[k - 1].isspace():
+            k -= 1  # over the word before
+        a = k
+    prefix = original[a : item.start]
+    return Decision(item.line, original[a:b], None if keep else prefix + after, keep)
 
 
 # -- applying -------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .learning import Learned, inside as _inside, kept_spans as _kept_spans, with_learned as _with_learned
 from .records import Fix, Flag, Repair
 from .rules import Rules, load_rules
 from .scan import Edit as _Edit, Scan as _Scan, scan as _scan
@@ -129,7 +130,8 @@ def _to_original(spans, a: int, b: int) -> tuple[int, int]:
 # Entry point
 
 
-def repair(text: str, rules: Rules | None = None, finder: Finder | None = None) -> Repair:
+def repair(text: str, rules: Rules | None = None, finder: Finder | None = None,
+           learned: Learned | None = None) -> Repair:
     """Repair ``text``; offsets in the result point into ``text``.
 
     A spinner rewrites whole documents, so evidence is weighed twice: a paragraph
@@ -138,8 +140,13 @@ def repair(text: str, rules: Rules | None = None, finder: Finder | None = None) 
     improbable word pairs with a probable thesaurus reading).  In a document with no
     evidence at all, the ``spun`` entries stay silent rather than flag normal English,
     and the statistical layer only flags what is overwhelmingly improbable.
+
+    ``learned`` (``learning.learn``): editors' accepted swaps, matched as ``spun`` phrase
+    entries, and the wordings they kept, which nothing flags and the statistical layer
+    leaves alone.
     """
-    rules = rules or load_rules()
+    rules = _with_learned(rules or load_rules(), learned)
+    kept = learned.kept if learned else frozenset()
     finder = finder or Finder(rules.drugs | rules.units, rules.common)
     settings = finder.settings
     pieces: list[tuple[int, str, str]] = []  # (offset, paragraph, separator after it)
@@ -158,7 +165,7 @@ def repair(text: str, rules: Rules | None = None, finder: Finder | None = None) 
     for para in paras:
         scan = _scan(para, rules, spun=False)
         if para.toks:
-            suspects = finder.suspects(para.toks, para.sentence_start, para.heading, doc)
+            suspects = _unkept(finder.suspects(para.toks, para.sentence_start, para.heading, doc), para, kept)
             scan.suspects = suspects
             edited = [(e.start, e.end) for e in scan.edits]
             # what the phrase table will repair anyway is no evidence for the statistical layer
@@ -184,7 +191,7 @@ def repair(text: str, rules: Rules | None = None, finder: Finder | None = None) 
         flag_margin = (settings.flag_margin_spun if statistical else
                        settings.flag_margin_rules if spun else settings.flag_margin_clean)
         new_text, fixes, flags = _repair_paragraph(para_text, base, rules, para, scan, spun, quiet, finder, doc,
-                                                   flag_margin)
+                                                   flag_margin, kept)
         out.append(new_text + sep)
         result.fixes.extend(fixes)
         result.flags.extend(flags)
@@ -196,7 +203,7 @@ STATISTICAL_PASSES = 2
 
 
 def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "_Scan", spun: bool, quiet: bool,
-                      finder: Finder, doc: DocumentCounts, flag_margin: float):
+                      finder: Finder, doc: DocumentCounts, flag_margin: float, kept: frozenset = frozenset()):
     pieces = [_Piece(0, len(orig), None)]
     current = orig
     first_suspects = scan.suspects
@@ -222,7 +229,8 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
         edits = []
         spans = _current_spans(pieces, orig)
         unchanged = stat_pass == 0 and current == orig and first_suspects is not None
-        found = first_suspects if unchanged else finder.suspects(para.toks, para.sentence_start, para.heading, doc)
+        found = first_suspects if unchanged else _unkept(
+            finder.suspects(para.toks, para.sentence_start, para.heading, doc), para, kept)
         for x in found:
             a, b = para.toks[x.first].start, para.toks[x.last].end
             before = current[a:b]
@@ -252,8 +260,8 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
     for a, b, reason, suggestion, *extra in scan.flags:
         soft = extra[0] if extra else False
         rule = extra[1] if len(extra) > 1 else ""
-        if quiet and soft:
-            continue
+        if quiet and soft and not rule.startswith("learned:"):
+            continue  # a spun-only entry is silent in a text with no evidence; an editor's lesson is not
         s, e = _to_original(spans, a, b)
         if (s, e, reason) in seen:
             continue
@@ -263,8 +271,19 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
               for a, b, reason, hint, rule, margin in sticky]
     flags = [f for f in flags if not any(x.start <= f.start and f.end <= x.end and f.text == x.before for x in fixes)]
     flags = _one_flag_per_span(flags, fixes)
+    if kept:  # wording an editor kept is not flagged again
+        spans = _kept_spans(orig, kept)
+        flags = [f for f in flags if not _inside(spans, f.start - base, f.end - base)]
     flags.sort(key=lambda f: (f.start, f.end))
     return current, fixes, flags
+
+
+def _unkept(suspects, para: "_Para", kept: frozenset) -> list:
+    """The statistical suspects outside any wording an editor kept."""
+    if not kept or not suspects:
+        return suspects
+    spans = _kept_spans(para.text, kept)
+    return [x for x in suspects if not _inside(spans, para.toks[x.first].start, para.toks[x.last].end)]
 
 
 def _overlapping(spans, a: int, b: int):
