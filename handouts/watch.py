@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from . import review
 from .errors import HandoutsError
 from .render import TEMPLATES
 
@@ -97,14 +98,24 @@ def page(data: bytes, generation: int, errors: list[str]) -> bytes:
     return text.encode("utf-8")
 
 
-def make_handler(output: Path, status: Status):
+def make_handler(output: Path, status: Status, reviewing: review.Review | None = None):
     root = output.resolve()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         server_version = "handouts-watch"
 
+        def do_POST(self):  # noqa: N802 - the standard library's name
+            path = self.path.split("?", 1)[0].split("#", 1)[0]
+            if reviewing is not None and path.startswith(review.PREFIX):
+                review.handle(self, reviewing, path[len(review.PREFIX):])
+                return
+            self._send(405, "text/plain; charset=utf-8", b"method not allowed\n")
+
         def do_GET(self):  # noqa: N802 - the standard library's name
             path = self.path.split("?", 1)[0].split("#", 1)[0]
+            if reviewing is not None and (path.startswith(review.PREFIX) or path == review.PREFIX.rstrip("/")):
+                review.handle(self, reviewing, path[len(review.PREFIX):])
+                return
             if path == STATUS_PATH:
                 generation, errors = status.snapshot()
                 self._send(200, "application/json", json.dumps({"generation": generation, "errors": errors}).encode())
@@ -195,10 +206,12 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
     try:
         before = _snapshot(watched)
         build()
-        server = http.server.ThreadingHTTPServer((host, port), make_handler(project.output, status))
+        reviewing = review.Review(root, review.PREFIX)
+        server = http.server.ThreadingHTTPServer((host, port), make_handler(project.output, status, reviewing))
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
         say(f"serving http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)")
+        say(f"review the repair at http://{host}:{server.server_address[1]}{review.PREFIX}")
         while True:
             time.sleep(POLL_SECONDS)
             if _snapshot(watched) == before:
