@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 import tempfile
 import tomllib
 from dataclasses import dataclass, field
@@ -99,7 +100,10 @@ def parse(text: str, rel: str) -> list[Decision]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise HandoutsError(rel, f"bad TOML: {getattr(exc, 'msg', exc)}", getattr(exc, "lineno", None)) from None
+        # Python 3.14 gives msg and lineno; before, only the text "... (at line 3, column 7)"
+        m = re.fullmatch(r"(.*) \(at line (\d+), column \d+\)", str(exc), re.S)
+        message, line = (m.group(1), int(m.group(2))) if m else (str(exc), None)
+        raise HandoutsError(rel, f"bad TOML: {getattr(exc, 'msg', message)}", getattr(exc, "lineno", line)) from None
     unknown = set(data) - {"decision"}
     if unknown:
         raise HandoutsError(rel, f"unknown table or key {sorted(unknown)[0]!r} (expected [[decision]] tables)",
