@@ -9,7 +9,8 @@ rebuilds one handout in well under a second) under the same lock and update rule
 ``python pipeline.py``, so a translator's save is never lost.  Pages are served with a
 small script that asks ``/__handouts__/status`` whether a newer build exists and reloads.
 A broken catalog does not stop the preview: its ``path:line: error:`` goes to the terminal
-and to the top of every served page until it is fixed.  Ctrl-C ends it.
+and to the top of every served page until it is fixed.  The review page (``review.py``) is
+served too, under ``/__handouts__/review/``.  Ctrl-C ends it.
 """
 from __future__ import annotations
 
