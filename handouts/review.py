@@ -172,6 +172,7 @@ class Review:
     def post(self, path: str, form: dict[str, str]) -> Response:
         """A decision from the page (the caller has checked the token, Host and Origin)."""
         name = urllib.parse.unquote(path).strip("/")
+        target = decisions_mod.path_for(self.source / f"{name}.md")
         try:
             if name not in self.names():
                 return self._page(self._message(404, f"No document called {name!r} in source/."), 404)
@@ -195,7 +196,7 @@ class Review:
         except HandoutsError as exc:
             return self._page(self._message(409, str(exc)), 409)
         except OSError as exc:
-            return self._page(self._message(500, f"{self.rel(doc.decisions_path)}: error: cannot write: "
+            return self._page(self._message(500, f"{self.rel(target)}: error: cannot write: "
                                                  f"{exc.strerror or exc}"), 500)
         after = _next_open(self.document(name).items, n)
         return Response(303, location=f"{self.prefix}{urllib.parse.quote(name)}#item-{after}")

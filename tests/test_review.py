@@ -277,3 +277,19 @@ def test_a_word_earlier_on_its_line_too_gets_a_decision_that_finds_its_own_place
     assert applied.result.text == "# Gout\n\nAn attack can last; a second flare is worse.\n"
     assert decisions.review_items(original, doc.result, [new])[0].reviewed
     assert _anchor(doc, doc.items[0])[0] < second
+
+
+def test_everything_shown_is_escaped(tmp_path):
+    root = tmp_path
+    (root / "source").mkdir()
+    text = SPUN.read_text(encoding="utf-8").replace("# Gout", "# <script>alert(1)</script> & <b>in</b>", 1)
+    (root / "source" / "gout.md").write_text(text, encoding="utf-8")
+    review = Review(root)
+    assert review.document("gout").items  # there is something to mark
+    for path in ("gout", ""):
+        page = review.get(path).body.decode("utf-8")
+        assert "<script>alert" not in page and "<b>in</b>" not in page
+    page = review.get("gout").body.decode("utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&amp;" in page
+    page = review.get("<img src=x>").body.decode("utf-8")
+    assert "<img src=x>" not in page and "&lt;img src=x&gt;" in page

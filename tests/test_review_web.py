@@ -89,7 +89,13 @@ def test_an_editor_accepts_keeps_and_edits_by_key_and_changes_a_decision_by_mous
             assert len(decisions.load(path)) == 3 and int(left.inner_text()) == start - 3
 
             page.reload()  # what the page shows comes from the file
-            assert int(page.locator("#left").inner_text()) == start - 3
+            left = page.locator("#left")
+            assert int(left.inner_text()) == start - 3
+            while "current" not in page.locator("#item-0").get_attribute("class"):
+                page.keyboard.press("k")  # back to the first place
+            page.keyboard.press("u")  # undo its decision: it is open again
+            expect(left).to_have_text(str(start - 2))
+            assert [d.before for d in decisions.load(path)] == [items[1].before, items[2].before]
             browser.close()
     finally:
         server.stop()
