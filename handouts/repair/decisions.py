@@ -100,10 +100,8 @@ def parse(text: str, rel: str) -> list[Decision]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        # Python 3.14 gives msg and lineno; before, only the text "... (at line 3, column 7)"
-        m = re.fullmatch(r"(.*) \(at line (\d+), column \d+\)", str(exc), re.S)
-        message, line = (m.group(1), int(m.group(2))) if m else (str(exc), None)
-        raise HandoutsError(rel, f"bad TOML: {getattr(exc, 'msg', message)}", getattr(exc, "lineno", line)) from None
+        message, line = _toml_error(exc)
+        raise HandoutsError(rel, f"bad TOML: {message}", line) from None
     unknown = set(data) - {"decision"}
     if unknown:
         raise HandoutsError(rel, f"unknown table or key {sorted(unknown)[0]!r} (expected [[decision]] tables)",
@@ -136,6 +134,17 @@ def parse(text: str, rel: str) -> list[Decision]:
             raise bad("a decision has either 'after' (the editor's text) or 'keep = true', not both or neither")
         out.append(Decision(line, before, after, keep, where))
     return out
+
+
+def _toml_error(exc: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
+    """The message and line of a TOML error (Python before 3.14 has them only in the text)."""
+    line = getattr(exc, "lineno", None)
+    message = getattr(exc, "msg", None) or str(exc)
+    m = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
+    if m:
+        line = line or int(m.group(1))
+        message = message[: m.start()]
+    return message, line
 
 
 def _line_of(text: str, key: str) -> int | None:
