@@ -186,19 +186,18 @@ class Review:
                 new = _decision(doc, item, form)
                 if isinstance(new, str):
                     return self._page(self._message(400, new), 400)
-                if new is None:
-                    # forget: the place is unreviewed again
-                    changed = [d for d in doc.decisions if d is not item.decision]
-                else:
-                    changed = decisions_mod.decide(doc.decisions, new)
+                # the decision that covered the place goes, even one written by hand over a wider span
+                changed = [d for d in doc.decisions if d is not item.decision]
+                if new is not None:  # None: forget, the place is unreviewed again
+                    changed = decisions_mod.decide(changed, new)
                 if changed != doc.decisions:
                     decisions_mod.save(doc.decisions_path, changed)
+                after = _next_open(self.document(name).items, n)
         except HandoutsError as exc:
             return self._page(self._message(409, str(exc)), 409)
         except OSError as exc:
             return self._page(self._message(500, f"{self.rel(target)}: error: cannot write: "
                                                  f"{exc.strerror or exc}"), 500)
-        after = _next_open(self.document(name).items, n)
         return Response(303, location=f"{self.prefix}{urllib.parse.quote(name)}#item-{after}")
 
 

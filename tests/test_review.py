@@ -293,3 +293,18 @@ def test_everything_shown_is_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&amp;" in page
     page = review.get("<img src=x>").body.decode("utf-8")
     assert "<img src=x>" not in page and "&lt;img src=x&gt;" in page
+
+
+def test_a_new_decision_replaces_one_written_by_hand_over_a_wider_span(serving):
+    root, server = serving
+    host = {"Host": f"127.0.0.1:{server.port}"}
+    token = token_of(request(server.port, "GET", "/gout", headers=host)[2])
+    item = first_item(root)
+    path = root / "source" / "gout.review.toml"
+    original = (root / "source" / "gout.md").read_text(encoding="utf-8")
+    wider = original[item.start - len("sudden "):item.end]
+    assert wider == f"sudden {item.before}"
+    decisions.save(path, [decisions.Decision(item.line, wider, after="sudden attacks")])
+    status, _, _ = request(server.port, "POST", "/gout", form_for(item, "keep"), {**host, "X-Handouts-Token": token})
+    assert status == 303
+    assert decided(path) == [(item.line, item.before, None, True)]
