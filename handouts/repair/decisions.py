@@ -20,13 +20,12 @@ statistical repair that no decision covers is *unreviewed* (:func:`review_items`
 from __future__ import annotations
 
 import bisect
-import os
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..documents import write_text
 from ..errors import HandoutsError
 from .records import Fix, Flag, Repair
 
@@ -206,25 +205,37 @@ def dumps(decisions: list[Decision], name: str) -> str:
 
 
 def save(path: Path, decisions: list[Decision]) -> None:
-    """Write the decisions file atomically (a temporary file beside it, then a rename)."""
-    text = dumps(decisions, path.name.removesuffix(SUFFIX) + ".md")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write the decisions file atomically (a temporary file beside it, flushed, then a rename),
+    as every file of the project is written: a symlink is written through, the file's mode is
+    kept, an error is ``path: error:``, not a traceback."""
+    write_text(path, dumps(decisions, path.name.removesuffix(SUFFIX) + ".md"))
 
 
 def decide(decisions: list[Decision], new: Decision) -> list[Decision]:
     """The decisions with ``new`` in place of any earlier one for the same place."""
     return [d for d in decisions if (d.line, d.before) != (new.line, new.before)] + [new]
+
+
+def decision_for(original: str, item: "Item", after: str | None = None, keep: bool = False) -> Decision:
+    """The decision that puts ``after`` (or keeps the text) at ``item``'s own place.
+
+    A decision is found again by the *first* place of its text on its line, so when the
+    item's text also occurs earlier on that line, ``before`` (and ``after``) take in the
+    words before it, one at a time, until the first place is the item's."""
+    if keep == (after is not None):
+        raise ValueError("a decision has either after or keep")
+    lines = Lines(original)
+    line_start = lines.starts[item.line - 1]
+    a, b = item.start, item.end
+    while a > line_start and lines.find(item.line, original[a:b]) != a:
+        k = a - 1
+        while k > line_start and original[k - 1].isspace():
+            k -= 1  # over the spaces
+        while k > line_start and not original[k - 1].isspace():
+            k -= 1  # over the word before
+        a = k
+    prefix = original[a : item.start]
+    return Decision(item.line, original[a:b], None if keep else prefix + after, keep)
 
 
 # -- applying -------------------------------------------------------------------------------------
