@@ -241,74 +241,38 @@ def _find(items: list[Item], form: dict[str, str]) -> tuple[int, Item] | None:
     return None
 
 
-def _anchor(doc: Reviewed, item: Item) -> tuple[int, str] | None:
-    """Where a decision for ``item`` starts, and what stands before the item in its ``after``.
-
-    A decision is found again as the first place its ``before`` is on its line.  When the item's
-    text is on its line earlier too ("attack ... attack"), the decision takes in the words before
-    the item until it is the first; those words keep their automatic repair.  None when that would
-    take in another place to review.
-    """
-    lines = Lines(doc.original)
-    line_start = lines.starts[item.line - 1]
-    a = item.start
-    while lines.find(item.line, doc.original[a:item.end]) != a:
-        if a <= line_start:
-            return None
-        k = a
-        while k > line_start and doc.original[k - 1].isspace():
-            k -= 1
-        while k > line_start and not doc.original[k - 1].isspace():
-            k -= 1
-        a = k
-        for f in doc.result.fixes:  # never cut an automatic repair in two
-            if f.start < a < f.end:
-                a = f.start
-    if a == item.start:
-        return a, ""
-    if any(other is not item and other.start < item.start and a < other.end for other in doc.items):
-        return None
-    prefix, pos = [], a
-    for f in sorted(doc.result.fixes, key=lambda f: f.start):
-        if a <= f.start and f.end <= item.start:
-            prefix.append(doc.original[pos:f.start])
-            prefix.append(f.after)
-            pos = f.end
-    prefix.append(doc.original[pos:item.start])
-    return a, "".join(prefix)
-
-
 def _decision(doc: Reviewed, item: Item, form: dict[str, str]) -> Decision | str | None:
-    """The decision the form asks for; None to forget the decision; a message when it makes no sense."""
+    """The decision the form asks for; None to forget the decision; a message when it makes no sense.
+
+    ``decisions.decision_for`` places it, as ``fix -i`` does: when the item's text is on its line
+    earlier too, the decision takes in the words before it until its own place is the first.
+    """
     action = form.get("action", "")
     if action == "forget":
         return None
-    anchor = _anchor(doc, item)
-    if anchor is None:
-        return ("This text is on its line more than once, next to another place to review; "
-                "decide it in the decisions file by hand.")
-    a, prefix = anchor
-    line = Lines(doc.original).position(a)[0]
-    before = doc.original[a:item.end]
     if action == "keep":
-        if prefix:  # keep the item's words, and the automatic repair of the words before it
-            return Decision(line, before, after=prefix + item.before)
-        return Decision(line, before, keep=True)
-    if action.startswith("accept"):
+        new = decisions_mod.decision_for(doc.original, item, keep=True)
+    elif action.startswith("accept"):
         try:
             k = int(action.partition(":")[2] or "0")
             chosen = item.suggestions[k]
         except (ValueError, IndexError):
             return "There is no such suggestion for this place."
-        return Decision(line, before, after=prefix + chosen)
-    if action == "edit":
+        new = decisions_mod.decision_for(doc.original, item, after=chosen)
+    elif action == "edit":
         text = form.get("text")
         if text is None:
             return "An edit needs the text."
         if "\n" in text or "\r" in text:
             return "An edit is one line of text."
-        return Decision(line, before, after=prefix + text)
-    return f"Unknown action {action!r}."
+        new = decisions_mod.decision_for(doc.original, item, after=text)
+    else:
+        return f"Unknown action {action!r}."
+    start = item.end - len(new.before)
+    if any(other is not item and start < other.end and other.start < item.start for other in doc.items):
+        return ("This text is on its line more than once, next to another place to review; decide that "
+                "place first, or write this decision in the decisions file by hand.")
+    return new
 
 
 def _shown_after(d: Decision, item: Item, original: str, lines: Lines) -> str:
