@@ -103,6 +103,17 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--port", type=int, default=8000, help="port to serve on (default 8000; 0: any free port)")
     watch.set_defaults(run=_cmd_watch)
 
+    review = commands.add_parser(
+        "review", help="review the repair in a browser: accept, keep or edit every flag and statistical repair",
+        description="Serve, on http://127.0.0.1:PORT only, the source document as received with every flag and "
+                    "statistical repair marked, its suggestions, and Accept / Keep original / Edit, by mouse or "
+                    "by key. Each decision is written at once to source/<DOC>.review.toml, which every run "
+                    "applies. With no DOC, a list of the documents and how much is left to review. Ctrl-C stops.",
+    )
+    review.add_argument("doc", metavar="DOC", nargs="?", help="a document's name (source/DOC.md); default: the list")
+    review.add_argument("--port", type=int, default=8000, help="port to serve on (default 8000; 0: any free port)")
+    review.set_defaults(run=_cmd_review)
+
     fix = commands.add_parser(
         "fix",
         help="repair machine-spun English in FILE",
@@ -254,6 +265,13 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     project = _project(args)
     project.sources()  # a project without documents is an error now, not a blank page
     return watch(lambda: _project(args), project.root, port=args.port, quiet=args.quiet)
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from .review import serve
+
+    name = args.doc.removesuffix(".md") if args.doc else None
+    return serve(_project(args).root, name, port=args.port)
 
 
 def _cmd_all(args: argparse.Namespace) -> int:

@@ -9,7 +9,8 @@ rebuilds one handout in well under a second) under the same lock and update rule
 ``python pipeline.py``, so a translator's save is never lost.  Pages are served with a
 small script that asks ``/__handouts__/status`` whether a newer build exists and reloads.
 A broken catalog does not stop the preview: its ``path:line: error:`` goes to the terminal
-and to the top of every served page until it is fixed.  Ctrl-C ends it.
+and to the top of every served page until it is fixed.  The review page (``review.py``) is
+served too, under ``/__handouts__/review/``.  Ctrl-C ends it.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from . import review
 from .errors import HandoutsError
 from .render import TEMPLATES
 
@@ -97,14 +99,24 @@ def page(data: bytes, generation: int, errors: list[str]) -> bytes:
     return text.encode("utf-8")
 
 
-def make_handler(output: Path, status: Status):
+def make_handler(output: Path, status: Status, reviewing: review.Review | None = None):
     root = output.resolve()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         server_version = "handouts-watch"
 
+        def do_POST(self):  # noqa: N802 - the standard library's name
+            path = self.path.split("?", 1)[0].split("#", 1)[0]
+            if reviewing is not None and path.startswith(review.PREFIX):
+                review.handle(self, reviewing, path[len(review.PREFIX):])
+                return
+            self._send(405, "text/plain; charset=utf-8", b"method not allowed\n")
+
         def do_GET(self):  # noqa: N802 - the standard library's name
             path = self.path.split("?", 1)[0].split("#", 1)[0]
+            if reviewing is not None and (path.startswith(review.PREFIX) or path == review.PREFIX.rstrip("/")):
+                review.handle(self, reviewing, path[len(review.PREFIX):])
+                return
             if path == STATUS_PATH:
                 generation, errors = status.snapshot()
                 self._send(200, "application/json", json.dumps({"generation": generation, "errors": errors}).encode())
@@ -195,10 +207,12 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
     try:
         before = _snapshot(watched)
         build()
-        server = http.server.ThreadingHTTPServer((host, port), make_handler(project.output, status))
+        reviewing = review.Review(root, review.PREFIX)
+        server = http.server.ThreadingHTTPServer((host, port), make_handler(project.output, status, reviewing))
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
         say(f"serving http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)")
+        say(f"review the repair at http://{host}:{server.server_address[1]}{review.PREFIX}")
         while True:
             time.sleep(POLL_SECONDS)
             if _snapshot(watched) == before:

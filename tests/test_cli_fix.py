@@ -102,7 +102,7 @@ def test_every_command_has_help(pipeline):
     assert r.returncode == 0
     sub = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
     commands = list(sub.choices)
-    assert {"fix", "update", "build", "init", "status", "check", "watch"} <= set(commands)
+    assert {"fix", "update", "build", "init", "status", "check", "watch", "review"} <= set(commands)
     for command in commands:
         assert f"    {command} " in r.stdout, command
         sub = pipeline(command, "--help")
