@@ -306,12 +306,13 @@ class Project:
 
 def preload_repair() -> None:
     """Load the repair's rules and statistical resources (otherwise loaded on first use)."""
-    from .repair.counts import load_model
     from .repair import load_rules
+    from .repair.counts import load_model
+    from .repair.lm import load_trigram
     from .repair.statistical import load_settings
-    from .repair.thesaurus import load_thesaurus
+    from .repair.thesaurus import load_broad, load_thesaurus
 
-    load_rules(), load_settings(), load_thesaurus(), load_model()
+    load_rules(), load_settings(), load_thesaurus(), load_model(), load_broad(), load_trigram()
 
 
 def _prepare_and_store(store: Store, source: Source) -> None:

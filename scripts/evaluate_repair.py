@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:36} {s.garbled:7} {s.repaired:8} {s.flagged:7} {s.missed:6} {s.damaged:7}")
         summary.append(
             f"{split:8} {len(each):3} texts: {total.garbled} garbled, repaired {total.repaired} "
-            f"({_pct(total.repaired, total.garbled)}), flagged {total.flagged} ({_pct(total.flagged, total.garbled)}), "
+            f"({_pct(total.repaired, total.garbled)}), flagged {total.flagged} ({_pct(total.flagged, total.garbled)}; "
+            f"first suggestion right for {_pct(total.suggested, total.flagged)}), "
             f"repaired or flagged {_pct(total.repaired + total.flagged, total.garbled)}, missed {total.missed} "
             f"({_pct(total.missed, total.garbled)}); {total.damaged} right words changed")
         if args.missed:

@@ -315,7 +315,8 @@ def test_fix_i_in_a_real_terminal_accepts_keeps_and_edits(tmp_path):
     ])
     # the next run applies them, and asks only about the rest
     r = run_pipeline("fix", str(src))
-    assert "It comes about when" in r.stdout
+    line = r.stdout.splitlines()[items[2].line - 1]
+    assert "comes about" in line and "comes about" not in src.read_text(encoding="utf-8")
     assert "# editor's decisions: 3\n" in r.stderr and f'kept: "{items[1].before}"' in r.stderr
 
 

@@ -28,6 +28,8 @@ it replaces, so offsets in the report always point into the original text.
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 from .learning import Learned, inside as _inside, kept_spans as _kept_spans, with_learned as _with_learned
@@ -165,13 +167,15 @@ def repair(text: str, rules: Rules | None = None, finder: Finder | None = None,
     for para in paras:
         scan = _scan(para, rules, spun=False)
         if para.toks:
-            suspects = _unkept(finder.suspects(para.toks, para.sentence_start, para.heading, doc), para, kept)
+            # wording an editor kept is still evidence of how spun the document is (a kept word
+            # is not repaired or flagged, below, but deciding it must not change the rest)
+            suspects = finder.suspects(para.toks, para.sentence_start, para.heading, doc)
             scan.suspects = suspects
             edited = [(e.start, e.end) for e in scan.edits]
             # what the phrase table will repair anyway is no evidence for the statistical layer
             scan.evidence = sum(
                 1 for x in suspects
-                if x.margin >= settings.evidence_margin and not any(
+                if x.kind != "model" and x.margin >= settings.evidence_margin and not any(
                     a < para.toks[x.last].end and para.toks[x.first].start < b for a, b in edited))
             evidence += scan.evidence
             words += sum(1 for t in para.toks if t.kind == "w")
@@ -188,10 +192,9 @@ def repair(text: str, rules: Rules | None = None, finder: Finder | None = None,
     out: list[str] = []
     for (base, para_text, sep), (para, scan) in zip(pieces, first):
         spun = doc_spun or bool(scan.sure or scan.spam or scan.weak >= 2)
-        flag_margin = (settings.flag_margin_spun if statistical else
-                       settings.flag_margin_rules if spun else settings.flag_margin_clean)
+        level = "spun" if statistical else "rules" if spun else "clean"
         new_text, fixes, flags = _repair_paragraph(para_text, base, rules, para, scan, spun, quiet, finder, doc,
-                                                   flag_margin, kept)
+                                                   level, kept)
         out.append(new_text + sep)
         result.fixes.extend(fixes)
         result.flags.extend(flags)
@@ -199,23 +202,23 @@ def repair(text: str, rules: Rules | None = None, finder: Finder | None = None,
     return result
 
 
-STATISTICAL_PASSES = 2
+STATISTICAL_PASSES = 3
 
 
 def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "_Scan", spun: bool, quiet: bool,
-                      finder: Finder, doc: DocumentCounts, flag_margin: float, kept: frozenset = frozenset()):
+                      finder: Finder, doc: DocumentCounts, level: str, kept: frozenset = frozenset()):
     pieces = [_Piece(0, len(orig), None)]
     current = orig
     first_suspects = scan.suspects
     if spun:
         scan = _scan(para, rules, spun=True)
-    sticky: list[tuple[int, int, str, str | None, str, float | None]] = []
+    sticky: list[tuple[int, int, str, str | None, str, float | None, tuple[str, ...]]] = []
     settings = finder.settings
     for stat_pass in range(STATISTICAL_PASSES + 1):
         for _ in range(MAX_PASSES):
             if scan.sticky:
                 spans = _current_spans(pieces, orig)
-                sticky += [(*_to_original(spans, a, b), reason, hint, "spam:injected keyword", None)
+                sticky += [(*_to_original(spans, a, b), reason, hint, "spam:injected keyword", None, ())
                            for a, b, reason, hint in scan.sticky]
             if not scan.edits:
                 break
@@ -229,23 +232,24 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
         edits = []
         spans = _current_spans(pieces, orig)
         unchanged = stat_pass == 0 and current == orig and first_suspects is not None
-        found = first_suspects if unchanged else _unkept(
-            finder.suspects(para.toks, para.sentence_start, para.heading, doc), para, kept)
+        found = _unkept(finder.suspects(para.toks, para.sentence_start, para.heading, doc,
+                                        floor=_floor(settings, level, spun),
+                                        decoded=first_suspects if unchanged else None), para, kept)
         for x in found:
             a, b = para.toks[x.first].start, para.toks[x.last].end
             before = current[a:b]
             if any(p.text is not None for _, _, p in _overlapping(spans, a, b)):
                 continue  # already repaired by a rule
             rule = f"statistical:{x.kind}"
-            threshold = (settings.repair_margin_two_words if x.last > x.first else
-                         settings.repair_margin if x.kind == "synonym" else settings.repair_margin_related)
+            threshold, flag_margin = _margins(settings, x, level)
             why_not = _guard(before, x.suggestion, rules) if "\n" not in before else "line break"
             if spun and x.margin >= threshold and why_not is None:
                 edits.append(_Edit(a, b, x.suggestion, rule, x.margin))
             elif x.margin >= flag_margin:
-                reason = f"improbable wording here; the thesaurus {x.kind} reads more probably"
+                reason = (f"improbable wording here; the thesaurus {x.kind} reads more probably" if x.kind != "model"
+                          else "improbable wording here; the language model reads a thesaurus neighbour more probably")
                 if stat_pass == 0 or spun:
-                    sticky.append((*_to_original(spans, a, b), reason, x.suggestion, rule, x.margin))
+                    sticky.append((*_to_original(spans, a, b), reason, x.suggestion, rule, x.margin, x.alternatives))
         if not edits:
             break
         scan.edits = edits
@@ -267,8 +271,8 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
             continue
         seen.add((s, e, reason))
         flags.append(Flag(base + s, base + e, orig[s:e], reason, suggestion or None, rule))
-    flags += [Flag(base + a, base + b, orig[a:b], reason, hint, rule, margin)
-              for a, b, reason, hint, rule, margin in sticky]
+    flags += [Flag(base + a, base + b, orig[a:b], reason, hint, rule, margin, alternatives)
+              for a, b, reason, hint, rule, margin, alternatives in sticky]
     flags = [f for f in flags if not any(x.start <= f.start and f.end <= x.end and f.text == x.before for x in fixes)]
     flags = _one_flag_per_span(flags, fixes)
     if kept:  # wording an editor kept is not flagged again
@@ -276,6 +280,29 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
         flags = [f for f in flags if not _inside(spans, f.start - base, f.end - base)]
     flags.sort(key=lambda f: (f.start, f.end))
     return current, fixes, flags
+
+
+def _floor(settings, level: str, spun: bool) -> float:
+    """The least score of the language model's reading that can make a repair or a flag here."""
+    flag = {"spun": settings.lm_flag_margin_spun, "rules": settings.lm_flag_margin_rules,
+            "clean": settings.lm_flag_margin_clean}[level]
+    return min(flag, settings.lm_repair_margin) if spun and level == "spun" else flag
+
+
+def _margins(settings, x, level: str) -> tuple[float, float]:
+    """(repair margin, flag margin) for a statistical suspect in a paragraph of this level of evidence
+    (``spun``: statistical evidence of spinning; ``rules``: only the rules show it; ``clean``)."""
+    if x.kind == "model":
+        flag = {"spun": settings.lm_flag_margin_spun, "rules": settings.lm_flag_margin_rules,
+                "clean": settings.lm_flag_margin_clean}[level]
+        # the model repairs only where the statistics show spinning: rules alone (an injected
+        # keyword, a known phrase) say nothing about the rest of the wording
+        return (settings.lm_repair_margin if level == "spun" else math.inf), flag
+    repair = (settings.repair_margin_two_words if x.last > x.first else
+              settings.repair_margin if x.kind == "synonym" else settings.repair_margin_related)
+    flag = {"spun": settings.flag_margin_spun, "rules": settings.flag_margin_rules,
+            "clean": settings.flag_margin_clean}[level]
+    return repair, flag
 
 
 def _unkept(suspects, para: "_Para", kept: frozenset) -> list:

@@ -28,6 +28,8 @@ class Score:
     """... of which the repair restored the original wording exactly."""
     flagged: int = 0
     """... not restored, but a flag points at them."""
+    suggested: int = 0
+    """... of which a flag pointing at them suggests the original wording first."""
     missed: int = 0
     """... neither restored nor flagged."""
     damaged: int = 0
@@ -41,6 +43,7 @@ class Score:
         self.garbled += other.garbled
         self.repaired += other.repaired
         self.flagged += other.flagged
+        self.suggested += other.suggested
         self.missed += other.missed
         self.damaged += other.damaged
         self.missed_phrases.extend(other.missed_phrases)
@@ -89,8 +92,12 @@ def score_pair(original: str, spun: str, result: Repair) -> Score:
         else:
             start = spun_w[j1 - 1].start if j1 > 0 else 0
             end = spun_w[j1].end if j1 < len(spun_w) else len(spun)
-        if any(_overlaps(f, start, end) for f in result.flags):
+        pointing = [f for f in result.flags if _overlaps(f, start, end)]
+        if pointing:
             score.flagged += 1
+            want = " ".join(w.text for w in orig_w[i1:i2]).lower()
+            if any(_suggests(f, want, spun, start, end) for f in pointing):
+                score.suggested += 1
         else:
             score.missed += 1
             score.missed_phrases.append((
@@ -112,6 +119,15 @@ def score_clean(text: str, result: Repair) -> Score:
         if op != "equal":
             changed += max(i2 - i1, j2 - j1)
     return Score(damaged=changed)
+
+
+def _suggests(flag: Flag, want: str, spun: str, start: int, end: int) -> bool:
+    """Does the flag's first suggestion, put in place of the flagged text, give the original
+    wording of the garbled span?"""
+    if flag.suggestion is None:
+        return False
+    fixed = spun[min(start, flag.start) : flag.start] + flag.suggestion + spun[flag.end : max(end, flag.end)]
+    return " ".join(w.text for w in _words(fixed)).lower() == want
 
 
 def _overlaps(flag: Flag, start: int, end: int) -> bool:

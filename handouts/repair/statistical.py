@@ -223,6 +223,10 @@ class Scorer:
         return pair - lp
 
 
+_STATIC: dict[int, dict[str, list[tuple[float, str]]]] = {}
+"""Context-free scores of each word's candidates, per settings object (settings are loaded once)."""
+
+
 def _casing(template: str, words: str, capitalise: bool) -> str:
     if len(template) > 1 and template.isupper():
         return words.upper()
@@ -245,7 +249,7 @@ class Finder:
         self._cands: dict[str, list[tuple[tuple[str, ...], float, str]]] = {}
         self._broad: Broad | None = None
         self._trigram: TrigramModel | None = None
-        self._static: dict[str, list[tuple[float, str, list[float]]]] = {}
+        self._static = _STATIC.setdefault(id(self.settings), {})
 
     @property
     def broad(self) -> Broad:
@@ -291,6 +295,8 @@ class Finder:
         if key in self.guarded or not key.replace("-", "").replace("'", "").isalpha():
             return False
         text = tok.text
+        if any(ch.isupper() for ch in text[1:]) and not text.isupper() and not heading:
+            return False  # "PrEP", "McDonald": a name or an abbreviation
         if text[0].isupper() and not sentence_start:
             if len(text) > 1 and text.isupper():
                 return False  # an abbreviation
@@ -321,29 +327,46 @@ class Finder:
         """The keys of each run of words between punctuation (what :class:`DocumentCounts` adds)."""
         return [[t.key for t in toks[i:j]] for i, j in _word_runs(toks)]
 
-    def suspects(self, toks, sentence_start, heading, doc: DocumentCounts | None = None) -> list[Suspect]:
-        """Suspects in one paragraph's tokens (``repair.Token``), in order."""
+    def suspects(self, toks, sentence_start, heading, doc: DocumentCounts | None = None,
+                 floor: float | None = None, decoded: list[Suspect] | None = None) -> list[Suspect]:
+        """Suspects in one paragraph's tokens (``repair.Token``), in order.
+
+        With ``floor``, the language model's reading is added where it scores at least
+        ``floor``, in place of the bigram decoder's where that one is not sure enough to
+        repair; without, only the bigram decoder's (what the document's evidence is
+        weighed on, before the floor is known).  ``decoded``: the bigram decoder's suspects
+        in these same tokens, from an earlier call, not decoded again.
+        """
         self._doc = doc or DocumentCounts()
+        self._doc_max = max(self._doc.words.values(), default=0)
         out: list[Suspect] = []
         self.scorer._cache.clear()  # per paragraph: a long text is not scored faster for repeating itself
         for i, j in _word_runs(toks):
-            found = self._segment(toks, list(range(i, j)), sentence_start, heading)
-            taken = {k for x in found for k in range(x.first, x.last + 1)}
-            found += self._lm_segment(toks, i, j, sentence_start, heading, taken)
-            found.sort(key=lambda x: x.first)
+            found = (self._segment(toks, list(range(i, j)), sentence_start, heading) if decoded is None
+                     else [x for x in decoded if i <= x.first < j and x.kind != "model"])
+            if floor is not None:
+                sure = {k for x in found if x.margin >= self.settings.repair_margin
+                        for k in range(x.first, x.last + 1)}
+                model = self._lm_segment(toks, i, j, sentence_start, heading, sure, floor)
+                read = {x.first for x in model}
+                found = [x for x in found if not any(k in read for k in range(x.first, x.last + 1))] + model
+                found.sort(key=lambda x: x.first)
             out.extend(found)
         return out
 
     # -- the language-model reading --------------------------------------------------------
 
-    def _lm_segment(self, toks, i: int, j: int, sentence_start, heading, taken: set[int]) -> list[Suspect]:
+    def _lm_segment(self, toks, i: int, j: int, sentence_start, heading, taken: set[int],
+                    floor: float) -> list[Suspect]:
         """Words of one run that read better as a broad-thesaurus neighbour under the trigram model.
 
         Each candidate original is scored by a weighted sum of features (the weights and
         threshold are data, fitted on the development split): how much more probable the
         run is with it (trigram), how likely a spinner was to pick the word for it
         (channel: one of its neighbours), how common each is, their use elsewhere in the
-        document, and whether the stricter WordNet table links them too.
+        document, and whether the stricter WordNet table links them too.  A word whose best
+        score cannot reach ``floor`` (the run with a candidate is at most certain, so the
+        trigram part is at most what the word as written costs) is not scored in context.
         """
         lm = self.trigram
         words = [t.key for t in toks[i:j]]
@@ -365,12 +388,16 @@ class Finder:
             scored = []
             base = self._lm_window(words, p, w)
             doc = self._doc.words
+            wt = s.lm_weights
+            if (static[0][0] + wt[0] * min(30.0, -base) + wt[3] * math.log1p(self._doc_max)
+                    + max(0.0, 2 * wt[7])) < floor:
+                continue
             prev = words[p - 1] if p else None
             nxt = words[p + 1] if p + 1 < len(words) else None
             has_pair = self.scorer.model.has_pair
             own = (prev is not None and has_pair(prev, w)) + (nxt is not None and has_pair(w, nxt))
             fixed = s.lm_weights[4] * math.log1p(max(0, doc.get(w, 0) - 1))
-            for st, c, _ in static[: s.lm_scored]:
+            for st, c in static[: s.lm_scored]:
                 delta = max(-30.0, min(30.0, self._lm_window(words, p, c) - base))
                 pairs = (prev is not None and has_pair(prev, c)) + (nxt is not None and has_pair(c, nxt)) - own
                 score = (st + fixed + s.lm_weights[0] * delta + s.lm_weights[3] * math.log1p(doc.get(c, 0))
@@ -382,8 +409,7 @@ class Finder:
             capitalise = tok.text[:1].isupper() and sentence_start[k]
             alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
             out.append(Suspect(k, k, _casing(tok.text, c, capitalise), best, "model", alts))
-        return [x for x in out if x.margin >= min(s.lm_flag_margin_spun, s.lm_flag_margin_rules,
-                                                  s.lm_flag_margin_clean, s.lm_repair_margin)]
+        return [x for x in out if x.margin >= floor]
 
     def _lm_window(self, words: list[str], p: int, w: str) -> float:
         """Log probability of the trigrams that word ``p`` (read as ``w``) takes part in."""
@@ -402,27 +428,23 @@ class Finder:
             total += lm.logprob("</s>", w, a)
         return total
 
-    def _static_candidates(self, w: str) -> list[tuple[float, str, list[float]]]:
+    def _static_candidates(self, w: str) -> list[tuple[float, str]]:
         """The word's candidate originals with the part of their score that needs no context,
-        best first (cached per run)."""
+        best first (cached for the process)."""
         found = self._static.get(w)
         if found is not None:
             return found
         s = self.settings
-        lm, broad, model = self.trigram, self.broad, self.scorer.model
-        nb = self.thesaurus.get(w)
-        syn = set(nb.synonyms) if nb else set()
-        rel = set(nb.related) if nb else set()
-        moby = dict(broad.neighbours(w))
-        uw = self.scorer.word(w)
+        wt = s.lm_weights
+        broad, word = self.broad, self.scorer.word
+        uw = word(w)
         found = []
-        for c in dict.fromkeys([*moby, *syn, *rel]):
-            if " " in c or not self._candidate_ok(c) or not lm.known(c):
+        for c in broad.candidates(w):
+            if not self._candidate_ok(c.word):
                 continue
-            feats = [0.0, -math.log(max(1, broad.size(c))), self.scorer.word(c) - uw, 0.0, 0.0,
-                     float(c in syn), float(c in rel), 0.0, float(moby.get(c, False)), float(c in moby)]
-            st = s.lm_bias + sum(wt * f for wt, f in zip(s.lm_weights, feats))
-            found.append((st, c, feats))
+            st = (s.lm_bias + wt[1] * -math.log(max(1, broad.size(c.word))) + wt[2] * (word(c.word) - uw)
+                  + wt[5] * c.synonym + wt[6] * c.related + wt[8] * c.both_ways + wt[9] * c.moby)
+            found.append((st, c.word))
         found.sort(key=lambda x: (-x[0], x[1]))
         self._static[w] = found
         return found

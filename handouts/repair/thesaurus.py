@@ -77,21 +77,36 @@ def load_thesaurus(path: Path = PATH) -> Thesaurus:
 MOBY_PATH = RULES_DIR / "moby.txt"
 
 
-class Broad:
-    """The broad spinner-neighbour table (``rules/moby.txt``, from Moby Thesaurus II).
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A word a spinner may have replaced with the word looked up."""
 
-    For a word: the words a spinner may have replaced with it, most frequent first, each
-    with whether the relation holds both ways; and, for any word, how many neighbours it
-    has (a spinner replacing it picks one of them).
+    word: str
+    moby: bool
+    """Moby lists it under the word."""
+    both_ways: bool
+    """... and the word under it."""
+    synonym: bool
+    """It shares a WordNet synset with the word."""
+    related: bool
+    """It is one WordNet step away."""
+
+
+class Broad:
+    """The language model's candidate table (``rules/moby.txt``, from Moby Thesaurus II and WordNet).
+
+    For a word: the words a spinner may have replaced with it, best first by the
+    context-free part of the score; and, for any word, how many Moby neighbours it has
+    (a spinner replacing it picks one of them).
     """
 
     __slots__ = ("_lines", "_cache")
 
     def __init__(self, lines: dict[str, str]) -> None:
         self._lines = lines
-        self._cache: dict[str, tuple[int, tuple[tuple[str, bool], ...]]] = {}
+        self._cache: dict[str, tuple[int, tuple[Candidate, ...]]] = {}
 
-    def _entry(self, word: str) -> tuple[int, tuple[tuple[str, bool], ...]]:
+    def _entry(self, word: str) -> tuple[int, tuple[Candidate, ...]]:
         found = self._cache.get(word)
         if found is None:
             line = self._lines.get(word)
@@ -99,16 +114,19 @@ class Broad:
                 found = (0, ())
             else:
                 size, _, rest = line.partition("\t")
-                found = (int(size), tuple((w.rstrip("+"), w.endswith("+")) for w in rest.split("|") if w))
+                cands = []
+                for item in rest.split("|"):
+                    w, _, letters = item.partition(":")
+                    cands.append(Candidate(w, "m" in letters, "b" in letters, "s" in letters, "r" in letters))
+                found = (int(size), tuple(cands))
             self._cache[word] = found
         return found
 
-    def neighbours(self, word: str) -> tuple[tuple[str, bool], ...]:
-        """(neighbour, listed both ways) pairs, most frequent first."""
+    def candidates(self, word: str) -> tuple[Candidate, ...]:
         return self._entry(word)[1]
 
     def size(self, word: str) -> int:
-        """How many neighbours ``word`` has in all (0 if it is not in the table)."""
+        """How many Moby neighbours ``word`` has in all (0 if it is not in the table)."""
         return self._entry(word)[0]
 
 
@@ -125,6 +143,6 @@ def load_broad(path: Path = MOBY_PATH) -> Broad:
         word, tab, rest = line.partition("\t")
         size, tab2, _ = rest.partition("\t")
         if not tab or not tab2 or not size.isdigit():
-            raise HandoutsError(str(path), "expected word<TAB>size<TAB>neighbours", number)
+            raise HandoutsError(str(path), "expected word<TAB>size<TAB>candidates", number)
         lines[word] = rest
     return Broad(lines)
