@@ -17,7 +17,10 @@ update, html and text per language; needs `pip install sphinx myst-parser sphinx
 `--vs-po4a` with po4a (needs `apt-get install -y po4a`), in the same run, and prints ratios.
 
 `repair` also times loading the rules and, separately, the statistical layer's resources
-(thesaurus and word-pair counts), which are loaded lazily.
+(thesauri, word-pair counts, the trigram model), which are loaded lazily; and it repairs the
+corpus one document at a time, as the pipeline does, clean leaflets and spun texts apart,
+with the language model's reading and without it (its margins set out of reach), side by
+side in the same run.
 """
 from __future__ import annotations
 
@@ -32,10 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from handouts.repair.counts import load_model  # noqa: E402
+import dataclasses  # noqa: E402
+import math  # noqa: E402
+
 from handouts.repair import load_rules, repair  # noqa: E402
-from handouts.repair.statistical import load_settings  # noqa: E402
-from handouts.repair.thesaurus import load_thesaurus  # noqa: E402
+from handouts.repair.counts import load_model  # noqa: E402
+from handouts.repair.lm import load_trigram  # noqa: E402
+from handouts.repair.statistical import Finder, load_settings  # noqa: E402
+from handouts.repair.thesaurus import load_broad, load_thesaurus  # noqa: E402
 
 
 def build_input(megabytes: float) -> str:
@@ -47,6 +54,31 @@ def build_input(megabytes: float) -> str:
     return (block * (size // len(block.encode("utf-8")) + 1)).encode("utf-8")[:size].decode("utf-8", "ignore")
 
 
+def per_document(rounds: int = 3) -> None:
+    """MB/s of the repair called once per document, on clean leaflets and on spun texts,
+    with and without the language model's reading, interleaved so a busy machine is fair to both."""
+    corpus = ROOT / "tests" / "corpus"
+    rules = load_rules()
+    settings = load_settings()
+    off = dataclasses.replace(settings, lm_repair_margin=math.inf, lm_flag_margin_spun=math.inf,
+                              lm_flag_margin_rules=math.inf, lm_flag_margin_clean=math.inf)
+    sets = {"clean leaflets": sorted(corpus.glob("clean/*.md")),
+            "spun texts": sorted(corpus.glob("spun/*.spun.md")) + sorted(corpus.glob("heldout/*.spun.md"))}
+    for name, paths in sets.items():
+        texts = [p.read_text(encoding="utf-8") for p in paths]
+        size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+        spent = {"with": 0.0, "without": 0.0}
+        for _ in range(rounds):
+            for label, chosen in (("with", settings), ("without", off)):
+                t = time.perf_counter()
+                for text in texts:
+                    repair(text, rules, Finder(rules.drugs | rules.units, rules.common, chosen))
+                spent[label] += time.perf_counter() - t
+        w, wo = (size * rounds / spent[k] for k in ("with", "without"))
+        print(f"{name} ({len(texts)} documents, {size:.2f} MB), one document at a time: "
+              f"{w:.3f} MB/s with the language model, {wo:.3f} MB/s without ({wo / w:.1f}x)")
+
+
 def repair_benchmark(megabytes: float = 5.0) -> None:
     """Time the repair step: loading its resources, then repairing ``megabytes`` of text."""
     t0 = time.perf_counter()
@@ -55,8 +87,12 @@ def repair_benchmark(megabytes: float = 5.0) -> None:
     load_settings()
     load_thesaurus()
     load_model()
+    load_broad()
+    load_trigram()
     t2 = time.perf_counter()
-    print(f"rules loaded in {t1 - t0:.2f} s; statistical resources (thesaurus, word pairs) in {t2 - t1:.2f} s")
+    print(f"rules loaded in {t1 - t0:.2f} s; statistical resources (thesauri, word pairs, trigram model) "
+          f"in {t2 - t1:.2f} s")
+    per_document()
     text = build_input(megabytes)
     t3 = time.perf_counter()
     result = repair(text)

@@ -344,7 +344,7 @@ class Finder:
         for i, j in _word_runs(toks):
             found = (self._segment(toks, list(range(i, j)), sentence_start, heading) if decoded is None
                      else [x for x in decoded if i <= x.first < j and x.kind != "model"])
-            if floor is not None:
+            if floor is not None and floor < math.inf:
                 sure = {k for x in found if x.margin >= self.settings.repair_margin
                         for k in range(x.first, x.last + 1)}
                 model = self._lm_segment(toks, i, j, sentence_start, heading, sure, floor)
