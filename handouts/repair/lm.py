@@ -28,12 +28,11 @@ END = "</s>"
 class TrigramModel:
     """log P(word | previous two words), with the model's own back-off."""
 
-    __slots__ = ("_lm", "_known", "_cache")
+    __slots__ = ("_lm", "_known")
 
     def __init__(self, lm) -> None:
         self._lm = lm
         self._known: dict[str, bool] = {}
-        self._cache: dict[tuple[str, str, str], float] = {}
 
     def known(self, word: str) -> bool:
         """Is ``word`` (lower case) in the model's vocabulary?"""
@@ -44,13 +43,7 @@ class TrigramModel:
 
     def logprob(self, word: str, previous: str, before: str) -> float:
         """Natural log of P(word | before previous); use :data:`START` before a sentence."""
-        key = (word, previous, before)
-        value = self._cache.get(key)
-        if value is None:
-            if len(self._cache) > 500_000:
-                self._cache.clear()
-            value = self._cache[key] = self._lm.prob([word, previous, before]) * _LN
-        return value
+        return self._lm.prob([word, previous, before]) * _LN
 
     def sentence(self, words: list[str], start: int = 0, end: int | None = None) -> float:
         """Log probability of ``words[start:end]`` after the words before it (and the sentence end,

@@ -397,12 +397,17 @@ class Finder:
             has_pair = self.scorer.model.has_pair
             own = (prev is not None and has_pair(prev, w)) + (nxt is not None and has_pair(w, nxt))
             fixed = s.lm_weights[4] * math.log1p(max(0, doc.get(w, 0) - 1))
+            most = wt[0] * min(30.0, -base) + wt[3] * math.log1p(self._doc_max) + max(0.0, 2 * wt[7]) + fixed
             for st, c in static[: s.lm_scored]:
+                if st + most < floor:
+                    break  # the rest score less without context, so they cannot reach the floor either
                 delta = max(-30.0, min(30.0, self._lm_window(words, p, c) - base))
                 pairs = (prev is not None and has_pair(prev, c)) + (nxt is not None and has_pair(c, nxt)) - own
                 score = (st + fixed + s.lm_weights[0] * delta + s.lm_weights[3] * math.log1p(doc.get(c, 0))
                          + s.lm_weights[7] * pairs)
                 scored.append((score, c))
+            if not scored:
+                continue
             scored.sort(key=lambda x: (-x[0], x[1]))
             best, c = scored[0]
             tok = toks[k]
