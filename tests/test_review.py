@@ -298,9 +298,9 @@ def test_a_new_decision_replaces_one_written_by_hand_over_a_wider_span(serving):
     root, server = serving
     host = {"Host": f"127.0.0.1:{server.port}"}
     token = token_of(request(server.port, "GET", "/gout", headers=host)[2])
-    item = first_item(root)
     path = root / "source" / "gout.review.toml"
     original = (root / "source" / "gout.md").read_text(encoding="utf-8")
+    item = next(i for i in decisions.review_items(original, repair(original)) if i.before == "assaults")
     wider = original[item.start - len("sudden "):item.end]
     assert wider == f"sudden {item.before}"
     decisions.save(path, [decisions.Decision(item.line, wider, after="sudden attacks")])

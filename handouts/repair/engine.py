@@ -164,6 +164,10 @@ def repair(text: str, rules: Rules | None = None, finder: Finder | None = None,
     for para in paras:
         for run in finder.runs(para.toks):
             doc.add(run)
+        if not doc.titled and any(para.heading):  # the document's title: the first heading
+            line_end = para.text.find("\n")
+            doc.titled.update(t.key for t, h in zip(para.toks, para.heading)
+                              if h and t.kind == "w" and (line_end < 0 or t.start < line_end))
     for para in paras:
         scan = _scan(para, rules, spun=False)
         if para.toks:

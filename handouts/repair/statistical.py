@@ -143,6 +143,9 @@ class DocumentCounts:
 
     words: dict[str, int] = field(default_factory=dict)
     pairs: dict[tuple[str, str], int] = field(default_factory=dict)
+    titled: set[str] = field(default_factory=set)
+    """Words of the document's title: what it is about ("gout"), which the language model,
+    knowing nothing of the topic, would otherwise read as a more common word."""
 
     def add(self, keys: list[str]) -> None:
         words, pairs = self.words, self.pairs
@@ -375,10 +378,11 @@ class Finder:
         else:
             unknown = [False] * len(words)
         s = self.settings
+        titled = self._doc.titled
         out = []
         for p, w in enumerate(words):
             k = i + p
-            if k in taken or unknown[p] or any(unknown[max(0, p - 2) : p + 3]):
+            if k in taken or unknown[p] or any(unknown[max(0, p - 2) : p + 3]) or heading[k] or w in titled:
                 continue
             if not self._replaceable(toks[k], sentence_start[k], heading[k]):
                 continue
