@@ -57,8 +57,8 @@ class Thesaurus:
         return word in self._lines
 
 
-@functools.lru_cache(maxsize=2)
-def load_thesaurus(path: Path = PATH) -> Thesaurus:
+def _read_table(path: Path, columns: str, valid) -> dict[str, str]:
+    """A table's lines as word -> the rest of the line; ``valid(rest)`` checks the rest."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -68,11 +68,15 @@ def load_thesaurus(path: Path = PATH) -> Thesaurus:
         if not line or line[0] == "#":
             continue
         word, tab, rest = line.partition("\t")
-        if not tab or "\t" not in rest:
-            raise HandoutsError(str(path), "expected word<TAB>synonyms<TAB>related", number)
+        if not tab or not valid(rest):
+            raise HandoutsError(str(path), f"expected {columns}", number)
         lines[word] = rest
-    return Thesaurus(lines)
+    return lines
 
+
+@functools.lru_cache(maxsize=2)
+def load_thesaurus(path: Path = PATH) -> Thesaurus:
+    return Thesaurus(_read_table(path, "word<TAB>synonyms<TAB>related", lambda rest: "\t" in rest))
 
 MOBY_PATH = RULES_DIR / "moby.txt"
 
@@ -132,17 +136,8 @@ class Broad:
 
 @functools.lru_cache(maxsize=2)
 def load_broad(path: Path = MOBY_PATH) -> Broad:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HandoutsError(str(path), f"cannot read the thesaurus: {exc}") from exc
-    lines = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line or line[0] == "#":
-            continue
-        word, tab, rest = line.partition("\t")
-        size, tab2, _ = rest.partition("\t")
-        if not tab or not tab2 or not size.isdigit():
-            raise HandoutsError(str(path), "expected word<TAB>size<TAB>candidates", number)
-        lines[word] = rest
-    return Broad(lines)
+    def valid(rest: str) -> bool:
+        size, tab, _ = rest.partition("\t")
+        return bool(tab) and size.isdigit()
+
+    return Broad(_read_table(path, "word<TAB>size<TAB>candidates", valid))
