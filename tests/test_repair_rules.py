@@ -164,10 +164,42 @@ def test_promotional_link_and_sales_phrase_are_flagged():
 def test_statistical_resources_are_not_loaded_at_import():
     import subprocess
     import sys
-    code = ("import handouts.repair, handouts.cli, handouts.repair.counts as lm, handouts.repair.thesaurus as th;"
-            "print(lm.load_model.cache_info().currsize, th.load_thesaurus.cache_info().currsize)")
+    code = ("import handouts.repair, handouts.cli, handouts.repair.counts as c, handouts.repair.thesaurus as th,"
+            " handouts.repair.lm as lm;"
+            "print(c.load_model.cache_info().currsize, th.load_thesaurus.cache_info().currsize,"
+            " th.load_broad.cache_info().currsize, lm.load_trigram.cache_info().currsize)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["0", "0"]
+    assert out.split() == ["0", "0", "0", "0"]
+
+
+def test_language_model_reads_swaps_with_its_alternatives():
+    # development split: "simplicity" (for "ease") is in no rule file and WordNet does not link
+    # them; Moby does, and the trigram model reads "can ease the discomfort" far more probably
+    from conftest import CORPUS
+    r = repair((CORPUS / "spun" / "gout.spun.md").read_text(encoding="utf-8"))
+    assert ("simplicity", "ease") in [(f.before, f.after) for f in r.fixes if f.rule == "statistical:model"]
+    assaults = next(f for f in r.flags if f.text == "assaults")
+    assert assaults.rule == "statistical:model" and assaults.suggestion == "attacks"
+    assert len(assaults.alternatives) == 3 and "attacks" not in assaults.alternatives
+    # the topic of the document is not read as a commoner word
+    assert not any(f.text.lower() == "gout" for f in r.flags)
+
+
+def test_trigram_model_scores_wording():
+    from handouts.repair.lm import load_trigram
+    lm = load_trigram()
+    assert lm.known("pain") and not lm.known("xqzvv")
+    assert lm.sentence(["pain", "management"]) > lm.sentence(["ache", "administration"]) + 5
+
+
+def test_a_broken_candidate_table_is_a_path_line_error(tmp_path):
+    from handouts.errors import HandoutsError
+    from handouts.repair.thesaurus import load_broad
+    bad = tmp_path / "moby.txt"
+    bad.write_text("# header\nache\t12\tpain:ms\nwellness\tmany\thealth:m\n", encoding="utf-8")
+    with pytest.raises(HandoutsError) as e:
+        load_broad(bad)
+    assert str(e.value) == f"{bad}:3: error: expected word<TAB>size<TAB>candidates"
 
 
 def test_statistical_layer_repairs_a_swap_the_phrase_table_does_not_list():
