@@ -69,11 +69,12 @@ def test_an_editor_accepts_keeps_and_edits_by_key_and_changes_a_decision_by_mous
             page.keyboard.press("Enter")
             expect(left).to_have_text(str(start - 3))
 
-            assert [(d.line, d.before, d.after, d.keep) for d in decisions.load(path)] == [
+            # (the file lists decisions in source order: by line, then by the text)
+            assert [(d.line, d.before, d.after, d.keep) for d in decisions.load(path)] == sorted([
                 (items[0].line, items[0].before, items[0].suggestions[0], False),
                 (items[1].line, items[1].before, None, True),
                 (items[2].line, items[2].before, EDITED, False),
-            ]
+            ], key=lambda d: (d[0], d[1]))
             assert int(left.inner_text()) == start - 3
             assert page.locator("#item-2 .state").inner_text() == f"Decided: “{EDITED}”"
             page.screenshot(path=str(tmp_path / "review.png"))
