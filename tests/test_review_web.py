@@ -86,7 +86,7 @@ def test_an_editor_accepts_keeps_and_edits_by_key_and_changes_a_decision_by_mous
             assert "current" in page.locator("#item-0").get_attribute("class")
             page.locator("#item-0 button", has_text="Keep original").click()
             expect(page.locator("#item-0 .state")).to_have_text("Decided: keep the original")
-            assert [(d.line, d.before, d.keep) for d in decisions.load(path)][0] == (items[0].line, items[0].before, True)
+            assert (items[0].line, items[0].before, True) in [(d.line, d.before, d.keep) for d in decisions.load(path)]
             assert len(decisions.load(path)) == 3 and int(left.inner_text()) == start - 3
 
             page.reload()  # what the page shows comes from the file
@@ -96,7 +96,7 @@ def test_an_editor_accepts_keeps_and_edits_by_key_and_changes_a_decision_by_mous
                 page.keyboard.press("k")  # back to the first place
             page.keyboard.press("u")  # undo its decision: it is open again
             expect(left).to_have_text(str(start - 2))
-            assert [d.before for d in decisions.load(path)] == [items[1].before, items[2].before]
+            assert sorted(d.before for d in decisions.load(path)) == sorted([items[1].before, items[2].before])
             browser.close()
     finally:
         server.stop()
