@@ -27,6 +27,7 @@ from __future__ import annotations
 import collections
 import difflib
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -296,7 +297,7 @@ def load(path: Path, name: str | None = None) -> Catalog | None:
             _PARSED.move_to_end(key)
             return _PARSED[key]
         try:
-            catalog = pofile.parse(decode(data, name), name)
+            catalog = pofile.parse(_decode(data, name), name)
         except HandoutsError:
             time.sleep(SETTLE_WAIT)
             again = read_settled(path, _suspicious)
@@ -313,6 +314,22 @@ def load(path: Path, name: str | None = None) -> Catalog | None:
         raise HandoutsError(name, "the catalog is empty (was it being saved?); restore it, "
                                   "or delete it to start this language's catalog afresh")
     raise HandoutsError(name, "the catalog kept changing while it was read (is a translator saving it?); run again")
+
+
+_CHARSET = re.compile(rb"charset=([^\s;\\\"]+)")
+
+
+def _decode(data: bytes, name: str) -> str:
+    """UTF-8, strictly; a catalog in a legacy charset gets an error that says how to convert it."""
+    try:
+        return decode(data, name)
+    except HandoutsError:
+        m = _CHARSET.search(data)
+        charset = m.group(1).decode("ascii", "replace") if m else ""
+        if charset and charset.upper() not in ("UTF-8", "UTF8", "CHARSET", *pofile.ASCII_CHARSETS):
+            line = data.count(b"\n", 0, m.start()) + 1
+            raise HandoutsError(name, pofile.legacy_charset_message(charset), line) from None
+        raise
 
 
 def validate(catalog: Catalog) -> None:
