@@ -115,7 +115,6 @@ def _compile_plural(expr: str):
     return namespace["func"]
 
 
-@functools.lru_cache(maxsize=256)
 def gnu_plural(header: str) -> tuple[str | None, int | None, dict[int, int] | None]:
     """What ``msgfmt -c`` says of the plural rule in a header's msgstr (msgl-check.c): an error or
     None, nplurals, and how many of the numbers 0 to 1000 each form stands for (None without a rule)."""
@@ -124,8 +123,13 @@ def gnu_plural(header: str) -> tuple[str | None, int | None, dict[int, int] | No
     m = re.match(r"[ \t\n\r\f\v]*(\d+)", header[header.find("nplurals=") + 9:])
     if not m:
         return "invalid Plural-Forms: invalid nplurals value", None, None
-    n = int(m.group(1))
     expr = re.split(r"[;\n]", header[header.find("plural=") + 7:], maxsplit=1)[0]
+    return _plural_rule(int(m.group(1)), expr)
+
+
+@functools.lru_cache(maxsize=256)
+def _plural_rule(n: int, expr: str) -> tuple[str | None, int | None, dict[int, int] | None]:
+    """``gnu_plural`` for one rule: evaluated once per run, whatever the catalog."""
     try:
         func = _compile_plural(expr)
     except (ValueError, SyntaxError, RecursionError):
@@ -246,7 +250,7 @@ def _parse(text: str, path: str) -> Catalog:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    logical = _join_continued(lines, path)
+    logical = _split_comments(_join_continued(lines, path))
     current = _Entry(1)
     entries: list[_Entry] = []
 
@@ -273,15 +277,15 @@ def _parse(text: str, path: str) -> Catalog:
         body = stripped
         if body.startswith("#~"):
             obsolete = True
-            body = body[2:].lstrip(" \t")
+            body = body[2:].lstrip(_WHITESPACE)
             if body.startswith("|"):
                 previous = True
-                body = body[1:].lstrip(" \t")
+                body = body[1:].lstrip(_WHITESPACE)
             if not body:
                 continue
         elif body.startswith("#|"):
             previous = True
-            body = body[2:].lstrip(" \t")
+            body = body[2:].lstrip(_WHITESPACE)
         elif body.startswith("#"):
             # a comment starts a new entry when the current one already has its strings
             if current.has_strings:
@@ -399,6 +403,33 @@ def _join_continued(lines: list[str], path: str):
         raise HandoutsError(path, "syntax error: a backslash continues the last line, but nothing follows",
                             pending[0])
     return out
+
+
+def _split_comments(logical):
+    """GNU's lexer reads a '#' outside a string as a comment to the end of the line, wherever it
+    stands: ``msgstr "b" # note`` is a msgstr line and a comment line (which ends the entry)."""
+    for number, line in logical:
+        if "#" in line and not line.lstrip(_WHITESPACE).startswith("#"):
+            cut = _comment_start(line)
+            if cut is not None:
+                yield number, line[:cut]
+                yield number, line[cut:]
+                continue
+        yield number, line
+
+
+def _comment_start(text: str) -> int | None:
+    inside = escaped = False
+    for index, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif inside and ch == "\\":
+            escaped = True
+        elif ch == '"':
+            inside = not inside
+        elif ch == "#" and not inside:
+            return index
+    return None
 
 
 def _open_string(text: str) -> bool:
