@@ -221,9 +221,15 @@ def merge(pot: Catalog, old: Catalog | None, code: str, domain: str,
             asked.append(entry.msgid)
             found = memory(entry.msgid)
             if found:
-                entry.msgstr = found
+                # a translation (str), or a memory.Suggestion: (translation, where it comes from, the
+                # English it was written for when that is not this unit's)
+                text, note, before = ((found, "pre-filled from another document's translation: check it", None)
+                                      if isinstance(found, str) else found)
+                entry.msgstr = text
                 entry.flags.insert(0, "fuzzy")
-                entry.tcomment = "pre-filled from another document's translation: check it"
+                entry.tcomment = note
+                if before is not None:
+                    entry.previous_msgid = before
     # vanished units: keep the work as obsolete entries, in their old order, even when it
     # was also offered (fuzzy) to an edited unit, so that it comes back, not fuzzy, with its passage
     active = {_key(e) for e in po.entries}

@@ -100,6 +100,32 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--port", type=int, default=8000, help="port to serve on (default 8000; 0: any free port)")
     watch.set_defaults(run=_cmd_watch)
 
+    tm = commands.add_parser(
+        "tm", help="bring in a translation memory (TMX, PO, XLIFF), or export one as TMX",
+        description="Translation memory: `tm import FILE` adds the translated pairs of a TMX 1.4, .po/.pot or "
+                    "XLIFF file to locale/<lang>/memory.po, which every update uses to pre-fill new units "
+                    "(fuzzy); `tm export` writes a language's translated units as TMX 1.4.",
+    )
+    tm_actions = tm.add_subparsers(dest="tm_action", metavar="ACTION", parser_class=_Parser, required=True)
+    tm_import = tm_actions.add_parser(
+        "import", help="add a TMX, PO or XLIFF file's translated pairs to locale/<lang>/memory.po",
+        description="Read FILE with translate-toolkit (TMX 1.4: every configured language it holds, or only "
+                    "--locale; PO and XLIFF: the language it declares, or --locale) and add its translated, "
+                    "non-fuzzy pairs to locale/<lang>/memory.po. A pair whose English is already there takes "
+                    "the new translation.",
+    )
+    tm_import.add_argument("file", metavar="FILE", help="a .tmx, .po, .pot, .xlf or .xliff file")
+    tm_import.add_argument("--locale", metavar="LANG", help="import this language only (PO, XLIFF: its language)")
+    tm_import.set_defaults(run=_cmd_tm_import)
+    tm_export = tm_actions.add_parser(
+        "export", help="write a language's translated, non-fuzzy units as TMX 1.4",
+        description="Write every translated, non-fuzzy unit of LANG's catalogs as a TMX 1.4 file, for an "
+                    "agency's memory (each English text once; the document in a note).",
+    )
+    tm_export.add_argument("--locale", metavar="LANG", required=True, help="the language to export")
+    tm_export.add_argument("-o", "--output", metavar="FILE.tmx", required=True, help="the file to write")
+    tm_export.set_defaults(run=_cmd_tm_export)
+
     fix = commands.add_parser(
         "fix",
         help="repair machine-spun English in FILE",
@@ -234,6 +260,40 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     project = _project(args)
     project.sources()  # a project without documents is an error now, not a blank page
     return watch(lambda: _project(args), project.root, port=args.port, quiet=args.quiet)
+
+
+def _cmd_tm_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import locales, memory
+
+    project = _project(args)
+    if args.locale:
+        locales.check_locale(args.locale, "--locale")
+    with project.lock():
+        done = memory.import_file(project.locale, project.locales(), Path(args.file), args.file, args.locale,
+                                  project.rel)
+    for report in done:
+        target = project.rel(memory.memory_path(project.locale, report.code))
+        print(f"{target}: {report.added} added, {report.replaced} replaced, {report.same} already there",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_tm_export(args: argparse.Namespace) -> int:
+    from . import locales, memory
+
+    project = _project(args)
+    locales.check_locale(args.locale, "--locale")
+    if args.locale not in project.locales():
+        raise HandoutsError("--locale", f"{args.locale} is not configured in locale/LINGUAS")
+    folder = project.locale / args.locale / "LC_MESSAGES"
+    domains = sorted(p.stem for p in folder.glob("*.po")) if folder.is_dir() else []
+    data, count = memory.export_tmx(project.locale, args.locale, domains, project.rel)
+    write_text(args.output, data.decode("utf-8"))
+    if not args.quiet:
+        print(f"{args.output}: {count} units in {args.locale}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _cmd_all(args: argparse.Namespace) -> int:
