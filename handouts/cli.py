@@ -357,6 +357,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     docs = project.documents()
     rows = []
     terms = {code: glossary.load(project.locale, code, project.rel) for code in project.locales()}
+    inconsistent = _inconsistencies(project, [d.name for d in docs])
     for doc in docs:
         for code in project.locales():
             tr = project.translations(code, doc)
@@ -371,6 +372,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
                 "share": tr.share,
                 "printed": tr.share >= project.min_translated,
                 "glossary": {"terms": len(terms[code]), "used": used, "followed": followed},
+                "inconsistent": inconsistent.get((code, doc.name), {"translated_differently": 0,
+                                                                    "shared_translation": 0}),
             })
     if args.json:
         _write_stdout(json.dumps({"min_translated": project.min_translated, "catalogs": rows},
@@ -387,12 +390,39 @@ def _cmd_status(args: argparse.Namespace) -> int:
                      f"{u['translated']:>10}/{u['fuzzy']}/{u['untranslated']:<9} "
                      f"{w['translated']:>10}/{w['fuzzy']}/{w['untranslated']:<9} {r['share']:>5}% {terms_used:>9}  {printed}")
     lines.append("glossary: uses of a glossary term in the translated English / how many follow the glossary")
+    for code in project.locales():
+        counts = [r["inconsistent"] for r in rows if r["locale"] == code]
+        differently = sum(c["translated_differently"] for c in counts)
+        shared = sum(c["shared_translation"] for c in counts)
+        if differently or shared:
+            lines.append(f"consistency: {code}: {differently} unit(s) translated differently elsewhere, "
+                         f"{shared} translation(s) that also stand for other English (see check)")
     _write_stdout("\n".join(lines) + "\n")
     return EXIT_OK
 
 
+def _inconsistencies(project: Project, names: list[str]) -> dict[tuple[str, str], dict[str, int]]:
+    """(language, document) -> how many of its translations disagree with the language's others."""
+    from . import catalogs, consistency
+
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for code in project.locales():
+        places, owner = [], {}
+        for name in names + [catalogs.UI_DOMAIN]:
+            path = catalogs.po_path(project.locale, code, name)
+            po = catalogs.load(path, project.rel(path))
+            if po is not None:
+                owner[project.rel(path)] = name
+                places += consistency.places(po, project.rel(path))
+        for found in consistency.find(places):
+            row = counts.setdefault((code, owner[found.here.path]), {"translated_differently": 0,
+                                                                      "shared_translation": 0})
+            row[found.kind.replace("-", "_")] += 1
+    return counts
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
-    from . import catalogs, checks, glossary, locales
+    from . import catalogs, checks, consistency, glossary, locales
 
     project = _project(args)
     codes = project.locales()
@@ -405,11 +435,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     errors = warnings = 0
     for code in wanted:
         terms = glossary.load(project.locale, code, project.rel)
+        places = []
         for domain in domains:
             path = catalogs.po_path(project.locale, code, domain)
             po = catalogs.load(path, project.rel(path))
             if po is None:
                 continue
+            places += consistency.places(po, project.rel(path))
             for entry in po.entries:
                 for problem in checks.check_entry(entry, code, po.nplurals, terms):
                     if problem.level == checks.ERROR:
@@ -418,5 +450,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
                         warnings += 1
                     print(f"{project.rel(path)}:{entry.linenum}: {problem.level}: {problem.check}: {problem.message}",
                           file=sys.stderr)
+        for found in consistency.find(places):  # across the language's catalogs
+            warnings += 1
+            print(f"{found.here.path}:{found.here.line}: warning: {found.message}", file=sys.stderr)
     print(f"{errors} error(s), {warnings} warning(s) in {len(wanted)} language(s)", file=sys.stderr)
     return EXIT_PROBLEMS if errors else EXIT_OK
