@@ -22,6 +22,7 @@ after the last message (GNU drops them; the pipeline's rewrite would lose a tran
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import os
 import random
 import re
@@ -151,15 +152,20 @@ class Case:
 
 
 def fuzz(count: int, seed: int, folder: Path, files: list[Path] | None = None) -> list[Case]:
+    """``count`` mutated copies of the catalogs; msgfmt runs on several at once (it is a process each)."""
     rng = random.Random(seed)
     originals = [(p, p.read_bytes()) for p in (files or sources())]
-    cases = []
+    made = []
     for n in range(count):
         source, data = originals[n % len(originals)]
         mutated, how = mutate(rng, data)
         path = folder / f"case{n}{source.suffix}"
         path.write_bytes(mutated)
-        cases.append(Case(f"{source.parent.parent.name}/{source.name} {how}", reader_verdict(path), gnu_verdict(path)))
+        made.append((f"{source.parent.parent.name}/{source.name} {how}", path))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        gnu = list(pool.map(gnu_verdict, [path for _, path in made]))
+    cases = [Case(name, reader_verdict(path), verdict) for (name, path), verdict in zip(made, gnu)]
+    for _, path in made:
         path.unlink()
     return cases
 
