@@ -27,6 +27,7 @@ from __future__ import annotations
 import collections
 import difflib
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -220,9 +221,15 @@ def merge(pot: Catalog, old: Catalog | None, code: str, domain: str,
             asked.append(entry.msgid)
             found = memory(entry.msgid)
             if found:
-                entry.msgstr = found
+                # a translation (str), or a memory.Suggestion: (translation, where it comes from, the
+                # English it was written for when that is not this unit's)
+                text, note, before = ((found, "pre-filled from another document's translation: check it", None)
+                                      if isinstance(found, str) else found)
+                entry.msgstr = text
                 entry.flags.insert(0, "fuzzy")
-                entry.tcomment = "pre-filled from another document's translation: check it"
+                entry.tcomment = note
+                if before is not None:
+                    entry.previous_msgid = before
     # vanished units: keep the work as obsolete entries, in their old order, even when it
     # was also offered (fuzzy) to an edited unit, so that it comes back, not fuzzy, with its passage
     active = {_key(e) for e in po.entries}
@@ -296,7 +303,7 @@ def load(path: Path, name: str | None = None) -> Catalog | None:
             _PARSED.move_to_end(key)
             return _PARSED[key]
         try:
-            catalog = pofile.parse(decode(data, name), name)
+            catalog = pofile.parse(_decode(data, name), name)
         except HandoutsError:
             time.sleep(SETTLE_WAIT)
             again = read_settled(path, _suspicious)
@@ -313,6 +320,22 @@ def load(path: Path, name: str | None = None) -> Catalog | None:
         raise HandoutsError(name, "the catalog is empty (was it being saved?); restore it, "
                                   "or delete it to start this language's catalog afresh")
     raise HandoutsError(name, "the catalog kept changing while it was read (is a translator saving it?); run again")
+
+
+_CHARSET = re.compile(rb"charset=([^\s;\\\"]+)")
+
+
+def _decode(data: bytes, name: str) -> str:
+    """UTF-8, strictly; a catalog in a legacy charset gets an error that says how to convert it."""
+    try:
+        return decode(data, name)
+    except HandoutsError:
+        m = _CHARSET.search(data)
+        charset = m.group(1).decode("ascii", "replace") if m else ""
+        if charset and charset.upper() not in ("UTF-8", "UTF8", "CHARSET", *pofile.ASCII_CHARSETS):
+            line = data.count(b"\n", 0, m.start()) + 1
+            raise HandoutsError(name, pofile.legacy_charset_message(charset), line) from None
+        raise
 
 
 def validate(catalog: Catalog) -> None:

@@ -114,6 +114,32 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--port", type=int, default=8000, help="port to serve on (default 8000; 0: any free port)")
     review.set_defaults(run=_cmd_review)
 
+    tm = commands.add_parser(
+        "tm", help="bring in a translation memory (TMX, PO, XLIFF), or export one as TMX",
+        description="Translation memory: `tm import FILE` adds the translated pairs of a TMX 1.4, .po/.pot or "
+                    "XLIFF file to locale/<lang>/memory.po, which every update uses to pre-fill new units "
+                    "(fuzzy); `tm export` writes a language's translated units as TMX 1.4.",
+    )
+    tm_actions = tm.add_subparsers(dest="tm_action", metavar="ACTION", parser_class=_Parser, required=True)
+    tm_import = tm_actions.add_parser(
+        "import", help="add a TMX, PO or XLIFF file's translated pairs to locale/<lang>/memory.po",
+        description="Read FILE with translate-toolkit (TMX 1.4: every configured language it holds, or only "
+                    "--locale; PO and XLIFF: the language it declares, or --locale) and add its translated, "
+                    "non-fuzzy pairs to locale/<lang>/memory.po. A pair whose English is already there takes "
+                    "the new translation.",
+    )
+    tm_import.add_argument("file", metavar="FILE", help="a .tmx, .po, .pot, .xlf or .xliff file")
+    tm_import.add_argument("--locale", metavar="LANG", help="import this language only (PO, XLIFF: its language)")
+    tm_import.set_defaults(run=_cmd_tm_import)
+    tm_export = tm_actions.add_parser(
+        "export", help="write a language's translated, non-fuzzy units as TMX 1.4",
+        description="Write every translated, non-fuzzy unit of LANG's catalogs as a TMX 1.4 file, for an "
+                    "agency's memory (each English text once; the document in a note).",
+    )
+    tm_export.add_argument("--locale", metavar="LANG", required=True, help="the language to export")
+    tm_export.add_argument("-o", "--output", metavar="FILE.tmx", required=True, help="the file to write")
+    tm_export.set_defaults(run=_cmd_tm_export)
+
     fix = commands.add_parser(
         "fix",
         help="repair machine-spun English in FILE",
@@ -273,6 +299,39 @@ def _cmd_review(args: argparse.Namespace) -> int:
     name = args.doc.removesuffix(".md") if args.doc else None
     return serve(_project(args).root, name, port=args.port)
 
+def _cmd_tm_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import locales, memory
+
+    project = _project(args)
+    if args.locale:
+        locales.check_locale(args.locale, "--locale")
+    with project.lock():
+        done = memory.import_file(project.locale, project.locales(), Path(args.file), args.file, args.locale,
+                                  project.rel)
+    for report in done:
+        target = project.rel(memory.memory_path(project.locale, report.code))
+        print(f"{target}: {report.added} added, {report.replaced} replaced, {report.same} already there",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_tm_export(args: argparse.Namespace) -> int:
+    from . import locales, memory
+
+    project = _project(args)
+    locales.check_locale(args.locale, "--locale")
+    if args.locale not in project.locales():
+        raise HandoutsError("--locale", f"{args.locale} is not configured in locale/LINGUAS")
+    folder = project.locale / args.locale / "LC_MESSAGES"
+    domains = sorted(p.stem for p in folder.glob("*.po")) if folder.is_dir() else []
+    data, count = memory.export_tmx(project.locale, args.locale, domains, project.rel)
+    write_text(args.output, data.decode("utf-8"))
+    if not args.quiet:
+        print(f"{args.output}: {count} units in {args.locale}", file=sys.stderr)
+    return EXIT_OK
+
 
 def _cmd_all(args: argparse.Namespace) -> int:
     project = _project(args)
@@ -338,6 +397,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     docs = project.documents()
     rows = []
     terms = {code: glossary.load(project.locale, code, project.rel) for code in project.locales()}
+    inconsistent = _inconsistencies(project, [d.name for d in docs])
     for doc in docs:
         for code in project.locales():
             tr = project.translations(code, doc)
@@ -352,6 +412,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
                 "share": tr.share,
                 "printed": tr.share >= project.min_translated,
                 "glossary": {"terms": len(terms[code]), "used": used, "followed": followed},
+                "inconsistent": inconsistent.get((code, doc.name), {"translated_differently": 0,
+                                                                    "shared_translation": 0}),
             })
     review = [{
         "document": doc.name,
@@ -375,6 +437,14 @@ def _cmd_status(args: argparse.Namespace) -> int:
                      f"{u['translated']:>10}/{u['fuzzy']}/{u['untranslated']:<9} "
                      f"{w['translated']:>10}/{w['fuzzy']}/{w['untranslated']:<9} {r['share']:>5}% {terms_used:>9}  {printed}")
     lines.append("glossary: uses of a glossary term in the translated English / how many follow the glossary")
+    for code in project.locales():
+        counts = [r["inconsistent"] for r in rows if r["locale"] == code]
+        differently = sum(c["translated_differently"] for c in counts)
+        shared = sum(c["shared_translation"] for c in counts)
+        if differently or shared:
+            lines.append(f"consistency: {code}: {differently} unit(s) translated differently elsewhere, "
+                         f"{shared} translation(s) that also stand for other English (see check)")
+
     lines.append("")
     lines.append("review: flags and statistical repairs no editor has decided"
                  + (" (require-review: the catalogs wait for them)" if project.require_review else ""))
@@ -391,8 +461,28 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _inconsistencies(project: Project, names: list[str]) -> dict[tuple[str, str], dict[str, int]]:
+    """(language, document) -> how many of its translations disagree with the language's others."""
+    from . import catalogs, consistency
+
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for code in project.locales():
+        places, owner = [], {}
+        for name in names + [catalogs.UI_DOMAIN]:
+            path = catalogs.po_path(project.locale, code, name)
+            po = catalogs.load(path, project.rel(path))
+            if po is not None:
+                owner[project.rel(path)] = name
+                places += consistency.places(po, project.rel(path))
+        for found in consistency.find(places):
+            row = counts.setdefault((code, owner[found.here.path]), {"translated_differently": 0,
+                                                                      "shared_translation": 0})
+            row[found.kind.replace("-", "_")] += 1
+    return counts
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
-    from . import catalogs, checks, glossary, locales
+    from . import catalogs, checks, consistency, glossary, locales
 
     project = _project(args)
     codes = project.locales()
@@ -414,11 +504,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
             print(f"{where}: warning: {stale_message(doc, d)}", file=sys.stderr)
     for code in wanted:
         terms = glossary.load(project.locale, code, project.rel)
+        places = []
         for domain in domains:
             path = catalogs.po_path(project.locale, code, domain)
             po = catalogs.load(path, project.rel(path))
             if po is None:
                 continue
+            places += consistency.places(po, project.rel(path))
             for entry in po.entries:
                 for problem in checks.check_entry(entry, code, po.nplurals, terms):
                     if problem.level == checks.ERROR:
@@ -427,5 +519,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
                         warnings += 1
                     print(f"{project.rel(path)}:{entry.linenum}: {problem.level}: {problem.check}: {problem.message}",
                           file=sys.stderr)
+        for found in consistency.find(places):  # across the language's catalogs
+            warnings += 1
+            print(f"{found.here.path}:{found.here.line}: warning: {found.message}", file=sys.stderr)
     print(f"{errors} error(s), {warnings} warning(s) in {len(wanted)} language(s)", file=sys.stderr)
     return EXIT_PROBLEMS if errors else EXIT_OK

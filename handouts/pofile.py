@@ -49,6 +49,8 @@ class Catalog:
     """The file line where the header entry starts."""
     asked: tuple[str, ...] = ()
     """Source texts a merge looked up in the language's other catalogs (to pre-fill new units)."""
+    header_msgstr: str = ""
+    """The header's msgstr as read (GNU looks for ``nplurals=`` and ``plural=`` anywhere in it)."""
 
     @property
     def plural_forms(self) -> str:
@@ -56,7 +58,10 @@ class Catalog:
 
     @property
     def nplurals(self) -> int:
-        return parse_plural_forms(self.plural_forms)[0]
+        try:
+            return parse_plural_forms(self.plural_forms)[0]
+        except ValueError:  # GNU ignores a value without nplurals= and plural= (the check says so)
+            return parse_plural_forms(DEFAULT_PLURAL)[0]
 
     def active(self) -> list[polib.POEntry]:
         return [e for e in self.entries if not e.obsolete]
@@ -92,9 +97,65 @@ def plural_function(value: str):
     return gettext.c2py(expr)
 
 
+def has_plural_rule(value: str) -> bool:
+    """Does a header name both ``nplurals=`` and ``plural=`` (else GNU ignores them)?"""
+    return "nplurals=" in value and "plural=" in value
+
+
+def _compile_plural(expr: str):
+    """GNU's C plural expression as a function of n; unlike ``gettext.c2py``, a long expression is
+    not refused (GNU has no length limit).  Raises ValueError or SyntaxError."""
+    if len(expr) <= 1000:
+        return gettext.c2py(expr)
+    result, nexttok = gettext._parse(gettext._tokenize(expr))  # c2py without its 1,000-character limit
+    if nexttok:
+        raise ValueError(f"unexpected {nexttok!r}")
+    namespace = {"_as_int": gettext._as_int}
+    exec(f"def func(n):\n    return int({result})\n", namespace)
+    return namespace["func"]
+
+
+def gnu_plural(header: str) -> tuple[str | None, int | None, dict[int, int] | None]:
+    """What ``msgfmt -c`` says of the plural rule in a header's msgstr (msgl-check.c): an error or
+    None, nplurals, and how many of the numbers 0 to 1000 each form stands for (None without a rule)."""
+    if not has_plural_rule(header):
+        return None, None, None
+    m = re.match(r"[ \t\n\r\f\v]*(\d+)", header[header.find("nplurals=") + 9:])
+    if not m:
+        return "invalid Plural-Forms: invalid nplurals value", None, None
+    expr = re.split(r"[;\n]", header[header.find("plural=") + 7:], maxsplit=1)[0]
+    return _plural_rule(int(m.group(1)), expr)
+
+
+@functools.lru_cache(maxsize=256)
+def _plural_rule(n: int, expr: str) -> tuple[str | None, int | None, dict[int, int] | None]:
+    """``gnu_plural`` for one rule: evaluated once per run, whatever the catalog."""
+    try:
+        func = _compile_plural(expr)
+    except (ValueError, SyntaxError, RecursionError):
+        return f"invalid Plural-Forms: invalid plural expression: {expr.strip()[:60]!r}", None, None
+    sizes: dict[int, int] = {}
+    for number in range(0, 1001):
+        try:
+            index = func(number)
+        except ZeroDivisionError:
+            return f"invalid Plural-Forms: division by zero for n={number}", None, None
+        except (RecursionError, OverflowError):
+            return "invalid Plural-Forms: the plural expression overflows", None, None
+        if index < 0:
+            return f"invalid Plural-Forms: the plural expression gives {index} for n={number}", None, None
+        if index >= n:
+            return (f"invalid Plural-Forms: the plural expression gives {index} for n={number}, "
+                    f"but nplurals={n}"), None, None
+        sizes[index] = sizes.get(index, 0) + 1
+    return None, n, sizes
+
+
 @functools.lru_cache(maxsize=256)
 def _check_plural_forms(value: str) -> str | None:
     """What is wrong with a Plural-Forms value, as msgfmt -c sees it, or None."""
+    if not has_plural_rule(value):
+        return None
     try:
         n, _ = parse_plural_forms(value)
         func = plural_function(value)
@@ -114,9 +175,15 @@ def _check_plural_forms(value: str) -> str | None:
 # Reading
 
 
-_KEYWORD = re.compile(r'(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s*(".*)$')
-_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"\s*$')
+_WHITESPACE = " \t\r\f\v"
+"""What GNU's lexer skips between tokens (po-lex.c); any other character there is a syntax error."""
+_KEYWORD = re.compile(r'(msgctxt|msgid_plural|msgid|msgstr(?:[ \t\r\f\v]*\[[ \t\r\f\v]*(\d+)[ \t\r\f\v]*\])?)'
+                      r'[ \t\r\f\v]*(".*)$')
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"[ \t\r\f\v]*')
 _ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]+|[0-7]{1,3}|.)")
+ASCII_CHARSETS = ("ASCII", "US-ASCII", "ANSI_X3.4-1968", "646", "ISO646-US", "ISO_646.IRV:1991", "US", "CP367",
+                  "IBM367")
+"""Names of ASCII, which is a subset of UTF-8: such a catalog is read as UTF-8."""
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
 
 
@@ -150,13 +217,13 @@ def _unescape(body: str, path: str, line: int, column: int) -> str:
         if code in _SIMPLE_ESCAPES:
             return _SIMPLE_ESCAPES[code]
         if code[0] == "x":
-            return chr(int(code[1:], 16) & 0xFF) if len(code) <= 3 else _too_long(code)
+            if len(code) == 1:  # GNU: a \\x needs at least one hex digit; it then reads all that follow
+                raise HandoutsError(path, f"invalid escape sequence '\\x' with no hex digit after it "
+                                          f"(column {column + m.start() + 1})", line)
+            return chr(int(code[1:], 16) & 0xFF)
         if code[0] in "01234567":
             return chr(int(code, 8) & 0xFF)
         raise HandoutsError(path, f"invalid escape sequence '\\{code}' in a string (column {column + m.start() + 1})", line)
-
-    def _too_long(code: str) -> str:
-        raise HandoutsError(path, f"invalid escape sequence '\\{code}': at most two hex digits", line)
 
     if "\\" not in body:
         return body
@@ -183,6 +250,7 @@ def _parse(text: str, path: str) -> Catalog:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    logical = _split_comments(_join_continued(lines, path))
     current = _Entry(1)
     entries: list[_Entry] = []
 
@@ -197,9 +265,9 @@ def _parse(text: str, path: str) -> Catalog:
         entries.append(entry)
 
     entry_end: dict[int, int] = {}
-    for number, raw in enumerate(lines, 1):
+    for number, raw in logical:
         line = raw[:-1] if raw.endswith("\r") else raw
-        stripped = line.strip()
+        stripped = line.strip(_WHITESPACE)
         if "\x00" in line:
             raise HandoutsError(path, "NUL character in the file", number)
         if not stripped:
@@ -209,15 +277,15 @@ def _parse(text: str, path: str) -> Catalog:
         body = stripped
         if body.startswith("#~"):
             obsolete = True
-            body = body[2:].lstrip(" \t")
+            body = body[2:].lstrip(_WHITESPACE)
             if body.startswith("|"):
                 previous = True
-                body = body[1:].lstrip(" \t")
+                body = body[1:].lstrip(_WHITESPACE)
             if not body:
                 continue
         elif body.startswith("#|"):
             previous = True
-            body = body[2:].lstrip(" \t")
+            body = body[2:].lstrip(_WHITESPACE)
         elif body.startswith("#"):
             # a comment starts a new entry when the current one already has its strings
             if current.has_strings:
@@ -252,7 +320,7 @@ def _parse(text: str, path: str) -> Catalog:
             continue
         m = _KEYWORD.match(body)
         if m:
-            keyword = m.group(1)
+            keyword = m.group(1) if m.group(2) is None else f"msgstr[{int(m.group(2))}]"
             starts_entry = keyword in ("msgctxt", "msgid") and (
                 current.has_strings and not (keyword == "msgid" and set(current.fields) == {"msgctxt"}))
             if starts_entry:
@@ -282,13 +350,20 @@ def _parse(text: str, path: str) -> Catalog:
         _check_complete(raw, path)
         msgid = raw.fields["msgid"]
         msgctxt = raw.fields.get("msgctxt")
-        if msgid == "" and msgctxt is None and not raw.obsolete and not catalog.header and not catalog.entries:
+        if msgid == "" and msgctxt is None and not raw.obsolete and not catalog.header:
+            # the header: GNU takes the entry with an empty msgid wherever it stands
+            if not raw.fields.get("msgstr", "").strip(_WHITESPACE + "\n"):
+                raise HandoutsError(path, 'the header entry (msgid "") is empty: it needs at least '
+                                          '"Content-Type: text/plain; charset=UTF-8\\n" (msgfmt -c rejects it)',
+                                    raw.lines.get("msgstr", raw.start))
+            seen[(None, "")] = raw.lines["msgid"]
             end = entry_end[id(raw)]
             catalog.header = [l[:-1] if l.endswith("\r") else l for l in lines[raw.start - 1: end]]
             catalog.header_line = raw.start
             while catalog.header and not catalog.header[-1].strip():
                 catalog.header.pop()
             catalog.metadata = _parse_metadata(raw.fields.get("msgstr", ""))
+            catalog.header_msgstr = raw.fields.get("msgstr", "")
             continue
         key = (msgctxt, msgid)
         if key in seen:
@@ -296,7 +371,78 @@ def _parse(text: str, path: str) -> Catalog:
                                 raw.lines["msgid"])
         seen[key] = raw.lines["msgid"]
         catalog.entries.append(_to_polib(raw))
+    if not catalog.header:
+        raise HandoutsError(path, 'no header entry: a catalog starts with msgid "" and a msgstr that holds at least '
+                                  '"Content-Type: text/plain; charset=UTF-8\\n" (msgfmt -c rejects a catalog '
+                                  'without one; was the header cut or moved?)', 1)
     return catalog
+
+
+def _join_continued(lines: list[str], path: str):
+    """(line number, line) with GNU's backslash-newline continuations (po-lex.c removes a backslash
+    right before a newline anywhere).  Inside a string or a comment, or in the middle of a keyword,
+    the two lines become one; between tokens, where a newline is white space, they stay two."""
+    if not any(line.endswith("\\") for line in lines):
+        return enumerate(lines, 1)
+    out = []
+    pending: tuple[int, str] | None = None
+    for number, line in enumerate(lines, 1):
+        if pending is not None:
+            first, body = pending
+            pending = None
+            if (body.lstrip(_WHITESPACE).startswith("#") or _open_string(body)
+                    or (body[-1:].isalnum() or body[-1:] in "_[]") and (line[:1].isalnum() or line[:1] in "_[]")):
+                number, line = first, body + line
+            else:
+                out.append((first, body))
+        if line.endswith("\\"):
+            pending = (number, line[:-1])
+        else:
+            out.append((number, line))
+    if pending is not None:  # GNU: a line continued past the end of the file is a syntax error
+        raise HandoutsError(path, "syntax error: a backslash continues the last line, but nothing follows",
+                            pending[0])
+    return out
+
+
+def _split_comments(logical):
+    """GNU's lexer reads a '#' outside a string as a comment to the end of the line, wherever it
+    stands: ``msgstr "b" # note`` is a msgstr line and a comment line (which ends the entry)."""
+    for number, line in logical:
+        if "#" in line and not line.lstrip(_WHITESPACE).startswith("#"):
+            cut = _comment_start(line)
+            if cut is not None:
+                yield number, line[:cut]
+                yield number, line[cut:]
+                continue
+        yield number, line
+
+
+def _comment_start(text: str) -> int | None:
+    inside = escaped = False
+    for index, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif inside and ch == "\\":
+            escaped = True
+        elif ch == '"':
+            inside = not inside
+        elif ch == "#" and not inside:
+            return index
+    return None
+
+
+def _open_string(text: str) -> bool:
+    """Does ``text`` end inside a string literal?"""
+    inside = escaped = False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif inside and ch == "\\":
+            escaped = True
+        elif ch == '"':
+            inside = not inside
+    return inside
 
 
 def _comment_text(rest: str) -> str:
@@ -304,11 +450,19 @@ def _comment_text(rest: str) -> str:
 
 
 def _string(part: str, path: str, number: int, line: str) -> str:
-    m = _STRING.match(part)
-    if not m:
-        raise HandoutsError(path, f"unterminated or malformed string: {line.strip()[:60]!r}", number)
     column = line.index(part) + 1
-    value = _unescape(m.group(1), path, number, column)
+    pieces = []
+    at = 0
+    while at < len(part):  # GNU reads any number of strings on a line: "a" "b"
+        m = _STRING.match(part, at)
+        if not m:
+            if at and part[at] != '"':
+                raise HandoutsError(path, f"syntax error: {part[at]!r} (U+{ord(part[at]):04X}) after a string "
+                                          f"(column {column + at})", number)
+            raise HandoutsError(path, f"unterminated or malformed string: {line.strip()[:60]!r}", number)
+        pieces.append(_unescape(m.group(1), path, number, column + at))
+        at = m.end()
+    value = "".join(pieces)
     if "\x00" in value:
         raise HandoutsError(path, "NUL character (\\0) in a string", number)
     return value
@@ -332,7 +486,10 @@ def _check_complete(raw: _Entry, path: str) -> None:
     where = raw.lines.get("msgid", raw.start)
     if "msgid" not in raw.fields:
         raise HandoutsError(path, "syntax error: an entry without msgid", raw.start)
-    plural_keys = sorted((k for k in raw.fields if k.startswith("msgstr[")), key=lambda k: int(k[7:-1]))
+    for key in raw.fields:
+        if "\x04" in raw.fields[key]:
+            raise HandoutsError(path, f"the context separator \\x04 (EOT) within {key}", raw.lines[key])
+    plural_keys = [k for k in raw.fields if k.startswith("msgstr[")]  # in file order, as GNU wants them
     if "msgid_plural" in raw.fields:
         if "msgstr" in raw.fields:
             raise HandoutsError(path, "syntax error: a plural entry (msgid_plural) needs msgstr[0], msgstr[1], ..., not msgstr",
@@ -385,18 +542,35 @@ def problems(catalog: Catalog) -> list[tuple[int, str]]:
     header_line = catalog.header_line + next(
         (n for n, l in enumerate(catalog.header) if "Plural-Forms:" in l),
         next((n for n, l in enumerate(catalog.header) if l.startswith("msgid")), 0))
-    plural_error = _check_plural_forms(catalog.plural_forms) if "Plural-Forms" in catalog.metadata else None
-    if plural_error and any(e.msgid_plural for e in catalog.active()):
+    header = catalog.header_msgstr or "".join(f"{k}: {v}\n" for k, v in catalog.metadata.items())
+    plural_error, gnu_nplurals, sizes = gnu_plural(header)
+    if plural_error:  # GNU checks the expression whether or not the catalog has plural entries
         found.append((header_line, plural_error))
-    charset = re.search(r"charset=([\w.-]+)", catalog.metadata.get("Content-Type", ""))
-    if catalog.header and charset and charset.group(1).upper() not in ("UTF-8", "CHARSET"):
-        found.append((header_line, f"the catalog must be UTF-8, its header says charset={charset.group(1)}"))
-    nplurals = None if plural_error else catalog.nplurals
+    if not has_plural_rule(header) and any(
+            e.msgid_plural and "fuzzy" not in e.flags and e.msgstr_plural.get(0) for e in catalog.active()):
+        first = next(e for e in catalog.active() if e.msgid_plural and "fuzzy" not in e.flags
+                     and e.msgstr_plural.get(0))
+        found.append((first.linenum, "this entry has plural translations, but the header has no Plural-Forms "
+                                     "(add e.g. \"Plural-Forms: nplurals=2; plural=(n != 1);\\n\")"))
+    charset = declared_charset(catalog.metadata)
+    if charset is not None and charset.upper() in ASCII_CHARSETS:
+        # ASCII is read as UTF-8; GNU then refuses any other character in a string
+        for entry in catalog.entries:
+            strings = [entry.msgid, entry.msgid_plural or "", entry.msgctxt or "", entry.msgstr,
+                       *entry.msgstr_plural.values()]
+            if not entry.obsolete and any(not t.isascii() for t in strings):
+                found.append((entry.linenum, f"a character that is not ASCII, but the header says charset={charset} "
+                                             f"(make it charset=UTF-8)"))
+                break
+    elif charset is not None and charset.upper() not in ("UTF-8", "UTF8", "CHARSET"):
+        found.append((header_line, legacy_charset_message(charset)))
+    nplurals = None if plural_error else gnu_nplurals
     for entry in catalog.entries:
         if entry.obsolete:
             continue
         line = entry.linenum
-        if entry.msgid_plural:
+        plural = bool(entry.msgid_plural or entry.msgstr_plural)  # msgid_plural "" is still a plural entry
+        if plural:
             forms = entry.msgstr_plural
             if nplurals is not None and len(forms) > nplurals:
                 found.append((line, f"msgstr[{nplurals}] and beyond: the catalog's Plural-Forms has nplurals={nplurals} "
@@ -407,25 +581,34 @@ def problems(catalog: Catalog) -> list[tuple[int, str]]:
             pairs = [(entry.msgid if i == 0 else entry.msgid_plural, s) for i, s in sorted(forms.items())]
         else:
             pairs = [(entry.msgid, entry.msgstr)]
-        if "fuzzy" in entry.flags:
-            continue
+        if "fuzzy" in entry.flags or not pairs[0][1]:
+            continue  # GNU checks an entry whose (first) translation is there, every form of it
         for source, translation in pairs:
-            if not translation:
-                continue
             for edge, word in ((source.startswith("\n"), "begin"), (source.endswith("\n"), "end")):
                 other = translation.startswith("\n") if word == "begin" else translation.endswith("\n")
                 if edge != other:
                     found.append((line, f"msgid and msgstr do not both {word} with a newline (\\n)"))
         if "python-format" in entry.flags:
-            msgid_spec = python_format(entry.msgid)
+            # GNU's rule (format.c): every form against msgid_plural if there is one; strictly (the
+            # same arguments) unless the entry has several forms and this one covers fewer than
+            # five of the numbers 0 to 1000 (it may then leave an argument out)
             for index, (source, translation) in enumerate(pairs):
-                if not translation:
-                    continue
-                message = _python_format_mismatch(entry.msgid, entry.msgid_plural, translation, index,
-                                                  len(pairs), msgid_spec)
+                strict = not plural or len(pairs) < 2 or (sizes is not None and sizes.get(index, 0) >= 5)
+                message = _python_format_mismatch(entry.msgid_plural if plural else entry.msgid, translation, strict)
                 if message:
                     found.append((line, message))
     return found
+
+
+def declared_charset(metadata: dict[str, str]) -> str | None:
+    """The charset a header's Content-Type names, or None."""
+    m = re.search(r"charset=([^\s;]+)", metadata.get("Content-Type", ""))
+    return m.group(1) if m else None
+
+
+def legacy_charset_message(charset: str) -> str:
+    return (f"the header says charset={charset}; this project reads catalogs in UTF-8 only: convert it with "
+            f"`msgconv -t UTF-8 FILE -o FILE` (GNU gettext), which also rewrites the header")
 
 
 _PY_DIRECTIVE = re.compile(r"%(?:\((?P<name>[^)]*)\))?(?P<flags>[-#0 +]*)(?P<width>\*|\d+)?(?:\.(?P<prec>\*|\d+))?"
@@ -474,10 +657,9 @@ def python_format(text: str) -> tuple[dict[str, str], list[str]]:
     return named, unnamed
 
 
-def _python_format_mismatch(msgid: str, msgid_plural: str, translation: str, index: int, count: int,
-                            spec) -> str | None:
+def _python_format_mismatch(msgid: str, translation: str, strict: bool) -> str | None:
     try:
-        source = python_format(msgid_plural if (msgid_plural and index > 0) else msgid)
+        source = python_format(msgid)
     except FormatError:
         return None  # msgfmt does not check a msgid that is not a valid format string
     try:
@@ -488,8 +670,7 @@ def _python_format_mismatch(msgid: str, msgid_plural: str, translation: str, ind
     t_named, t_unnamed = target
     if s_named or t_named:
         for name in s_named:
-            # a plural form may leave out the count when it covers one number only (GNU's rule)
-            if name not in t_named and not (msgid_plural and count > 1):
+            if name not in t_named and strict:
                 return f"python-format: the translation lacks %({name})s"
         for name, kind in t_named.items():
             if name not in s_named:
@@ -497,7 +678,7 @@ def _python_format_mismatch(msgid: str, msgid_plural: str, translation: str, ind
             if s_named[name] != kind:
                 return f"python-format: %({name}) has another type in the translation"
         return None
-    if len(s_unnamed) != len(t_unnamed) and not (msgid_plural and count > 1):
+    if len(s_unnamed) != len(t_unnamed) and (strict or len(t_unnamed) > len(s_unnamed)):
         return f"python-format: the English has {len(s_unnamed)} arguments, the translation {len(t_unnamed)}"
     if s_unnamed[: len(t_unnamed)] != t_unnamed[: len(s_unnamed)]:
         return "python-format: the translation's arguments have other types"

@@ -19,6 +19,7 @@ from . import catalogs, render
 from .catalogs import UI_DOMAIN, Message
 from .documents import Changed, replace_if_unchanged, write_text
 from .errors import HandoutsError
+from .memory import Suggester, Suggestion, read_memory
 from .pofile import Catalog
 from .state import CatalogState, State, digest, file_digest
 
@@ -79,11 +80,13 @@ class Memory:
                 self.table.setdefault(msgid, []).append((path.stem, text))
         if store is not None and fresh != cached:
             store.save_memory(code, fresh)
+        self.suggester = Suggester(code, self.table, lambda: read_memory(locale_dir, code, rel))
 
-    def lookup(self, domain: str) -> Callable[[str], str | None]:
-        """Translations from the language's *other* catalogs (the first, by document name)."""
-        def find(msgid: str) -> str | None:
-            return next((text for d, text in self.table.get(msgid, ()) if d != domain), None)
+    def lookup(self, domain: str) -> Callable[[str], Suggestion | None]:
+        """What a new unit of ``domain`` is pre-filled with: a translation from the language's *other*
+        catalogs (the first, by document name), the translation memory, or the most similar unit."""
+        def find(msgid: str) -> Suggestion | None:
+            return self.suggester.suggest(msgid, domain)
         return find
 
 
