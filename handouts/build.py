@@ -24,7 +24,7 @@ from .locales import babel_locale, language
 from .pdf import find_engine, print_pdf, screenshot
 from .pofile import plural_function
 from .state import BuildState, State, digest, file_digest, output_stat
-from .units import Parsed
+from .units import Parsed, urgent_unit
 
 SOURCE_LANGUAGE = "en"
 
@@ -291,25 +291,44 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
         reviewed = format_date(doc.reviewed, format="long", locale=babel_locale(code)) if doc.reviewed else None
         title = render.title_of(tokens) or doc.name
         others = [languages[c] for c in settings.codes if c != code]
+        # the urgent passage: in a box right after the title, so that it is on the first page
+        urgent = urgent_unit(doc.parsed)
+        urgent_html = urgent_text = urgent_english = None
+        if urgent is not None:
+            said = tr.table.get(urgent.msgid)
+            urgent_html, urgent_text = render.inline(said or urgent.msgid, doc.parsed.env)
+            urgent_english = Markup(render.inline(urgent.msgid, doc.parsed.env)[0])
+            if said is None and code != SOURCE_LANGUAGE:
+                english += 1
+                urgent_html = Markup('<p lang="en" dir="ltr" class="untranslated">{}</p>').format(Markup(urgent_html))
+            else:
+                urgent_html = Markup("<p>{}</p>").format(Markup(urgent_html))
+            urgent_english = Markup("<p>{}</p>").format(urgent_english)
         page = dict(lang=lang["lang"], dir=lang["dir"], script=lang["script"], reviewed=reviewed, others=others,
-                    document=doc.name, english=english, paper=settings.paper, **ui_functions(ui, html=True))
+                    document=doc.name, english=english, paper=settings.paper, urgent=urgent_html,
+                    urgent_source=urgent.msgid if urgent else None, **ui_functions(ui, html=True))
         pages: dict[str, str] = {}
-        body = Markup(render.body_html(tokens))
+        lead = render.lead_end(tokens)
+        head, body = Markup(render.body_html(tokens[:lead])), Markup(render.body_html(tokens[lead:]))
         label = f"{title} — {lang['name']}"
         variants = [("", False)] + ([(".large", True)] if settings.large_print else [])
         for suffix, large in variants:
             pages[f"{doc.name}{suffix}.html"] = env.get_template("handout.html.j2").render(
-                **page, title=title, body=body, pairs=None, large=large, footer_label=label)
+                **page, title=title, lead=head, body=body, pairs=None, large=large, footer_label=label)
         if code != SOURCE_LANGUAGE:
             english_title = render.title_of(doc.parsed.tokens) or doc.name
-            pairs = [(Markup(a), Markup(b)) for a, b in render.passages(tokens, doc.parsed.tokens)]
+            pairs = [(Markup(a), Markup(b), False) for a, b in render.passages(tokens, doc.parsed.tokens)]
+            if urgent is not None:
+                pairs.insert(1 if lead else 0, (urgent_html, urgent_english, True))
             for suffix, large in variants:
                 pages[f"{doc.name}.bilingual{suffix}.html"] = env.get_template("handout.html.j2").render(
-                    **page, title=f"{title} · {english_title}", body=None, pairs=pairs, large=large,
+                    **page, title=f"{title} · {english_title}", lead=None, body=None, pairs=pairs, large=large,
                     footer_label=f"{title} · {english_title} — {lang['name']} · English")
         text = env.get_template("handout.txt.j2").render(
             **ui_functions(ui, html=False),
-            body=render.body_text(tokens).rstrip("\n"), rule="-" * render.TEXT_WIDTH, reviewed=reviewed,
+            lead=render.body_text(tokens[:lead]).rstrip("\n") if lead else "",
+            urgent=urgent_text, urgent_source=urgent.msgid if urgent else None, box="*" * render.TEXT_WIDTH,
+            body=render.body_text(tokens[lead:]).rstrip("\n"), rule="-" * render.TEXT_WIDTH, reviewed=reviewed,
             english=english,
         )
         folder = settings.output / code

@@ -1,7 +1,7 @@
 """A project folder and the stages over it: repair -> update -> build.
 
     source/<doc>.md                  English documents as received
-    source/<doc>.toml                optional: reviewed = 2026-11-24
+    source/<doc>.toml                optional: reviewed = 2026-11-24, urgent = "Call 999 if ..."
     locale/LINGUAS                   configured languages
     locale/<doc>.pot, locale/handouts.pot
     locale/<lang>/LC_MESSAGES/<doc>.po, .../handouts.po
@@ -37,7 +37,7 @@ from .documents import (ProjectLock, check_characters, clean_temporary_files, de
 from .errors import HandoutsError
 from .repair import repair
 from .state import DocumentState, State, Store, digest, output_stat, version
-from .units import parse
+from .units import add_urgent, parse
 
 DEFAULT_MIN_TRANSLATED = 80
 KEPT_DOCUMENTS = 32
@@ -285,7 +285,9 @@ def prepare(path: Path, rel: str) -> Document:
     original = decode(read_bytes(path), rel)
     check_characters(original, rel)
     result = repair(original)
-    return Document(path.stem, rel, original, result, parse(rel, result.text), _reviewed(path, rel))
+    parsed = parse(rel, result.text)
+    _urgent(path, rel, parsed)
+    return Document(path.stem, rel, original, result, parsed, _reviewed(path, rel))
 
 
 def _reviewed(doc_path: Path, rel: str) -> dt.date | None:
@@ -303,3 +305,22 @@ def _reviewed(doc_path: Path, rel: str) -> dt.date | None:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         raise HandoutsError(meta_rel, "reviewed must be a date such as 2026-11-24")
     return value
+
+
+def _urgent(doc_path: Path, rel: str, parsed) -> None:
+    """``urgent = "..."`` in the document's .toml: its urgent passage, shown in a box on page 1."""
+    meta_path = doc_path.with_suffix(".toml")
+    if not meta_path.exists():
+        return
+    meta_rel = rel.removesuffix(".md") + ".toml"
+    text = decode(read_bytes(meta_path), meta_rel)
+    try:
+        value = tomllib.loads(text).get("urgent")
+    except tomllib.TOMLDecodeError as exc:
+        raise HandoutsError(meta_rel, f"bad TOML: {exc}", getattr(exc, "lineno", None)) from None
+    if value is None:
+        return
+    line = next((n for n, l in enumerate(text.splitlines(), 1) if l.lstrip().startswith("urgent")), 1)
+    if not isinstance(value, str):
+        raise HandoutsError(meta_rel, 'urgent must be text, such as urgent = "Call 999 now if ..."', line)
+    add_urgent(parsed, value, meta_rel, line)

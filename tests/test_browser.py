@@ -62,6 +62,25 @@ def test_printed_handout_fits_two_a4_pages_and_shows_its_title(printed, code):
     assert _plain(_title(code)) in _plain(text)
 
 
+EMERGENCY = "If you feel very unwell or think you need emergency help, call your local emergency number now."
+
+
+@pytest.mark.parametrize("variant", ["", ".large", ".bilingual"])
+@pytest.mark.parametrize("code", LOCALES)
+def test_the_urgent_line_is_on_the_first_page(printed, code, variant):
+    """The ketamine handout marks its emergency line urgent: a patient who reads page 1 reads it."""
+    if code == "en" and variant == ".bilingual":
+        pytest.skip("English has no bilingual handout")
+    urgent = EMERGENCY if code == "en" else polib.pofile(
+        str(ROOT / "locale" / code / "LC_MESSAGES" / "ketamine.po")).find(EMERGENCY).msgstr
+    pdf = printed / "output" / code / f"ketamine{variant}.pdf"
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+    if variant == ".bilingual":  # the two columns interleave line by line in the text layer
+        assert set(re.findall(r"\w+", urgent + EMERGENCY)) <= set(re.findall(r"\w+", first))
+    else:
+        assert _plain(urgent) in _plain(first)
+
+
 @pytest.mark.parametrize("code", LOCALES)
 def test_printed_pages_are_not_blank(printed, code, tmp_path):
     pdf = printed / "output" / code / "ketamine.pdf"
