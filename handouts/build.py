@@ -63,6 +63,8 @@ class Translations:
     """(catalog path, line, msgid, [Problem]) of translations that failed an error-level check."""
     title: str = ""
     """The handout's title in this language (when it was printed)."""
+    reviewed: dt.date | None = None
+    """When the English document was last reviewed (``source/<doc>.toml``), for the indexes."""
 
     @property
     def share(self) -> int:
@@ -176,8 +178,14 @@ def ui_functions(translations: UiTranslations, html: bool) -> dict:
             return Markup('<span lang="en" dir="ltr">{}</span>').format(text)
         return Markup.escape(text)
 
+    said: dict = {}  # an index asks for the same words thousands of times
+
     def ui(msgid: str, **values) -> str:
-        return finish(translations.gettext(msgid), msgid, values)
+        key = (msgid, *values.items())
+        text = said.get(key)
+        if text is None:
+            text = said[key] = finish(translations.gettext(msgid), msgid, values)
+        return text
 
     def ui_n(singular: str, plural: str, n: int, **values) -> str:
         return finish(translations.ngettext(singular, n), singular if n == 1 else plural, {"count": n, **values})
@@ -282,7 +290,9 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
             for stale in sorted((settings.output / code).glob(f"{doc.name}.*")) if (settings.output / code).is_dir() else []:
                 if _document_of(stale.name) == doc.name and remove(stale):
                     written.append(stale)
-            results.append(PairResult(code, _summary(tr), {}, written))
+            summary = _summary(tr)
+            summary.reviewed = doc.reviewed
+            results.append(PairResult(code, summary, {}, written))
             continue
         ui = _ui(settings.locale_dir, code, ui_keys.get(code))
         tokens, english = render.translate_tokens(
@@ -349,7 +359,7 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
             written.append(png_path)
             outputs.append(png_path)
         summary = _summary(tr)
-        summary.title = title
+        summary.title, summary.reviewed = title, doc.reviewed
         results.append(PairResult(code, summary, {str(p): output_stat(p) for p in outputs}, written))
     return results
 
@@ -417,18 +427,15 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
             _CONTEXT.clear()
             if bar:
                 bar.close()
-    index_key = digest(repr((codes, settings.min_translated, settings.large_print, settings.template_dirs,
-                              [(n, c, t.share, t.title) for (n, c), t in sorted(result.translated.items())])))
-    index = settings.output / "index.html"
-    if state.index is None or state.index != (index_key, output_stat(index)):
-        result.written += _index(settings, names, result.translated)
-        state.index = (index_key, output_stat(index))
+    result.written += indexes(settings, names, result.translated, ui_keys, state)
     layout = digest(repr((sorted(names), codes, settings.large_print)))
     if state.layout != layout:  # a document, a language or a variant is gone: remove its handouts
         result.written += _sweep(settings, names)
         state.layout = layout
     for key in [k for k in state.builds if k[0] not in names or k[1] not in codes]:
         del state.builds[key]
+    for rel in [r for r in state.indexes if r != "index.html" and r.split("/")[0] not in codes]:
+        del state.indexes[rel]
     return result
 
 
@@ -462,9 +469,10 @@ def _sweep(settings: Settings, names: list[str]) -> list[Path]:
                 stale = path.suffix == ".png" and (code not in settings.codes or name not in wanted)
             else:
                 name = _document_of(path.name)
-                stale = name is not None and (folder.name not in settings.codes or name not in wanted or (
-                    folder.name == SOURCE_LANGUAGE and ".bilingual" in path.name) or (
-                    not settings.large_print and path.name.endswith((".large.html", ".large.pdf"))))
+                index = path.name == "index.html"  # the language's index, not a document's handout
+                stale = name is not None and (folder.name not in settings.codes or not index and (
+                    name not in wanted or (folder.name == SOURCE_LANGUAGE and ".bilingual" in path.name) or (
+                        not settings.large_print and path.name.endswith((".large.html", ".large.pdf")))))
             if stale and path.is_file() and remove(path):
                 removed.append(path)
         if folder.name not in settings.codes and folder.name != "screenshots" and not any(folder.iterdir()):
@@ -491,23 +499,103 @@ def _run(todo: dict[str, list[str]], jobs: int, progress):
             yield name, futures[name].result()
 
 
-def _index(settings: Settings, names: list[str], translated: dict[tuple[str, str], Translations]) -> list[Path]:
+# ---------------------------------------------------------------------------
+# The indexes: the library's table (documents x languages) and one list per language
+
+
+VERSIONS = (("bilingual", ".bilingual.html"), ("large", ".large.html"), ("bilingual_large", ".bilingual.large.html"),
+            ("text", ".txt"))
+"""The versions an index links beside a handout, in that order (the PDF goes first, when built)."""
+
+
+def _pdfs(settings: Settings) -> set[str]:
+    """``de/ketamine.pdf``, ...: the PDFs on disk (``build --pdf`` writes them; they are not committed)."""
+    found = set()
+    for code in settings.codes:
+        folder = settings.output / code
+        try:
+            with os.scandir(folder) as entries:
+                found.update(f"{code}/{e.name}" for e in entries if e.name.endswith(".pdf"))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    return found
+
+
+def _versions(settings: Settings, code: str, name: str, pdfs: set[str]) -> dict[str, str]:
+    """Version -> link (relative to output/) of one printed handout."""
+    links = {"html": f"{code}/{name}.html"}
+    if f"{code}/{name}.pdf" in pdfs:
+        links["pdf"] = f"{code}/{name}.pdf"
+    for version, suffix in VERSIONS:
+        if "bilingual" in version and code == SOURCE_LANGUAGE or "large" in version and not settings.large_print:
+            continue
+        links[version] = f"{code}/{name}{suffix}"
+    return links
+
+
+def _sort_key(title: str) -> tuple[str, str]:
+    """Titles in a reader's order: case and accents second (no collation tables: code point order otherwise)."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", title.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c)), title
+
+
+def indexes(settings: Settings, names: list[str], translated: dict[tuple[str, str], Translations],
+             ui_keys: dict[str, str | None], state: State) -> list[Path]:
+    """Write output/index.html and output/<lang>/index.html whose content changed (each has its own key)."""
+    from babel.dates import format_date
+
     languages = {c: language(c) for c in settings.codes}
-    index_docs = []
+    pdfs = _pdfs(settings)
+    env = environment(settings.template_dirs)
+    written: list[Path] = []
+    common = (settings.min_translated, settings.large_print, settings.template_dirs)
+
+    def write(rel: str, key: str, render: Callable[[], str]) -> None:
+        path = settings.output / rel
+        if state.indexes.get(rel) != (key, output_stat(path)):
+            if write_text(path, render(), durable=False):
+                written.append(path)
+            state.indexes[rel] = (key, output_stat(path))
+
+    @functools.cache
+    def date(day: dt.date | None, code: str) -> str:
+        return format_date(day, format="medium", locale=babel_locale(code)) if day else ""
+
+    # the library: a row per document (by English title), a column per language
+    rows = []
     for name in names:
-        english = translated.get((name, SOURCE_LANGUAGE))
-        entry = {"name": name, "title": getattr(english, "title", "") or name, "languages": []}
+        english = translated[(name, SOURCE_LANGUAGE)]
+        row = {"name": name, "title": english.title or name, "reviewed": date(english.reviewed, SOURCE_LANGUAGE),
+               "cells": []}
         for code in settings.codes:
             tr = translated[(name, code)]
             printed = tr.share >= settings.min_translated
-            entry["languages"].append({**languages[code], "complete": tr.share, "printed": printed,
-                                       "bilingual": printed and code != SOURCE_LANGUAGE,
-                                       "large": printed and settings.large_print})
-        index_docs.append(entry)
+            row["cells"].append({"code": code, "lang": languages[code]["lang"], "dir": languages[code]["dir"],
+                                 "title": tr.title, "printed": printed, "share": tr.share,
+                                 "links": _versions(settings, code, name, pdfs) if printed else {}})
+        rows.append(row)
+    rows.sort(key=lambda r: (_sort_key(r["title"]), r["name"]))
     en = languages[SOURCE_LANGUAGE]
-    env = environment(settings.template_dirs)
-    index = env.get_template("index.html.j2").render(
-        **ui_functions(UiTranslations(SOURCE_LANGUAGE), html=True),
-        lang=en["lang"], dir=en["dir"], documents=index_docs)
-    path = settings.output / "index.html"
-    return [path] if write_text(path, index, durable=False) else []
+    key = digest(repr((common, ui_keys.get(SOURCE_LANGUAGE), [languages[c] for c in settings.codes], rows)))
+    write("index.html", key, lambda: env.get_template("index.html.j2").render(
+        **ui_functions(UiTranslations(SOURCE_LANGUAGE), html=True), lang=en["lang"], dir=en["dir"],
+        script=en["script"], languages=[languages[c] for c in settings.codes], documents=rows))
+
+    # one list per language, by translated title, in the language's own words
+    for code in settings.codes:
+        lang = languages[code]
+        items = []
+        for name in names:
+            tr = translated[(name, code)]
+            if tr.share >= settings.min_translated:
+                items.append({"name": name, "title": tr.title or name, "reviewed": date(tr.reviewed, code),
+                              "links": _versions(settings, code, name, pdfs)})
+        items.sort(key=lambda r: (_sort_key(r["title"]), r["name"]))
+        key = digest(repr((common, ui_keys.get(code), lang, items)))
+        if (settings.output / code).is_dir() or items:
+            write(f"{code}/index.html", key, lambda: env.get_template("language-index.html.j2").render(
+                **ui_functions(ui_translations(settings.locale_dir, code, settings.rel), html=True),
+                lang=lang["lang"], dir=lang["dir"], script=lang["script"], name=lang["name"], documents=items))
+    return written

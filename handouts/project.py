@@ -141,6 +141,8 @@ class Project:
             name = path.stem
             if name == catalogs.UI_DOMAIN:
                 raise HandoutsError(self.rel(path), f"the name {name!r} is reserved for the templates' catalog")
+            if name == "index":
+                raise HandoutsError(self.rel(path), "the name 'index' is reserved for each language's list of handouts")
             meta = path.with_suffix(".toml")
             key = digest(read_bytes(path) + b"\0" + (read_bytes(meta) if meta.exists() else b""))
             found.append(Source(name, path, self.rel(path), key))
