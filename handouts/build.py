@@ -315,7 +315,7 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
                 urgent_html = Markup("<p>{}</p>").format(Markup(urgent_html))
             urgent_english = Markup("<p>{}</p>").format(urgent_english)
         page = dict(lang=lang["lang"], dir=lang["dir"], script=lang["script"], reviewed=reviewed, others=others,
-                    document=doc.name, english=english, paper=settings.paper, urgent=urgent_html,
+                    document=doc.name, english=english, urgent=urgent_html,
                     urgent_source=urgent.msgid if urgent else None, **ui_functions(ui, html=True))
         pages: dict[str, str] = {}
         lead = render.lead_end(tokens)
@@ -351,7 +351,7 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
         if settings.pdf:
             for name in pages:
                 pdf = (folder / name).with_suffix(".pdf")
-                print_pdf(engine, folder / name, pdf)
+                print_pdf(engine, folder / name, pdf, settings.paper)
                 written.append(pdf)
                 outputs.append(pdf)
             png_path = settings.output / "screenshots" / f"{code}-{doc.name}.png"
@@ -397,7 +397,8 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     codes = settings.codes
     result = BuildResult(locales=codes)
     ui_keys = {c: file_digest(catalogs.po_path(settings.locale_dir, c, UI_DOMAIN)) for c in codes}
-    common = digest(repr((codes, settings.min_translated, settings.paper, settings.pdf, settings.large_print)))
+    common = digest(repr((codes, settings.min_translated, settings.pdf and settings.paper, settings.pdf,
+                          settings.large_print)))  # the paper is the PDFs' alone: the HTML does not name it
     todo: dict[str, list[str]] = {}
     folders = {c: os.path.join(settings.locale_dir, c, "LC_MESSAGES") for c in codes}
     for name in names:
