@@ -244,6 +244,9 @@ class Settings:
     root: Path = Path(".")
     large_print: bool = False
     """Also build ``<doc>.large.html`` (and its bilingual version): body text of 16 pt."""
+    base_url: str | None = None
+    """Where output/ is published (``[tool.handouts] base-url``): printed handouts carry a QR code of their
+    own address and their language's index."""
 
     def rel(self, path: Path) -> str:
         try:
@@ -324,7 +327,8 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
         variants = [("", False)] + ([(".large", True)] if settings.large_print else [])
         for suffix, large in variants:
             pages[f"{doc.name}{suffix}.html"] = env.get_template("handout.html.j2").render(
-                **page, title=title, lead=head, body=body, pairs=None, large=large, footer_label=label)
+                **page, title=title, lead=head, body=body, pairs=None, large=large, footer_label=label,
+                online=online(settings.base_url, code, f"{doc.name}{suffix}.html"))
         if code != SOURCE_LANGUAGE:
             english_title = render.title_of(doc.parsed.tokens) or doc.name
             pairs = [(Markup(a), Markup(b), False) for a, b in render.passages(tokens, doc.parsed.tokens)]
@@ -333,13 +337,14 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
             for suffix, large in variants:
                 pages[f"{doc.name}.bilingual{suffix}.html"] = env.get_template("handout.html.j2").render(
                     **page, title=f"{title} · {english_title}", lead=None, body=None, pairs=pairs, large=large,
-                    footer_label=f"{title} · {english_title} — {lang['name']} · English")
+                    footer_label=f"{title} · {english_title} — {lang['name']} · English",
+                    online=online(settings.base_url, code, f"{doc.name}.bilingual{suffix}.html"))
         text = env.get_template("handout.txt.j2").render(
             **ui_functions(ui, html=False),
             lead=render.body_text(tokens[:lead]).rstrip("\n") if lead else "",
             urgent=urgent_text, urgent_source=urgent.msgid if urgent else None, box="*" * render.TEXT_WIDTH,
             body=render.body_text(tokens[lead:]).rstrip("\n"), rule="-" * render.TEXT_WIDTH, reviewed=reviewed,
-            english=english,
+            english=english, online=online(settings.base_url, code, f"{doc.name}.txt", qr=False),
         )
         folder = settings.output / code
         outputs = [folder / name for name in pages] + [text_path]
@@ -362,6 +367,21 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
         summary.title, summary.reviewed = title, doc.reviewed
         results.append(PairResult(code, summary, {str(p): output_stat(p) for p in outputs}, written))
     return results
+
+
+def online(base_url: str | None, code: str, name: str, qr: bool = True) -> dict | None:
+    """Where a page is published, its language's index, and a QR code of its address (inline SVG, by segno)."""
+    if not base_url:
+        return None
+    from markupsafe import Markup
+
+    url = f"{base_url.rstrip('/')}/{code}/{name}"
+    code_svg = None
+    if qr:
+        import segno
+
+        code_svg = Markup(segno.make(url, error="m").svg_inline(scale=2, border=4, title=url))
+    return {"url": url, "index": f"{base_url.rstrip('/')}/{code}/index.html", "qr": code_svg}
 
 
 def _summary(tr: Translations) -> Translations:
@@ -398,7 +418,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     result = BuildResult(locales=codes)
     ui_keys = {c: file_digest(catalogs.po_path(settings.locale_dir, c, UI_DOMAIN)) for c in codes}
     common = digest(repr((codes, settings.min_translated, settings.pdf and settings.paper, settings.pdf,
-                          settings.large_print)))  # the paper is the PDFs' alone: the HTML does not name it
+                          settings.large_print, settings.base_url)))  # the paper is the PDFs' alone: the HTML does not name it
     todo: dict[str, list[str]] = {}
     folders = {c: os.path.join(settings.locale_dir, c, "LC_MESSAGES") for c in codes}
     for name in names:

@@ -86,6 +86,8 @@ class Project:
         config = self._configuration()
         self.min_translated = min_translated if min_translated is not None else config["min-translated"]
         self.large_print = large_print if large_print is not None else config["large-print"]
+        self.base_url = config["base-url"]
+        """Where output/ is published: printed handouts then carry a QR code of their address."""
         self.jobs = jobs or default_jobs()
         self.store = Store(self.root)
         self._documents: collections.OrderedDict[str, Document] = collections.OrderedDict()
@@ -93,7 +95,7 @@ class Project:
 
     def _configuration(self) -> dict:
         """``[tool.handouts]`` in pyproject.toml: ``min-translated`` (%, default 80), ``large-print`` (default false)."""
-        config = {"min-translated": DEFAULT_MIN_TRANSLATED, "large-print": False}
+        config = {"min-translated": DEFAULT_MIN_TRANSLATED, "large-print": False, "base-url": None}
         path = self.root / "pyproject.toml"
         if not path.exists():
             return config
@@ -108,7 +110,12 @@ class Project:
         large = table.get("large-print", False)
         if not isinstance(large, bool):
             raise HandoutsError(self.rel(path), "[tool.handouts] large-print must be true or false")
-        return {"min-translated": value, "large-print": large}
+        base = table.get("base-url")
+        if base is not None and not (isinstance(base, str) and base.startswith(("https://", "http://"))
+                                     and len(base.split()) == 1 and len(base) > len("https://x")):
+            raise HandoutsError(self.rel(path), '[tool.handouts] base-url must be a web address such as '
+                                                '"https://clinic.example/handouts/"')
+        return {"min-translated": value, "large-print": large, "base-url": base}
 
     def rel(self, path: Path) -> str:
         try:
@@ -231,7 +238,7 @@ class Project:
         sources = sources if sources is not None else self.sources()
         codes = [SOURCE_LANGUAGE] + [c for c in self.locales() if c != SOURCE_LANGUAGE]
         settings = build_stage.Settings(self.locale, self.output, codes, self.min_translated, paper, pdf,
-                                        self.template_dirs(), self.root, self.large_print)
+                                        self.template_dirs(), self.root, self.large_print, self.base_url)
         by_name = {s.name: s for s in sources}
 
         def load(name: str) -> Document:  # in a worker process: from build/documents/, or made afresh

@@ -34,7 +34,7 @@ from .documents import write_bytes
 
 FORMAT = 3
 PACKAGE = Path(__file__).resolve().parent
-DEPENDENCIES = ("babel", "jinja2", "markdown-it-py", "markupsafe", "polib", "wcwidth")
+DEPENDENCIES = ("babel", "jinja2", "markdown-it-py", "markupsafe", "polib", "segno", "wcwidth")
 
 
 def digest(data: bytes | str | None) -> str | None:
