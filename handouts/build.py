@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import catalogs, checks, render
 from .catalogs import UI_DOMAIN
-from .documents import remove, write_text
+from .documents import remove, write_bytes, write_text
 from .locales import babel_locale, language
 from .pdf import find_engine, print_pdf, screenshot
 from .pofile import plural_function
@@ -547,19 +547,52 @@ def _versions(settings: Settings, code: str, name: str, pdfs: set[str]) -> dict[
     links = {"html": f"{code}/{name}.html"}
     if f"{code}/{name}.pdf" in pdfs:
         links["pdf"] = f"{code}/{name}.pdf"
-    for version, suffix in VERSIONS:
-        if "bilingual" in version and code == SOURCE_LANGUAGE or "large" in version and not settings.large_print:
-            continue
+    for version, suffix in _kept_versions(settings.large_print, code == SOURCE_LANGUAGE):
         links[version] = f"{code}/{name}{suffix}"
     return links
 
 
+@functools.cache
+def _kept_versions(large_print: bool, english: bool) -> tuple[tuple[str, str], ...]:
+    return tuple((version, suffix) for version, suffix in VERSIONS
+                 if not ("bilingual" in version and english or "large" in version and not large_print))
+
+
+@functools.lru_cache(maxsize=65536)
 def _sort_key(title: str) -> tuple[str, str]:
     """Titles in a reader's order: case and accents second (no collation tables: code point order otherwise)."""
     import unicodedata
 
     folded = unicodedata.normalize("NFKD", title.casefold())
     return "".join(c for c in folded if not unicodedata.combining(c)), title
+
+
+def _rows(settings: Settings, version: str, rows: list[dict], template, words: dict) -> str:
+    """The library table's rows, each rendered only if it changed since the last run (an edit changes one
+    row of a thousand).  Kept in build/index-rows.pickle by the digest of what the row shows, for this
+    version of the code and templates; a lost or stale cache only costs time."""
+    import pickle
+
+    path = settings.root / "build" / "index-rows.pickle"
+    try:
+        with open(path, "rb") as f:
+            known_version, known = pickle.load(f)
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        known_version, known = None, {}
+    if known_version != version or not isinstance(known, dict):
+        known = {}
+    fresh: dict[str, str] = {}
+    out = []
+    for row in rows:
+        key = digest(repr(row))
+        html = known.get(key)
+        if html is None:
+            html = template.render(**words, doc=row)
+        fresh[key] = html
+        out.append(html)
+    if fresh.keys() != known.keys():
+        write_bytes(path, pickle.dumps((version, fresh), protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    return "".join(out)
 
 
 def indexes(settings: Settings, names: list[str], translated: dict[tuple[str, str], Translations],
@@ -600,9 +633,17 @@ def indexes(settings: Settings, names: list[str], translated: dict[tuple[str, st
     rows.sort(key=lambda r: (_sort_key(r["title"]), r["name"]))
     en = languages[SOURCE_LANGUAGE]
     key = digest(repr((common, ui_keys.get(SOURCE_LANGUAGE), [languages[c] for c in settings.codes], rows)))
-    write("index.html", key, lambda: env.get_template("index.html.j2").render(
-        **ui_functions(UiTranslations(SOURCE_LANGUAGE), html=True), lang=en["lang"], dir=en["dir"],
-        script=en["script"], languages=[languages[c] for c in settings.codes], documents=rows))
+
+    def library() -> str:
+        from markupsafe import Markup
+
+        words = ui_functions(UiTranslations(SOURCE_LANGUAGE), html=True)
+        return env.get_template("index.html.j2").render(
+            **words, lang=en["lang"], dir=en["dir"], script=en["script"],
+            languages=[languages[c] for c in settings.codes],
+            rows=Markup(_rows(settings, state.version, rows, env.get_template("index-row.html.j2"), words)))
+
+    write("index.html", key, library)
 
     # one list per language, by translated title, in the language's own words
     for code in settings.codes:

@@ -142,7 +142,7 @@ TOPICS = ["asthma", "burns", "colds", "diabetes", "eczema", "gout", "migraine", 
 def big_library(tmp_path_factory):
     """The indexes of 1,000 documents x 16 languages, from plain records (no handouts behind them)."""
     root = tmp_path_factory.mktemp("big")
-    settings = Settings(ROOT / "locale", root / "output", CODES, 80, large_print=True)
+    settings = Settings(ROOT / "locale", root / "output", CODES, 80, root=root, large_print=True)
     names = [f"doc-{i:04d}" for i in range(1000)]
     translated = {}
     for i, name in enumerate(names):
