@@ -455,7 +455,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
         state.layout = layout
     for key in [k for k in state.builds if k[0] not in names or k[1] not in codes]:
         del state.builds[key]
-    for rel in [r for r in state.indexes if r != "index.html" and r.split("/")[0] not in codes]:
+    for rel in [r for r in state.indexes if r not in ("*", "index.html") and r.split("/")[0] not in codes]:
         del state.indexes[rel]
     return result
 
@@ -597,14 +597,24 @@ def _rows(settings: Settings, version: str, rows: list[dict], template, words: d
 
 def indexes(settings: Settings, names: list[str], translated: dict[tuple[str, str], Translations],
              ui_keys: dict[str, str | None], state: State) -> list[Path]:
-    """Write output/index.html and output/<lang>/index.html whose content changed (each has its own key)."""
+    """Write output/index.html and output/<lang>/index.html whose content changed (each has its own key).
+
+    The keys are made from plain data (codes, titles, shares, dates); language names and dates are
+    looked up and formatted (Babel's locale data) only for an index that is written.
+    """
     from babel.dates import format_date
 
-    languages = {c: language(c) for c in settings.codes}
     pdfs = _pdfs(settings)
+    common = (settings.codes, settings.min_translated, settings.large_print, settings.template_dirs)
+    # nothing an index shows has changed, and nobody touched one: done (a no-op run of a big library)
+    everything = digest(repr((common, sorted(ui_keys.items()), sorted(pdfs), [
+        (n, c, t.share, t.title, t.reviewed) for (n, c), t in sorted(translated.items())])))
+    if state.indexes.get("*") == (everything, None) and all(
+            stat == output_stat(settings.output / rel) for rel, (_, stat) in state.indexes.items() if rel != "*"):
+        return []
     env = environment(settings.template_dirs)
     written: list[Path] = []
-    common = (settings.min_translated, settings.large_print, settings.template_dirs)
+    lang_of = functools.cache(language)
 
     def write(rel: str, key: str, render: Callable[[], str]) -> None:
         path = settings.output / rel
@@ -621,43 +631,54 @@ def indexes(settings: Settings, names: list[str], translated: dict[tuple[str, st
     rows = []
     for name in names:
         english = translated[(name, SOURCE_LANGUAGE)]
-        row = {"name": name, "title": english.title or name, "reviewed": date(english.reviewed, SOURCE_LANGUAGE),
-               "cells": []}
+        row = {"name": name, "title": english.title or name, "reviewed": english.reviewed, "cells": []}
         for code in settings.codes:
             tr = translated[(name, code)]
             printed = tr.share >= settings.min_translated
-            row["cells"].append({"code": code, "lang": languages[code]["lang"], "dir": languages[code]["dir"],
-                                 "title": tr.title, "printed": printed, "share": tr.share,
+            row["cells"].append({"code": code, "title": tr.title, "printed": printed, "share": tr.share,
                                  "links": _versions(settings, code, name, pdfs) if printed else {}})
         rows.append(row)
     rows.sort(key=lambda r: (_sort_key(r["title"]), r["name"]))
-    en = languages[SOURCE_LANGUAGE]
-    key = digest(repr((common, ui_keys.get(SOURCE_LANGUAGE), [languages[c] for c in settings.codes], rows)))
+    key = digest(repr((common, ui_keys.get(SOURCE_LANGUAGE), rows)))
 
     def library() -> str:
         from markupsafe import Markup
 
+        en = lang_of(SOURCE_LANGUAGE)
+        dressed = [{**row, "reviewed": date(row["reviewed"], SOURCE_LANGUAGE),
+                    "cells": [{**cell, "lang": lang_of(cell["code"])["lang"], "dir": lang_of(cell["code"])["dir"]}
+                              for cell in row["cells"]]} for row in rows]
         words = ui_functions(UiTranslations(SOURCE_LANGUAGE), html=True)
         return env.get_template("index.html.j2").render(
             **words, lang=en["lang"], dir=en["dir"], script=en["script"],
-            languages=[languages[c] for c in settings.codes],
-            rows=Markup(_rows(settings, state.version, rows, env.get_template("index-row.html.j2"), words)))
+            languages=[lang_of(c) for c in settings.codes],
+            rows=Markup(_rows(settings, state.version, dressed, env.get_template("index-row.html.j2"), words)))
 
     write("index.html", key, library)
 
     # one list per language, by translated title, in the language's own words
     for code in settings.codes:
-        lang = languages[code]
         items = []
         for name in names:
             tr = translated[(name, code)]
             if tr.share >= settings.min_translated:
-                items.append({"name": name, "title": tr.title or name, "reviewed": date(tr.reviewed, code),
+                items.append({"name": name, "title": tr.title or name, "reviewed": tr.reviewed,
                               "links": _versions(settings, code, name, pdfs)})
         items.sort(key=lambda r: (_sort_key(r["title"]), r["name"]))
-        key = digest(repr((common, ui_keys.get(code), lang, items)))
-        if (settings.output / code).is_dir() or items:
-            write(f"{code}/index.html", key, lambda: env.get_template("language-index.html.j2").render(
+        key = digest(repr((common, ui_keys.get(code), code, items)))
+
+        def listing(code=code, items=items) -> str:
+            lang = lang_of(code)
+            return env.get_template("language-index.html.j2").render(
                 **ui_functions(ui_translations(settings.locale_dir, code, settings.rel), html=True),
-                lang=lang["lang"], dir=lang["dir"], script=lang["script"], name=lang["name"], documents=items))
+                lang=lang["lang"], dir=lang["dir"], script=lang["script"], name=lang["name"],
+                documents=[{**item, "reviewed": date(item["reviewed"], code)} for item in items])
+
+        if items:
+            write(f"{code}/index.html", key, listing)
+        elif state.indexes.pop(f"{code}/index.html", None) is not None or (settings.output / code).is_dir():
+            path = settings.output / code / "index.html"
+            if remove(path):  # no handout printed in this language (any more): no list of them
+                written.append(path)
+    state.indexes["*"] = (everything, None)
     return written
