@@ -19,12 +19,12 @@ from pathlib import Path
 
 from . import catalogs, checks, render
 from .catalogs import UI_DOMAIN
-from .documents import remove, write_text
+from .documents import remove, write_bytes, write_text
 from .locales import babel_locale, language
 from .pdf import find_engine, print_pdf, screenshot
 from .pofile import plural_function
 from .state import BuildState, State, digest, file_digest, output_stat
-from .units import Parsed
+from .units import Parsed, urgent_unit
 
 SOURCE_LANGUAGE = "en"
 
@@ -70,6 +70,8 @@ class Translations:
     """(catalog path, line, msgid, [Problem]) of translations that failed an error-level check."""
     title: str = ""
     """The handout's title in this language (when it was printed)."""
+    reviewed: dt.date | None = None
+    """When the English document was last reviewed (``source/<doc>.toml``), for the indexes."""
 
     @property
     def share(self) -> int:
@@ -183,8 +185,14 @@ def ui_functions(translations: UiTranslations, html: bool) -> dict:
             return Markup('<span lang="en" dir="ltr">{}</span>').format(text)
         return Markup.escape(text)
 
+    said: dict = {}  # an index asks for the same words thousands of times
+
     def ui(msgid: str, **values) -> str:
-        return finish(translations.gettext(msgid), msgid, values)
+        key = (msgid, *values.items())
+        text = said.get(key)
+        if text is None:
+            text = said[key] = finish(translations.gettext(msgid), msgid, values)
+        return text
 
     def ui_n(singular: str, plural: str, n: int, **values) -> str:
         return finish(translations.ngettext(singular, n), singular if n == 1 else plural, {"count": n, **values})
@@ -243,6 +251,9 @@ class Settings:
     root: Path = Path(".")
     large_print: bool = False
     """Also build ``<doc>.large.html`` (and its bilingual version): body text of 16 pt."""
+    base_url: str | None = None
+    """Where output/ is published (``[tool.handouts] base-url``): printed handouts carry a QR code of their
+    own address and their language's index."""
 
     def rel(self, path: Path) -> str:
         try:
@@ -289,7 +300,9 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
             for stale in sorted((settings.output / code).glob(f"{doc.name}.*")) if (settings.output / code).is_dir() else []:
                 if _document_of(stale.name) == doc.name and remove(stale):
                     written.append(stale)
-            results.append(PairResult(code, _summary(tr), {}, written))
+            summary = _summary(tr)
+            summary.reviewed = doc.reviewed
+            results.append(PairResult(code, summary, {}, written))
             continue
         ui = _ui(settings.locale_dir, code, ui_keys.get(code))
         tokens, english = render.translate_tokens(
@@ -298,26 +311,47 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
         reviewed = format_date(doc.reviewed, format="long", locale=babel_locale(code)) if doc.reviewed else None
         title = render.title_of(tokens) or doc.name
         others = [languages[c] for c in settings.codes if c != code]
+        # the urgent passage: in a box right after the title, so that it is on the first page
+        urgent = urgent_unit(doc.parsed)
+        urgent_html = urgent_text = urgent_english = None
+        if urgent is not None:
+            said = tr.table.get(urgent.msgid)
+            urgent_html, urgent_text = render.inline(said or urgent.msgid, doc.parsed.env)
+            urgent_english = Markup(render.inline(urgent.msgid, doc.parsed.env)[0])
+            if said is None and code != SOURCE_LANGUAGE:
+                english += 1
+                urgent_html = Markup('<p lang="en" dir="ltr" class="untranslated">{}</p>').format(Markup(urgent_html))
+            else:
+                urgent_html = Markup("<p>{}</p>").format(Markup(urgent_html))
+            urgent_english = Markup("<p>{}</p>").format(urgent_english)
         page = dict(lang=lang["lang"], dir=lang["dir"], script=lang["script"], reviewed=reviewed, others=others,
-                    document=doc.name, english=english, paper=settings.paper, **ui_functions(ui, html=True))
+                    document=doc.name, english=english, urgent=urgent_html,
+                    urgent_source=urgent.msgid if urgent else None, **ui_functions(ui, html=True))
         pages: dict[str, str] = {}
-        body = Markup(render.body_html(tokens))
+        lead = render.lead_end(tokens)
+        head, body = Markup(render.body_html(tokens[:lead])), Markup(render.body_html(tokens[lead:]))
         label = f"{title} — {lang['name']}"
         variants = [("", False)] + ([(".large", True)] if settings.large_print else [])
         for suffix, large in variants:
             pages[f"{doc.name}{suffix}.html"] = env.get_template("handout.html.j2").render(
-                **page, title=title, body=body, pairs=None, large=large, footer_label=label)
+                **page, title=title, lead=head, body=body, pairs=None, large=large, footer_label=label,
+                online=online(settings.base_url, code, f"{doc.name}{suffix}.html"))
         if code != SOURCE_LANGUAGE:
             english_title = render.title_of(doc.parsed.tokens) or doc.name
-            pairs = [(Markup(a), Markup(b)) for a, b in render.passages(tokens, doc.parsed.tokens)]
+            pairs = [(Markup(a), Markup(b), False) for a, b in render.passages(tokens, doc.parsed.tokens)]
+            if urgent is not None:
+                pairs.insert(1 if lead else 0, (urgent_html, urgent_english, True))
             for suffix, large in variants:
                 pages[f"{doc.name}.bilingual{suffix}.html"] = env.get_template("handout.html.j2").render(
-                    **page, title=f"{title} · {english_title}", body=None, pairs=pairs, large=large,
-                    footer_label=f"{title} · {english_title} — {lang['name']} · English")
+                    **page, title=f"{title} · {english_title}", lead=None, body=None, pairs=pairs, large=large,
+                    footer_label=f"{title} · {english_title} — {lang['name']} · English",
+                    online=online(settings.base_url, code, f"{doc.name}.bilingual{suffix}.html"))
         text = env.get_template("handout.txt.j2").render(
             **ui_functions(ui, html=False),
-            body=render.body_text(tokens).rstrip("\n"), rule="-" * render.TEXT_WIDTH, reviewed=reviewed,
-            english=english,
+            lead=render.body_text(tokens[:lead]).rstrip("\n") if lead else "",
+            urgent=urgent_text, urgent_source=urgent.msgid if urgent else None, box="*" * render.TEXT_WIDTH,
+            body=render.body_text(tokens[lead:]).rstrip("\n"), rule="-" * render.TEXT_WIDTH, reviewed=reviewed,
+            english=english, online=online(settings.base_url, code, f"{doc.name}.txt", qr=False),
         )
         folder = settings.output / code
         outputs = [folder / name for name in pages] + [text_path]
@@ -329,7 +363,7 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
         if settings.pdf:
             for name in pages:
                 pdf = (folder / name).with_suffix(".pdf")
-                print_pdf(engine, folder / name, pdf)
+                print_pdf(engine, folder / name, pdf, settings.paper)
                 written.append(pdf)
                 outputs.append(pdf)
             png_path = settings.output / "screenshots" / f"{code}-{doc.name}.png"
@@ -337,9 +371,24 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
             written.append(png_path)
             outputs.append(png_path)
         summary = _summary(tr)
-        summary.title = title
+        summary.title, summary.reviewed = title, doc.reviewed
         results.append(PairResult(code, summary, {str(p): output_stat(p) for p in outputs}, written))
     return results
+
+
+def online(base_url: str | None, code: str, name: str, qr: bool = True) -> dict | None:
+    """Where a page is published, its language's index, and a QR code of its address (inline SVG, by segno)."""
+    if not base_url:
+        return None
+    from markupsafe import Markup
+
+    url = f"{base_url.rstrip('/')}/{code}/{name}"
+    code_svg = None
+    if qr:
+        import segno
+
+        code_svg = Markup(segno.make(url, error="m").svg_inline(scale=2, border=4, title=url))
+    return {"url": url, "index": f"{base_url.rstrip('/')}/{code}/index.html", "qr": code_svg}
 
 
 def _summary(tr: Translations) -> Translations:
@@ -375,7 +424,8 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     codes = settings.codes
     result = BuildResult(locales=codes)
     ui_keys = {c: file_digest(catalogs.po_path(settings.locale_dir, c, UI_DOMAIN)) for c in codes}
-    common = digest(repr((codes, settings.min_translated, settings.paper, settings.pdf, settings.large_print)))
+    common = digest(repr((codes, settings.min_translated, settings.pdf and settings.paper, settings.pdf,
+                          settings.large_print, settings.base_url)))  # the paper is the PDFs' alone: the HTML does not name it
     todo: dict[str, list[str]] = {}
     folders = {c: os.path.join(settings.locale_dir, c, "LC_MESSAGES") for c in codes}
     for name in names:
@@ -405,18 +455,15 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
             _CONTEXT.clear()
             if bar:
                 bar.close()
-    index_key = digest(repr((codes, settings.min_translated, settings.large_print, settings.template_dirs,
-                              [(n, c, t.share, t.title) for (n, c), t in sorted(result.translated.items())])))
-    index = settings.output / "index.html"
-    if state.index is None or state.index != (index_key, output_stat(index)):
-        result.written += _index(settings, names, result.translated)
-        state.index = (index_key, output_stat(index))
+    result.written += indexes(settings, names, result.translated, ui_keys, state)
     layout = digest(repr((sorted(names), codes, settings.large_print)))
     if state.layout != layout:  # a document, a language or a variant is gone: remove its handouts
         result.written += _sweep(settings, names)
         state.layout = layout
     for key in [k for k in state.builds if k[0] not in names or k[1] not in codes]:
         del state.builds[key]
+    for rel in [r for r in state.indexes if r not in ("*", "index.html") and r.split("/")[0] not in codes]:
+        del state.indexes[rel]
     return result
 
 
@@ -450,9 +497,10 @@ def _sweep(settings: Settings, names: list[str]) -> list[Path]:
                 stale = path.suffix == ".png" and (code not in settings.codes or name not in wanted)
             else:
                 name = _document_of(path.name)
-                stale = name is not None and (folder.name not in settings.codes or name not in wanted or (
-                    folder.name == SOURCE_LANGUAGE and ".bilingual" in path.name) or (
-                    not settings.large_print and path.name.endswith((".large.html", ".large.pdf"))))
+                index = path.name == "index.html"  # the language's index, not a document's handout
+                stale = name is not None and (folder.name not in settings.codes or not index and (
+                    name not in wanted or (folder.name == SOURCE_LANGUAGE and ".bilingual" in path.name) or (
+                        not settings.large_print and path.name.endswith((".large.html", ".large.pdf")))))
             if stale and path.is_file() and remove(path):
                 removed.append(path)
         if folder.name not in settings.codes and folder.name != "screenshots" and not any(folder.iterdir()):
@@ -479,23 +527,165 @@ def _run(todo: dict[str, list[str]], jobs: int, progress):
             yield name, futures[name].result()
 
 
-def _index(settings: Settings, names: list[str], translated: dict[tuple[str, str], Translations]) -> list[Path]:
-    languages = {c: language(c) for c in settings.codes}
-    index_docs = []
+# ---------------------------------------------------------------------------
+# The indexes: the library's table (documents x languages) and one list per language
+
+
+VERSIONS = (("bilingual", ".bilingual.html"), ("large", ".large.html"), ("bilingual_large", ".bilingual.large.html"),
+            ("text", ".txt"))
+"""The versions an index links beside a handout, in that order (the PDF goes first, when built)."""
+
+
+def _pdfs(settings: Settings) -> set[str]:
+    """``de/ketamine.pdf``, ...: the PDFs on disk (``build --pdf`` writes them; they are not committed)."""
+    found = set()
+    for code in settings.codes:
+        folder = settings.output / code
+        try:
+            with os.scandir(folder) as entries:
+                found.update(f"{code}/{e.name}" for e in entries if e.name.endswith(".pdf"))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    return found
+
+
+def _versions(settings: Settings, code: str, name: str, pdfs: set[str]) -> dict[str, str]:
+    """Version -> link (relative to output/) of one printed handout."""
+    links = {"html": f"{code}/{name}.html"}
+    if f"{code}/{name}.pdf" in pdfs:
+        links["pdf"] = f"{code}/{name}.pdf"
+    for version, suffix in _kept_versions(settings.large_print, code == SOURCE_LANGUAGE):
+        links[version] = f"{code}/{name}{suffix}"
+    return links
+
+
+@functools.cache
+def _kept_versions(large_print: bool, english: bool) -> tuple[tuple[str, str], ...]:
+    return tuple((version, suffix) for version, suffix in VERSIONS
+                 if not ("bilingual" in version and english or "large" in version and not large_print))
+
+
+@functools.lru_cache(maxsize=65536)
+def _sort_key(title: str) -> tuple[str, str]:
+    """Titles in a reader's order: case and accents second (no collation tables: code point order otherwise)."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", title.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c)), title
+
+
+def _rows(settings: Settings, version: str, rows: list[dict], template, words: dict) -> str:
+    """The library table's rows, each rendered only if it changed since the last run (an edit changes one
+    row of a thousand).  Kept in build/index-rows.pickle by the digest of what the row shows, for this
+    version of the code and templates; a lost or stale cache only costs time."""
+    import pickle
+
+    path = settings.root / "build" / "index-rows.pickle"
+    try:
+        with open(path, "rb") as f:
+            known_version, known = pickle.load(f)
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        known_version, known = None, {}
+    if known_version != version or not isinstance(known, dict):
+        known = {}
+    fresh: dict[str, str] = {}
+    out = []
+    for row in rows:
+        key = digest(repr(row))
+        html = known.get(key)
+        if html is None:
+            html = template.render(**words, doc=row)
+        fresh[key] = html
+        out.append(html)
+    if fresh.keys() != known.keys():
+        write_bytes(path, pickle.dumps((version, fresh), protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+    return "".join(out)
+
+
+def indexes(settings: Settings, names: list[str], translated: dict[tuple[str, str], Translations],
+             ui_keys: dict[str, str | None], state: State) -> list[Path]:
+    """Write output/index.html and output/<lang>/index.html whose content changed (each has its own key).
+
+    The keys are made from plain data (codes, titles, shares, dates); language names and dates are
+    looked up and formatted (Babel's locale data) only for an index that is written.
+    """
+    from babel.dates import format_date
+
+    pdfs = _pdfs(settings)
+    common = (settings.codes, settings.min_translated, settings.large_print, settings.template_dirs)
+    # nothing an index shows has changed, and nobody touched one: done (a no-op run of a big library)
+    everything = digest(repr((common, sorted(ui_keys.items()), sorted(pdfs), [
+        (n, c, t.share, t.title, t.reviewed) for (n, c), t in sorted(translated.items())])))
+    if state.indexes.get("*") == (everything, None) and all(
+            stat == output_stat(settings.output / rel) for rel, (_, stat) in state.indexes.items() if rel != "*"):
+        return []
+    env = environment(settings.template_dirs)
+    written: list[Path] = []
+    lang_of = functools.cache(language)
+
+    def write(rel: str, key: str, render: Callable[[], str]) -> None:
+        path = settings.output / rel
+        if state.indexes.get(rel) != (key, output_stat(path)):
+            if write_text(path, render(), durable=False):
+                written.append(path)
+            state.indexes[rel] = (key, output_stat(path))
+
+    @functools.cache
+    def date(day: dt.date | None, code: str) -> str:
+        return format_date(day, format="medium", locale=babel_locale(code)) if day else ""
+
+    # the library: a row per document (by English title), a column per language
+    rows = []
     for name in names:
-        english = translated.get((name, SOURCE_LANGUAGE))
-        entry = {"name": name, "title": getattr(english, "title", "") or name, "languages": []}
+        english = translated[(name, SOURCE_LANGUAGE)]
+        row = {"name": name, "title": english.title or name, "reviewed": english.reviewed, "cells": []}
         for code in settings.codes:
             tr = translated[(name, code)]
             printed = tr.share >= settings.min_translated
-            entry["languages"].append({**languages[code], "complete": tr.share, "printed": printed,
-                                       "bilingual": printed and code != SOURCE_LANGUAGE,
-                                       "large": printed and settings.large_print})
-        index_docs.append(entry)
-    en = languages[SOURCE_LANGUAGE]
-    env = environment(settings.template_dirs)
-    index = env.get_template("index.html.j2").render(
-        **ui_functions(UiTranslations(SOURCE_LANGUAGE), html=True),
-        lang=en["lang"], dir=en["dir"], documents=index_docs)
-    path = settings.output / "index.html"
-    return [path] if write_text(path, index, durable=False) else []
+            row["cells"].append({"code": code, "title": tr.title, "printed": printed, "share": tr.share,
+                                 "links": _versions(settings, code, name, pdfs) if printed else {}})
+        rows.append(row)
+    rows.sort(key=lambda r: (_sort_key(r["title"]), r["name"]))
+    key = digest(repr((common, ui_keys.get(SOURCE_LANGUAGE), rows)))
+
+    def library() -> str:
+        from markupsafe import Markup
+
+        en = lang_of(SOURCE_LANGUAGE)
+        dressed = [{**row, "reviewed": date(row["reviewed"], SOURCE_LANGUAGE),
+                    "cells": [{**cell, "lang": lang_of(cell["code"])["lang"], "dir": lang_of(cell["code"])["dir"]}
+                              for cell in row["cells"]]} for row in rows]
+        words = ui_functions(UiTranslations(SOURCE_LANGUAGE), html=True)
+        return env.get_template("index.html.j2").render(
+            **words, lang=en["lang"], dir=en["dir"], script=en["script"],
+            languages=[lang_of(c) for c in settings.codes],
+            rows=Markup(_rows(settings, state.version, dressed, env.get_template("index-row.html.j2"), words)))
+
+    write("index.html", key, library)
+
+    # one list per language, by translated title, in the language's own words
+    for code in settings.codes:
+        items = []
+        for name in names:
+            tr = translated[(name, code)]
+            if tr.share >= settings.min_translated:
+                items.append({"name": name, "title": tr.title or name, "reviewed": tr.reviewed,
+                              "links": _versions(settings, code, name, pdfs)})
+        items.sort(key=lambda r: (_sort_key(r["title"]), r["name"]))
+        key = digest(repr((common, ui_keys.get(code), code, items)))
+
+        def listing(code=code, items=items) -> str:
+            lang = lang_of(code)
+            return env.get_template("language-index.html.j2").render(
+                **ui_functions(ui_translations(settings.locale_dir, code, settings.rel), html=True),
+                lang=lang["lang"], dir=lang["dir"], script=lang["script"], name=lang["name"],
+                documents=[{**item, "reviewed": date(item["reviewed"], code)} for item in items])
+
+        if items:
+            write(f"{code}/index.html", key, listing)
+        elif state.indexes.pop(f"{code}/index.html", None) is not None or (settings.output / code).is_dir():
+            path = settings.output / code / "index.html"
+            if remove(path):  # no handout printed in this language (any more): no list of them
+                written.append(path)
+    state.indexes["*"] = (everything, None)
+    return written

@@ -70,10 +70,10 @@ def messages_from_units(path: str, units: list[Unit]) -> list[Message]:
     for unit in units:
         old = merged.get(unit.msgid)
         if old is None:
-            merged[unit.msgid] = Message(unit.msgid, ((path, unit.line),), unit.comment)
+            merged[unit.msgid] = Message(unit.msgid, ((unit.path or path, unit.line),), unit.comment)
         else:
             comment = old.comment if unit.comment in old.comment.split("; ") else f"{old.comment}; {unit.comment}"
-            merged[unit.msgid] = Message(unit.msgid, old.locations + ((path, unit.line),), comment)
+            merged[unit.msgid] = Message(unit.msgid, old.locations + ((unit.path or path, unit.line),), comment)
     return list(merged.values())
 
 

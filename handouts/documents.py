@@ -28,7 +28,14 @@ from pathlib import Path
 from .errors import HandoutsError
 
 TEMP_SUFFIX = ".handouts-tmp"
-_TEMP = re.compile(r"^\..+\.[0-9a-f]{12}" + re.escape(TEMP_SUFFIX) + r"$")
+_TEMP = re.compile(r"^\..+\.[0-9a-f]{12}" + re.escape(TEMP_SUFFIX) + r"(?:\.html|\.pdf|\.png)?$")
+"""Our temporary files: ``.<name>.<12 hex>.handouts-tmp``, with ``.html``, ``.pdf`` or ``.png`` for the
+browser's (which goes by the suffix)."""
+
+
+def temporary_name(target: Path, suffix: str = "") -> Path:
+    """A fresh temporary file name beside ``target`` that the next run would clean up if left behind."""
+    return target.parent / f".{target.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}{suffix}"
 
 
 class Changed(Exception):
@@ -158,6 +165,11 @@ def _unlink(path: Path) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+def new_mode(target: Path) -> int:
+    """The mode to write ``target`` with: its own if it exists, else 0644 (readable by a web server)."""
+    return _mode(target)
 
 
 def _mode(target: Path) -> int:

@@ -290,20 +290,29 @@ def _words(text: str) -> set[str]:
 class Suggester:
     """Suggestions for the units of one language: exact matches first, then the most similar.
 
-    ``library`` holds the language's checked translations: English -> [(document, translation)].
+    ``library`` holds the language's checked translations: English -> [(document, translation)]
+    (or is a function that makes them, called on the first question: most updates ask none).
     ``memory`` is the language's imported pairs, read when first needed.  The index of words is
     made on the first request for a similar unit, so an update with nothing new pays nothing.
     """
 
-    def __init__(self, code: str, library: dict[str, list[tuple[str, str]]], memory):
+    def __init__(self, code: str, library, memory):
         self.code = code
-        self.library = library
+        self._library_source = library
+        self._library: dict[str, list[tuple[str, str]]] | None = None if callable(library) else library
         self._memory_source = memory
         self._memory: dict[str, Pair] | None = None
         self._index: dict[str, list[int]] | None = None
         self._texts: list[str] = []
         self._ranked: dict[str, list[tuple[float, str]]] = {}
         """English -> the similar texts (ratio, text), best first: asked once, whatever the document."""
+
+    @property
+    def library(self) -> dict[str, list[tuple[str, str]]]:
+        """The library's table (``library`` may be given as a function that makes it, on first use)."""
+        if self._library is None:
+            self._library = self._library_source()
+        return self._library
 
     @property
     def memory(self) -> dict[str, Pair]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
+from .documents import new_mode, temporary_name
 from .errors import HandoutsError
 
 ENGINES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -39,26 +39,38 @@ def chromium_command(engine: str, *args: str) -> list[str]:
             "--no-first-run", "--hide-scrollbars", *args]
 
 
-def _run_to_file(engine: str, html: Path, out: Path, what: str, *flags: str) -> None:
-    """Run Chromium with ``flags`` (which name ``{tmp}``), writing ``out`` via a temporary file."""
+def _run_to_file(engine: str, html: Path, out: Path, what: str, *flags: str, paper: str | None = None) -> None:
+    """Run Chromium with ``flags`` (which name ``{tmp}``), writing ``out`` via a temporary file.
+
+    ``paper`` (``A4``, ``Letter``) is set at print time: Chromium prints a temporary copy of the
+    page, beside it (so that its relative links resolve), with ``@page { size: ... }`` added; the
+    page itself, which a clinic may print from the browser on any paper, is not touched.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".tmp{out.suffix}", dir=out.parent)
-    os.close(fd)
+    tmp = temporary_name(out, out.suffix)
+    page = html
     try:
+        if paper:
+            page = temporary_name(html, ".html")
+            text = html.read_text(encoding="utf-8")
+            page.write_text(text.replace("</style>", f"@page {{ size: {paper}; }}\n</style>", 1), encoding="utf-8")
         args = [f.format(tmp=tmp) for f in flags]
-        result = subprocess.run(chromium_command(engine, *args, html.resolve().as_uri()),
+        result = subprocess.run(chromium_command(engine, *args, page.resolve().as_uri()),
                                 capture_output=True, text=True, timeout=120)
-        if result.returncode != 0 or os.path.getsize(tmp) == 0:
+        if result.returncode != 0 or not tmp.exists() or tmp.stat().st_size == 0:
             raise HandoutsError(str(html), f"Chromium could not {what}: {result.stderr.strip()[-300:]}")
+        os.chmod(tmp, new_mode(out))  # Chromium writes 0600; a web server or a colleague must read it
         os.replace(tmp, out)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        for path in (tmp, page):
+            if path != html and path.exists():
+                path.unlink()
 
 
-def print_pdf(engine: str, html: Path, pdf: Path) -> None:
-    """Print ``html`` to ``pdf`` as the browser's Print button would, margin boxes included."""
-    _run_to_file(engine, html, pdf, "print this page", "--no-pdf-header-footer", "--print-to-pdf={tmp}")
+def print_pdf(engine: str, html: Path, pdf: Path, paper: str = "A4") -> None:
+    """Print ``html`` to ``pdf`` on ``paper`` as the browser's Print button would, margin boxes included."""
+    _run_to_file(engine, html, pdf, "print this page", "--no-pdf-header-footer", "--print-to-pdf={tmp}",
+                 paper=paper)
 
 
 def screenshot(engine: str, html: Path, png: Path, width: int = 800, height: int = 1200) -> None:

@@ -1,7 +1,7 @@
 """A project folder and the stages over it: repair -> update -> build.
 
     source/<doc>.md                  English documents as received
-    source/<doc>.toml                optional: reviewed = 2026-11-24
+    source/<doc>.toml                optional: reviewed = 2026-11-24, urgent = "Call 999 if ..."
     source/<doc>.review.toml         optional: an editor's decisions on the repair (repair/decisions.py)
     locale/LINGUAS                   configured languages
     locale/<doc>.pot, locale/handouts.pot
@@ -38,7 +38,7 @@ from .documents import (ProjectLock, check_characters, clean_temporary_files, de
 from .errors import HandoutsError
 from .repair import decisions, learning, repair
 from .state import DocumentState, State, Store, digest, output_stat, version
-from .units import parse
+from .units import add_urgent, parse
 
 DEFAULT_MIN_TRANSLATED = 80
 KEPT_DOCUMENTS = 32
@@ -105,6 +105,8 @@ class Project:
         self.min_translated = min_translated if min_translated is not None else config["min-translated"]
         self.large_print = large_print if large_print is not None else config["large-print"]
         self.require_review = config["require-review"]
+        self.base_url = config["base-url"]
+        """Where output/ is published: printed handouts then carry a QR code of their address."""
         self.jobs = jobs or default_jobs()
         self.store = Store(self.root)
         self._documents: collections.OrderedDict[str, Document] = collections.OrderedDict()
@@ -113,8 +115,9 @@ class Project:
     def _configuration(self) -> dict:
         """``[tool.handouts]`` in pyproject.toml: ``min-translated`` (%, default 80), ``large-print`` (default
         false), ``require-review`` (default false: catalogs are updated whether or not an editor decided
-        every flag and statistical repair)."""
-        config = {"min-translated": DEFAULT_MIN_TRANSLATED, "large-print": False, "require-review": False}
+        every flag and statistical repair), ``base-url`` (default none)."""
+        config = {"min-translated": DEFAULT_MIN_TRANSLATED, "large-print": False, "require-review": False,
+                  "base-url": None}
         path = self.root / "pyproject.toml"
         if not path.exists():
             return config
@@ -132,7 +135,12 @@ class Project:
         review = table.get("require-review", False)
         if not isinstance(review, bool):
             raise HandoutsError(self.rel(path), "[tool.handouts] require-review must be true or false")
-        return {"min-translated": value, "large-print": large, "require-review": review}
+        base = table.get("base-url")
+        if base is not None and not (isinstance(base, str) and base.startswith(("https://", "http://"))
+                                     and len(base.split()) == 1 and len(base) > len("https://x")):
+            raise HandoutsError(self.rel(path), '[tool.handouts] base-url must be a web address such as '
+                                                '"https://clinic.example/handouts/"')
+        return {"min-translated": value, "large-print": large, "require-review": review, "base-url": base}
 
     def rel(self, path: Path) -> str:
         try:
@@ -166,6 +174,8 @@ class Project:
             name = path.stem
             if name == catalogs.UI_DOMAIN:
                 raise HandoutsError(self.rel(path), f"the name {name!r} is reserved for the templates' catalog")
+            if name == "index":
+                raise HandoutsError(self.rel(path), "the name 'index' is reserved for each language's list of handouts")
             meta = path.with_suffix(".toml")
             review = decisions.path_for(path)
             key = digest(read_bytes(path) + b"\0" + (read_bytes(meta) if meta.exists() else b"") + b"\0"
@@ -266,7 +276,7 @@ class Project:
         sources = sources if sources is not None else self.sources()
         codes = [SOURCE_LANGUAGE] + [c for c in self.locales() if c != SOURCE_LANGUAGE]
         settings = build_stage.Settings(self.locale, self.output, codes, self.min_translated, paper, pdf,
-                                        self.template_dirs(), self.root, self.large_print)
+                                        self.template_dirs(), self.root, self.large_print, self.base_url)
         by_name = {s.name: s for s in sources}
 
         def load(name: str) -> Document:  # in a worker process: from build/documents/, or made afresh
@@ -334,7 +344,9 @@ def prepare(path: Path, rel: str, learned: learning.Learned | None = None) -> Do
     applied = decisions.apply(original, automatic, chosen)
     unreviewed = [i for i in decisions.review_items(original, automatic, chosen) if not i.reviewed]
     result = applied.result
-    return Document(path.stem, rel, original, result, parse(rel, result.text), _reviewed(path, rel),
+    parsed = parse(rel, result.text)
+    _urgent(path, rel, parsed)
+    return Document(path.stem, rel, original, result, parsed, _reviewed(path, rel),
                     applied.decided, applied.stale, unreviewed)
 
 
@@ -373,3 +385,22 @@ def _reviewed(doc_path: Path, rel: str) -> dt.date | None:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         raise HandoutsError(meta_rel, "reviewed must be a date such as 2026-11-24")
     return value
+
+
+def _urgent(doc_path: Path, rel: str, parsed) -> None:
+    """``urgent = "..."`` in the document's .toml: its urgent passage, shown in a box on page 1."""
+    meta_path = doc_path.with_suffix(".toml")
+    if not meta_path.exists():
+        return
+    meta_rel = rel.removesuffix(".md") + ".toml"
+    text = decode(read_bytes(meta_path), meta_rel)
+    try:
+        value = tomllib.loads(text).get("urgent")
+    except tomllib.TOMLDecodeError as exc:
+        raise HandoutsError(meta_rel, f"bad TOML: {exc}", getattr(exc, "lineno", None)) from None
+    if value is None:
+        return
+    line = next((n for n, l in enumerate(text.splitlines(), 1) if l.lstrip().startswith("urgent")), 1)
+    if not isinstance(value, str):
+        raise HandoutsError(meta_rel, 'urgent must be text, such as urgent = "Call 999 now if ..."', line)
+    add_urgent(parsed, value, meta_rel, line)

@@ -93,6 +93,20 @@ def passages(translated: list[Token], original: list[Token]) -> list[tuple[str, 
     return [(body_html(translated[a:b]), body_html(original[a:b])) for a, b in blocks(original)]
 
 
+def lead_end(tokens: list[Token]) -> int:
+    """End of the document's leading heading (its title) in ``tokens``; 0 if it does not open with one."""
+    if tokens and tokens[0].type == "heading_open":
+        return next((i + 1 for i, t in enumerate(tokens) if t.type == "heading_close"), 0)
+    return 0
+
+
+def inline(source: str, env: dict | None = None) -> tuple[str, str]:
+    """HTML and plain text of one piece of inline Markdown (raw HTML off, as everywhere)."""
+    md = markdown()
+    children = md.parseInline(source, dict(env or {}))[0].children or []
+    return md.renderer.renderInline(children, md.options, {}), inline_text(children)
+
+
 def title_of(tokens: list[Token]) -> str:
     """Plain text of the first heading."""
     for i, token in enumerate(tokens):

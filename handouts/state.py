@@ -34,7 +34,7 @@ from .documents import write_bytes
 
 FORMAT = 3
 PACKAGE = Path(__file__).resolve().parent
-DEPENDENCIES = ("babel", "jinja2", "markdown-it-py", "markupsafe", "polib", "wcwidth")
+DEPENDENCIES = ("babel", "jinja2", "markdown-it-py", "markupsafe", "polib", "segno", "wcwidth")
 
 
 def digest(data: bytes | str | None) -> str | None:
@@ -134,8 +134,8 @@ class State:
     """domain -> (digest of its messages, digest of the template file written)."""
     catalogs: dict[tuple[str, str], CatalogState] = field(default_factory=dict)
     builds: dict[tuple[str, str], BuildState] = field(default_factory=dict)
-    index: tuple[str, tuple[int, int] | None] | None = None
-    """(digest of what output/index.html shows, its (size, mtime_ns) as written)."""
+    indexes: dict[str, tuple[str, tuple[int, int] | None]] = field(default_factory=dict)
+    """``index.html``, ``de/index.html``, ... -> (digest of what it shows, its (size, mtime_ns) as written)."""
     layout: str | None = None
     """Digest of the documents, languages and variants built: output/ is swept when it changes."""
 

@@ -40,12 +40,21 @@ class Unit:
     """1-based line of the source where the piece starts."""
     section: str
     """Plain text of the heading the piece sits under ('' before the first heading)."""
+    path: str = ""
+    """Where the piece is written when it is not in the document itself (the urgent passage,
+    in ``source/<doc>.toml``); '' for the document."""
 
     @property
     def comment(self) -> str:
         """The ``#.`` comment a translator sees."""
+        if self.kind == URGENT:
+            return "urgent passage, shown in a box on the first page"
         where = f' under "{self.section}"' if self.section and not self.kind.startswith("heading") else ""
         return f"{self.kind}{where}"
+
+
+URGENT = "urgent"
+"""The kind of a document's urgent passage (``urgent = "..."`` in ``source/<doc>.toml``)."""
 
 
 @dataclass(slots=True)
@@ -131,6 +140,29 @@ def parse(path: str, text: str) -> Parsed:
         parsed.units.append(unit)
         parsed.slots[index] = unit
     return parsed
+
+
+def add_urgent(parsed: Parsed, text: str, path: str, line: int) -> Unit:
+    """Make ``text`` (inline Markdown from ``path``:``line``) the document's urgent passage.
+
+    It becomes a unit of its own, right after the title (or first, without one), so that
+    a translator meets it where a reader does.  Raises HandoutsError if it is empty or is
+    more than one paragraph (the box holds one).
+    """
+    content = normalise_inline(text)
+    if not content:
+        raise HandoutsError(path, "urgent is empty: write the passage to show in a box on the first page", line)
+    if "\n\n" in text.strip() or any(t.type != "paragraph_open" for t in markdown().parse(content)[:1]):
+        raise HandoutsError(path, "urgent must be one paragraph of text (inline Markdown: **bold**, links)", line)
+    unit = Unit(content, URGENT, line, "", path)
+    at = 1 if parsed.units and parsed.units[0].kind == "heading 1" else 0
+    parsed.units.insert(at, unit)
+    return unit
+
+
+def urgent_unit(parsed: Parsed) -> Unit | None:
+    """The document's urgent passage, if it has one."""
+    return next((u for u in parsed.units[:2] if u.kind == URGENT), None)
 
 
 def translated_inline(unit: Unit, original: str, translation: str) -> str:

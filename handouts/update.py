@@ -60,27 +60,39 @@ class Memory:
     """
 
     def __init__(self, locale_dir: Path, code: str, rel, store=None):
-        self.table: dict[str, list[tuple[str, str]]] = {}
+        self.tables: list[tuple[str, dict[str, str]]] = []
+        """(document, msgid -> translation) per catalog, by document name."""
+        self._index: dict[str, list[tuple[str, str]]] | None = None
         folder = locale_dir / code / "LC_MESSAGES"
         cached = store.load_memory(code) if store is not None else {}
         fresh: dict[str, tuple[str, dict[str, str]]] = {}
+        changed = False
         for path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
             key = file_digest(path)
             known = cached.get(path.stem)
             if known is not None and known[0] == key:
                 table = known[1]
             else:
+                changed = True
                 catalog = catalogs.load(path, rel(path))
                 table = {}
                 for entry in catalog.entries if catalog else ():
                     if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags and not entry.msgid_plural:
                         table.setdefault(entry.msgid, entry.msgstr)
             fresh[path.stem] = (key, table)
-            for msgid, text in table.items():
-                self.table.setdefault(msgid, []).append((path.stem, text))
-        if store is not None and fresh != cached:
+            self.tables.append((path.stem, table))
+        if store is not None and (changed or len(fresh) != len(cached)):
             store.save_memory(code, fresh)
-        self.suggester = Suggester(code, self.table, lambda: read_memory(locale_dir, code, rel))
+        self.suggester = Suggester(code, self._library, lambda: read_memory(locale_dir, code, rel))
+
+    def _library(self) -> dict[str, list[tuple[str, str]]]:
+        """English -> [(document, translation)] over every catalog, made on the first question."""
+        if self._index is None:
+            self._index = {}
+            for stem, table in self.tables:
+                for key, text in table.items():
+                    self._index.setdefault(key, []).append((stem, text))
+        return self._index
 
     def lookup(self, domain: str) -> Callable[[str], Suggestion | None]:
         """What a new unit of ``domain`` is pre-filled with: a translation from the language's *other*
@@ -130,8 +142,9 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
 
     # first pass: merge and check; remember what has to be written
     to_write: list[tuple[str, str]] = []
+    memories: dict[str, _Lazy] = {}
     for code in codes:
-        memory = _Lazy(lambda code=code: Memory(locale_dir, code, rel, store))
+        memory = memories[code] = _Lazy(lambda code=code: Memory(locale_dir, code, rel, store))
         for domain, template in pots.items():
             path = catalogs.po_path(locale_dir, code, domain)
             known = state.catalogs.get((code, domain))
@@ -156,7 +169,7 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
                 written.append(template.path)
             state.templates[template.domain] = (template.source, template.digest)
     for code in dict.fromkeys(c for c, _ in to_write):
-        memory = Memory(locale_dir, code, rel, store)
+        memory = memories[code]()  # read in the first pass; a save since then is caught when writing
         for domain in [d for c, d in to_write if c == code]:
             template = pots[domain]
             path = catalogs.po_path(locale_dir, code, domain)

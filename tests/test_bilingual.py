@@ -22,7 +22,7 @@ class Passages(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         cls = attrs.get("class", "")
-        if tag == "div" and cls == "passage":
+        if tag == "div" and "passage" in cls.split():  # the urgent passage too (class "passage urgent")
             self.passages.append({})
         elif tag == "div" and cls in ("translated", "english"):
             self.column = cls

@@ -62,6 +62,25 @@ def test_printed_handout_fits_two_a4_pages_and_shows_its_title(printed, code):
     assert _plain(_title(code)) in _plain(text)
 
 
+EMERGENCY = "If you feel very unwell or think you need emergency help, call your local emergency number now."
+
+
+@pytest.mark.parametrize("variant", ["", ".large", ".bilingual"])
+@pytest.mark.parametrize("code", LOCALES)
+def test_the_urgent_line_is_on_the_first_page(printed, code, variant):
+    """The ketamine handout marks its emergency line urgent: a patient who reads page 1 reads it."""
+    if code == "en" and variant == ".bilingual":
+        pytest.skip("English has no bilingual handout")
+    urgent = EMERGENCY if code == "en" else polib.pofile(
+        str(ROOT / "locale" / code / "LC_MESSAGES" / "ketamine.po")).find(EMERGENCY).msgstr
+    pdf = printed / "output" / code / f"ketamine{variant}.pdf"
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+    if variant == ".bilingual":  # the two columns interleave line by line in the text layer
+        assert set(re.findall(r"\w+", urgent + EMERGENCY)) <= set(re.findall(r"\w+", first))
+    else:
+        assert _plain(urgent) in _plain(first)
+
+
 @pytest.mark.parametrize("code", LOCALES)
 def test_printed_pages_are_not_blank(printed, code, tmp_path):
     pdf = printed / "output" / code / "ketamine.pdf"
@@ -212,13 +231,75 @@ def test_links_are_printed_with_their_target(tmp_path):
     assert "NHS 111 (https://111.nhs.uk)" in " ".join(text.split())
 
 
-def test_letter_paper(tmp_path):
+def test_letter_paper_is_chosen_at_print_time_without_rewriting_the_html(tmp_path):
     _require_tools()
     (tmp_path / "source").mkdir()
     (tmp_path / "source" / "help.md").write_text("# Help\n\nRest.\n", encoding="utf-8")
-    assert run_pipeline("-C", str(tmp_path), "build", "--pdf", "--paper", "Letter").returncode == 0
+    assert run_pipeline("-C", str(tmp_path), "build").returncode == 0
+    html = {p: p.read_bytes() for p in (tmp_path / "output").rglob("*.html") if p.name != "index.html"}
+    assert not re.search(rb"[^-]size:", html[tmp_path / "output" / "en" / "help.html"])  # the printer's paper
+    r = run_pipeline("-C", str(tmp_path), "build", "--pdf", "--paper", "Letter")
+    assert r.returncode == 0, r.stderr
     info = subprocess.run(["pdfinfo", str(tmp_path / "output" / "en" / "help.pdf")], capture_output=True, text=True).stdout
     assert "(letter)" in info.lower()
+    assert {p: p.read_bytes() for p in (tmp_path / "output").rglob("*.html") if p.name != "index.html"} == html
+    assert 'href="en/help.pdf">PDF</a>' in (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
+    assert not [p for p in (tmp_path / "output").rglob(".*")]  # no temporary copy left beside the page
+
+
+def _pages(pdf):
+    """How full each page is: the lowest word above the footer, as a share of the height inside the margins."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+    fill = []
+    for page in re.finditer(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', out, re.S):
+        top, bottom = 16 / 25.4 * 72, float(page.group(1)) - 18 / 25.4 * 72  # the stylesheet's margins
+        words = [float(y) for y in re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="[\d.]+" yMax="([\d.]+)"',
+                                              page.group(2))]
+        fill.append((max([y for y in words if y < bottom], default=top) - top) / (bottom - top))
+    return fill
+
+
+@pytest.mark.parametrize("variant", ["", ".large", ".bilingual", ".bilingual.large"])
+@pytest.mark.parametrize("code", LOCALES)
+def test_no_page_is_less_than_a_third_full_but_the_last(printed, code, variant):
+    if code == "en" and "bilingual" in variant:
+        pytest.skip("English has no bilingual handout")
+    fill = _pages(printed / "output" / code / f"ketamine{variant}.pdf")
+    print(f"{code}{variant}: {len(fill)} pages, filled " + ", ".join(f"{f:.0%}" for f in fill))
+    assert all(f >= 1 / 3 for f in fill[:-1]), fill
+
+
+@pytest.mark.parametrize("code", [c for c in LOCALES if c != "en"])
+def test_bilingual_large_print_takes_at_most_twice_the_pages_of_large_print(printed, code):
+    large = len(_pages(printed / "output" / code / "ketamine.large.pdf"))
+    both = len(_pages(printed / "output" / code / "ketamine.bilingual.large.pdf"))
+    print(f"{code}: large print {large} pages, bilingual large print {both}")
+    assert both <= 2 * large
+
+
+@pytest.mark.parametrize("code", LOCALES)
+def test_the_running_footer_is_in_the_body_font_and_mirrored_right_to_left(printed, code):
+    pdf = printed / "output" / code / "ketamine.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
+    assert "Serif" not in fonts and "Liberation" not in fonts, fonts
+    out = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-bbox", str(pdf), "-"], capture_output=True, text=True).stdout
+    width, height = map(float, re.search(r'<page width="([\d.]+)" height="([\d.]+)"', out).groups())
+    footer = [(float(x), w) for x, y, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" '
+                                                      r'yMax="[\d.]+">([^<]*)<', out) if float(y) > height - 40]
+    number = [x for x, w in footer if w.isdigit()]
+    label = [x for x, w in footer if not w.isdigit() and w != "/"]
+    assert number and label
+    if code == "ar":  # the title where a right-to-left reader starts, the page number where they end
+        assert min(label) > width / 2 > max(number)
+    else:
+        assert max(label) < width / 2 < min(number)
+
+
+def test_pdfs_and_screenshots_are_readable_by_others(printed):
+    umask = os.umask(0)
+    os.umask(umask)
+    made = list((printed / "output").rglob("*.pdf")) + list((printed / "output").rglob("*.png"))
+    assert made and {p.stat().st_mode & 0o777 for p in made} == {0o666 & ~umask}  # 0644 under umask 022
 
 
 def test_missing_engine_gets_a_clear_message(tmp_path):
