@@ -288,17 +288,20 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
 
 def _floor(settings, level: str, spun: bool) -> float:
     """The least score of the language model's reading that can make a repair or a flag here."""
-    flag = {"spun": settings.lm_flag_margin_spun, "rules": settings.lm_flag_margin_rules,
-            "clean": settings.lm_flag_margin_clean}[level]
+    flag = _model_flag_margin(settings, level)
     return min(flag, settings.lm_repair_margin) if spun and level == "spun" else flag
+
+
+def _model_flag_margin(settings, level: str) -> float:
+    return {"spun": settings.lm_flag_margin_spun, "rules": settings.lm_flag_margin_rules,
+            "clean": settings.lm_flag_margin_clean}[level]
 
 
 def _margins(settings, x, level: str) -> tuple[float, float]:
     """(repair margin, flag margin) for a statistical suspect in a paragraph of this level of evidence
     (``spun``: statistical evidence of spinning; ``rules``: only the rules show it; ``clean``)."""
     if x.kind == "model":
-        flag = {"spun": settings.lm_flag_margin_spun, "rules": settings.lm_flag_margin_rules,
-                "clean": settings.lm_flag_margin_clean}[level]
+        flag = _model_flag_margin(settings, level)
         # the model repairs only where the statistics show spinning: rules alone (an injected
         # keyword, a known phrase) say nothing about the rest of the wording
         return (settings.lm_repair_margin if level == "spun" else math.inf), flag
