@@ -326,7 +326,7 @@ def _cmd_tm_export(args: argparse.Namespace) -> int:
         raise HandoutsError("--locale", f"{args.locale} is not configured in locale/LINGUAS")
     folder = project.locale / args.locale / "LC_MESSAGES"
     domains = sorted(p.stem for p in folder.glob("*.po")) if folder.is_dir() else []
-    data, count = memory.export_tmx(project.locale, args.locale, domains, project.rel)
+    data, count = memory.export_tmx(project.locale, args.locale, domains, project.rel, shown=str(args.output))
     write_text(args.output, data.decode("utf-8"))
     if not args.quiet:
         print(f"{args.output}: {count} units in {args.locale}", file=sys.stderr)

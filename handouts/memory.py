@@ -141,6 +141,18 @@ def matches(tag: str, code: str) -> bool:
     return language == c_language and ("_" not in full or "_" not in c_full)
 
 
+def _toolkit(module: str, shown: str):
+    """A module of ``translate.storage``; translate-toolkit (GPL-3.0-or-later) is an optional
+    extra of this MIT package, needed only by ``tm import`` and ``tm export``."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"translate.storage.{module}")
+    except ImportError as exc:
+        raise HandoutsError(shown, "reading and writing TMX, PO and XLIFF needs translate-toolkit, an optional "
+                                   "extra (GPL-3.0-or-later): python -m pip install 'handouts[tm]'") from exc
+
+
 def read_external(path: Path, shown: str, codes: list[str], locale: str | None) -> dict[str, list[Pair]]:
     """The translated pairs of a TMX, PO or XLIFF file, by configured language.
 
@@ -148,8 +160,7 @@ def read_external(path: Path, shown: str, codes: list[str], locale: str | None) 
     variant.  PO and XLIFF: translated, non-fuzzy, non-plural units, in the language ``locale``
     names or, without it, the one the file declares.
     """
-    from translate.storage import factory
-
+    factory = _toolkit("factory", shown)
     try:
         store = factory.getobject(str(path))
     except (ValueError, OSError, SyntaxError) as exc:
@@ -244,11 +255,12 @@ def import_file(locale_dir: Path, codes: list[str], path: Path, shown: str, loca
 # Export
 
 
-def export_tmx(locale_dir: Path, code: str, domains: list[str], rel, date: dt.datetime | None = None) -> tuple[bytes, int]:
+def export_tmx(locale_dir: Path, code: str, domains: list[str], rel, date: dt.datetime | None = None,
+               shown: str = "") -> tuple[bytes, int]:
     """Every translated, non-fuzzy, non-plural unit of the language's catalogs as TMX 1.4 bytes
-    (each English once, with the first translation in document order; the document in a note)."""
-    from translate.storage import tmx
-
+    (each English once, with the first translation in document order; the document in a note).
+    ``shown``: the file it is for, in messages."""
+    tmx = _toolkit("tmx", shown or str(locale_dir / code))
     store = tmx.tmxfile(sourcelanguage="en", targetlanguage=code.replace("_", "-"))
     seen: set[str] = set()
     count = 0

@@ -249,3 +249,31 @@ def test_tm_actions_have_help(capsys):
         assert main(["tm", action, "--help"]) == 0
         assert f"usage: pipeline.py tm {action}" in capsys.readouterr().out
     assert main(["tm"]) == 2  # an action is required
+
+
+BLOCK_TOOLKIT = """
+import sys
+sys.modules["translate"] = None  # as on an install without the optional extra: importing it fails
+from handouts.cli import main
+raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("command", ["import", "export"])
+def test_without_the_optional_toolkit_tm_says_how_to_install_it(tmp_path, command):
+    """translate-toolkit (GPL) is the optional extra ``tm``: without it, the rest works and ``tm``
+    says what is missing, in the usual form, with no traceback and nothing written."""
+    root = project(tmp_path / "p", {"dose": DOSE})
+    update(root)
+    memory = agency_tmx(tmp_path / "agency.tmx")
+    args = ["import", str(memory)] if command == "import" else ["export", "--locale", "de", "-o",
+                                                                 str(tmp_path / "out.tmx")]
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    r = subprocess.run([os.sys.executable, "-c", BLOCK_TOOLKIT, "-C", str(root), "tm", *args],
+                       capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert ": error: reading and writing TMX, PO and XLIFF needs translate-toolkit" in r.stderr
+    assert "pip install 'handouts[tm]'" in r.stderr
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    assert not (tmp_path / "out.tmx").exists()
