@@ -125,14 +125,7 @@ def test_clean_corpus_raises_few_flags():
     assert 1000 * flags / words <= CLEAN_FLAGS_PER_1000
 
 
-# Known exception: in glaucoma the second run still finds the document spun, and the language
-# model, reading the words the first run repaired around it, now repairs "unwell" too.
-NOT_IDEMPOTENT = {"glaucoma.spun.md"}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="the model reads repaired context"))
-    if p.name in NOT_IDEMPOTENT else p for p in [SEED] + SPUN + CLEAN], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [SEED] + SPUN + CLEAN, ids=lambda p: p.name)
 def test_repair_is_idempotent_on_every_corpus_text(path):
     once = repair(path.read_text(encoding="utf-8")).text
     twice = repair(once)

@@ -242,8 +242,9 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
         for x in found:
             a, b = para.toks[x.first].start, para.toks[x.last].end
             before = current[a:b]
-            if any(p.text is not None for _, _, p in _overlapping(spans, a, b)):
-                continue  # already repaired by a rule
+            if any(p.text is not None and p.text.lower() != orig[p.start : p.end].lower()
+                   for _, _, p in _overlapping(spans, a, b)):
+                continue  # already repaired by a rule (a stray capital lowered only revealed the word: read on)
             rule = f"statistical:{x.kind}"
             threshold, flag_margin = _margins(settings, x, level)
             why_not = _guard(before, x.suggestion, rules) if "\n" not in before else "line break"
