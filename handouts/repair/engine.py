@@ -239,6 +239,7 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
         found = _unkept(finder.suspects(para.toks, para.sentence_start, para.heading, doc,
                                         floor=_floor(settings, level, spun),
                                         decoded=first_suspects if unchanged else None), para, kept)
+        found = [x for x in found if x.kind != "model" or doc.words.get(para.toks[x.first].key, 0) < settings.lm_recurring]
         for x in found:
             a, b = para.toks[x.first].start, para.toks[x.last].end
             before = current[a:b]

@@ -81,6 +81,8 @@ class Settings:
     lm_bias: float
     lm_scored: int
     lm_alternatives: int
+    lm_recurring: int
+    """A word used this many times in the document is not read by the language model."""
     lm_repair_margin: float
     lm_flag_margin_spun: float
     lm_flag_margin_rules: float
@@ -121,6 +123,7 @@ def load_settings(path: Path = SETTINGS) -> Settings:
             lm_bias=float(data["language_model"]["bias"]),
             lm_scored=int(data["language_model"]["scored"]),
             lm_alternatives=int(data["language_model"]["alternatives"]),
+            lm_recurring=int(data["language_model"]["recurring"]),
             lm_repair_margin=float(data["language_model"]["repair_margin"]),
             lm_flag_margin_spun=float(data["language_model"]["flag_margin_spun"]),
             lm_flag_margin_rules=float(data["language_model"]["flag_margin_rules"]),
