@@ -98,21 +98,28 @@ def test_clean_corpus_is_big_enough_to_mean_something():
 
 def test_spun_samples_are_mostly_repaired_and_nothing_right_is_damaged():
     total = Score()
+    words = flags = 0
     for spun_path in SPUN:
         original = spun_path.with_name(spun_path.name.replace(".spun.md", ".original.md"))
         spun = spun_path.read_text(encoding="utf-8")
-        total += score_pair(original.read_text(encoding="utf-8"), spun, repair(spun))
+        result = repair(spun)
+        total += score_pair(original.read_text(encoding="utf-8"), spun, result)
+        words += len(spun.split())
+        flags += len(result.flags)
     assert len(SPUN) >= 22 and total.garbled >= 1000
     # floors a little under what scripts/evaluate_repair.py reports; see the README
     assert total.repaired / total.garbled >= REPAIRED_FLOOR
     assert (total.repaired + total.flagged) / total.garbled >= HANDLED_FLOOR
     assert total.damaged <= DAMAGE_CEILING
+    # an editor reviews every flag: no more than now (a recurring word is not flagged)
+    assert 1000 * flags / words <= SPUN_FLAGS_PER_1000
 
 
 # development split only (tests/corpus/spun); the held-out split is never a floor
-REPAIRED_FLOOR = 0.15   # measured 161 of 1,033 (16 %)
+REPAIRED_FLOOR = 0.15   # measured 162 of 1,033 (16 %)
 HANDLED_FLOOR = 0.58    # repaired or flagged: measured 620 of 1,033 (60 %)
 DAMAGE_CEILING = 21     # measured 19
+SPUN_FLAGS_PER_1000 = 135  # measured 131 (141 before the language model left recurring words alone)
 CLEAN_FLAGS_PER_1000 = 2.0  # the cap: at most 1 flag per 500 clean words
 
 
