@@ -32,11 +32,15 @@ class Model:
     ever asked about.
     """
 
-    __slots__ = ("_words", "_pairs", "log_total", "log_min_word", "log_min_pair", "_shift")
+    __slots__ = ("_words", "_pairs", "pairs", "log_total", "log_min_word", "log_min_pair", "_shift", "_logs")
 
     def __init__(self, words: dict[str, str], pairs: dict[str, str]) -> None:
         self._words = words
         self._pairs = pairs
+        self.pairs = pairs
+        """The listed pairs, as ``"first second"`` -> count text: ``f"{a} {b}" in model.pairs`` is
+        :meth:`has_pair` without a call, for the statistical layer's inner loops."""
+        self._logs: dict[str, float | None] = {}
         self._shift = math.log(BIGRAM_SCALE)
         self.log_total = math.log(sum(map(int, words.values())))
         """Log of the number of words counted."""
@@ -47,8 +51,12 @@ class Model:
 
     def word(self, word: str) -> float | None:
         """Log count of ``word`` (lower case), or None if it is not listed."""
-        count = self._words.get(word)
-        return None if count is None else math.log(int(count))
+        try:
+            return self._logs[word]
+        except KeyError:
+            count = self._words.get(word)
+            value = self._logs[word] = None if count is None else math.log(int(count))
+            return value
 
     def pair(self, first: str, second: str) -> float | None:
         """Log count of the pair, on the words' scale, or None if it is not listed."""

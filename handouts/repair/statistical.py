@@ -187,6 +187,8 @@ class _Option:
     f: float = 0.0
     g: float = 0.0
     back: "_Option | None" = None
+    ins: list | None = None   # steps from each option in ``ending[start]``, in that order
+    slot: int = 0             # its index in ``ending[start + length]``
 
 
 class Scorer:
@@ -226,8 +228,33 @@ class Scorer:
         return pair - lp
 
 
-_STATIC: dict[int, dict[str, list[tuple[float, str]]]] = {}
-"""Context-free scores of each word's candidates, per settings object (settings are loaded once)."""
+class _Shared:
+    """What finders of one configuration (settings, guarded and common words, resources) work
+    out once per process: each word's thesaurus candidates, each two-word key's, whether a
+    token may be replaced, and the context-free part of the language model's scores.  None
+    of it depends on the document, so a library repaired in one process pays for it once."""
+
+    __slots__ = ("alive", "cands", "two", "replaceable", "static")
+
+    def __init__(self, *alive) -> None:
+        self.alive = alive  # the objects whose ids are part of the key, so that no id is reused
+        self.cands: dict[str, list[tuple[tuple[str, ...], str, str, int, float, str]]] = {}
+        self.two: dict[str, list[tuple[tuple[str, ...], str, str, int, float, str]]] = {}
+        self.replaceable: dict[tuple[str, bool, bool], bool] = {}
+        self.static: dict[str, list[tuple[float, str]]] = {}
+
+
+_SHARED: dict[tuple, _Shared] = {}
+
+
+def _shared(settings: Settings, guarded: frozenset[str], common: frozenset[str], thesaurus, model) -> _Shared:
+    key = (id(settings), guarded, common, id(thesaurus), id(model))
+    found = _SHARED.get(key)
+    if found is None:
+        if len(_SHARED) >= 8:
+            _SHARED.clear()
+        found = _SHARED[key] = _Shared(settings, thesaurus, model)
+    return found
 
 
 def _casing(template: str, words: str, capitalise: bool) -> str:
@@ -249,10 +276,17 @@ class Finder:
         self._thesaurus = thesaurus
         self._model = model
         self._scorer: Scorer | None = None
-        self._cands: dict[str, list[tuple[tuple[str, ...], float, str]]] = {}
         self._broad: Broad | None = None
         self._trigram: TrigramModel | None = None
-        self._static = _STATIC.setdefault(id(self.settings), {})
+        self._banned = self.guarded | self.settings.never_suggested
+        shared = _shared(self.settings, self.guarded, common, thesaurus, model)
+        self._cands = shared.cands
+        self._two = shared.two
+        self._can_replace = shared.replaceable
+        self._static = shared.static
+        self._doc: DocumentCounts | None = None
+        self._runs: dict[tuple, list[Suspect]] = {}
+        self._bonus: dict[str, float] = {}
 
     @property
     def broad(self) -> Broad:
@@ -294,6 +328,16 @@ class Finder:
     # -- which words may be replaced -----------------------------------------------------
 
     def _replaceable(self, tok, sentence_start: bool, heading: bool) -> bool:
+        """May the word be replaced?  (Cached per configuration: it depends on the text and the two flags.)"""
+        k = (tok.text, sentence_start, heading)
+        found = self._can_replace.get(k)
+        if found is None:
+            if len(self._can_replace) > 200_000:
+                self._can_replace.clear()
+            found = self._can_replace[k] = self._may_replace(tok, sentence_start, heading)
+        return found
+
+    def _may_replace(self, tok, sentence_start: bool, heading: bool) -> bool:
         key = tok.key
         if key in self.guarded or not key.replace("-", "").replace("'", "").isalpha():
             return False
@@ -307,8 +351,9 @@ class Finder:
                 return False  # a proper noun
         return True
 
-    def _candidates(self, key: str) -> list[tuple[tuple[str, ...], float, str]]:
-        """The word's thesaurus neighbours that may be offered, most frequent first (cached per run)."""
+    def _candidates(self, key: str) -> list[tuple[tuple[str, ...], str, str, int, float, str]]:
+        """The word's thesaurus neighbours that may be offered, most frequent first, each as
+        (words, first word, last word, length, cost, kind) (cached per configuration)."""
         found = self._cands.get(key)
         if found is None:
             nb = self.thesaurus.get(key)
@@ -317,12 +362,28 @@ class Finder:
                 s = self.settings
                 for group, cost, kind in ((nb.synonyms, s.cost_synonym, "synonym"),
                                           (nb.related, s.cost_related, "related")):
-                    found += [(tuple(w.split(" ")), cost, kind) for w in group if self._candidate_ok(w)][: s.per_group]
+                    found += [_alt(w, cost, kind) for w in group if self._candidate_ok(w)][: s.per_group]
             self._cands[key] = found
         return found
 
+    def _two_words(self, key: str, right: str) -> list[tuple[tuple[str, ...], str, str, int, float, str]]:
+        """One-word (or shorter) readings of the two words ``key right`` ("steer clear" -> "avoid")."""
+        pair = f"{key} {right}"
+        found = self._two.get(pair)
+        if found is None:
+            nb = self.thesaurus.get(pair)
+            # "local anaesthetic" -> "local", "insect bites" -> "bites": a compound and its
+            # own head are not a spinner's swap
+            found = [] if nb is None else [_alt(w, self.settings.cost_two_words, "synonym", 2) for w in nb.synonyms
+                                           if self._candidate_ok(w) and w not in (key, right)]
+            if len(self._two) > 200_000:
+                self._two.clear()
+            self._two[pair] = found
+        return found
+
     def _candidate_ok(self, words: str) -> bool:
-        return not any(w in self.guarded or w in self.settings.never_suggested for w in words.split(" "))
+        banned = self._banned
+        return not any(w in banned for w in words.split(" "))
 
     # -- the search ----------------------------------------------------------------------
 
@@ -339,14 +400,32 @@ class Finder:
         repair; without, only the bigram decoder's (what the document's evidence is
         weighed on, before the floor is known).  ``decoded``: the bigram decoder's suspects
         in these same tokens, from an earlier call, not decoded again.
+
+        The bigram decoder's suspects in a run of words depend only on the run (its words
+        as written, which open a sentence, which are in a heading) and on the document's
+        counts, so within one document a run is decoded once: a later pass of the repair
+        decodes again only the runs that a repair changed.
         """
-        self._doc = doc or DocumentCounts()
-        self._doc_max = max(self._doc.words.values(), default=0)
+        doc = doc or DocumentCounts()
+        if doc is not self._doc:
+            self._doc = doc
+            self._doc_max = max(doc.words.values(), default=0)
+            self._runs.clear()
+            self._bonus.clear()
         out: list[Suspect] = []
         self.scorer._cache.clear()  # per paragraph: a long text is not scored faster for repeating itself
+        runs = self._runs
         for i, j in _word_runs(toks):
-            found = (self._segment(toks, list(range(i, j)), sentence_start, heading) if decoded is None
-                     else [x for x in decoded if i <= x.first < j and x.kind != "model"])
+            if decoded is not None:
+                found = [x for x in decoded if i <= x.first < j and x.kind != "model"]
+            else:
+                key = tuple(zip([t.text for t in toks[i:j]], sentence_start[i:j], heading[i:j]))
+                cached = runs.get(key)
+                if cached is None:
+                    found = self._segment(toks, list(range(i, j)), sentence_start, heading)
+                    runs[key] = [_shift(x, -i) for x in found]
+                else:
+                    found = [_shift(x, i) for x in cached]
             if floor is not None and floor < math.inf:
                 sure = {k for x in found if x.margin >= self.settings.repair_margin
                         for k in range(x.first, x.last + 1)}
@@ -460,100 +539,128 @@ class Finder:
 
     def _segment(self, toks, idx: list[int], sentence_start, heading) -> list[Suspect]:
         """Decode one run of words between punctuation."""
-        model = self.scorer.model
+        pairs = self.scorer.model.pairs
         keys = [toks[k].key for k in idx]
         n = len(keys)
-        th = self.thesaurus
-        s = self.settings
-        options: list[list[_Option]] = [[_Option(p, 1, (keys[p],), 0.0, None)] for p in range(n)]
+        firsts = self.thesaurus.multiword_firsts
+        replaceable = self._replaceable
+        alts_at: dict[int, list[_Option]] = {}
         for p in range(n):
-            key = keys[p]
-            tok = toks[idx[p]]
-            if not self._replaceable(tok, sentence_start[idx[p]], heading[idx[p]]):
+            k = idx[p]
+            if not replaceable(toks[k], sentence_start[k], heading[k]):
                 continue
+            key = keys[p]
             left = keys[p - 1] if p > 0 else None
             right = keys[p + 1] if p + 1 < n else None
-            alts: list[_Option] = []
+            alts = []
             # two words for one ("steer clear" -> "avoid")
-            if right is not None and key in th.multiword_firsts and self._replaceable(
-                    toks[idx[p + 1]], False, heading[idx[p + 1]]):
-                nb = th.get(f"{key} {right}")
-                if nb is not None:
-                    for words in nb.synonyms:
-                        # "local anaesthetic" -> "local", "insect bites" -> "bites": a compound
-                        # and its own head are not a spinner's swap
-                        if self._candidate_ok(words) and words not in (key, right):
-                            alts.append(_Option(p, 2, tuple(words.split(" ")), s.cost_two_words, "synonym"))
+            if right is not None and key in firsts and replaceable(toks[idx[p + 1]], False, heading[idx[p + 1]]):
+                alts = self._two_words(key, right)
             # is the word improbable where it stands?
-            if (left is not None and not model.has_pair(left, key)) or (
-                    right is not None and not model.has_pair(key, right)) or (left is None and right is None):
-                for words, cost, kind in self._candidates(key):
-                    alts.append(_Option(p, 1, words, cost, kind))
+            if (left is not None and f"{left} {key}" not in pairs) or (
+                    right is not None and f"{key} {right}" not in pairs) or (left is None and right is None):
+                alts = alts + self._candidates(key) if alts else self._candidates(key)
             if alts:
-                options[p].extend(self._prune(alts, keys, p))
+                kept = self._prune(alts, keys, p)
+                if kept:
+                    alts_at[p] = kept
+        if not alts_at:
+            return []
         # decode each cluster of positions with candidates, between two fixed words
+        options: list[list[_Option] | None] = [None] * n
+
+        def at(r: int) -> list[_Option]:
+            found = options[r]
+            if found is None:
+                found = options[r] = [_Option(r, 1, (keys[r],), 0.0, None), *alts_at.get(r, ())]
+            return found
+
         out: list[Suspect] = []
         p = 0
-        while p < n:
-            if len(options[p]) == 1:
-                p += 1
+        for p0 in sorted(alts_at):
+            if p0 < p:
                 continue
+            p = p0
             lo = max(0, p - 1)
-            reach = p + max(o.length for o in options[p])
+            reach = p + max(o.length for o in alts_at[p])
             q = p + 1
-            while q < n and (q < reach or len(options[q]) > 1):
-                if len(options[q]) > 1:
-                    reach = max(reach, q + max(o.length for o in options[q]))
+            while q < n and (q < reach or q in alts_at):
+                if q in alts_at:
+                    reach = max(reach, q + max(o.length for o in alts_at[q]))
                 q += 1
             hi = min(n, max(q, reach) + 1)
             for r in range(lo, hi):
-                options[r][0].inner = self._word_bonus(keys[r], True)
+                at(r)[0].inner = self._keep_bonus(keys[r])
             out.extend(self._decode(options, keys, toks, idx, sentence_start, heading, lo, hi))
             p = hi
         return out
 
-    def _prune(self, alts: list[_Option], keys: list[str], p: int) -> list[_Option]:
+    def _keep_bonus(self, w: str) -> float:
+        """``_word_bonus(w, True)``, cached for the document."""
+        found = self._bonus.get(w)
+        if found is None:
+            found = self._bonus[w] = self._word_bonus(w, True)
+        return found
+
+    def _prune(self, alts, keys: list[str], p: int) -> list[_Option]:
         """Keep the few candidates with evidence: a listed word pair with a neighbour, or use elsewhere.
 
         A candidate that forms no frequent pair with the words beside it, and that the
         document never uses, cannot win by much; dropping it keeps the decoding small.
         Candidates come most frequent first, which breaks ties.
         """
-        model = self.scorer.model
+        pairs_d = self.scorer.model.pairs
+        nk = len(keys)
         left = keys[p - 1] if p > 0 else None
-        right1 = keys[p + 1] if p + 1 < len(keys) else None
+        right1 = keys[p + 1] if p + 1 < nk else None
         key = keys[p]
         # the pairs the word as written forms: a candidate must do better
-        own = (left is not None and model.has_pair(left, key)) + (right1 is not None and model.has_pair(key, right1))
+        own = (left is not None and f"{left} {key}" in pairs_d) + (right1 is not None and f"{key} {right1}" in pairs_d)
         doc_words = self._doc.words
+        lead = None if left is None else left + " "
         ranked = []
-        for n, o in enumerate(alts):
-            first, last = o.words[0], o.words[-1]
-            end = p + o.length
-            right = keys[end] if end < len(keys) else None
-            pairs = (left is not None and model.has_pair(left, first)) + (
-                right is not None and model.has_pair(last, right))
+        for n, (words, first, last, length, cost, kind) in enumerate(alts):
+            if length == 1:
+                right = right1
+            else:
+                end = p + length
+                right = keys[end] if end < nk else None
+            pairs = (lead is not None and lead + first in pairs_d) + (
+                right is not None and f"{last} {right}" in pairs_d)
             used = doc_words.get(first, 0) > 0
             if pairs > own or (used and pairs >= own and (pairs or used)):
-                ranked.append((-pairs, -used, o.cost, n))
+                ranked.append((-pairs, -used, cost, n))
+        if not ranked:
+            return []
         ranked.sort()
-        kept = [alts[n] for *_, n in ranked[: self.settings.candidates]]
         sc = self.scorer
-        for o in kept:
-            o.inner = sum(sc.trans(a, b) for a, b in zip(o.words, o.words[1:])) + sum(
-                self._word_bonus(w, False) for w in o.words)
+        kept = []
+        for *_, n in ranked[: self.settings.candidates]:
+            words, _, _, length, cost, kind = alts[n]
+            o = _Option(p, length, words, cost, kind)
+            if len(words) == 1:
+                o.inner = 0 + self._word_bonus(words[0], False)  # the same sums as below, term by term
+            else:
+                o.inner = sum(sc.trans(a, b) for a, b in zip(words, words[1:])) + sum(
+                    self._word_bonus(w, False) for w in words)
+            kept.append(o)
         return kept
 
     def _decode(self, options, keys, toks, idx, sentence_start, heading, lo: int, hi: int) -> list[Suspect]:
         """Viterbi over positions lo..hi-1 (the first and last are fixed context when not at an edge)."""
         sc = self.scorer
+        trans = sc.trans
+        doc_pairs = self._doc.pairs
+        pair_weight = self.settings.document_pair
+        log1p = math.log1p
         n = hi
         ending: list[list[_Option]] = [[] for _ in range(n + 1)]
         for p in range(lo, n):
             for o in options[p]:
                 if p + o.length <= n:
-                    ending[p + o.length].append(o)
-        steps: dict[tuple[int, int], float] = {}
+                    e = ending[p + o.length]
+                    o.slot = len(e)
+                    e.append(o)
         # forward (best path up to and including the option)
         for p in range(lo, n):
             for o in options[p]:
@@ -562,12 +669,19 @@ class Finder:
                     continue
                 here = o.inner - o.cost
                 if p == lo:
-                    o.f = sc.trans(None, o.words[0]) + here
+                    o.f = trans(None, o.words[0]) + here
                     o.back = None
                     continue
                 best, back = -math.inf, None
+                first = o.words[0]
+                fixed = o.kind is None
+                ins = o.ins = []
                 for q in ending[p]:
-                    step = steps[(id(q), id(o))] = self._step(q, o)
+                    # _step(q, o), inline
+                    a = q.words[-1]
+                    c = doc_pairs.get((a, first), 0) - (fixed and q.kind is None)
+                    step = trans(a, first) + (log1p(pair_weight * c) if c > 0 else 0.0)
+                    ins.append(step)
                     v = q.f + step
                     if v > best:
                         best, back = v, q
@@ -583,7 +697,8 @@ class Finder:
                 if end == n:
                     o.g = 0.0
                     continue
-                o.g = max(steps[(id(o), id(q))] + q.inner - q.cost + q.g for q in options[end])
+                slot = o.slot
+                o.g = max(q.ins[slot] + q.inner - q.cost + q.g for q in options[end])
         # the best path
         last = max(ending[n], key=lambda o: o.f)
         path = []
@@ -606,6 +721,16 @@ class Finder:
                 suggestion = " ".join(w[:1].upper() + w[1:] for w in suggestion.split(" "))
             out.append(Suspect(first, lastk, suggestion, margin, o.kind))
         return out
+
+
+def _alt(words: str, cost: float, kind: str, length: int = 1) -> tuple[tuple[str, ...], str, str, int, float, str]:
+    """A candidate as the decoder takes it: (words, first word, last word, positions covered, cost, kind)."""
+    split = tuple(words.split(" "))
+    return split, split[0], split[-1], length, cost, kind
+
+
+def _shift(x: Suspect, by: int) -> Suspect:
+    return x if by == 0 else Suspect(x.first + by, x.last + by, x.suggestion, x.margin, x.kind, x.alternatives)
 
 
 def _word_runs(toks):
