@@ -17,6 +17,7 @@ import math
 from importlib import resources
 
 from ..errors import HandoutsError
+from . import cache
 
 UNIGRAMS = "frequency_dictionary_en_82_765.txt"
 BIGRAMS = "frequency_bigramdictionary_en_243_342.txt"
@@ -79,7 +80,16 @@ def _read(name: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def load_model() -> Model:
-    """Read the frequency lists from the installed symspellpy package (once)."""
+    """Read the frequency lists from the installed symspellpy package (once; parsed once per
+    version of them, see ``cache``)."""
+    try:
+        sources = [resources.files("symspellpy") / UNIGRAMS, resources.files("symspellpy") / BIGRAMS]
+    except ModuleNotFoundError:
+        return _parse()
+    return cache.cached("counts", sources, ["counts"], Model, _parse)
+
+
+def _parse() -> Model:
     words = dict(line.split(" ") for line in _read(UNIGRAMS).splitlines() if line)
     pairs = dict(line.rsplit(" ", 1) for line in _read(BIGRAMS).splitlines() if line)
     return Model(words, pairs)

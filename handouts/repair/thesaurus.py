@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import HandoutsError
+from . import cache
 from .rules import RULES_DIR
 
 PATH = RULES_DIR / "thesaurus.txt"
@@ -76,7 +77,10 @@ def _read_table(path: Path, columns: str, valid) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=2)
 def load_thesaurus(path: Path = PATH) -> Thesaurus:
-    return Thesaurus(_read_table(path, "word<TAB>synonyms<TAB>related", lambda rest: "\t" in rest))
+    def parse() -> Thesaurus:
+        return Thesaurus(_read_table(path, "word<TAB>synonyms<TAB>related", lambda rest: "\t" in rest))
+
+    return cache.cached("thesaurus", [path], ["thesaurus"], Thesaurus, parse) if path == PATH else parse()
 
 MOBY_PATH = RULES_DIR / "moby.txt"
 
@@ -140,4 +144,7 @@ def load_broad(path: Path = MOBY_PATH) -> Broad:
         size, tab, _ = rest.partition("\t")
         return bool(tab) and size.isdigit()
 
-    return Broad(_read_table(path, "word<TAB>size<TAB>candidates", valid))
+    def parse() -> Broad:
+        return Broad(_read_table(path, "word<TAB>size<TAB>candidates", valid))
+
+    return cache.cached("broad", [path], ["thesaurus"], Broad, parse) if path == MOBY_PATH else parse()
