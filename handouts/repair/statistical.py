@@ -34,7 +34,7 @@ from pathlib import Path
 
 from ..errors import HandoutsError
 from .counts import Model, load_model
-from .lm import START, TrigramModel, load_trigram
+from .lm import _LN, END, START, TrigramModel, load_trigram
 from .rules import RULES_DIR
 from .thesaurus import Broad, Thesaurus, load_broad, load_thesaurus
 
@@ -286,6 +286,9 @@ class Finder:
         self._static = shared.static
         self._doc: DocumentCounts | None = None
         self._runs: dict[tuple, list[Suspect]] = {}
+        """Per run of words (within the document): the bigram decoder's suspects."""
+        self._read: dict[tuple, list[Suspect]] = {}
+        """Per run of words and floor: the suspects with the language model's reading."""
         self._bonus: dict[str, float] = {}
 
     @property
@@ -403,36 +406,44 @@ class Finder:
 
         The bigram decoder's suspects in a run of words depend only on the run (its words
         as written, which open a sentence, which are in a heading) and on the document's
-        counts, so within one document a run is decoded once: a later pass of the repair
-        decodes again only the runs that a repair changed.
+        counts, so within one document a run is decoded once, and read by the language model
+        once per floor: a later pass of the repair reads again only the runs a repair changed.
         """
         doc = doc or DocumentCounts()
         if doc is not self._doc:
             self._doc = doc
             self._doc_max = max(doc.words.values(), default=0)
             self._runs.clear()
+            self._read.clear()
             self._bonus.clear()
         out: list[Suspect] = []
         self.scorer._cache.clear()  # per paragraph: a long text is not scored faster for repeating itself
         runs = self._runs
+        lm = floor is not None and floor < math.inf
         for i, j in _word_runs(toks):
-            if decoded is not None:
-                found = [x for x in decoded if i <= x.first < j and x.kind != "model"]
+            run = tuple(zip([t.text for t in toks[i:j]], sentence_start[i:j], heading[i:j]))
+            if lm:
+                cached = self._read.get((run, floor))
+                if cached is not None:
+                    out.extend(_shift(x, i) for x in cached)
+                    continue
+            cached = runs.get(run)
+            if cached is not None:
+                found = [_shift(x, i) for x in cached]
             else:
-                key = tuple(zip([t.text for t in toks[i:j]], sentence_start[i:j], heading[i:j]))
-                cached = runs.get(key)
-                if cached is None:
-                    found = self._segment(toks, list(range(i, j)), sentence_start, heading)
-                    runs[key] = [_shift(x, -i) for x in found]
+                if decoded is not None:
+                    found = [x for x in decoded if i <= x.first < j and x.kind != "model"]
                 else:
-                    found = [_shift(x, i) for x in cached]
-            if floor is not None and floor < math.inf:
+                    found = self._segment(toks, list(range(i, j)), sentence_start, heading)
+                runs[run] = [_shift(x, -i) for x in found]
+            if lm:
                 sure = {k for x in found if x.margin >= self.settings.repair_margin
                         for k in range(x.first, x.last + 1)}
                 model = self._lm_segment(toks, i, j, sentence_start, heading, sure, floor)
                 read = {x.first for x in model}
                 found = [x for x in found if not any(k in read for k in range(x.first, x.last + 1))] + model
                 found.sort(key=lambda x: x.first)
+                self._read[(run, floor)] = [_shift(x, -i) for x in found]
             out.extend(found)
         return out
 
@@ -458,6 +469,12 @@ class Finder:
             unknown = [False] * len(words)
         s = self.settings
         titled = self._doc.titled
+        doc = self._doc.words
+        wt = s.lm_weights
+        pairs_d = self.scorer.model.pairs
+        prob = lm.prob  # the library's own call, in its unit (times ``ln`` for nats), inline
+        ln = _LN
+        nw = len(words)
         out = []
         for p, w in enumerate(words):
             k = i + p
@@ -469,25 +486,36 @@ class Finder:
             if not static:
                 continue
             scored = []
-            base = self._lm_window(words, p, w)
-            doc = self._doc.words
-            wt = s.lm_weights
+            a = words[p - 1] if p >= 1 else START
+            b = words[p - 2] if p >= 2 else START
+            n1 = words[p + 1] if p + 1 < nw else None
+            n2 = words[p + 2] if p + 2 < nw else END
+            # the window: log probability of the trigrams that word p (as written, or read as
+            # a candidate) takes part in, up to the end of the run
+            if n1 is None:
+                base = prob((w, a, b)) * ln + prob((END, w, a)) * ln
+            else:
+                base = prob((w, a, b)) * ln + prob((n1, w, a)) * ln + prob((n2, n1, w)) * ln
             if (static[0][0] + wt[0] * min(30.0, -base) + wt[3] * math.log1p(self._doc_max)
                     + max(0.0, 2 * wt[7])) < floor:
                 continue
             prev = words[p - 1] if p else None
-            nxt = words[p + 1] if p + 1 < len(words) else None
-            has_pair = self.scorer.model.has_pair
-            own = (prev is not None and has_pair(prev, w)) + (nxt is not None and has_pair(w, nxt))
-            fixed = s.lm_weights[4] * math.log1p(max(0, doc.get(w, 0) - 1))
+            nxt = n1
+            own = (prev is not None and f"{prev} {w}" in pairs_d) + (nxt is not None and f"{w} {nxt}" in pairs_d)
+            fixed = wt[4] * math.log1p(max(0, doc.get(w, 0) - 1))
             most = wt[0] * min(30.0, -base) + wt[3] * math.log1p(self._doc_max) + max(0.0, 2 * wt[7]) + fixed
             for st, c in static[: s.lm_scored]:
                 if st + most < floor:
                     break  # the rest score less without context, so they cannot reach the floor either
-                delta = max(-30.0, min(30.0, self._lm_window(words, p, c) - base))
-                pairs = (prev is not None and has_pair(prev, c)) + (nxt is not None and has_pair(c, nxt)) - own
-                score = (st + fixed + s.lm_weights[0] * delta + s.lm_weights[3] * math.log1p(doc.get(c, 0))
-                         + s.lm_weights[7] * pairs)
+                if n1 is None:
+                    window = prob((c, a, b)) * ln + prob((END, c, a)) * ln
+                else:
+                    window = prob((c, a, b)) * ln + prob((n1, c, a)) * ln + prob((n2, n1, c)) * ln
+                delta = max(-30.0, min(30.0, window - base))
+                pairs = (prev is not None and f"{prev} {c}" in pairs_d) + (
+                    nxt is not None and f"{c} {nxt}" in pairs_d) - own
+                score = (st + fixed + wt[0] * delta + wt[3] * math.log1p(doc.get(c, 0))
+                         + wt[7] * pairs)
                 scored.append((score, c))
             if not scored:
                 continue
@@ -498,23 +526,6 @@ class Finder:
             alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
             out.append(Suspect(k, k, _casing(tok.text, c, capitalise), best, "model", alts))
         return [x for x in out if x.margin >= floor]
-
-    def _lm_window(self, words: list[str], p: int, w: str) -> float:
-        """Log probability of the trigrams that word ``p`` (read as ``w``) takes part in."""
-        lm = self.trigram
-        a = words[p - 1] if p >= 1 else START
-        b = words[p - 2] if p >= 2 else START
-        total = lm.logprob(w, a, b)
-        if p + 1 < len(words):
-            n1 = words[p + 1]
-            total += lm.logprob(n1, w, a)
-            if p + 2 < len(words):
-                total += lm.logprob(words[p + 2], n1, w)
-            else:
-                total += lm.logprob("</s>", n1, w)
-        else:
-            total += lm.logprob("</s>", w, a)
-        return total
 
     def _static_candidates(self, w: str) -> list[tuple[float, str]]:
         """The word's candidate originals with the part of their score that needs no context,
