@@ -192,7 +192,11 @@ class _Option:
 
 
 class Scorer:
-    """Bigram log probabilities with stupid back-off, on the web counts."""
+    """Bigram log probabilities with stupid back-off, on the web counts.
+
+    One per configuration for the process (``_Shared``): a value depends only on the two
+    words, so what one document scored is not scored again for the next (at most 200,000
+    kept)."""
 
     __slots__ = ("model", "_unlisted", "_log_total", "_min_word", "_cache")
 
@@ -234,7 +238,7 @@ class _Shared:
     token may be replaced, and the context-free part of the language model's scores.  None
     of it depends on the document, so a library repaired in one process pays for it once."""
 
-    __slots__ = ("alive", "cands", "two", "replaceable", "static")
+    __slots__ = ("alive", "cands", "two", "replaceable", "static", "scorer")
 
     def __init__(self, *alive) -> None:
         self.alive = alive  # the objects whose ids are part of the key, so that no id is reused
@@ -242,6 +246,7 @@ class _Shared:
         self.two: dict[str, list[tuple[tuple[str, ...], str, str, int, float, str]]] = {}
         self.replaceable: dict[tuple[str, bool, bool], bool] = {}
         self.static: dict[str, list[tuple[float, str]]] = {}
+        self.scorer: Scorer | None = None
 
 
 _SHARED: dict[tuple, _Shared] = {}
@@ -279,7 +284,7 @@ class Finder:
         self._broad: Broad | None = None
         self._trigram: TrigramModel | None = None
         self._banned = self.guarded | self.settings.never_suggested
-        shared = _shared(self.settings, self.guarded, common, thesaurus, model)
+        shared = self._shared = _shared(self.settings, self.guarded, common, thesaurus, model)
         self._cands = shared.cands
         self._two = shared.two
         self._can_replace = shared.replaceable
@@ -312,7 +317,9 @@ class Finder:
     @property
     def scorer(self) -> Scorer:
         if self._scorer is None:
-            self._scorer = Scorer(self._model or load_model(), self.settings)
+            if self._shared.scorer is None:
+                self._shared.scorer = Scorer(self._model or load_model(), self.settings)
+            self._scorer = self._shared.scorer
         return self._scorer
 
     def _word_bonus(self, w: str, own: bool) -> float:
@@ -417,7 +424,6 @@ class Finder:
             self._read.clear()
             self._bonus.clear()
         out: list[Suspect] = []
-        self.scorer._cache.clear()  # per paragraph: a long text is not scored faster for repeating itself
         runs = self._runs
         lm = floor is not None and floor < math.inf
         for i, j in _word_runs(toks):
