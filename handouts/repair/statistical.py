@@ -370,9 +370,18 @@ class Finder:
             found = []
             if nb is not None:
                 s = self.settings
+                ok = self._candidate_ok
                 for group, cost, kind in ((nb.synonyms, s.cost_synonym, "synonym"),
                                           (nb.related, s.cost_related, "related")):
-                    found += [_alt(w, cost, kind) for w in group if self._candidate_ok(w)][: s.per_group]
+                    taken = 0
+                    for w in group:
+                        if taken == s.per_group:
+                            break
+                        if ok(w):
+                            found.append(_alt(w, cost, kind))
+                            taken += 1
+            if len(self._cands) > 200_000:
+                self._cands.clear()
             self._cands[key] = found
         return found
 
@@ -393,6 +402,8 @@ class Finder:
 
     def _candidate_ok(self, words: str) -> bool:
         banned = self._banned
+        if " " not in words:
+            return words not in banned
         return not any(w in banned for w in words.split(" "))
 
     # -- the search ----------------------------------------------------------------------
