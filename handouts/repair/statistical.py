@@ -617,11 +617,58 @@ class Finder:
                     reach = max(reach, q + max(o.length for o in alts_at[q]))
                 q += 1
             hi = min(n, max(q, reach) + 1)
-            for r in range(lo, hi):
-                at(r)[0].inner = self._keep_bonus(keys[r])
-            out.extend(self._decode(options, keys, toks, idx, sentence_start, heading, lo, hi))
+            if hi - lo == 3 and lo == p - 1 and reach == p + 1:
+                # one position with candidates (of one word each) between two fixed words
+                found = self._decode_one(alts_at[p], keys, toks, idx, sentence_start, heading, p)
+                if found is not None:
+                    out.append(found)
+            else:
+                for r in range(lo, hi):
+                    at(r)[0].inner = self._keep_bonus(keys[r])
+                out.extend(self._decode(options, keys, toks, idx, sentence_start, heading, lo, hi))
             p = hi
         return out
+
+    def _decode_one(self, alts: list[_Option], keys, toks, idx, sentence_start, heading, p: int) -> Suspect | None:
+        """:meth:`_decode` of the commonest cluster, without its bookkeeping: the words at
+        ``p - 1`` and ``p + 1`` fixed, one-word candidates at ``p``.  The same sums in the
+        same order, so the same suspect to the last bit."""
+        trans = self.scorer.trans
+        doc_pairs = self._doc.pairs
+        pair_weight = self.settings.document_pair
+        log1p = math.log1p
+        a, w, b = keys[p - 1], keys[p], keys[p + 1]
+        k_inner, b_inner = self._keep_bonus(w), self._keep_bonus(b)
+        left_f = trans(None, a) + (self._keep_bonus(a) - 0.0)
+        # the word as written
+        c = doc_pairs.get((a, w), 0) - True
+        keep_f = left_f + (trans(a, w) + (log1p(pair_weight * c) if c > 0 else 0.0)) + (k_inner - 0.0)
+        c = doc_pairs.get((w, b), 0) - True
+        step = trans(w, b) + (log1p(pair_weight * c) if c > 0 else 0.0)
+        keep_g = step + b_inner - 0.0 + 0.0
+        best, back, back_g = keep_f + step, None, 0.0
+        for o in alts:
+            first = o.words[0]
+            c = doc_pairs.get((a, first), 0) - False
+            f = left_f + (trans(a, first) + (log1p(pair_weight * c) if c > 0 else 0.0)) + (o.inner - o.cost)
+            c = doc_pairs.get((first, b), 0) - False
+            step = trans(first, b) + (log1p(pair_weight * c) if c > 0 else 0.0)
+            v = f + step
+            if v > best:
+                best, back, back_f, back_g = v, o, f, step + b_inner - 0.0 + 0.0
+        if back is None:
+            return None
+        return self._suspect(back, (back_f + back_g) - (keep_f + keep_g), toks, idx, sentence_start, heading)
+
+    def _suspect(self, o: _Option, margin: float, toks, idx, sentence_start, heading) -> Suspect:
+        first, lastk = idx[o.start], idx[o.start + o.length - 1]
+        tok = toks[first]
+        capitalise = tok.text[:1].isupper() and (sentence_start[first] or (
+            heading[first] and all(t.text[:1].isupper() for t in toks[first:lastk + 1])))
+        suggestion = _casing(tok.text, " ".join(o.words), capitalise)
+        if heading[first] and capitalise and len(o.words) > 1:
+            suggestion = " ".join(w[:1].upper() + w[1:] for w in suggestion.split(" "))
+        return Suspect(first, lastk, suggestion, margin, o.kind)
 
     def _keep_bonus(self, w: str) -> float:
         """``_word_bonus(w, True)``, cached for the document."""
@@ -739,15 +786,7 @@ class Finder:
             if o.kind is None:
                 continue
             keep = options[o.start][0]
-            margin = (o.f + o.g) - (keep.f + keep.g)
-            first, lastk = idx[o.start], idx[o.start + o.length - 1]
-            tok = toks[first]
-            capitalise = tok.text[:1].isupper() and (sentence_start[first] or (
-                heading[first] and all(t.text[:1].isupper() for t in toks[first:lastk + 1])))
-            suggestion = _casing(tok.text, " ".join(o.words), capitalise)
-            if heading[first] and capitalise and len(o.words) > 1:
-                suggestion = " ".join(w[:1].upper() + w[1:] for w in suggestion.split(" "))
-            out.append(Suspect(first, lastk, suggestion, margin, o.kind))
+            out.append(self._suspect(o, (o.f + o.g) - (keep.f + keep.g), toks, idx, sentence_start, heading))
         return out
 
 
