@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import HandoutsError
-from .counts import Model, load_model
+from .counts import _NONE, Model, load_model
 from .lm import _LN, END, START, TrigramModel, load_trigram
 from .rules import RULES_DIR
 from .thesaurus import Broad, Thesaurus, load_broad, load_thesaurus
@@ -488,7 +488,7 @@ class Finder:
         titled = self._doc.titled
         doc = self._doc.words
         wt = s.lm_weights
-        pairs_d = self.scorer.model.pairs
+        following = self.scorer.model.following
         prob = lm.prob  # the library's own call, in its unit (times ``ln`` for nats), inline
         ln = _LN
         nw = len(words)
@@ -518,7 +518,8 @@ class Finder:
                 continue
             prev = words[p - 1] if p else None
             nxt = n1
-            own = (prev is not None and f"{prev} {w}" in pairs_d) + (nxt is not None and f"{w} {nxt}" in pairs_d)
+            after_prev = _NONE if prev is None else following.get(prev, _NONE)
+            own = (w in after_prev) + (nxt is not None and nxt in following.get(w, _NONE))
             fixed = wt[4] * math.log1p(max(0, doc.get(w, 0) - 1))
             most = wt[0] * min(30.0, -base) + wt[3] * math.log1p(self._doc_max) + max(0.0, 2 * wt[7]) + fixed
             for st, c in static[: s.lm_scored]:
@@ -529,8 +530,7 @@ class Finder:
                 else:
                     window = prob((c, a, b)) * ln + prob((n1, c, a)) * ln + prob((n2, n1, c)) * ln
                 delta = max(-30.0, min(30.0, window - base))
-                pairs = (prev is not None and f"{prev} {c}" in pairs_d) + (
-                    nxt is not None and f"{c} {nxt}" in pairs_d) - own
+                pairs = (c in after_prev) + (nxt is not None and nxt in following.get(c, _NONE)) - own
                 score = (st + fixed + wt[0] * delta + wt[3] * math.log1p(doc.get(c, 0))
                          + wt[7] * pairs)
                 scored.append((score, c))
@@ -567,7 +567,7 @@ class Finder:
 
     def _segment(self, toks, idx: list[int], sentence_start, heading) -> list[Suspect]:
         """Decode one run of words between punctuation."""
-        pairs = self.scorer.model.pairs
+        following = self.scorer.model.following
         keys = [toks[k].key for k in idx]
         n = len(keys)
         firsts = self.thesaurus.multiword_firsts
@@ -585,8 +585,8 @@ class Finder:
             if right is not None and key in firsts and replaceable(toks[idx[p + 1]], False, heading[idx[p + 1]]):
                 alts = self._two_words(key, right)
             # is the word improbable where it stands?
-            if (left is not None and f"{left} {key}" not in pairs) or (
-                    right is not None and f"{key} {right}" not in pairs) or (left is None and right is None):
+            if (left is not None and key not in following.get(left, _NONE)) or (
+                    right is not None and right not in following.get(key, _NONE)) or (left is None and right is None):
                 alts = alts + self._candidates(key) if alts else self._candidates(key)
             if alts:
                 kept = self._prune(alts, keys, p)
@@ -684,15 +684,15 @@ class Finder:
         document never uses, cannot win by much; dropping it keeps the decoding small.
         Candidates come most frequent first, which breaks ties.
         """
-        pairs_d = self.scorer.model.pairs
+        following = self.scorer.model.following
         nk = len(keys)
         left = keys[p - 1] if p > 0 else None
         right1 = keys[p + 1] if p + 1 < nk else None
         key = keys[p]
         # the pairs the word as written forms: a candidate must do better
-        own = (left is not None and f"{left} {key}" in pairs_d) + (right1 is not None and f"{key} {right1}" in pairs_d)
+        after_left = _NONE if left is None else following.get(left, _NONE)
+        own = (key in after_left) + (right1 is not None and right1 in following.get(key, _NONE))
         doc_words = self._doc.words
-        lead = None if left is None else left + " "
         ranked = []
         for n, (words, first, last, length, cost, kind) in enumerate(alts):
             if length == 1:
@@ -700,8 +700,7 @@ class Finder:
             else:
                 end = p + length
                 right = keys[end] if end < nk else None
-            pairs = (lead is not None and lead + first in pairs_d) + (
-                right is not None and f"{last} {right}" in pairs_d)
+            pairs = (first in after_left) + (right is not None and right in following.get(last, _NONE))
             used = doc_words.get(first, 0) > 0
             if pairs > own or (used and pairs >= own and (pairs or used)):
                 ranked.append((-pairs, -used, cost, n))
