@@ -108,11 +108,12 @@ class Broad:
     (a spinner replacing it picks one of them).
     """
 
-    __slots__ = ("_lines", "_cache")
+    __slots__ = ("_lines", "_cache", "_sizes")
 
     def __init__(self, lines: dict[str, str]) -> None:
         self._lines = lines
         self._cache: dict[str, tuple[int, tuple[Candidate, ...]]] = {}
+        self._sizes: dict[str, int] = {}
 
     def _entry(self, word: str) -> tuple[int, tuple[Candidate, ...]]:
         found = self._cache.get(word)
@@ -134,8 +135,19 @@ class Broad:
         return self._entry(word)[1]
 
     def size(self, word: str) -> int:
-        """How many Moby neighbours ``word`` has in all (0 if it is not in the table)."""
-        return self._entry(word)[0]
+        """How many Moby neighbours ``word`` has in all (0 if it is not in the table).  Asked
+        of every candidate of every word, so read from the line's first field alone, not
+        by parsing its candidates."""
+        found = self._sizes.get(word)
+        if found is None:
+            entry = self._cache.get(word)
+            if entry is not None:
+                found = entry[0]
+            else:
+                line = self._lines.get(word)
+                found = 0 if line is None else int(line.partition("\t")[0])
+            self._sizes[word] = found
+        return found
 
 
 @functools.lru_cache(maxsize=2)
