@@ -492,6 +492,9 @@ class Finder:
         prob = lm.prob  # the library's own call, in its unit (times ``ln`` for nats), inline
         ln = _LN
         nw = len(words)
+        doc_most = wt[3] * math.log1p(self._doc_max)  # the most the document's use of a candidate adds
+        pairs_most = max(0.0, 2 * wt[7])  # ... and its pairs with the words beside it
+        scored_most = s.lm_scored
         out = []
         for p, w in enumerate(words):
             k = i + p
@@ -513,16 +516,15 @@ class Finder:
                 base = prob((w, a, b)) * ln + prob((END, w, a)) * ln
             else:
                 base = prob((w, a, b)) * ln + prob((n1, w, a)) * ln + prob((n2, n1, w)) * ln
-            if (static[0][0] + wt[0] * min(30.0, -base) + wt[3] * math.log1p(self._doc_max)
-                    + max(0.0, 2 * wt[7])) < floor:
+            if (static[0][0] + wt[0] * min(30.0, -base) + doc_most + pairs_most) < floor:
                 continue
             prev = words[p - 1] if p else None
             nxt = n1
             after_prev = _NONE if prev is None else following.get(prev, _NONE)
             own = (w in after_prev) + (nxt is not None and nxt in following.get(w, _NONE))
             fixed = wt[4] * math.log1p(max(0, doc.get(w, 0) - 1))
-            most = wt[0] * min(30.0, -base) + wt[3] * math.log1p(self._doc_max) + max(0.0, 2 * wt[7]) + fixed
-            for st, c in static[: s.lm_scored]:
+            most = wt[0] * min(30.0, -base) + doc_most + pairs_most + fixed
+            for st, c in static[:scored_most]:
                 if st + most < floor:
                     break  # the rest score less without context, so they cannot reach the floor either
                 if n1 is None:
