@@ -540,6 +540,8 @@ class Finder:
                 continue
             scored.sort(key=lambda x: (-x[0], x[1]))
             best, c = scored[0]
+            if not best >= floor:
+                continue  # not read: below the floor
             tok = toks[k]
             capitalise = tok.text[:1].isupper() and sentence_start[k]
             alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
