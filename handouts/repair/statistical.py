@@ -6,9 +6,9 @@ neighbours of the words that are there, and probable ("pain management").  This
 module finds such spots in a paragraph and proposes the original:
 
 1. **Where to look.**  A word is a *suspect position* when it has neighbours in the
-   thesaurus (``handouts/thesaurus.py``), is not guarded (numbers, units, drug names,
+   thesaurus (``thesaurus``), is not guarded (numbers, units, drug names,
    negations, proper nouns, code) and forms at least one word pair with its
-   neighbours that large n-gram lists do not know (``handouts/lm.py``).
+   neighbours that large n-gram lists do not know (``counts``).
 2. **Candidates.**  The thesaurus neighbours of the word (synonyms, then related
    words), and of two-word spans ("steer clear" -> "avoid"); a stray capital is
    lowered.  Each candidate pays a fixed cost (``cost_synonym``, ``cost_related``):
@@ -19,10 +19,29 @@ module finds such spots in a paragraph and proposes the original:
    and, for each candidate on it, its *margin*: how much more probable (natural log)
    the best path is than the best path that keeps the word as written.
 
-The repair step (``handouts/repair.py``) turns a suspect into a repair or a flag
+The repair step (``engine``) turns a suspect into a repair or a flag
 by its margin and by the evidence of spinning in the paragraph and the document;
 the thresholds are data (``handouts/rules/statistical.toml``).  Everything is linear
 in the text: a bounded number of candidates per word, and runs decoded one by one.
+
+**Speed** (``scripts/benchmark.py repair``; ``scripts/repair_fingerprint.py`` checks that
+none of this changes a fix, a flag or a margin):
+
+* What does not depend on the document is worked out once per process and per
+  configuration (settings, guarded and common words; ``_Shared``): each word's
+  candidates, each two-word key's, whether a token may be replaced, the context-free
+  part of the language model's scores, and the bigram scores of word pairs.  The
+  pipeline repairs many documents in one process; the first pays for filling these.
+* What depends on the document is worked out once per document: a run of words is
+  decoded once and read by the language model once per floor, whatever the pass
+  (:meth:`Finder.suspects`); a later pass reads again only the runs a repair changed.
+* The commonest cluster (one position with candidates between two fixed words) is
+  decoded without the Viterbi bookkeeping (:meth:`Finder._decode_one`), by the same sums
+  in the same order, so its margins are the same to the last bit.  Any shortcut that
+  would sum in another order, or skip a candidate on an estimate, is ruled out: a margin
+  that moves by a rounding error could tip a tie between two candidates.
+* Word pairs are looked up by their first word (``counts.Model.following``), never by a
+  key built from two words; the trigram model through the library's own call, inline.
 """
 from __future__ import annotations
 
