@@ -122,7 +122,7 @@ def per_document(against: Path | None = None, rounds: int = 3) -> None:
                         t = _child(root, ["repair", model, *map(str, paths)], cache)
                         keep((root, name, model, "first"), t["first"])
                         keep((root, name, model, "again"), t["again"])
-    head = f"{'':64}{'this checkout':>15}"
+    head = f"{'':68}{'this checkout':>15}"
     if against:
         head += f"{str(against):>22}{'ratio':>8}"
     print(f"best of {rounds} rounds, wall clock, each in a fresh process"
@@ -130,7 +130,7 @@ def per_document(against: Path | None = None, rounds: int = 3) -> None:
     print(head)
 
     def line(label: str, values: list[float], unit: str, higher_better: bool) -> None:
-        text = f"{label:64}" + f"{values[0]:>15.3f}"
+        text = f"{label:68}" + f"{values[0]:>15.3f}"
         if len(values) > 1:
             ratio = values[0] / values[1] if higher_better else values[1] / values[0]
             text += f"{values[1]:>22.3f}{ratio:>7.1f}x"

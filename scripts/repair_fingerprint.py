@@ -11,9 +11,9 @@ kept across documents changes a result).  For each it records the repaired text 
 fix and flag: start, end, text, suggestion, rule, margin (rounded to 1e-6), alternatives.
 
 ``--compare`` says whether two recordings are the same: margins may differ by float
-rounding (at most 2e-6), nothing else may.  A speed-up of the repair must leave this
-unchanged (``tests/test_repair_fingerprint.py`` checks a few texts against the committed
-``tests/golden/repair_fingerprint.json`` too).
+rounding (at most 2e-6), nothing else may.  A change meant only to make the repair faster
+must leave this unchanged: record with the old code (a worktree of main), then with the
+new, and compare.  ``python scripts/evaluate_repair.py`` must print the same figures too.
 """
 from __future__ import annotations
 

@@ -84,3 +84,23 @@ def test_cache_can_be_turned_off(tmp_path, monkeypatch, value):
     source.write_text("one")
     assert cache.cached("t", [source], [], str, lambda: "built") == "built"
     assert not (tmp_path / "handouts").exists()
+
+
+def test_what_a_process_keeps_between_documents_changes_no_repair():
+    # the statistical layer keeps candidates, scores and decoded runs between documents and
+    # passes (handouts/repair/statistical.py, "Speed"): the order of the documents must not matter
+    from handouts.repair import repair, statistical
+
+    texts = [(ROOT / "tests" / "corpus" / folder / name).read_text(encoding="utf-8") for folder, name in (
+        ("spun", "gout.spun.md"), ("clean", "antibiotics.md"), ("heldout", sorted(
+            p.name for p in (ROOT / "tests" / "corpus" / "heldout").glob("*.spun.md"))[0]))]
+
+    def run(order):
+        return {i: (r.text, r.fixes, r.flags) for i in order for r in [repair(texts[i])]}
+
+    statistical._SHARED.clear()
+    forward = run([0, 1, 2])
+    statistical._SHARED.clear()
+    backward = run([2, 1, 0])
+    assert forward == backward
+    assert run([0, 1, 2, 0]) == forward  # and warm, the same again
