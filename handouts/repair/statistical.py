@@ -454,8 +454,10 @@ class Finder:
             self._read.clear()
             self._bonus.clear()
         out: list[Suspect] = []
-        runs = self._runs
         lm = floor is not None and floor < math.inf
+        if decoded is not None and not lm:  # what the earlier call found, run by run
+            return [x for x in decoded if x.kind != "model"]
+        runs = self._runs
         for i, j in _word_runs(toks):
             run = tuple(zip([t.text for t in toks[i:j]], sentence_start[i:j], heading[i:j]))
             if lm:
