@@ -380,9 +380,9 @@ class Finder:
                 return False  # a proper noun
         return True
 
-    def _candidates(self, key: str) -> list[tuple[tuple[str, ...], str, str, int, float, str]]:
+    def _candidates(self, key: str) -> list[tuple]:
         """The word's thesaurus neighbours that may be offered, most frequent first, each as
-        (words, first word, last word, length, cost, kind) (cached per configuration)."""
+        :func:`_alt` makes it (cached per configuration)."""
         found = self._cands.get(key)
         if found is None:
             nb = self.thesaurus.get(key)
@@ -390,6 +390,7 @@ class Finder:
             if nb is not None:
                 s = self.settings
                 ok = self._candidate_ok
+                following = self.scorer.model.following
                 for group, cost, kind in ((nb.synonyms, s.cost_synonym, "synonym"),
                                           (nb.related, s.cost_related, "related")):
                     taken = 0
@@ -397,7 +398,7 @@ class Finder:
                         if taken == s.per_group:
                             break
                         if ok(w):
-                            found.append(_alt(w, cost, kind))
+                            found.append(_alt(w, cost, kind, following))
                             taken += 1
             if len(self._cands) > 200_000:
                 self._cands.clear()
@@ -412,7 +413,9 @@ class Finder:
             nb = self.thesaurus.get(pair)
             # "local anaesthetic" -> "local", "insect bites" -> "bites": a compound and its
             # own head are not a spinner's swap
-            found = [] if nb is None else [_alt(w, self.settings.cost_two_words, "synonym", 2) for w in nb.synonyms
+            following = self.scorer.model.following
+            found = [] if nb is None else [_alt(w, self.settings.cost_two_words, "synonym", following, 2)
+                                           for w in nb.synonyms
                                            if self._candidate_ok(w) and w not in (key, right)]
             if len(self._two) > 200_000:
                 self._two.clear()
@@ -597,10 +600,15 @@ class Finder:
         n = len(keys)
         firsts = self.thesaurus.multiword_firsts
         replaceable = self._replaceable
+        known = self._can_replace  # its cache, read inline
         alts_at: dict[int, list[_Option]] = {}
         for p in range(n):
             k = idx[p]
-            if not replaceable(toks[k], sentence_start[k], heading[k]):
+            tok = toks[k]
+            can = known.get((tok.text, sentence_start[k], heading[k]))
+            if can is None:
+                can = replaceable(tok, sentence_start[k], heading[k])
+            if not can:
                 continue
             key = keys[p]
             left = keys[p - 1] if p > 0 else None
@@ -719,13 +727,13 @@ class Finder:
         own = (key in after_left) + (right1 is not None and right1 in following.get(key, _NONE))
         doc_words = self._doc.words
         ranked = []
-        for n, (words, first, last, length, cost, kind) in enumerate(alts):
+        for n, (words, first, last, length, cost, kind, after_last) in enumerate(alts):
             if length == 1:
                 right = right1
             else:
                 end = p + length
                 right = keys[end] if end < nk else None
-            pairs = (first in after_left) + (right is not None and right in following.get(last, _NONE))
+            pairs = (first in after_left) + (right is not None and right in after_last)
             used = doc_words.get(first, 0) > 0
             if pairs > own or (used and pairs >= own and (pairs or used)):
                 ranked.append((-pairs, -used, cost, n))
@@ -735,7 +743,7 @@ class Finder:
         sc = self.scorer
         kept = []
         for *_, n in ranked[: self.settings.candidates]:
-            words, _, _, length, cost, kind = alts[n]
+            words, _, _, length, cost, kind, _ = alts[n]
             o = _Option(p, length, words, cost, kind)
             if len(words) == 1:
                 o.inner = 0 + self._word_bonus(words[0], False)  # the same sums as below, term by term
@@ -814,10 +822,11 @@ class Finder:
         return out
 
 
-def _alt(words: str, cost: float, kind: str, length: int = 1) -> tuple[tuple[str, ...], str, str, int, float, str]:
-    """A candidate as the decoder takes it: (words, first word, last word, positions covered, cost, kind)."""
+def _alt(words: str, cost: float, kind: str, following: dict, length: int = 1):
+    """A candidate as the decoder takes it: (words, first word, last word, positions covered,
+    cost, kind, the words its last word forms a listed pair with)."""
     split = tuple(words.split(" "))
-    return split, split[0], split[-1], length, cost, kind
+    return split, split[0], split[-1], length, cost, kind, following.get(split[-1], _NONE)
 
 
 def _shift(x: Suspect, by: int) -> Suspect:
