@@ -560,12 +560,10 @@ class Finder:
                 score = (st + fixed + wt[0] * delta + wt[3] * math.log1p(doc.get(c, 0))
                          + wt[7] * pairs)
                 scored.append((score, c))
-            if not scored:
-                continue
+            if not scored or not max(scored)[0] >= floor:
+                continue  # not read: below the floor
             scored.sort(key=lambda x: (-x[0], x[1]))
             best, c = scored[0]
-            if not best >= floor:
-                continue  # not read: below the floor
             tok = toks[k]
             capitalise = tok.text[:1].isupper() and sentence_start[k]
             alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
