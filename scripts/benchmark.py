@@ -1,12 +1,20 @@
 """Print how fast the pipeline is: the repair step, and whole builds of a clinic-sized library.
 
     python scripts/benchmark.py                       # both, default sizes
-    python scripts/benchmark.py repair [MEGABYTES]    # the repair step on MEGABYTES of text (default 5)
+    python scripts/benchmark.py repair [MEGABYTES] [--against CHECKOUT] [--rounds 3]
     python scripts/benchmark.py build [--documents 100] [--locales 8] [--jobs N]
                                       [--vs-sphinx] [--vs-po4a] [--keep]
 
-`repair` builds an input of the given size from the seed document and the test corpus,
-half clean and half spun, and times `repair` on it, plus one run of the real command line.
+`repair` prints the MB/s of the repair's automatic layer one document at a time, as the
+pipeline repairs: the 29 clean leaflets and the 38 spun texts of tests/corpus, with the
+language model's reading and without it (its margins set out of reach), each the first
+time in a fresh process and again; and the time to load its resources (rules, thesauri,
+word-pair counts, trigram model) with the cache of parsed resources cold and warm.  Every
+figure is the best of the rounds, each measured in a fresh process.  `--against` times
+another checkout's code (e.g. `git worktree add /tmp/base main`) in the same run,
+alternating with this one's, and prints the ratios.  With MEGABYTES it also repairs one
+text of that size built from the seed and the corpus, half clean and half spun, and runs
+the real command line on it.
 
 `build` generates a library of N documents × M languages with complete translations that
 pass every check (scripts/library.py), then times, with the real command line: a full
@@ -15,12 +23,6 @@ build (no output/, no cache), a no-op rebuild, a rebuild after one translator ed
 process tree.  `--vs-sphinx` builds the same library with Sphinx + sphinx-intl (gettext,
 update, html and text per language; needs `pip install sphinx myst-parser sphinx-intl`),
 `--vs-po4a` with po4a (needs `apt-get install -y po4a`), in the same run, and prints ratios.
-
-`repair` also times loading the rules and, separately, the statistical layer's resources
-(thesauri, word-pair counts, the trigram model), which are loaded lazily; and it repairs the
-corpus one document at a time, as the pipeline does, clean leaflets and spun texts apart,
-with the language model's reading and without it (its margins set out of reach), side by
-side in the same run.
 """
 from __future__ import annotations
 
@@ -35,14 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import dataclasses  # noqa: E402
 import math  # noqa: E402
 
-from handouts.repair import load_rules, repair  # noqa: E402
-from handouts.repair.counts import load_model  # noqa: E402
-from handouts.repair.lm import load_trigram  # noqa: E402
-from handouts.repair.statistical import Finder, load_settings  # noqa: E402
-from handouts.repair.thesaurus import load_broad, load_thesaurus  # noqa: E402
+from handouts.repair import repair  # noqa: E402
 
 
 def build_input(megabytes: float) -> str:
@@ -54,51 +51,114 @@ def build_input(megabytes: float) -> str:
     return (block * (size // len(block.encode("utf-8")) + 1)).encode("utf-8")[:size].decode("utf-8", "ignore")
 
 
-def per_document(rounds: int = 3) -> None:
-    """MB/s of the repair called once per document, on clean leaflets and on spun texts,
-    with and without the language model's reading, interleaved so a busy machine is fair to both."""
+# Run in a fresh process with a checkout's root as its first argument, so that the same
+# measurement can time another checkout (an older version) with that one's own code.  Uses
+# only what every version of the repair has: load_rules, repair, Finder, the loaders.
+_CHILD = r"""
+import dataclasses, json, math, sys, time
+root, mode = sys.argv[1], sys.argv[2]
+sys.path.insert(0, root)
+t0 = time.perf_counter()
+from handouts.repair import load_rules, repair
+from handouts.repair.counts import load_model
+from handouts.repair.lm import load_trigram
+from handouts.repair.statistical import Finder, load_settings
+from handouts.repair.thesaurus import load_broad, load_thesaurus
+t1 = time.perf_counter()
+rules = load_rules()
+t2 = time.perf_counter()
+settings = load_settings(); load_thesaurus(); load_model(); load_broad(); load_trigram()
+t3 = time.perf_counter()
+if mode == "load":
+    print(json.dumps({"import": t1 - t0, "rules": t2 - t1, "statistical": t3 - t2}))
+    raise SystemExit
+paths = sys.argv[4:]
+if sys.argv[3] == "without":  # the language model's margins out of reach: it reads nothing
+    settings = dataclasses.replace(settings, lm_repair_margin=math.inf, lm_flag_margin_spun=math.inf,
+                                   lm_flag_margin_rules=math.inf, lm_flag_margin_clean=math.inf)
+texts = [open(p, encoding="utf-8").read() for p in paths]
+spent = []
+for _ in range(2):  # first pass: nothing cached in the process yet; second: what a process has learnt
+    t = time.perf_counter()
+    for text in texts:  # one document at a time, as the pipeline repairs
+        repair(text, rules, Finder(rules.drugs | rules.units, rules.common, settings))
+    spent.append(time.perf_counter() - t)
+print(json.dumps({"first": spent[0], "again": spent[1]}))
+"""
+
+
+def _child(root: Path, args: list[str], env: dict[str, str]) -> dict:
+    import json
+    import os
+
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(root), *args], cwd=root, check=True,
+                         capture_output=True, text=True, env={**os.environ, **env})
+    return json.loads(out.stdout)
+
+
+def per_document(against: Path | None = None, rounds: int = 3) -> None:
+    """The automatic layer's MB/s, one document at a time: clean leaflets and spun texts, with
+    the language model and without; and the time to load its resources, with the cache of
+    parsed resources cold and warm.  With ``against`` (another checkout, e.g. a worktree of
+    main), the same measurements of its code alternate with this checkout's, in one run."""
     corpus = ROOT / "tests" / "corpus"
-    rules = load_rules()
-    settings = load_settings()
-    off = dataclasses.replace(settings, lm_repair_margin=math.inf, lm_flag_margin_spun=math.inf,
-                              lm_flag_margin_rules=math.inf, lm_flag_margin_clean=math.inf)
     sets = {"clean leaflets": sorted(corpus.glob("clean/*.md")),
             "spun texts": sorted(corpus.glob("spun/*.spun.md")) + sorted(corpus.glob("heldout/*.spun.md"))}
+    roots = [ROOT] + ([against.resolve()] if against else [])
+    best: dict[tuple, float] = {}
+
+    def keep(key, value):
+        best[key] = min(best.get(key, math.inf), value)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(rounds):
+            for root in roots:
+                cache = {"XDG_CACHE_HOME": str(Path(tmp) / f"cache-{r}-{roots.index(root)}"), "HANDOUTS_CACHE": "on"}
+                for temperature in ("cold", "warm"):
+                    t = _child(root, ["load"], cache)
+                    keep((root, f"load {temperature}"), t["rules"] + t["statistical"])
+                for name, paths in sets.items():
+                    for model in ("with", "without"):
+                        t = _child(root, ["repair", model, *map(str, paths)], cache)
+                        keep((root, name, model, "first"), t["first"])
+                        keep((root, name, model, "again"), t["again"])
+    head = f"{'':68}{'this checkout':>15}"
+    if against:
+        head += f"{str(against):>22}{'ratio':>8}"
+    print(f"best of {rounds} rounds, wall clock, each in a fresh process"
+          + (", the two checkouts alternating" if against else ""))
+    print(head)
+
+    def line(label: str, values: list[float], unit: str, higher_better: bool) -> None:
+        text = f"{label:68}" + f"{values[0]:>15.3f}"
+        if len(values) > 1:
+            ratio = values[0] / values[1] if higher_better else values[1] / values[0]
+            text += f"{values[1]:>22.3f}{ratio:>7.1f}x"
+        print(text + f"  {unit}")
+
+    for temperature in ("cold", "warm"):
+        line(f"loading the resources, {temperature} cache", [best[(root, f'load {temperature}')] for root in roots],
+             "s", False)
     for name, paths in sets.items():
-        texts = [p.read_text(encoding="utf-8") for p in paths]
-        size = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-        spent = {"with": 0.0, "without": 0.0}
-        for _ in range(rounds):
-            for label, chosen in (("with", settings), ("without", off)):
-                t = time.perf_counter()
-                for text in texts:
-                    repair(text, rules, Finder(rules.drugs | rules.units, rules.common, chosen))
-                spent[label] += time.perf_counter() - t
-        w, wo = (size * rounds / spent[k] for k in ("with", "without"))
-        print(f"{name} ({len(texts)} documents, {size:.2f} MB), one document at a time: "
-              f"{w:.3f} MB/s with the language model, {wo:.3f} MB/s without ({wo / w:.1f}x)")
+        size = sum(len(p.read_bytes()) for p in paths) / 1e6
+        for model in ("with", "without"):
+            for when, what in (("first", "first in a process"), ("again", "again")):
+                line(f"{name} ({len(paths)}, {size:.2f} MB), {model} the model, {what}",
+                     [size / best[(root, name, model, when)] for root in roots], "MB/s", True)
 
 
-def repair_benchmark(megabytes: float = 5.0) -> None:
-    """Time the repair step: loading its resources, then repairing ``megabytes`` of text."""
-    t0 = time.perf_counter()
-    load_rules()
-    t1 = time.perf_counter()
-    load_settings()
-    load_thesaurus()
-    load_model()
-    load_broad()
-    load_trigram()
-    t2 = time.perf_counter()
-    print(f"rules loaded in {t1 - t0:.2f} s; statistical resources (thesauri, word pairs, trigram model) "
-          f"in {t2 - t1:.2f} s")
-    per_document()
+def repair_benchmark(megabytes: float | None = None, against: Path | None = None, rounds: int = 3) -> None:
+    """Time the repair step's automatic layer one document at a time; with ``megabytes``, also
+    ``repair`` on one text of that size and one run of the real command line on it."""
+    per_document(against, rounds)
+    if not megabytes:
+        return
     text = build_input(megabytes)
     t3 = time.perf_counter()
     result = repair(text)
     t4 = time.perf_counter()
     size = len(text.encode("utf-8")) / 1e6
-    print(f"repair: {size:.1f} MB, {len(text.split())} words in {t4 - t3:.2f} s "
+    print(f"repair: {size:.1f} MB in one text, {len(text.split())} words in {t4 - t3:.2f} s "
           f"({size / (t4 - t3):.2f} MB/s); {len(result.fixes)} fixes, {len(result.flags)} flags")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.md"
@@ -115,7 +175,11 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     sub = parser.add_subparsers(dest="what")
     rep = sub.add_parser("repair", help="time the repair step")
-    rep.add_argument("megabytes", nargs="?", type=float, default=5.0)
+    rep.add_argument("megabytes", nargs="?", type=float, default=None,
+                     help="also repair one text of this size (half clean, half spun)")
+    rep.add_argument("--against", type=Path, default=None,
+                     help="another checkout (e.g. a worktree of main) timed in the same run")
+    rep.add_argument("--rounds", type=int, default=3)
     bld = sub.add_parser("build", help="time builds of a synthetic library")
     bld.add_argument("--documents", type=int, default=100)
     bld.add_argument("--locales", type=int, default=8, help="how many languages (at most 16)")
@@ -126,7 +190,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.what in (None, "repair"):
         print("== repair step")
-        repair_benchmark(getattr(args, "megabytes", 5.0))
+        repair_benchmark(getattr(args, "megabytes", None), getattr(args, "against", None),
+                         getattr(args, "rounds", 3))
     if args.what in (None, "build"):
         import bench_build
 

@@ -10,6 +10,8 @@ One module per layer, each readable alone:
 * ``counts``, ``thesaurus``, ``statistical``
                   the statistical layer: candidates from a thesaurus, readings scored
                   by a language model and the document's own wording
+* ``cache``       the parsed resources kept between processes (a pickle per resource,
+                  named by the digest of its sources; any failure falls back to parsing)
 * ``engine``      paragraphs, passes, evidence of spinning, offsets into the input
 * ``records``     Fix, Flag, Repair: what the step gives the rest of the pipeline
 * ``report``      the report an editor reads

@@ -17,6 +17,7 @@ import math
 from importlib import resources
 
 from ..errors import HandoutsError
+from . import cache
 
 UNIGRAMS = "frequency_dictionary_en_82_765.txt"
 BIGRAMS = "frequency_bigramdictionary_en_243_342.txt"
@@ -24,42 +25,61 @@ BIGRAM_SCALE = 64
 """The pair list counts on a scale 64 times the word list's ("of the" / "of" = 13.5)."""
 
 
+_NONE: dict[str, float] = {}
+
+
 class Model:
     """Word and word-pair counts, looked up as natural logarithms on one scale.
 
-    The lists are kept as read (count text by key) and a count is converted when it
-    is asked for: that halves the loading time, and only a few words of a text are
-    ever asked about.
+    The pairs are kept by their first word: for each, its second words with the pair's
+    count.  A look-up is then a dictionary access with words the text already has (their
+    hashes are known), never a key built from two words; the statistical layer's inner
+    loops use :attr:`following` directly.  Counts stay as read (text) and become
+    logarithms when asked for, once per word: only a few words of a text are ever asked
+    about.  The parsed lists are kept in the cache of parsed resources (``cache``).
     """
 
-    __slots__ = ("_words", "_pairs", "log_total", "log_min_word", "log_min_pair", "_shift")
+    __slots__ = ("_words", "_logs", "following", "log_total", "log_min_word", "log_min_pair", "_shift")
 
-    def __init__(self, words: dict[str, str], pairs: dict[str, str]) -> None:
+    def __init__(self, words: dict[str, str], following: dict[str, dict[str, str]]) -> None:
+        """``words``: word -> count text; ``following``: first word -> {second word: count text}."""
         self._words = words
-        self._pairs = pairs
+        self._logs: dict[str, float | None] = {}
+        self.following = following
+        """first word -> {second word: the pair's count, as listed}: ``b in following.get(a, {})``
+        is :meth:`has_pair`."""
         self._shift = math.log(BIGRAM_SCALE)
         self.log_total = math.log(sum(map(int, words.values())))
         """Log of the number of words counted."""
         self.log_min_word = math.log(min(map(int, words.values())))
         """Log count of the rarest listed word: what an unlisted word is taken to have."""
-        self.log_min_pair = math.log(min(map(int, pairs.values()))) - self._shift
+        self.log_min_pair = math.log(min(int(c) for seconds in following.values() for c in seconds.values())) - self._shift
         """Log count of the rarest listed pair: an unlisted pair is rarer than this."""
 
     def word(self, word: str) -> float | None:
         """Log count of ``word`` (lower case), or None if it is not listed."""
-        count = self._words.get(word)
-        return None if count is None else math.log(int(count))
+        try:
+            return self._logs[word]
+        except KeyError:
+            count = self._words.get(word)
+            if len(self._logs) > 500_000:
+                self._logs.clear()
+            value = self._logs[word] = None if count is None else math.log(int(count))
+            return value
 
     def pair(self, first: str, second: str) -> float | None:
         """Log count of the pair, on the words' scale, or None if it is not listed."""
-        count = self._pairs.get(f"{first} {second}")
+        count = self.following.get(first, _NONE).get(second)
         return None if count is None else math.log(int(count)) - self._shift
 
     def has_pair(self, first: str, second: str) -> bool:
-        return f"{first} {second}" in self._pairs
+        return second in self.following.get(first, _NONE)
 
     def __contains__(self, word: str) -> bool:
         return word in self._words
+
+
+_NONE: dict[str, str] = {}
 
 
 def _read(name: str) -> str:
@@ -71,7 +91,25 @@ def _read(name: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def load_model() -> Model:
-    """Read the frequency lists from the installed symspellpy package (once)."""
+    """Read the frequency lists from the installed symspellpy package (once; parsed once per
+    version of them, see ``cache``)."""
+    try:
+        sources = [resources.files("symspellpy") / UNIGRAMS, resources.files("symspellpy") / BIGRAMS]
+    except ModuleNotFoundError:
+        return _parse()
+    return cache.cached("counts", sources, ["counts"], Model, _parse)
+
+
+def _parse() -> Model:
     words = dict(line.split(" ") for line in _read(UNIGRAMS).splitlines() if line)
-    pairs = dict(line.rsplit(" ", 1) for line in _read(BIGRAMS).splitlines() if line)
-    return Model(words, pairs)
+    following: dict[str, dict[str, str]] = {}
+    for line in _read(BIGRAMS).splitlines():
+        if not line:
+            continue
+        key, _, count = line.rpartition(" ")
+        first, _, second = key.partition(" ")
+        seconds = following.get(first)
+        if seconds is None:
+            seconds = following[first] = {}
+        seconds[second] = count
+    return Model(words, following)

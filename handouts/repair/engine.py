@@ -248,8 +248,8 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
                 continue  # already repaired by a rule (a stray capital lowered only revealed the word: read on)
             rule = f"statistical:{x.kind}"
             threshold, flag_margin = _margins(settings, x, level)
-            why_not = _guard(before, x.suggestion, rules) if "\n" not in before else "line break"
-            if spun and x.margin >= threshold and why_not is None:
+            # the guard (pure, and the dearest test) only where it decides something
+            if spun and x.margin >= threshold and "\n" not in before and _guard(before, x.suggestion, rules) is None:
                 edits.append(_Edit(a, b, x.suggestion, rule, x.margin))
             elif x.margin >= flag_margin:
                 reason = (f"improbable wording here; the thesaurus {x.kind} reads more probably" if x.kind != "model"

@@ -28,11 +28,14 @@ END = "</s>"
 class TrigramModel:
     """log P(word | previous two words), with the model's own back-off."""
 
-    __slots__ = ("_lm", "_known")
+    __slots__ = ("_lm", "_known", "prob")
 
     def __init__(self, lm) -> None:
         self._lm = lm
         self._known: dict[str, bool] = {}
+        self.prob = lm.prob
+        """The library's own look-up: ``prob((word, previous, before))`` in its unit (base 1.0001;
+        times ``_LN`` for nats), for the statistical layer's inner loop."""
 
     def known(self, word: str) -> bool:
         """Is ``word`` (lower case) in the model's vocabulary?"""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import HandoutsError
+from . import cache
 from .tokens import key as _key, numbers as _numbers, tokenize
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -170,7 +171,18 @@ def _compile_entry(raw: dict, path: Path, source: dict[str, int], classes: dict[
 
 @functools.lru_cache(maxsize=4)
 def load_rules(folder: Path = RULES_DIR) -> Rules:
-    """Load and compile every rule file in ``folder``."""
+    """Load and compile every rule file in ``folder`` (the package's own: compiled once per
+    version of them, see ``cache``)."""
+    if folder != RULES_DIR:
+        return _compile(folder)
+    def sources() -> list[Path]:  # every rule file; not the statistical layer's tables
+        return sorted(p for p in folder.iterdir() if p.suffix in (".toml", ".txt")
+                      and p.name not in ("thesaurus.txt", "moby.txt"))
+
+    return cache.cached("rules", sources, ["rules", "tokens"], Rules, lambda: _compile(folder))
+
+
+def _compile(folder: Path) -> Rules:
     drugs = _word_list(folder / "drugs.txt")
     units = _word_list(folder / "units.txt")
     common = _word_list(folder / "lowercase_words.txt")

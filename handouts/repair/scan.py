@@ -45,6 +45,17 @@ class Scan:
 
 
 
+_UNSEEN = object()
+_DRUG_KEYS: list = [None, {}]
+
+
+def _drug_keys(drugs: frozenset[str]) -> dict[str, str | None]:
+    """``drug_key`` of each word seen, for this drug list (every word of every paragraph asks)."""
+    if _DRUG_KEYS[0] is not drugs:
+        _DRUG_KEYS[:] = [drugs, {}]
+    return _DRUG_KEYS[1]
+
+
 def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
     toks = para.toks
     text = para.text
@@ -53,9 +64,15 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
     n = len(toks)
     drug_count: dict[str, int] = {}
     drug_of: dict[int, str] = {}
+    drug_keys = _drug_keys(rules.drugs)
     for k, t in enumerate(toks):
         if t.kind == "w":
-            d = drug_key(t.key, rules.drugs)
+            key = t.key
+            d = drug_keys.get(key, _UNSEEN)
+            if d is _UNSEEN:
+                if len(drug_keys) > 100_000:
+                    drug_keys.clear()
+                d = drug_keys[key] = drug_key(key, rules.drugs)
             if d is not None:
                 drug_of[k] = d
                 drug_count[d] = drug_count.get(d, 0) + 1

@@ -6,9 +6,9 @@ neighbours of the words that are there, and probable ("pain management").  This
 module finds such spots in a paragraph and proposes the original:
 
 1. **Where to look.**  A word is a *suspect position* when it has neighbours in the
-   thesaurus (``handouts/thesaurus.py``), is not guarded (numbers, units, drug names,
+   thesaurus (``thesaurus``), is not guarded (numbers, units, drug names,
    negations, proper nouns, code) and forms at least one word pair with its
-   neighbours that large n-gram lists do not know (``handouts/lm.py``).
+   neighbours that large n-gram lists do not know (``counts``).
 2. **Candidates.**  The thesaurus neighbours of the word (synonyms, then related
    words), and of two-word spans ("steer clear" -> "avoid"); a stray capital is
    lowered.  Each candidate pays a fixed cost (``cost_synonym``, ``cost_related``):
@@ -19,10 +19,29 @@ module finds such spots in a paragraph and proposes the original:
    and, for each candidate on it, its *margin*: how much more probable (natural log)
    the best path is than the best path that keeps the word as written.
 
-The repair step (``handouts/repair.py``) turns a suspect into a repair or a flag
+The repair step (``engine``) turns a suspect into a repair or a flag
 by its margin and by the evidence of spinning in the paragraph and the document;
 the thresholds are data (``handouts/rules/statistical.toml``).  Everything is linear
 in the text: a bounded number of candidates per word, and runs decoded one by one.
+
+**Speed** (``scripts/benchmark.py repair``; ``scripts/repair_fingerprint.py`` checks that
+none of this changes a fix, a flag or a margin):
+
+* What does not depend on the document is worked out once per process and per
+  configuration (settings, guarded and common words; ``_Shared``): each word's
+  candidates, each two-word key's, whether a token may be replaced, the context-free
+  part of the language model's scores, and the bigram scores of word pairs.  The
+  pipeline repairs many documents in one process; the first pays for filling these.
+* What depends on the document is worked out once per document: a run of words is
+  decoded once and read by the language model once per floor, whatever the pass
+  (:meth:`Finder.suspects`); a later pass reads again only the runs a repair changed.
+* The commonest cluster (one position with candidates between two fixed words) is
+  decoded without the Viterbi bookkeeping (:meth:`Finder._decode_one`), by the same sums
+  in the same order, so its margins are the same to the last bit.  Any shortcut that
+  would sum in another order, or skip a candidate on an estimate, is ruled out: a margin
+  that moves by a rounding error could tip a tie between two candidates.
+* Word pairs are looked up by their first word (``counts.Model.following``), never by a
+  key built from two words; the trigram model through the library's own call, inline.
 """
 from __future__ import annotations
 
@@ -33,8 +52,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import HandoutsError
-from .counts import Model, load_model
-from .lm import START, TrigramModel, load_trigram
+from .counts import _NONE, Model, load_model
+from .lm import _LN, END, START, TrigramModel, load_trigram
 from .rules import RULES_DIR
 from .thesaurus import Broad, Thesaurus, load_broad, load_thesaurus
 
@@ -190,10 +209,16 @@ class _Option:
     f: float = 0.0
     g: float = 0.0
     back: "_Option | None" = None
+    ins: list | None = None   # steps from each option in ``ending[start]``, in that order
+    slot: int = 0             # its index in ``ending[start + length]``
 
 
 class Scorer:
-    """Bigram log probabilities with stupid back-off, on the web counts."""
+    """Bigram log probabilities with stupid back-off, on the web counts.
+
+    One per configuration for the process (``_Shared``): a value depends only on the two
+    words, so what one document scored is not scored again for the next (at most 200,000
+    kept)."""
 
     __slots__ = ("model", "_unlisted", "_log_total", "_min_word", "_cache")
 
@@ -229,8 +254,34 @@ class Scorer:
         return pair - lp
 
 
-_STATIC: dict[int, dict[str, list[tuple[float, str]]]] = {}
-"""Context-free scores of each word's candidates, per settings object (settings are loaded once)."""
+class _Shared:
+    """What finders of one configuration (settings, guarded and common words, resources) work
+    out once per process: each word's thesaurus candidates, each two-word key's, whether a
+    token may be replaced, and the context-free part of the language model's scores.  None
+    of it depends on the document, so a library repaired in one process pays for it once."""
+
+    __slots__ = ("alive", "cands", "two", "replaceable", "static", "scorer")
+
+    def __init__(self, *alive) -> None:
+        self.alive = alive  # the objects whose ids are part of the key, so that no id is reused
+        self.cands: dict[str, list[tuple[tuple[str, ...], str, str, int, float, str]]] = {}
+        self.two: dict[str, list[tuple[tuple[str, ...], str, str, int, float, str]]] = {}
+        self.replaceable: dict[tuple[str, bool, bool], bool] = {}
+        self.static: dict[str, list[tuple[float, str]]] = {}
+        self.scorer: Scorer | None = None
+
+
+_SHARED: dict[tuple, _Shared] = {}
+
+
+def _shared(settings: Settings, guarded: frozenset[str], common: frozenset[str], thesaurus, model) -> _Shared:
+    key = (id(settings), guarded, common, id(thesaurus), id(model))
+    found = _SHARED.get(key)
+    if found is None:
+        if len(_SHARED) >= 8:
+            _SHARED.clear()
+        found = _SHARED[key] = _Shared(settings, thesaurus, model)
+    return found
 
 
 def _casing(template: str, words: str, capitalise: bool) -> str:
@@ -252,10 +303,20 @@ class Finder:
         self._thesaurus = thesaurus
         self._model = model
         self._scorer: Scorer | None = None
-        self._cands: dict[str, list[tuple[tuple[str, ...], float, str]]] = {}
         self._broad: Broad | None = None
         self._trigram: TrigramModel | None = None
-        self._static = _STATIC.setdefault(id(self.settings), {})
+        self._banned = self.guarded | self.settings.never_suggested
+        shared = self._shared = _shared(self.settings, self.guarded, common, thesaurus, model)
+        self._cands = shared.cands
+        self._two = shared.two
+        self._can_replace = shared.replaceable
+        self._static = shared.static
+        self._doc: DocumentCounts | None = None
+        self._runs: dict[tuple, list[Suspect]] = {}
+        """Per run of words (within the document): the bigram decoder's suspects."""
+        self._read: dict[tuple, list[Suspect]] = {}
+        """Per run of words and floor: the suspects with the language model's reading."""
+        self._bonus: dict[str, float] = {}
 
     @property
     def broad(self) -> Broad:
@@ -278,7 +339,9 @@ class Finder:
     @property
     def scorer(self) -> Scorer:
         if self._scorer is None:
-            self._scorer = Scorer(self._model or load_model(), self.settings)
+            if self._shared.scorer is None:
+                self._shared.scorer = Scorer(self._model or load_model(), self.settings)
+            self._scorer = self._shared.scorer
         return self._scorer
 
     def _word_bonus(self, w: str, own: bool) -> float:
@@ -297,6 +360,16 @@ class Finder:
     # -- which words may be replaced -----------------------------------------------------
 
     def _replaceable(self, tok, sentence_start: bool, heading: bool) -> bool:
+        """May the word be replaced?  (Cached per configuration: it depends on the text and the two flags.)"""
+        k = (tok.text, sentence_start, heading)
+        found = self._can_replace.get(k)
+        if found is None:
+            if len(self._can_replace) > 200_000:
+                self._can_replace.clear()
+            found = self._can_replace[k] = self._may_replace(tok, sentence_start, heading)
+        return found
+
+    def _may_replace(self, tok, sentence_start: bool, heading: bool) -> bool:
         key = tok.key
         if key in self.guarded or not key.replace("-", "").replace("'", "").isalpha():
             return False
@@ -310,22 +383,53 @@ class Finder:
                 return False  # a proper noun
         return True
 
-    def _candidates(self, key: str) -> list[tuple[tuple[str, ...], float, str]]:
-        """The word's thesaurus neighbours that may be offered, most frequent first (cached per run)."""
+    def _candidates(self, key: str) -> list[tuple]:
+        """The word's thesaurus neighbours that may be offered, most frequent first, each as
+        :func:`_alt` makes it (cached per configuration)."""
         found = self._cands.get(key)
         if found is None:
             nb = self.thesaurus.get(key)
             found = []
             if nb is not None:
                 s = self.settings
+                ok = self._candidate_ok
+                following = self.scorer.model.following
                 for group, cost, kind in ((nb.synonyms, s.cost_synonym, "synonym"),
                                           (nb.related, s.cost_related, "related")):
-                    found += [(tuple(w.split(" ")), cost, kind) for w in group if self._candidate_ok(w)][: s.per_group]
+                    taken = 0
+                    for w in group:
+                        if taken == s.per_group:
+                            break
+                        if ok(w):
+                            found.append(_alt(w, cost, kind, following))
+                            taken += 1
+            if len(self._cands) > 200_000:
+                self._cands.clear()
             self._cands[key] = found
         return found
 
+    def _two_words(self, key: str, right: str) -> list[tuple[tuple[str, ...], str, str, int, float, str]]:
+        """One-word (or shorter) readings of the two words ``key right`` ("steer clear" -> "avoid")."""
+        pair = f"{key} {right}"
+        found = self._two.get(pair)
+        if found is None:
+            nb = self.thesaurus.get(pair)
+            # "local anaesthetic" -> "local", "insect bites" -> "bites": a compound and its
+            # own head are not a spinner's swap
+            following = self.scorer.model.following
+            found = [] if nb is None else [_alt(w, self.settings.cost_two_words, "synonym", following, 2)
+                                           for w in nb.synonyms
+                                           if self._candidate_ok(w) and w not in (key, right)]
+            if len(self._two) > 200_000:
+                self._two.clear()
+            self._two[pair] = found
+        return found
+
     def _candidate_ok(self, words: str) -> bool:
-        return not any(w in self.guarded or w in self.settings.never_suggested for w in words.split(" "))
+        banned = self._banned
+        if " " not in words:
+            return words not in banned
+        return not any(w in banned for w in words.split(" "))
 
     # -- the search ----------------------------------------------------------------------
 
@@ -342,21 +446,48 @@ class Finder:
         repair; without, only the bigram decoder's (what the document's evidence is
         weighed on, before the floor is known).  ``decoded``: the bigram decoder's suspects
         in these same tokens, from an earlier call, not decoded again.
+
+        The bigram decoder's suspects in a run of words depend only on the run (its words
+        as written, which open a sentence, which are in a heading) and on the document's
+        counts, so within one document a run is decoded once, and read by the language model
+        once per floor: a later pass of the repair reads again only the runs a repair changed.
         """
-        self._doc = doc or DocumentCounts()
-        self._doc_max = max(self._doc.words.values(), default=0)
+        doc = doc or DocumentCounts()
+        if doc is not self._doc:
+            self._doc = doc
+            self._doc_max = max(doc.words.values(), default=0)
+            self._runs.clear()
+            self._read.clear()
+            self._bonus.clear()
         out: list[Suspect] = []
-        self.scorer._cache.clear()  # per paragraph: a long text is not scored faster for repeating itself
+        lm = floor is not None and floor < math.inf
+        if decoded is not None and not lm:  # what the earlier call found, run by run
+            return [x for x in decoded if x.kind != "model"]
+        runs = self._runs
         for i, j in _word_runs(toks):
-            found = (self._segment(toks, list(range(i, j)), sentence_start, heading) if decoded is None
-                     else [x for x in decoded if i <= x.first < j and x.kind != "model"])
-            if floor is not None and floor < math.inf:
+            run = tuple(zip([t.text for t in toks[i:j]], sentence_start[i:j], heading[i:j]))
+            if lm:
+                cached = self._read.get((run, floor))
+                if cached is not None:
+                    out.extend(_shift(x, i) for x in cached)
+                    continue
+            cached = runs.get(run)
+            if cached is not None:
+                found = [_shift(x, i) for x in cached]
+            else:
+                if decoded is not None:
+                    found = [x for x in decoded if i <= x.first < j and x.kind != "model"]
+                else:
+                    found = self._segment(toks, list(range(i, j)), sentence_start, heading)
+                runs[run] = [_shift(x, -i) for x in found]
+            if lm:
                 sure = {k for x in found if x.margin >= self.settings.repair_margin
                         for k in range(x.first, x.last + 1)}
                 model = self._lm_segment(toks, i, j, sentence_start, heading, sure, floor)
                 read = {x.first for x in model}
                 found = [x for x in found if not any(k in read for k in range(x.first, x.last + 1))] + model
                 found.sort(key=lambda x: x.first)
+                self._read[(run, floor)] = [_shift(x, -i) for x in found]
             out.extend(found)
         return out
 
@@ -382,6 +513,15 @@ class Finder:
             unknown = [False] * len(words)
         s = self.settings
         titled = self._doc.titled
+        doc = self._doc.words
+        wt = s.lm_weights
+        following = self.scorer.model.following
+        prob = lm.prob  # the library's own call, in its unit (times ``ln`` for nats), inline
+        ln = _LN
+        nw = len(words)
+        doc_most = wt[3] * math.log1p(self._doc_max)  # the most the document's use of a candidate adds
+        pairs_most = max(0.0, 2 * wt[7])  # ... and its pairs with the words beside it
+        scored_most = s.lm_scored
         out = []
         for p, w in enumerate(words):
             k = i + p
@@ -393,28 +533,38 @@ class Finder:
             if not static:
                 continue
             scored = []
-            base = self._lm_window(words, p, w)
-            doc = self._doc.words
-            wt = s.lm_weights
-            if (static[0][0] + wt[0] * min(30.0, -base) + wt[3] * math.log1p(self._doc_max)
-                    + max(0.0, 2 * wt[7])) < floor:
+            a = words[p - 1] if p >= 1 else START
+            b = words[p - 2] if p >= 2 else START
+            n1 = words[p + 1] if p + 1 < nw else None
+            n2 = words[p + 2] if p + 2 < nw else END
+            # the window: log probability of the trigrams that word p (as written, or read as
+            # a candidate) takes part in, up to the end of the run
+            if n1 is None:
+                base = prob((w, a, b)) * ln + prob((END, w, a)) * ln
+            else:
+                base = prob((w, a, b)) * ln + prob((n1, w, a)) * ln + prob((n2, n1, w)) * ln
+            if (static[0][0] + wt[0] * min(30.0, -base) + doc_most + pairs_most) < floor:
                 continue
             prev = words[p - 1] if p else None
-            nxt = words[p + 1] if p + 1 < len(words) else None
-            has_pair = self.scorer.model.has_pair
-            own = (prev is not None and has_pair(prev, w)) + (nxt is not None and has_pair(w, nxt))
-            fixed = s.lm_weights[4] * math.log1p(max(0, doc.get(w, 0) - 1))
-            most = wt[0] * min(30.0, -base) + wt[3] * math.log1p(self._doc_max) + max(0.0, 2 * wt[7]) + fixed
-            for st, c in static[: s.lm_scored]:
+            nxt = n1
+            after_prev = _NONE if prev is None else following.get(prev, _NONE)
+            own = (w in after_prev) + (nxt is not None and nxt in following.get(w, _NONE))
+            fixed = wt[4] * math.log1p(max(0, doc.get(w, 0) - 1))
+            most = wt[0] * min(30.0, -base) + doc_most + pairs_most + fixed
+            for st, c in static[:scored_most]:
                 if st + most < floor:
                     break  # the rest score less without context, so they cannot reach the floor either
-                delta = max(-30.0, min(30.0, self._lm_window(words, p, c) - base))
-                pairs = (prev is not None and has_pair(prev, c)) + (nxt is not None and has_pair(c, nxt)) - own
-                score = (st + fixed + s.lm_weights[0] * delta + s.lm_weights[3] * math.log1p(doc.get(c, 0))
-                         + s.lm_weights[7] * pairs)
+                if n1 is None:
+                    window = prob((c, a, b)) * ln + prob((END, c, a)) * ln
+                else:
+                    window = prob((c, a, b)) * ln + prob((n1, c, a)) * ln + prob((n2, n1, c)) * ln
+                delta = max(-30.0, min(30.0, window - base))
+                pairs = (c in after_prev) + (nxt is not None and nxt in following.get(c, _NONE)) - own
+                score = (st + fixed + wt[0] * delta + wt[3] * math.log1p(doc.get(c, 0))
+                         + wt[7] * pairs)
                 scored.append((score, c))
-            if not scored:
-                continue
+            if not scored or not max(scored)[0] >= floor:
+                continue  # not read: below the floor
             scored.sort(key=lambda x: (-x[0], x[1]))
             best, c = scored[0]
             tok = toks[k]
@@ -422,23 +572,6 @@ class Finder:
             alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
             out.append(Suspect(k, k, _casing(tok.text, c, capitalise), best, "model", alts))
         return [x for x in out if x.margin >= floor]
-
-    def _lm_window(self, words: list[str], p: int, w: str) -> float:
-        """Log probability of the trigrams that word ``p`` (read as ``w``) takes part in."""
-        lm = self.trigram
-        a = words[p - 1] if p >= 1 else START
-        b = words[p - 2] if p >= 2 else START
-        total = lm.logprob(w, a, b)
-        if p + 1 < len(words):
-            n1 = words[p + 1]
-            total += lm.logprob(n1, w, a)
-            if p + 2 < len(words):
-                total += lm.logprob(words[p + 2], n1, w)
-            else:
-                total += lm.logprob("</s>", n1, w)
-        else:
-            total += lm.logprob("</s>", w, a)
-        return total
 
     def _static_candidates(self, w: str) -> list[tuple[float, str]]:
         """The word's candidate originals with the part of their score that needs no context,
@@ -463,100 +596,179 @@ class Finder:
 
     def _segment(self, toks, idx: list[int], sentence_start, heading) -> list[Suspect]:
         """Decode one run of words between punctuation."""
-        model = self.scorer.model
+        following = self.scorer.model.following
         keys = [toks[k].key for k in idx]
         n = len(keys)
-        th = self.thesaurus
-        s = self.settings
-        options: list[list[_Option]] = [[_Option(p, 1, (keys[p],), 0.0, None)] for p in range(n)]
+        firsts = self.thesaurus.multiword_firsts
+        replaceable = self._replaceable
+        known = self._can_replace  # its cache, read inline
+        alts_at: dict[int, list[_Option]] = {}
         for p in range(n):
-            key = keys[p]
-            tok = toks[idx[p]]
-            if not self._replaceable(tok, sentence_start[idx[p]], heading[idx[p]]):
+            k = idx[p]
+            tok = toks[k]
+            can = known.get((tok.text, sentence_start[k], heading[k]))
+            if can is None:
+                can = replaceable(tok, sentence_start[k], heading[k])
+            if not can:
                 continue
+            key = keys[p]
             left = keys[p - 1] if p > 0 else None
             right = keys[p + 1] if p + 1 < n else None
-            alts: list[_Option] = []
+            alts = []
             # two words for one ("steer clear" -> "avoid")
-            if right is not None and key in th.multiword_firsts and self._replaceable(
-                    toks[idx[p + 1]], False, heading[idx[p + 1]]):
-                nb = th.get(f"{key} {right}")
-                if nb is not None:
-                    for words in nb.synonyms:
-                        # "local anaesthetic" -> "local", "insect bites" -> "bites": a compound
-                        # and its own head are not a spinner's swap
-                        if self._candidate_ok(words) and words not in (key, right):
-                            alts.append(_Option(p, 2, tuple(words.split(" ")), s.cost_two_words, "synonym"))
+            if right is not None and key in firsts and replaceable(toks[idx[p + 1]], False, heading[idx[p + 1]]):
+                alts = self._two_words(key, right)
             # is the word improbable where it stands?
-            if (left is not None and not model.has_pair(left, key)) or (
-                    right is not None and not model.has_pair(key, right)) or (left is None and right is None):
-                for words, cost, kind in self._candidates(key):
-                    alts.append(_Option(p, 1, words, cost, kind))
+            if (left is not None and key not in following.get(left, _NONE)) or (
+                    right is not None and right not in following.get(key, _NONE)) or (left is None and right is None):
+                alts = alts + self._candidates(key) if alts else self._candidates(key)
             if alts:
-                options[p].extend(self._prune(alts, keys, p))
+                kept = self._prune(alts, keys, p)
+                if kept:
+                    alts_at[p] = kept
+        if not alts_at:
+            return []
         # decode each cluster of positions with candidates, between two fixed words
+        options: list[list[_Option] | None] = [None] * n
+
+        def at(r: int) -> list[_Option]:
+            found = options[r]
+            if found is None:
+                found = options[r] = [_Option(r, 1, (keys[r],), 0.0, None), *alts_at.get(r, ())]
+            return found
+
         out: list[Suspect] = []
         p = 0
-        while p < n:
-            if len(options[p]) == 1:
-                p += 1
+        for p0 in sorted(alts_at):
+            if p0 < p:
                 continue
+            p = p0
             lo = max(0, p - 1)
-            reach = p + max(o.length for o in options[p])
+            reach = p + max(o.length for o in alts_at[p])
             q = p + 1
-            while q < n and (q < reach or len(options[q]) > 1):
-                if len(options[q]) > 1:
-                    reach = max(reach, q + max(o.length for o in options[q]))
+            while q < n and (q < reach or q in alts_at):
+                if q in alts_at:
+                    reach = max(reach, q + max(o.length for o in alts_at[q]))
                 q += 1
             hi = min(n, max(q, reach) + 1)
-            for r in range(lo, hi):
-                options[r][0].inner = self._word_bonus(keys[r], True)
-            out.extend(self._decode(options, keys, toks, idx, sentence_start, heading, lo, hi))
+            if hi - lo == 3 and lo == p - 1 and reach == p + 1:
+                # one position with candidates (of one word each) between two fixed words
+                found = self._decode_one(alts_at[p], keys, toks, idx, sentence_start, heading, p)
+                if found is not None:
+                    out.append(found)
+            else:
+                for r in range(lo, hi):
+                    at(r)[0].inner = self._keep_bonus(keys[r])
+                out.extend(self._decode(options, keys, toks, idx, sentence_start, heading, lo, hi))
             p = hi
         return out
 
-    def _prune(self, alts: list[_Option], keys: list[str], p: int) -> list[_Option]:
+    def _decode_one(self, alts: list[_Option], keys, toks, idx, sentence_start, heading, p: int) -> Suspect | None:
+        """:meth:`_decode` of the commonest cluster, without its bookkeeping: the words at
+        ``p - 1`` and ``p + 1`` fixed, one-word candidates at ``p``.  The same sums in the
+        same order, so the same suspect to the last bit."""
+        trans = self.scorer.trans
+        doc_pairs = self._doc.pairs
+        pair_weight = self.settings.document_pair
+        log1p = math.log1p
+        a, w, b = keys[p - 1], keys[p], keys[p + 1]
+        k_inner, b_inner = self._keep_bonus(w), self._keep_bonus(b)
+        left_f = trans(None, a) + (self._keep_bonus(a) - 0.0)
+        # the word as written
+        c = doc_pairs.get((a, w), 0) - True
+        keep_f = left_f + (trans(a, w) + (log1p(pair_weight * c) if c > 0 else 0.0)) + (k_inner - 0.0)
+        c = doc_pairs.get((w, b), 0) - True
+        step = trans(w, b) + (log1p(pair_weight * c) if c > 0 else 0.0)
+        keep_g = step + b_inner - 0.0 + 0.0
+        best, back, back_g = keep_f + step, None, 0.0
+        for o in alts:
+            first = o.words[0]
+            c = doc_pairs.get((a, first), 0) - False
+            f = left_f + (trans(a, first) + (log1p(pair_weight * c) if c > 0 else 0.0)) + (o.inner - o.cost)
+            c = doc_pairs.get((first, b), 0) - False
+            step = trans(first, b) + (log1p(pair_weight * c) if c > 0 else 0.0)
+            v = f + step
+            if v > best:
+                best, back, back_f, back_g = v, o, f, step + b_inner - 0.0 + 0.0
+        if back is None:
+            return None
+        return self._suspect(back, (back_f + back_g) - (keep_f + keep_g), toks, idx, sentence_start, heading)
+
+    def _suspect(self, o: _Option, margin: float, toks, idx, sentence_start, heading) -> Suspect:
+        first, lastk = idx[o.start], idx[o.start + o.length - 1]
+        tok = toks[first]
+        capitalise = tok.text[:1].isupper() and (sentence_start[first] or (
+            heading[first] and all(t.text[:1].isupper() for t in toks[first:lastk + 1])))
+        suggestion = _casing(tok.text, " ".join(o.words), capitalise)
+        if heading[first] and capitalise and len(o.words) > 1:
+            suggestion = " ".join(w[:1].upper() + w[1:] for w in suggestion.split(" "))
+        return Suspect(first, lastk, suggestion, margin, o.kind)
+
+    def _keep_bonus(self, w: str) -> float:
+        """``_word_bonus(w, True)``, cached for the document."""
+        found = self._bonus.get(w)
+        if found is None:
+            found = self._bonus[w] = self._word_bonus(w, True)
+        return found
+
+    def _prune(self, alts, keys: list[str], p: int) -> list[_Option]:
         """Keep the few candidates with evidence: a listed word pair with a neighbour, or use elsewhere.
 
         A candidate that forms no frequent pair with the words beside it, and that the
         document never uses, cannot win by much; dropping it keeps the decoding small.
         Candidates come most frequent first, which breaks ties.
         """
-        model = self.scorer.model
+        following = self.scorer.model.following
+        nk = len(keys)
         left = keys[p - 1] if p > 0 else None
-        right1 = keys[p + 1] if p + 1 < len(keys) else None
+        right1 = keys[p + 1] if p + 1 < nk else None
         key = keys[p]
         # the pairs the word as written forms: a candidate must do better
-        own = (left is not None and model.has_pair(left, key)) + (right1 is not None and model.has_pair(key, right1))
+        after_left = _NONE if left is None else following.get(left, _NONE)
+        own = (key in after_left) + (right1 is not None and right1 in following.get(key, _NONE))
         doc_words = self._doc.words
         ranked = []
-        for n, o in enumerate(alts):
-            first, last = o.words[0], o.words[-1]
-            end = p + o.length
-            right = keys[end] if end < len(keys) else None
-            pairs = (left is not None and model.has_pair(left, first)) + (
-                right is not None and model.has_pair(last, right))
+        for n, (words, first, last, length, cost, kind, after_last) in enumerate(alts):
+            if length == 1:
+                right = right1
+            else:
+                end = p + length
+                right = keys[end] if end < nk else None
+            pairs = (first in after_left) + (right is not None and right in after_last)
             used = doc_words.get(first, 0) > 0
             if pairs > own or (used and pairs >= own and (pairs or used)):
-                ranked.append((-pairs, -used, o.cost, n))
+                ranked.append((-pairs, -used, cost, n))
+        if not ranked:
+            return []
         ranked.sort()
-        kept = [alts[n] for *_, n in ranked[: self.settings.candidates]]
         sc = self.scorer
-        for o in kept:
-            o.inner = sum(sc.trans(a, b) for a, b in zip(o.words, o.words[1:])) + sum(
-                self._word_bonus(w, False) for w in o.words)
+        kept = []
+        for *_, n in ranked[: self.settings.candidates]:
+            words, _, _, length, cost, kind, _ = alts[n]
+            o = _Option(p, length, words, cost, kind)
+            if len(words) == 1:
+                o.inner = 0 + self._word_bonus(words[0], False)  # the same sums as below, term by term
+            else:
+                o.inner = sum(sc.trans(a, b) for a, b in zip(words, words[1:])) + sum(
+                    self._word_bonus(w, False) for w in words)
+            kept.append(o)
         return kept
 
     def _decode(self, options, keys, toks, idx, sentence_start, heading, lo: int, hi: int) -> list[Suspect]:
         """Viterbi over positions lo..hi-1 (the first and last are fixed context when not at an edge)."""
         sc = self.scorer
+        trans = sc.trans
+        doc_pairs = self._doc.pairs
+        pair_weight = self.settings.document_pair
+        log1p = math.log1p
         n = hi
         ending: list[list[_Option]] = [[] for _ in range(n + 1)]
         for p in range(lo, n):
             for o in options[p]:
                 if p + o.length <= n:
-                    ending[p + o.length].append(o)
-        steps: dict[tuple[int, int], float] = {}
+                    e = ending[p + o.length]
+                    o.slot = len(e)
+                    e.append(o)
         # forward (best path up to and including the option)
         for p in range(lo, n):
             for o in options[p]:
@@ -565,12 +777,19 @@ class Finder:
                     continue
                 here = o.inner - o.cost
                 if p == lo:
-                    o.f = sc.trans(None, o.words[0]) + here
+                    o.f = trans(None, o.words[0]) + here
                     o.back = None
                     continue
                 best, back = -math.inf, None
+                first = o.words[0]
+                fixed = o.kind is None
+                ins = o.ins = []
                 for q in ending[p]:
-                    step = steps[(id(q), id(o))] = self._step(q, o)
+                    # _step(q, o), inline
+                    a = q.words[-1]
+                    c = doc_pairs.get((a, first), 0) - (fixed and q.kind is None)
+                    step = trans(a, first) + (log1p(pair_weight * c) if c > 0 else 0.0)
+                    ins.append(step)
                     v = q.f + step
                     if v > best:
                         best, back = v, q
@@ -586,7 +805,8 @@ class Finder:
                 if end == n:
                     o.g = 0.0
                     continue
-                o.g = max(steps[(id(o), id(q))] + q.inner - q.cost + q.g for q in options[end])
+                slot = o.slot
+                o.g = max(q.ins[slot] + q.inner - q.cost + q.g for q in options[end])
         # the best path
         last = max(ending[n], key=lambda o: o.f)
         path = []
@@ -599,16 +819,19 @@ class Finder:
             if o.kind is None:
                 continue
             keep = options[o.start][0]
-            margin = (o.f + o.g) - (keep.f + keep.g)
-            first, lastk = idx[o.start], idx[o.start + o.length - 1]
-            tok = toks[first]
-            capitalise = tok.text[:1].isupper() and (sentence_start[first] or (
-                heading[first] and all(t.text[:1].isupper() for t in toks[first:lastk + 1])))
-            suggestion = _casing(tok.text, " ".join(o.words), capitalise)
-            if heading[first] and capitalise and len(o.words) > 1:
-                suggestion = " ".join(w[:1].upper() + w[1:] for w in suggestion.split(" "))
-            out.append(Suspect(first, lastk, suggestion, margin, o.kind))
+            out.append(self._suspect(o, (o.f + o.g) - (keep.f + keep.g), toks, idx, sentence_start, heading))
         return out
+
+
+def _alt(words: str, cost: float, kind: str, following: dict, length: int = 1):
+    """A candidate as the decoder takes it: (words, first word, last word, positions covered,
+    cost, kind, the words its last word forms a listed pair with)."""
+    split = tuple(words.split(" "))
+    return split, split[0], split[-1], length, cost, kind, following.get(split[-1], _NONE)
+
+
+def _shift(x: Suspect, by: int) -> Suspect:
+    return x if by == 0 else Suspect(x.first + by, x.last + by, x.suggestion, x.margin, x.kind, x.alternatives)
 
 
 def _word_runs(toks):

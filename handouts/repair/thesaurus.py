@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import HandoutsError
+from . import cache
 from .rules import RULES_DIR
 
 PATH = RULES_DIR / "thesaurus.txt"
@@ -76,7 +77,10 @@ def _read_table(path: Path, columns: str, valid) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=2)
 def load_thesaurus(path: Path = PATH) -> Thesaurus:
-    return Thesaurus(_read_table(path, "word<TAB>synonyms<TAB>related", lambda rest: "\t" in rest))
+    def parse() -> Thesaurus:
+        return Thesaurus(_read_table(path, "word<TAB>synonyms<TAB>related", lambda rest: "\t" in rest))
+
+    return cache.cached("thesaurus", [path], ["thesaurus"], Thesaurus, parse) if path == PATH else parse()
 
 MOBY_PATH = RULES_DIR / "moby.txt"
 
@@ -104,11 +108,12 @@ class Broad:
     (a spinner replacing it picks one of them).
     """
 
-    __slots__ = ("_lines", "_cache")
+    __slots__ = ("_lines", "_cache", "_sizes")
 
     def __init__(self, lines: dict[str, str]) -> None:
         self._lines = lines
         self._cache: dict[str, tuple[int, tuple[Candidate, ...]]] = {}
+        self._sizes: dict[str, int] = {}
 
     def _entry(self, word: str) -> tuple[int, tuple[Candidate, ...]]:
         found = self._cache.get(word)
@@ -130,8 +135,19 @@ class Broad:
         return self._entry(word)[1]
 
     def size(self, word: str) -> int:
-        """How many Moby neighbours ``word`` has in all (0 if it is not in the table)."""
-        return self._entry(word)[0]
+        """How many Moby neighbours ``word`` has in all (0 if it is not in the table).  Asked
+        of every candidate of every word, so read from the line's first field alone, not
+        by parsing its candidates."""
+        found = self._sizes.get(word)
+        if found is None:
+            entry = self._cache.get(word)
+            if entry is not None:
+                found = entry[0]
+            else:
+                line = self._lines.get(word)
+                found = 0 if line is None else int(line.partition("\t")[0])
+            self._sizes[word] = found
+        return found
 
 
 @functools.lru_cache(maxsize=2)
@@ -140,4 +156,7 @@ def load_broad(path: Path = MOBY_PATH) -> Broad:
         size, tab, _ = rest.partition("\t")
         return bool(tab) and size.isdigit()
 
-    return Broad(_read_table(path, "word<TAB>size<TAB>candidates", valid))
+    def parse() -> Broad:
+        return Broad(_read_table(path, "word<TAB>size<TAB>candidates", valid))
+
+    return cache.cached("broad", [path], ["thesaurus"], Broad, parse) if path == MOBY_PATH else parse()

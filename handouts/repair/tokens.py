@@ -63,7 +63,10 @@ class Para:
     def of(cls, text: str) -> "Para":
         toks = tokenize(text)
         n = len(toks)
-        line_first = [i == 0 or "\n" in text[toks[i - 1].end : toks[i].start] for i in range(n)]
+        if "\n" in text:
+            line_first = [i == 0 or "\n" in text[toks[i - 1].end : toks[i].start] for i in range(n)]
+        else:  # one line: only the first token opens it
+            line_first = [True] + [False] * (n - 1) if n else []
         heading = [False] * n
         in_heading = False
         for i, t in enumerate(toks):

@@ -1,0 +1,106 @@
+"""The cache of the repair's parsed resources (handouts/repair/cache.py) changes nothing but speed."""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from handouts.repair import cache
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# a spun text through the whole repair (rules, thesauri, counts, language model), as JSON
+_REPAIR = """
+import json, sys
+from handouts.repair import repair
+r = repair(open(sys.argv[1], encoding="utf-8").read())
+print(json.dumps([r.text, [repr(f) for f in r.fixes], [repr(f) for f in r.flags]]))
+"""
+
+
+def _repair(env_extra: dict[str, str]) -> list:
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_CACHE_HOME", "HANDOUTS_CACHE")}
+    env.update(env_extra)
+    text = ROOT / "tests" / "corpus" / "spun" / "gout.spun.md"
+    out = subprocess.run([sys.executable, "-c", _REPAIR, str(text)], env=env, cwd=ROOT, check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def test_cold_warm_corrupt_and_unwritable_caches_repair_alike(tmp_path):
+    reference = _repair({"HANDOUTS_CACHE": "off"})
+    home = tmp_path / "cache"
+    assert _repair({"XDG_CACHE_HOME": str(home)}) == reference  # cold: parses, writes the cache
+    written = sorted((home / "handouts").glob("*.pickle"))
+    assert {p.name.split("-")[0] for p in written} == {"rules", "thesaurus", "broad", "counts"}
+    assert _repair({"XDG_CACHE_HOME": str(home)}) == reference  # warm: reads it
+    for p in written:  # corrupt every file: truncated, garbage, another object
+        p.write_bytes(p.read_bytes()[:1000] if p.name.startswith("counts") else b"not a pickle")
+    (home / "handouts" / written[0].name).write_bytes(pickle.dumps({"an": "other object"}))
+    assert _repair({"XDG_CACHE_HOME": str(home)}) == reference
+    assert all(pickle.loads(p.read_bytes()) is not None for p in written)  # ... and rewritten whole
+    blocked = tmp_path / "a-file"
+    blocked.write_text("a cache directory cannot be made under a file")
+    assert _repair({"XDG_CACHE_HOME": str(blocked)}) == reference  # unwritable
+    assert not list(tmp_path.glob("**/.*.tmp"))  # no temporary file left behind
+
+
+def test_cached_falls_back_to_building(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("HANDOUTS_CACHE", raising=False)
+    source = tmp_path / "source.txt"
+    source.write_text("one")
+    built = []
+
+    def build():
+        built.append(source.read_text())
+        return {"value": source.read_text()}
+
+    assert cache.cached("t", [source], [], dict, build) == {"value": "one"}
+    assert cache.cached("t", [source], [], dict, build) == {"value": "one"}
+    assert built == ["one"]  # the second came from the cache
+    source.write_text("two")  # a changed source is a new name: never the stale object
+    assert cache.cached("t", [source], [], dict, build) == {"value": "two"}
+    files = list((tmp_path / "handouts").glob("t-*.pickle"))
+    assert len(files) == 1  # the old one was removed
+    files[0].write_bytes(b"\x80\x05garbage")
+    assert cache.cached("t", [source], [], dict, build) == {"value": "two"}
+    assert cache.cached("t", [source], [], list, build) == {"value": "two"}  # wrong type: rebuilt
+    assert built == ["one", "two", "two", "two"]
+    missing = tmp_path / "missing.txt"  # a source that cannot be read: no cache, still built
+    assert cache.cached("t", [missing], [], dict, lambda: {"built": True}) == {"built": True}
+
+
+@pytest.mark.parametrize("value", ["off", "0"])
+def test_cache_can_be_turned_off(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("HANDOUTS_CACHE", value)
+    source = tmp_path / "source.txt"
+    source.write_text("one")
+    assert cache.cached("t", [source], [], str, lambda: "built") == "built"
+    assert not (tmp_path / "handouts").exists()
+
+
+def test_what_a_process_keeps_between_documents_changes_no_repair():
+    # the statistical layer keeps candidates, scores and decoded runs between documents and
+    # passes (handouts/repair/statistical.py, "Speed"): the order of the documents must not matter
+    from handouts.repair import repair, statistical
+
+    texts = [(ROOT / "tests" / "corpus" / folder / name).read_text(encoding="utf-8") for folder, name in (
+        ("spun", "gout.spun.md"), ("clean", "antibiotics.md"), ("heldout", sorted(
+            p.name for p in (ROOT / "tests" / "corpus" / "heldout").glob("*.spun.md"))[0]))]
+
+    def run(order):
+        return {i: (r.text, r.fixes, r.flags) for i in order for r in [repair(texts[i])]}
+
+    statistical._SHARED.clear()
+    forward = run([0, 1, 2])
+    statistical._SHARED.clear()
+    backward = run([2, 1, 0])
+    assert forward == backward
+    assert run([0, 1, 2, 0]) == forward  # and warm, the same again
