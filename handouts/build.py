@@ -431,7 +431,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     for name in names:
         for code in codes:
             cat = None if code == SOURCE_LANGUAGE else file_digest(os.path.join(folders[code], f"{name}.po"))
-            key = digest(repr((common, document_keys[name], cat, ui_keys[code], code)))
+            key = (common, document_keys[name], cat, ui_keys[code])  # digests already: compared, not hashed again
             known = state.builds.get((name, code))
             if known is not None and known.key == key and all(
                     output_stat(p) == stat for p, stat in known.outputs.items()):
