@@ -3,6 +3,7 @@
     python scripts/bench_index.py [--documents 1000] [--locales 16] [--rounds 3] [--keep]
     python scripts/bench_index.py --library DIR          # a library made by an earlier run (--keep)
     python scripts/bench_index.py --library DIR --compare OTHER.html   # another index, side by side
+    python scripts/bench_index.py --library DIR --base CHECKOUT        # the index another checkout makes
 
 The library is made by scripts/library.py (N documents x M languages, fully translated, large print on) and
 built with the real command line, then output/index.html is opened in headless Chromium (Playwright for
@@ -17,6 +18,8 @@ compared alternating round by round.  Printed, in milliseconds, median of the ro
 * overflow: how far the page is wider than the window at 360 px (0: only the table's frame scrolls).
 
 A plain page of 16,000 one-link paragraphs is loaded in the same rounds as a yardstick for the machine.
+``--base CHECKOUT`` renders the same library's index with another checkout's code (its ``indexes()``, from
+this build's records) as output/index-base.html and times it side by side.
 """
 from __future__ import annotations
 
@@ -67,6 +70,36 @@ def build(root: Path, checkout: Path = ROOT) -> float:
     return time.perf_counter() - t0
 
 
+_BASE_INDEX = """
+import pickle, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from handouts.build import Settings, indexes
+from handouts.state import State
+root, out = Path(sys.argv[2]), Path(sys.argv[3])
+with open(root / "build" / "state.pickle", "rb") as f:
+    state = pickle.load(f)
+translated = {pair: b.summary for pair, b in state.builds.items()}
+names = sorted({n for n, _ in translated})
+codes = ["en"] + [c for c in (root / "locale" / "LINGUAS").read_text().split() if c != "en"]
+settings = Settings(root / "locale", out, codes, 80, root=out.parent, large_print="large-print = true" in
+                    (root / "pyproject.toml").read_text())
+indexes(settings, names, translated, {c: None for c in codes}, State())
+"""
+
+
+def base_index(checkout: Path, root: Path) -> Path:
+    """output/index-base.html: the library's index as ``checkout``'s code renders it (same rows, same links)."""
+    out = Path(tempfile.mkdtemp(prefix="handouts-base-index-")) / "output"
+    try:
+        subprocess.run([sys.executable, "-c", _BASE_INDEX, str(checkout), str(root), str(out)], check=True)
+        target = root / "output" / "index-base.html"
+        shutil.copyfile(out / "index.html", target)
+    finally:
+        shutil.rmtree(out.parent, ignore_errors=True)
+    return target
+
+
 def word_of(index: Path) -> str:
     """A word of a title in the middle of the table, as a nurse would type it."""
     import re
@@ -115,6 +148,7 @@ def main() -> int:
     parser.add_argument("--library", type=Path, help="a library made (and built) by an earlier run")
     parser.add_argument("--compare", type=Path, action="append", default=[],
                         help="another index page to time side by side (put it in the library's output/)")
+    parser.add_argument("--base", type=Path, help="another checkout: its index of the same library, side by side")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the generated library and print where it is")
     args = parser.parse_args()
@@ -133,7 +167,8 @@ def main() -> int:
         plain.write_text("<!DOCTYPE html><html><body>" + "".join(
             f'<p>Paragraph {i} <a href="p{i}.html">link</a></p>' for i in range(16_000)) + "</body></html>",
                          encoding="utf-8")
-        pages = {"index.html": index, **{str(p): p for p in args.compare}, "plain 16,000 links": plain}
+        compare = list(args.compare) + ([base_index(args.base, root)] if args.base else [])
+        pages = {"index.html": index, **{p.name: p for p in compare}, "plain 16,000 links": plain}
         word = word_of(index)
         print(f"index.html: {index.stat().st_size / 1e6:.1f} MB; filter word: {word!r}; {args.rounds} rounds",
               flush=True)
