@@ -295,8 +295,67 @@ def _stable(data: bytes) -> bytes:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def _words(text: str) -> set[str]:
-    return {w.casefold() for w in _WORD.findall(text)}
+@functools.lru_cache(maxsize=1 << 17)
+def _words(text: str) -> frozenset[str]:
+    """A text's words, folded (kept: every language of a library indexes the same English)."""
+    return frozenset(w.casefold() for w in _WORD.findall(text))
+
+
+class _Ranking:
+    """The texts similar to a unit's, over one set of translated English texts: their index of words and
+    every answer given.  It depends on the texts alone, not on their translations, so languages
+    translated as far as each other (a complete library: all of them) share one."""
+
+    def __init__(self, texts: tuple[str, ...]):
+        self.texts = texts
+        index: dict[str, list[int]] = defaultdict(list)
+        for number, text in enumerate(texts):
+            for word in _words(text):
+                index[word].append(number)
+        self.index = index
+        self.ranked: dict[str, list[tuple[float, str]]] = {}
+        """English -> the similar texts (ratio, text), best first: asked once, whatever the document."""
+
+    def __call__(self, msgid: str) -> list[tuple[float, str]]:
+        ranked = self.ranked.get(msgid)
+        if ranked is None:
+            ranked = self.ranked[msgid] = self._rank(msgid)
+        return ranked
+
+    def _rank(self, msgid: str) -> list[tuple[float, str]]:
+        """Texts at least SIMILARITY similar to ``msgid``, best first (ties: alphabetical)."""
+        words = [w for w in _words(msgid) if 0 < len(self.index.get(w, ())) <= COMMON]
+        if not words:
+            return []
+        shared: Counter = Counter()
+        for word in words:
+            shared.update(self.index[word])
+        # a unit 75 % similar shares most of the words: compare only the few that share the most
+        candidates = sorted(shared.items(), key=lambda item: (-item[1], item[0]))[:CANDIDATES]
+        found = []
+        for number, _ in candidates:
+            text = self.texts[number]
+            if text == msgid:
+                continue
+            ratio = similarity(text, msgid)
+            if ratio >= SIMILARITY:
+                found.append((ratio, text))
+        found.sort(key=lambda item: (-item[0], item[1]))
+        return found
+
+
+_RANKINGS: dict[tuple[str, ...], _Ranking] = {}
+"""The last few rankings made (by their texts): a library's languages asked one after the other share them."""
+
+
+def _ranking(texts: tuple[str, ...]) -> _Ranking:
+    found = _RANKINGS.pop(texts, None)
+    if found is None:
+        found = _Ranking(texts)
+    _RANKINGS[texts] = found
+    while len(_RANKINGS) > 2:  # the update holds one language at a time: a couple of indexes, not sixteen
+        del _RANKINGS[next(iter(_RANKINGS))]
+    return found
 
 
 class Suggester:
@@ -314,10 +373,7 @@ class Suggester:
         self._library: dict[str, list[tuple[str, str]]] | None = None if callable(library) else library
         self._memory_source = memory
         self._memory: dict[str, Pair] | None = None
-        self._index: dict[str, list[int]] | None = None
-        self._texts: list[str] = []
-        self._ranked: dict[str, list[tuple[float, str]]] = {}
-        """English -> the similar texts (ratio, text), best first: asked once, whatever the document."""
+        self._ranking: _Ranking | None = None
 
     @property
     def library(self) -> dict[str, list[tuple[str, str]]]:
@@ -344,47 +400,15 @@ class Suggester:
 
     # -- the index ------------------------------------------------------------------
 
-    def _build(self) -> None:
-        self._texts = sorted(set(self.library) | set(self.memory))
-        index: dict[str, list[int]] = defaultdict(list)
-        for number, text in enumerate(self._texts):
-            for word in _words(text):
-                index[word].append(number)
-        self._index = index
-
     def _similar(self, msgid: str, domain: str) -> Suggestion | None:
-        ranked = self._ranked.get(msgid)
-        if ranked is None:
-            ranked = self._ranked[msgid] = self._rank(msgid)
-        for ratio, text in ranked:  # the best whose translation is in another document (or the memory)
+        if self._ranking is None:
+            self._ranking = _ranking(tuple(sorted(set(self.library) | set(self.memory))))
+        for ratio, text in self._ranking(msgid):  # the best whose translation is in another document (or the memory)
             translation, origin = self._translation(text, domain)
             if translation is not None:
                 return Suggestion(translation, f"suggested from {origin} ({int(ratio * 100)} % similar "
                                                "English, shown as the previous msgid): check it", text)
         return None
-
-    def _rank(self, msgid: str) -> list[tuple[float, str]]:
-        """Texts at least SIMILARITY similar to ``msgid``, best first (ties: alphabetical)."""
-        if self._index is None:
-            self._build()
-        words = [w for w in _words(msgid) if 0 < len(self._index.get(w, ())) <= COMMON]
-        if not words:
-            return []
-        shared: Counter = Counter()
-        for word in words:
-            shared.update(self._index[word])
-        # a unit 75 % similar shares most of the words: compare only the few that share the most
-        candidates = sorted(shared.items(), key=lambda item: (-item[1], item[0]))[:CANDIDATES]
-        found = []
-        for number, _ in candidates:
-            text = self._texts[number]
-            if text == msgid:
-                continue
-            ratio = similarity(text, msgid)
-            if ratio >= SIMILARITY:
-                found.append((ratio, text))
-        found.sort(key=lambda item: (-item[0], item[1]))
-        return found
 
     def _translation(self, text: str, domain: str) -> tuple[str | None, str]:
         found = next(((d, t) for d, t in self.library.get(text, ()) if d != domain), None)

@@ -167,7 +167,8 @@ class Project:
         if not self.source.is_dir():
             raise HandoutsError(self.rel(self.source), "no source folder (put English documents in source/*.md)")
         found = []
-        learned = learning.learn(self.source, self.rel)
+        # what the editors' decisions teach (no decisions file: nothing, and the repair's rules are not loaded)
+        learned = learning.learn(self.source, self.rel) if learning.files(self.source) else learning.NOTHING
         for path in sorted(self.source.glob("*.md")):
             if path.name.lower() == "readme.md":
                 continue  # notes about the folder, not a handout

@@ -119,7 +119,8 @@ class CatalogState:
 
 @dataclass(slots=True)
 class BuildState:
-    key: str
+    key: tuple
+    """The digests of what the handouts are made from (settings, document, catalog, template words)."""
     outputs: dict[str, tuple[int, int]]
     """Output path -> (size, mtime_ns) as written; an output that is gone or touched is rebuilt."""
     summary: object

@@ -11,6 +11,7 @@ entries would find the same translations, is not even parsed (``state.CatalogSta
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -144,22 +145,24 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
     to_write: list[tuple[str, str]] = []
     memories: dict[str, _Lazy] = {}
     for code in codes:
+        # the language's memory (every catalog's checked translations) is read only if a unit asks it
         memory = memories[code] = _Lazy(lambda code=code: Memory(locale_dir, code, rel, store))
+        folder = os.path.join(locale_dir, code, "LC_MESSAGES")  # strings, not Paths: this loop runs for every catalog
         for domain, template in pots.items():
-            path = catalogs.po_path(locale_dir, code, domain)
             known = state.catalogs.get((code, domain))
-            found = _digest_of(path)
+            found = _digest_of(os.path.join(folder, f"{domain}.po"))
             if (known is not None and known.template == template.digest and known.catalog == found
                     and all(memory().lookup(domain)(m) == t for m, t in known.asked.items())):
                 continue  # nothing it depends on has changed
+            path = catalogs.po_path(locale_dir, code, domain)
             old = catalogs.load(path, rel(path))
-            new = _merge(template, old, code, domain, memory(), locale_dir, rel)
+            new = _merge(template, old, code, domain, memory, locale_dir, rel)
             catalogs.validate(new)
             if catalogs.needs_writing(new, old):
                 to_write.append((code, domain))
             else:
-                find = memory().lookup(domain)
-                state.catalogs[(code, domain)] = CatalogState(template.digest, found, {m: find(m) for m in new.asked})
+                state.catalogs[(code, domain)] = CatalogState(template.digest, found,
+                                                              _asked(memory, domain, new.asked))
 
     # second pass: everything is checked, write
     written: list[Path] = []
@@ -169,7 +172,7 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
                 written.append(template.path)
             state.templates[template.domain] = (template.source, template.digest)
     for code in dict.fromkeys(c for c, _ in to_write):
-        memory = memories[code]()  # read in the first pass; a save since then is caught when writing
+        memory = memories[code]  # as the first pass read it, if it did; a save since then is caught when writing
         for domain in [d for c, d in to_write if c == code]:
             template = pots[domain]
             path = catalogs.po_path(locale_dir, code, domain)
@@ -180,10 +183,17 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
             catalogs.validate(new)
             plan = _Plan(path, new, old, remerge, (code, domain))
             new_digest = _write(plan, rel, written)
-            find = memory.lookup(domain)
             state.catalogs[(code, domain)] = CatalogState(template.digest, new_digest,
-                                                          {m: find(m) for m in plan.new.asked})
+                                                          _asked(memory, domain, plan.new.asked))
     return written
+
+
+def _asked(memory: "_Lazy", domain: str, asked) -> dict[str, Suggestion | None]:
+    """What each looked-up text found (the memory is not read when nothing was looked up)."""
+    if not asked:
+        return {}
+    find = memory().lookup(domain)
+    return {m: find(m) for m in asked}
 
 
 class _Lazy:
@@ -218,18 +228,21 @@ class _Template:
         return self.catalog
 
 
-def _merge(template: _Template, old: Catalog | None, code: str, domain: str, memory: Memory,
+def _merge(template: _Template, old: Catalog | None, code: str, domain: str, memory: "_Lazy",
            locale_dir: Path, rel) -> Catalog:
+    """``memory`` gives the language's Memory, read on the first unit that asks it (a new unit no old
+    translation fits)."""
     sibling = None
     folder = locale_dir / code / "LC_MESSAGES"
     if old is None and folder.is_dir():  # a new catalog follows its language's others
         others = sorted(p for p in folder.glob("*.po") if p.stem != domain)
         sibling = catalogs.load(others[0], rel(others[0])) if others else None
     path = catalogs.po_path(locale_dir, code, domain)
-    return catalogs.merge(template.build(rel), old, code, domain, memory.lookup(domain), sibling, rel(path))
+    return catalogs.merge(template.build(rel), old, code, domain, lambda msgid: memory().lookup(domain)(msgid),
+                          sibling, rel(path))
 
 
-def _digest_of(path: Path) -> str | None:
+def _digest_of(path: Path | str) -> str | None:
     """"unreadable" is never equal to a recorded digest: the update reads the file and says what is wrong."""
     return file_digest(path)
 

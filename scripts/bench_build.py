@@ -69,27 +69,37 @@ def timed(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> R
     return Run(seconds, peak)
 
 
-def pipeline(root: Path, *args: str) -> Run:
-    return timed([sys.executable, str(ROOT / "pipeline.py"), "-C", str(root), "--quiet", *args])
+def pipeline(root: Path, *args: str, checkout: Path = ROOT) -> Run:
+    return timed([sys.executable, str(checkout / "pipeline.py"), "-C", str(root), "--quiet", *args])
 
 
-def bench_pipeline(root: Path, docs: list[tuple[str, str]], locales: list[str], jobs: int | None) -> dict[str, Run]:
+STEPS = ("full build", "no-op rebuild", "one .po edit", "one source edit")
+
+
+def _edit(root: Path, docs: list[tuple[str, str]], locales: list[str], step: str) -> None:
+    """The edit made before a step: a translator saves one msgstr; an editor changes one paragraph of one document."""
+    if step == "one .po edit":
+        po = root / "locale" / locales[0] / "LC_MESSAGES" / f"{docs[len(docs) // 2][0]}.po"
+        text = po.read_text(encoding="utf-8")
+        marker = 'msgstr "'
+        at = text.index(marker, text.index("\nmsgid", text.index("\n\n") + 1)) + len(marker)
+        po.write_text(text[:at] + "Bearbeitet: " + text[at:], encoding="utf-8")
+    elif step == "one source edit":
+        src = root / "source" / f"{docs[len(docs) // 3][0]}.md"
+        text = src.read_text(encoding="utf-8")
+        src.write_text(text.replace("This leaflet is number", "This leaflet, revised, is number"), encoding="utf-8")
+
+
+def bench_pipeline(roots: dict[str, tuple[Path, Path]], docs: list[tuple[str, str]], locales: list[str],
+                   jobs: int | None) -> dict[str, dict[str, Run]]:
+    """Each step with each checkout (name -> (checkout, its copy of the library)), one after the other."""
     extra = ["--jobs", str(jobs)] if jobs else []
-    results = {}
-    results["full build"] = pipeline(root, *extra)
-    results["no-op rebuild"] = pipeline(root, *extra)
-    # a translator saves one msgstr
-    po = root / "locale" / locales[0] / "LC_MESSAGES" / f"{docs[len(docs) // 2][0]}.po"
-    text = po.read_text(encoding="utf-8")
-    marker = 'msgstr "'
-    at = text.index(marker, text.index("\nmsgid", text.index("\n\n") + 1)) + len(marker)
-    po.write_text(text[:at] + "Bearbeitet: " + text[at:], encoding="utf-8")
-    results["one .po edit"] = pipeline(root, *extra)
-    # an editor changes one paragraph of one document
-    src = root / "source" / f"{docs[len(docs) // 3][0]}.md"
-    text = src.read_text(encoding="utf-8")
-    src.write_text(text.replace("This leaflet is number", "This leaflet, revised, is number"), encoding="utf-8")
-    results["one source edit"] = pipeline(root, *extra)
+    results: dict[str, dict[str, Run]] = {name: {} for name in roots}
+    for step in STEPS:
+        for name, (checkout, root) in roots.items():
+            _edit(root, docs, locales, step)
+            results[name][step] = pipeline(root, *extra, checkout=checkout)
+            print(f"  {name}: {step}: {results[name][step].seconds:.2f} s", flush=True)
     return results
 
 
@@ -107,25 +117,33 @@ def sphinx_available() -> str | None:
     return None
 
 
-def bench_sphinx(work: Path, docs: list[tuple[str, str]], locales: list[str]) -> Run:
-    """gettext + sphinx-intl update + html and text per language, as the issue measured it."""
+def bench_sphinx(work: Path, docs: list[tuple[str, str]], locales: list[str], markup: str = "md") -> Run:
+    """gettext + sphinx-intl update + html and text per language, as the issue measured it; the sources in
+    Markdown through MyST (``md``) or in reStructuredText (``rst``: Sphinx's own reader, its fastest path);
+    every Sphinx run with ``-j auto`` (a process per core, as our build has)."""
     import polib
+
+    from library import to_rst
 
     src = work / "src"
     src.mkdir(parents=True)
-    (src / "conf.py").write_text(textwrap.dedent("""
+    (src / "conf.py").write_text(textwrap.dedent(f"""
         project = "Handouts"
-        extensions = ["myst_parser"]
+        extensions = {["myst_parser"] if markup == "md" else []!r}
         locale_dirs = ["locale/"]
         gettext_compact = False
         language = "en"
         exclude_patterns = ["_build", "locale"]
     """), encoding="utf-8")
     toc = "\n".join(name for name, _ in docs)
-    (src / "index.md").write_text(f"# Library\n\n```{{toctree}}\n{toc}\n```\n", encoding="utf-8")
+    if markup == "md":
+        (src / "index.md").write_text(f"# Library\n\n```{{toctree}}\n{toc}\n```\n", encoding="utf-8")
+    else:
+        (src / "index.rst").write_text("Library\n=======\n\n.. toctree::\n\n" + textwrap.indent(toc, "   ") + "\n",
+                                       encoding="utf-8")
     for name, text in docs:
-        (src / f"{name}.md").write_text(text, encoding="utf-8")
-    sb = [sys.executable, "-m", "sphinx", "-q"]
+        (src / f"{name}.{markup}").write_text(text if markup == "md" else to_rst(text), encoding="utf-8")
+    sb = [sys.executable, "-m", "sphinx", "-q", "-j", "auto"]  # in parallel, as our build is
     # translations must exist before the timed run: make them once, untimed
     subprocess.run(sb + ["-b", "gettext", str(src), str(work / "pot")], check=True)
     subprocess.run([sys.executable, "-m", "sphinx_intl", "update", "-p", str(work / "pot"), "-d", str(src / "locale"),
@@ -180,29 +198,43 @@ def bench_po4a(work: Path, docs: list[tuple[str, str]], locales: list[str]) -> R
     return timed(base + [str(cfg)], cwd=work)
 
 
-def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, vs_po4a: bool, keep: bool) -> int:
+def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, vs_po4a: bool, keep: bool,
+         length: int = 1, base: Path | None = None, library: Path | None = None) -> int:
     locales = LOCALES[:locale_count]
     tmp = Path(tempfile.mkdtemp(prefix="handouts-bench-"))
     try:
         root = tmp / "library"
         t0 = time.perf_counter()
-        docs = make_library(root, documents, locales)
+        if library is not None:  # made by an earlier run: its documents are made again the same way
+            shutil.copytree(library, root, symlinks=True)
+            from library import documents as made
+            docs = made(documents, length)
+        else:
+            docs = make_library(root, documents, locales, length)
         pots = [p for p in (root / "locale").glob("*.pot") if p.stem != "handouts"]
         units = sum(p.read_text(encoding="utf-8").count("\nmsgid ") - 1 for p in pots)
         words = sum(len(text.split()) for _, text in docs)
-        print(f"library: {documents} documents × {len(locales)} languages ({', '.join(locales)}), "
+        shape = f", each {length} leaflets long" if length > 1 else ""
+        print(f"library: {documents} documents{shape} × {len(locales)} languages ({', '.join(locales)}), "
               f"{units:,} units, {words:,} words; made in {time.perf_counter() - t0:.1f} s (not timed below)")
         for p in (root / "output", root / "build"):
             shutil.rmtree(p, ignore_errors=True)
-        ours = bench_pipeline(root, docs, locales, jobs)
+        roots = {"handouts": (ROOT, root)}
+        if base is not None:
+            shutil.copytree(root, tmp / "base", symlinks=True)
+            roots = {"base": (base, tmp / "base"), **roots}
+        results = bench_pipeline(roots, docs, locales, jobs)
+        ours = results["handouts"]
         rows = [(f"handouts: {name}", run) for name, run in ours.items()]
-        for name, run in rows:
-            print(f"  {name}: {run.seconds:.2f} s, {run.peak / 2**20:.0f} MB", flush=True)
+        if base is not None:
+            rows += [(f"base ({base}): {name}", run) for name, run in results["base"].items()]
         pairs = documents * (len(locales) + 1)
         full = ours["full build"]
         others = []
-        peers = [("Sphinx", "Sphinx + sphinx-intl: gettext, update, html + text per language", vs_sphinx,
-                  sphinx_available, bench_sphinx),
+        peers = [("Sphinx (MyST)", "Sphinx + sphinx-intl, Markdown through MyST", vs_sphinx, sphinx_available,
+                  lambda work, d, l: bench_sphinx(work, d, l, "md")),
+                 ("Sphinx (reST)", "Sphinx + sphinx-intl, reStructuredText", vs_sphinx, sphinx_available,
+                  lambda work, d, l: bench_sphinx(work, d, l, "rst")),
                  ("po4a", "po4a: update catalogs + translated Markdown", vs_po4a, po4a_available, bench_po4a)]
         for short, long, wanted, available, bench in peers:
             if not wanted:
@@ -211,17 +243,21 @@ def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, v
             if why:
                 print(f"{short}: skipped: {why}")
                 continue
-            run = bench(tmp / short.lower(), docs, locales)
+            run = bench(tmp / "".join(c for c in short.lower() if c.isalnum()), docs, locales)
             print(f"  {short}: {run.seconds:.2f} s", flush=True)
             rows.append((long, run))
             others.append((short, run))
         print()
         print(f"{'run':68} {'wall time':>10} {'peak memory':>12}")
         for name, run in rows:
-            print(f"{name:68} {run.seconds:9.2f}s {run.peak / 2**20:10.0f} MB")
+            print(f"{name[:68]:68} {run.seconds:9.2f}s {run.peak / 2**20:10.0f} MB")
         print()
         print(f"full build: {pairs / full.seconds:.0f} (document, language) pairs per second, "
               f"{full.peak / 2**20 / pairs * 1024:.0f} KB of peak memory per pair")
+        if base is not None:
+            for step in STEPS:
+                a, b = ours[step].seconds, results["base"][step].seconds
+                print(f"{step}: {a:.2f} s against the base's {b:.2f} s ({b / a:.1f}× faster)")
         for name, run in others:
             print(f"full build is {run.seconds / full.seconds:.1f}× faster than {name}")
         if keep:

@@ -4,7 +4,7 @@
 
 The library (``scripts/library.py``: N documents × M languages, fully translated) is made once;
 each checkout gets its own copy, warmed by one update (the build state is tied to the code), and
-then the same edits are timed with each, alternately, three times: a no-op update, and an update
+then the same edits are timed with each, alternately, three times (``--rounds``): a no-op update, and an update
 after 10 documents gained a paragraph that another document says with one word changed (the
 case the fuzzy suggestions serve: a new unit with no exact match anywhere).
 """
@@ -47,6 +47,7 @@ def main() -> int:
     parser.add_argument("--base", type=Path, required=True, help="another checkout of the project (its pipeline.py)")
     parser.add_argument("--documents", type=int, default=1000)
     parser.add_argument("--locales", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3, help="times each update is run with each checkout")
     parser.add_argument("--library", type=Path, help="copy this library (made by an earlier run) instead of making one")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="handouts-bench-update-"))
@@ -61,7 +62,7 @@ def main() -> int:
             shutil.copytree(lib, root, symlinks=True)
             print(f"{name}: warming update {update(checkout, root):.1f} s", flush=True)
         times: dict[str, dict[str, list[float]]] = {n: {"no-op": [], "10 new units": []} for n in copies}
-        for round_ in range(3):
+        for round_ in range(args.rounds):
             for name, (checkout, root) in copies.items():
                 times[name]["no-op"].append(update(checkout, root))
                 edit(root, round_)
@@ -70,7 +71,7 @@ def main() -> int:
                       flush=True)
         for kind in ("no-op", "10 new units"):
             base, this = min(times["base"][kind]), min(times["this"][kind])
-            print(f"update, {kind}: base {base:.2f} s, this {this:.2f} s ({(this / base - 1) * 100:+.0f} %), best of 3")
+            print(f"update, {kind}: base {base:.2f} s, this {this:.2f} s ({(this / base - 1) * 100:+.0f} %), best of {args.rounds}")
         fuzzy = sum(p.read_text(encoding="utf-8").count("suggested from ")
                     for p in (tmp / "this" / "locale").glob("*/LC_MESSAGES/*.po"))
         print(f"similar-unit suggestions written by this checkout: {fuzzy}")

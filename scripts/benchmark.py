@@ -2,8 +2,8 @@
 
     python scripts/benchmark.py                       # both, default sizes
     python scripts/benchmark.py repair [MEGABYTES] [--against CHECKOUT] [--rounds 3]
-    python scripts/benchmark.py build [--documents 100] [--locales 8] [--jobs N]
-                                      [--vs-sphinx] [--vs-po4a] [--keep]
+    python scripts/benchmark.py build [--documents 100] [--locales 8] [--jobs N] [--long | --length N]
+                                      [--vs-sphinx] [--vs-po4a] [--base CHECKOUT] [--library DIR] [--keep]
 
 `repair` prints the MB/s of the repair's automatic layer one document at a time, as the
 pipeline repairs: the 29 clean leaflets and the 38 spun texts of tests/corpus, with the
@@ -21,8 +21,14 @@ pass every check (scripts/library.py), then times, with the real command line: a
 build (no output/, no cache), a no-op rebuild, a rebuild after one translator edit in one
 .po file, and one after an edit to one source paragraph; with peak memory of the whole
 process tree.  `--vs-sphinx` builds the same library with Sphinx + sphinx-intl (gettext,
-update, html and text per language; needs `pip install sphinx myst-parser sphinx-intl`),
-`--vs-po4a` with po4a (needs `apt-get install -y po4a`), in the same run, and prints ratios.
+update, html and text per language; needs `pip install sphinx myst-parser sphinx-intl`), twice:
+from Markdown through MyST, and from the same documents in reStructuredText (Sphinx's own reader,
+its fastest path); `--vs-po4a` with po4a (needs `apt-get install -y po4a`), in the same run, and
+prints ratios.  `--long` makes a library of long documents: each is 10 leaflets in a row, and there
+are 10 times fewer of them (the same words in all); `--length N` makes each N leaflets long.
+`--base CHECKOUT` times another checkout of the project on a copy of the same library, step by
+step in turn with this one.  `--library DIR` copies a library an earlier run made (`--keep`; the
+same --documents, --locales and --length) instead of making it.
 """
 from __future__ import annotations
 
@@ -187,6 +193,10 @@ def main() -> int:
     bld.add_argument("--vs-sphinx", action="store_true", help="also build the library with Sphinx + sphinx-intl")
     bld.add_argument("--vs-po4a", action="store_true", help="also build the library with po4a")
     bld.add_argument("--keep", action="store_true", help="keep the generated library and print where it is")
+    bld.add_argument("--long", action="store_true", help="10 times longer documents, 10 times fewer of them")
+    bld.add_argument("--length", type=int, default=1, help="leaflets per document (default 1)")
+    bld.add_argument("--base", type=Path, help="another checkout of the project, timed side by side")
+    bld.add_argument("--library", type=Path, help="copy this library (made by an earlier run) instead of making one")
     args = parser.parse_args()
     if args.what in (None, "repair"):
         print("== repair step")
@@ -196,8 +206,12 @@ def main() -> int:
         import bench_build
 
         print("== library build")
-        bench_build.main(getattr(args, "documents", 100), getattr(args, "locales", 8), getattr(args, "jobs", None),
-                         getattr(args, "vs_sphinx", False), getattr(args, "vs_po4a", False), getattr(args, "keep", False))
+        documents, length = getattr(args, "documents", 100), getattr(args, "length", 1)
+        if getattr(args, "long", False):
+            documents, length = max(1, documents // 10), 10
+        bench_build.main(documents, getattr(args, "locales", 8), getattr(args, "jobs", None),
+                         getattr(args, "vs_sphinx", False), getattr(args, "vs_po4a", False), getattr(args, "keep", False),
+                         length, getattr(args, "base", None), getattr(args, "library", None))
     return 0
 
 

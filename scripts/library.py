@@ -84,14 +84,20 @@ def _letters(text: str) -> str:
     return re.sub(r"[A-Za-z]+", swap, text)
 
 
-def documents(count: int) -> list[tuple[str, str]]:
-    """(name, Markdown) for ``count`` documents made from the clean leaflets."""
+def documents(count: int, length: int = 1) -> list[tuple[str, str]]:
+    """(name, Markdown) for ``count`` documents made from the clean leaflets; with ``length`` > 1 each
+    document is that many leaflets in a row (the first one's title, the others' as sections)."""
     leaflets = sorted((ROOT / "tests" / "corpus" / "clean").glob("*.md"))
     rnd = random.Random(1)
     docs = []
     for n in range(count):
-        base = leaflets[n % len(leaflets)].read_text(encoding="utf-8")
-        lines = base.split("\n")
+        parts = []
+        for k in range(length):
+            text = leaflets[(n * length + k) % len(leaflets)].read_text(encoding="utf-8").rstrip("\n")
+            if k:  # a later leaflet is a section of the first: its headings one level down
+                text = re.sub(r"^(#+) ", r"#\1 ", text, flags=re.M)
+            parts.append(text)
+        lines = "\n\n".join(parts).split("\n")
         if lines and lines[0].startswith("# "):
             lines[0] = f"{lines[0]} ({n + 1})"
         body = "\n".join(lines).rstrip("\n")
@@ -100,11 +106,11 @@ def documents(count: int) -> list[tuple[str, str]]:
     return docs
 
 
-def make_library(root: Path, documents_count: int, locales: list[str]) -> list[tuple[str, str]]:
+def make_library(root: Path, documents_count: int, locales: list[str], length: int = 1) -> list[tuple[str, str]]:
     """A project folder with the documents and fully translated catalogs for ``locales``."""
     import polib
 
-    docs = documents(documents_count)
+    docs = documents(documents_count, length)
     (root / "source").mkdir(parents=True, exist_ok=True)
     for name, text in docs:
         (root / "source" / f"{name}.md").write_text(text, encoding="utf-8")
@@ -126,3 +132,56 @@ def make_library(root: Path, documents_count: int, locales: list[str]) -> list[t
                     entry.msgstr = pseudo_translate(entry.msgid, code)
             po.save()
     return docs
+
+
+# ---------------------------------------------------------------------------
+# The same documents in reStructuredText, for Sphinx at its fastest (no Markdown parser)
+
+
+def _rst_inline(text: str) -> str:
+    """Markdown inline markup as reST: links anonymous, code literal; bold and emphasis are written alike."""
+    out = []
+    pos = 0
+    for m in re.finditer(r"`([^`]+)`|\[([^\]]+)\]\(([^)\s]+)\)", text):
+        out.append(_rst_text(text[pos:m.start()]))
+        out.append(f"``{m.group(1)}``" if m.group(1) is not None else f"`{m.group(2)} <{m.group(3)}>`__")
+        pos = m.end()
+    out.append(_rst_text(text[pos:]))
+    return "".join(out)
+
+
+def _rst_text(text: str) -> str:
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return re.sub(r"(?<=\w)_(?=\W|$)", r"\\_", text)  # "word_" would be a reference
+
+
+def to_rst(markdown: str) -> str:
+    """The Markdown the library is made of (headings, paragraphs, lists, pipe tables, emphasis, links, code) as
+    reStructuredText: what a project written for Sphinx would hold."""
+    out: list[str] = []
+    underline = {1: "=", 2: "-", 3: "~", 4: "^"}
+    for block in re.split(r"\n\s*\n", markdown.strip("\n")):
+        lines = block.split("\n")
+        first = lines[0]
+        heading = re.match(r"(#+) (.*)", first)
+        if heading and len(lines) == 1:
+            title = _rst_inline(heading.group(2))
+            out.append(f"{title}\n{underline[len(heading.group(1))] * max(4, len(title))}")
+        elif first.startswith("|"):
+            rows = [[c.strip() for c in l.strip().strip("|").split("|")] for l in lines
+                    if not re.fullmatch(r"\|?[\s:|-]+\|?", l.strip())]
+            table = [".. list-table::", "   :header-rows: 1", ""]
+            for row in rows:
+                table += [f"   * - {_rst_inline(row[0])}"] + [f"     - {_rst_inline(c)}" for c in row[1:]]
+            out.append("\n".join(table))
+        elif re.match(r"[-*] ", first):
+            items: list[str] = []
+            for line in lines:
+                if re.match(r"[-*] ", line):
+                    items.append(line[2:].strip())
+                else:
+                    items[-1] += " " + line.strip()
+            out.append("\n".join(f"- {_rst_inline(item)}" for item in items))
+        else:
+            out.append(_rst_inline(" ".join(l.strip() for l in lines)))
+    return "\n\n".join(out) + "\n"
