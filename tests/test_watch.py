@@ -61,7 +61,7 @@ def test_a_saved_translation_reaches_the_served_page_within_seconds(watching):
     seconds = _until(lambda: "Trinken Sie reichlich." in _get(url + "de/fever.html"))
     assert seconds < 5
     # so the open page reloads itself: the generation moves when the rebuild ends, a moment
-    # after its files are written (the page polls it twice a second)
+    # after its files are written (the page polls it every 0.4 s)
     assert _until(lambda: _get(url + "__handouts__/status") != generation, seconds=2.0) < 2.0
     assert "Trinken Sie reichlich." in po.read_text(encoding="utf-8")  # the save is the translator's, untouched
     print(f"a saved msgstr was served after {seconds:.2f} s")
