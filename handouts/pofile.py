@@ -407,15 +407,26 @@ def _join_continued(lines: list[str], path: str):
 
 def _split_comments(logical):
     """GNU's lexer reads a '#' outside a string as a comment to the end of the line, wherever it
-    stands: ``msgstr "b" # note`` is a msgstr line and a comment line (which ends the entry)."""
+    stands: ``msgstr "b" # note`` is a msgstr line and a comment line (which ends the entry).
+    The same holds after the prefix of an obsolete line: ``#~ msgstr "b" # note``."""
     for number, line in logical:
-        if "#" in line and not line.lstrip(_WHITESPACE).startswith("#"):
-            cut = _comment_start(line)
-            if cut is not None:
-                yield number, line[:cut]
-                yield number, line[cut:]
-                continue
+        if "#" in line:
+            body = line.lstrip(_WHITESPACE)
+            prefix = _PREFIX.match(body)
+            start = len(line) - len(body) + (prefix.end() if prefix else 0)
+            if not body.startswith("#") or prefix:
+                cut = _comment_start(line[start:])
+                if cut is not None:
+                    yield number, line[: start + cut]
+                    yield number, line[start + cut :]
+                    continue
         yield number, line
+
+
+_PREFIX = re.compile(r"#~(?![ \t]*\|)")
+"""The prefix of an obsolete line (``#~``).  A previous line (``#|``, ``#~|``) is left whole: GNU
+reads the comment there too, but a comment between the previous msgid and the msgid is a syntax
+error to it, and so it stays one here ("'#' after a string")."""
 
 
 def _comment_start(text: str) -> int | None:

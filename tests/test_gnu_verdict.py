@@ -86,6 +86,11 @@ def test_a_legacy_charset_says_how_to_convert(tmp_path):
      True),  # a form that covers n = 1 only may leave the number out
     ('#, python-format\nmsgid "%(n)s a"\nmsgid_plural "%(n)s as"\nmsgstr[0] "%(n)s a"\nmsgstr[1] "as"\n',
      False),  # ... but not the form of every other n
+    # '#' outside a string is a comment to the end of the line, in an obsolete entry too
+    ('msgid "a"\nmsgstr "b" # note\n\nmsgid "c"\nmsgstr "d"\n', True),
+    ('#~ msgid "a"\n#~ msgstr "b"#\n\nmsgid "c"\nmsgstr "d"\n', True),
+    ('#~ msgid "a" # note\n#~ msgstr "b"\n\nmsgid "c"\nmsgstr "d"\n', False),  # ... which ends the entry
+    ('#| msgid "old" # note\nmsgid "a"\nmsgstr "b"\n', False),  # between the previous msgid and the msgid
 ])
 def test_gnu_grammar_details(tmp_path, body, accepted):
     reader, gnu = _verdict(tmp_path, (HEADER.format(charset="UTF-8") + body).encode())
