@@ -429,7 +429,9 @@ reads the comment there too, but a comment between the previous msgid and the ms
 error to it, and so it stays one here ("'#' after a string")."""
 
 
-def _comment_start(text: str) -> int | None:
+def _scan_strings(text: str, stop_at_comment: bool) -> tuple[int | None, bool]:
+    """Walk ``text`` through its string literals: (where a '#' outside a string starts, if asked and
+    found; whether the text ends inside a string)."""
     inside = escaped = False
     for index, ch in enumerate(text):
         if escaped:
@@ -438,22 +440,18 @@ def _comment_start(text: str) -> int | None:
             escaped = True
         elif ch == '"':
             inside = not inside
-        elif ch == "#" and not inside:
-            return index
-    return None
+        elif stop_at_comment and ch == "#" and not inside:
+            return index, False
+    return None, inside
+
+
+def _comment_start(text: str) -> int | None:
+    return _scan_strings(text, True)[0]
 
 
 def _open_string(text: str) -> bool:
     """Does ``text`` end inside a string literal?"""
-    inside = escaped = False
-    for ch in text:
-        if escaped:
-            escaped = False
-        elif inside and ch == "\\":
-            escaped = True
-        elif ch == '"':
-            inside = not inside
-    return inside
+    return _scan_strings(text, False)[1]
 
 
 def _comment_text(rest: str) -> str:
