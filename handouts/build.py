@@ -460,7 +460,8 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     if state.layout != layout:  # a document, a language or a variant is gone: remove its handouts
         result.written += _sweep(settings, names)
         state.layout = layout
-    for key in [k for k in state.builds if k[0] not in names or k[1] not in codes]:
+    live, languages = set(names), set(codes)
+    for key in [k for k in state.builds if k[0] not in live or k[1] not in languages]:
         del state.builds[key]
     for rel in [r for r in state.indexes if r not in ("*", "index.html") and r.split("/")[0] not in codes]:
         del state.indexes[rel]
@@ -509,22 +510,33 @@ def _sweep(settings: Settings, names: list[str]) -> list[Path]:
 
 
 def _run(todo: dict[str, list[str]], jobs: int, progress):
-    """(document, [PairResult]) for every job, in the order of ``todo`` (deterministic)."""
+    """(document, [PairResult]) for every job, in the order of ``todo`` (deterministic).
+
+    Work is shared out by document; when there are fewer documents than workers (an edit to
+    one document), each document's languages are shared out too."""
     names = list(todo)
-    if jobs <= 1 or len(names) == 1:
+    if jobs <= 1 or sum(len(codes) for codes in todo.values()) == 1:
         for name in names:
             yield name, _job(name, todo[name])
             if progress:
                 progress(1)
         return
+    parts = 1 if len(names) >= jobs else -(-jobs // len(names))
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=context) as pool:
-        futures = {name: pool.submit(_job, name, todo[name]) for name in names}
+    workers = min(jobs, sum(min(parts, len(codes)) for codes in todo.values()))
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {name: [pool.submit(_job, name, todo[name][i::parts]) for i in range(min(parts, len(todo[name])))]
+                   for name in names}
         if progress:
-            for _ in concurrent.futures.as_completed(futures.values()):
-                progress(1)
+            left = {name: len(fs) for name, fs in futures.items()}
+            owner = {f: name for name, fs in futures.items() for f in fs}
+            for done in concurrent.futures.as_completed(owner):
+                left[owner[done]] -= 1
+                if not left[owner[done]]:
+                    progress(1)
         for name in names:
-            yield name, futures[name].result()
+            pairs = {pair.code: pair for f in futures[name] for pair in f.result()}
+            yield name, [pairs[code] for code in todo[name]]
 
 
 # ---------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from .documents import (ProjectLock, check_characters, clean_temporary_files, de
                         remove, write_text)
 from .errors import HandoutsError
 from .repair import decisions, learning, repair
-from .state import DocumentState, State, Store, digest, output_stat, version
+from .state import DocumentState, State, Store, digest, file_digest, output_stat, version
 from .units import add_urgent, parse
 
 DEFAULT_MIN_TRANSLATED = 80
@@ -159,6 +159,7 @@ class Project:
         return (self.templates,) if self.templates.is_dir() else ()
 
     def state(self, paper: str = "A4", pdf: bool = False) -> State:
+        self.store.load_digests()
         return self.store.load(version(self.min_translated, self.large_print, folders=self.template_dirs()))
 
     # -- stage 1: read and repair -------------------------------------------------------
@@ -179,8 +180,7 @@ class Project:
                 raise HandoutsError(self.rel(path), "the name 'index' is reserved for each language's list of handouts")
             meta = path.with_suffix(".toml")
             review = decisions.path_for(path)
-            key = digest(read_bytes(path) + b"\0" + (read_bytes(meta) if meta.exists() else b"") + b"\0"
-                         + (read_bytes(review) if review.exists() else b"") + b"\0" + learned.digest.encode())
+            key = digest(repr((file_digest(path), file_digest(meta), file_digest(review), learned.digest)))
             found.append(Source(name, path, self.rel(path), key, learned))
         if not found:
             raise HandoutsError(self.rel(self.source), "no documents: put English Markdown files in source/*.md")

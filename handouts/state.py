@@ -16,7 +16,12 @@ Work is skipped only when every input that determines it is unchanged:
 * a handout: the document, its catalog, the language's template-words catalog, the list of
   languages, the print settings; and its output files must still be the ones written.
 
-Inputs are compared by content (BLAKE2 digests), never by modification time.
+Inputs are compared by content (BLAKE2 digests).  A file's digest is kept beside its
+identity (inode, size, modification and change times, ``build/digests.pickle``) and the file is
+read again only when any of the four moved, as git keeps its index: every save, in place or by
+rename, moves the change time, which no program can set back.  A file modified within
+``RACY_SECONDS`` of being read is read again on the next run whatever its identity, so that a
+second save within one tick of the file system's clock is never missed.
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ import os
 import pickle
 import stat
 import sys
+import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -45,17 +51,21 @@ def digest(data: bytes | str | None) -> str | None:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-_SEEN: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+_SEEN: dict[str, tuple[tuple[int, int, int, int], str, int]] = {}
+"""path -> (identity, digest, when it was read in ns): every file digested, kept between runs."""
+_USED: set[str] = set()
+_DIGESTS_CHANGED = False
+RACY_SECONDS = 2
+DIGESTS_FORMAT = 1
 
 
 def file_digest(path: Path | str) -> str | None:
     """The digest of a file's bytes, or None if there is no file (errors are left to the reader).
 
-    Within one process a file is read again only if its inode, size, modification or change
-    time moved (a save by rename always makes a new inode), so the update and the build of
-    one run read each catalog once.
-    """
+    A file is read again only if its inode, size, modification or change time moved since it
+    was last read, in this run or an earlier one (``load_digests``)."""
     name = os.fspath(path)
+    _USED.add(name)
     try:
         st = os.stat(name)
         if not stat.S_ISREG(st.st_mode):
@@ -64,14 +74,39 @@ def file_digest(path: Path | str) -> str | None:
         known = _SEEN.get(name)
         if known is not None and known[0] == identity:
             return known[1]
+        read_at = time.time_ns()
         with open(name, "rb") as f:
             value = digest(f.read())
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError:
         return "unreadable"
-    _SEEN[name] = (identity, value)
+    global _DIGESTS_CHANGED
+    _SEEN[name] = (identity, value, read_at)
+    _DIGESTS_CHANGED = True
     return value
+
+
+def load_digests(folder: Path) -> None:
+    """Take the digests an earlier run kept, except for files modified too near their reading."""
+    try:
+        with open(folder / "digests.pickle", "rb") as f:
+            kept = pickle.load(f)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return
+    if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == DIGESTS_FORMAT and isinstance(kept[1], dict)):
+        return
+    margin = RACY_SECONDS * 1_000_000_000
+    for name, entry in kept[1].items():
+        if name not in _SEEN and entry[2] - max(entry[0][2], entry[0][3]) > margin:
+            _SEEN[name] = entry
+
+
+def kept_digests() -> bytes:
+    """What ``load_digests`` reads back: every file digested, but a file this run did not ask for
+    only while it exists (a removed document's catalogs are forgotten)."""
+    kept = {name: entry for name, entry in _SEEN.items() if name in _USED or os.path.exists(name)}
+    return pickle.dumps((DIGESTS_FORMAT, kept), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def version(*extra: object, folders: tuple[Path, ...] = ()) -> str:
@@ -89,7 +124,7 @@ def version(*extra: object, folders: tuple[Path, ...] = ()) -> str:
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc",):
                 h.update(path.relative_to(folder).as_posix().encode())
-                h.update(path.read_bytes())
+                h.update(str(file_digest(path)).encode())
     h.update(repr(extra).encode())
     return h.hexdigest()
 
@@ -115,6 +150,9 @@ class CatalogState:
     """Digest of the catalog's bytes after the update (as written, or as found)."""
     asked: dict[str, str | None] = field(default_factory=dict)
     """Source texts the merge looked up in the language's other catalogs, and what it found."""
+    library: str | None = None
+    """``update.library_digest`` of the language when ``asked`` was answered: while it is the same,
+    every lookup finds the same again."""
 
 
 @dataclass(slots=True)
@@ -147,6 +185,8 @@ class Store:
     def __init__(self, root: Path):
         self.folder = root / "build"
         self.path = self.folder / "state.pickle"
+        self.loaded: tuple | None = None
+        """What ``load`` read, to compare with what ``save`` is given."""
         self.pending: dict[Path, bytes] = {}
         """Cache files to write when the run succeeds (``flush``): a failed run leaves build/ as it was."""
 
@@ -165,6 +205,7 @@ class Store:
         self.pending.clear()
 
     def load(self, current_version: str) -> State:
+        self.loaded = None
         try:
             with open(self.path, "rb") as f:
                 state = pickle.load(f)
@@ -172,10 +213,20 @@ class Store:
             return State(current_version)
         if not isinstance(state, State) or state.version != current_version:
             return State(current_version)
+        self.loaded = _snapshot(state)
         return state
 
+    def load_digests(self) -> None:
+        global _DIGESTS_CHANGED
+        load_digests(self.folder)
+        _DIGESTS_CHANGED = False
+
     def save(self, state: State) -> None:
-        self._put(self.path, state)
+        """Write the state, unless it is what was loaded (a no-op run of a big library writes nothing)."""
+        if self.loaded is None or _snapshot(state) != self.loaded or not self.path.exists():
+            self._put(self.path, state)
+        if _DIGESTS_CHANGED or not (self.folder / "digests.pickle").exists():
+            self.pending[self.folder / "digests.pickle"] = kept_digests()
         self.flush()
 
     def load_memory(self, code: str) -> dict:
@@ -203,6 +254,12 @@ class Store:
         self.pending.pop(self.document_path(name), None)
         write_bytes(self.document_path(name), pickle.dumps((source, doc), protocol=pickle.HIGHEST_PROTOCOL),
                     durable=False)
+
+
+def _snapshot(state: State) -> tuple:
+    """The state's records, compared by value (every record is replaced, never changed in place)."""
+    return (state.version, dict(state.documents), dict(state.templates), dict(state.catalogs), dict(state.builds),
+            dict(state.indexes), state.layout)
 
 
 def output_stat(path: Path) -> tuple[int, int] | None:

@@ -10,6 +10,7 @@ entries would find the same translations, is not even parsed (``state.CatalogSta
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from . import catalogs, render
 from .catalogs import UI_DOMAIN, Message
 from .documents import Changed, replace_if_unchanged, write_text
 from .errors import HandoutsError
-from .memory import Suggester, Suggestion, read_memory
+from .memory import Suggester, Suggestion, memory_path, read_memory
 from .pofile import Catalog
 from .state import CatalogState, State, digest, file_digest
 
@@ -53,6 +54,20 @@ def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
     return list(messages.values())
 
 
+def _catalog_keys(locale_dir: Path, code: str) -> list[tuple[Path, str | None]]:
+    folder = locale_dir / code / "LC_MESSAGES"
+    return [(path, file_digest(path)) for path in (sorted(folder.glob("*.po")) if folder.is_dir() else [])]
+
+
+def _library_key(locale_dir: Path, code: str, keys: list[tuple[Path, str | None]]) -> str:
+    return digest(repr(([(p.name, k) for p, k in keys], file_digest(memory_path(locale_dir, code)))))
+
+
+def library_digest(locale_dir: Path, code: str) -> str:
+    """One digest of what a language's Memory is made from: its catalogs and its translation memory."""
+    return _library_key(locale_dir, code, _catalog_keys(locale_dir, code))
+
+
 class Memory:
     """Checked translations in one language's catalogs: what a new unit can be pre-filled with.
 
@@ -68,8 +83,10 @@ class Memory:
         cached = store.load_memory(code) if store is not None else {}
         fresh: dict[str, tuple[str, dict[str, str]]] = {}
         changed = False
-        for path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
-            key = file_digest(path)
+        keys = _catalog_keys(locale_dir, code)
+        self.digest = _library_key(locale_dir, code, keys)
+        """What the lookups depend on: every catalog of the language and its memory (``library_digest``)."""
+        for path, key in keys:
             known = cached.get(path.stem)
             if known is not None and known[0] == key:
                 table = known[1]
@@ -148,12 +165,16 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
         # the language's memory (every catalog's checked translations) is read only if a unit asks it
         memory = memories[code] = _Lazy(lambda code=code: Memory(locale_dir, code, rel, store))
         folder = os.path.join(locale_dir, code, "LC_MESSAGES")  # strings, not Paths: this loop runs for every catalog
+        library = _Lazy(lambda code=code: library_digest(locale_dir, code))
         for domain, template in pots.items():
             known = state.catalogs.get((code, domain))
             found = _digest_of(os.path.join(folder, f"{domain}.po"))
-            if (known is not None and known.template == template.digest and known.catalog == found
-                    and all(memory().lookup(domain)(m) == t for m, t in known.asked.items())):
-                continue  # nothing it depends on has changed
+            if known is not None and known.template == template.digest and known.catalog == found:
+                if not known.asked or known.library == library():
+                    continue  # nothing it depends on has changed
+                if all(memory().lookup(domain)(m) == t for m, t in known.asked.items()):
+                    state.catalogs[(code, domain)] = dataclasses.replace(known, library=memory().digest)
+                    continue  # the language's catalogs changed, but not what this one's new units find
             path = catalogs.po_path(locale_dir, code, domain)
             old = catalogs.load(path, rel(path))
             new = _merge(template, old, code, domain, memory, locale_dir, rel)
@@ -161,8 +182,7 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
             if catalogs.needs_writing(new, old):
                 to_write.append((code, domain))
             else:
-                state.catalogs[(code, domain)] = CatalogState(template.digest, found,
-                                                              _asked(memory, domain, new.asked))
+                state.catalogs[(code, domain)] = _catalog_state(template.digest, found, memory, domain, new.asked)
 
     # second pass: everything is checked, write
     written: list[Path] = []
@@ -183,17 +203,18 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
             catalogs.validate(new)
             plan = _Plan(path, new, old, remerge, (code, domain))
             new_digest = _write(plan, rel, written)
-            state.catalogs[(code, domain)] = CatalogState(template.digest, new_digest,
-                                                          _asked(memory, domain, plan.new.asked))
+            state.catalogs[(code, domain)] = _catalog_state(template.digest, new_digest, memory, domain,
+                                                            plan.new.asked)
     return written
 
 
-def _asked(memory: "_Lazy", domain: str, asked) -> dict[str, Suggestion | None]:
-    """What each looked-up text found (the memory is not read when nothing was looked up)."""
+def _catalog_state(template: str, catalog: str | None, memory: "_Lazy", domain: str, asked) -> CatalogState:
+    """What the merge depended on; with what each looked-up text found (the memory is not read
+    when nothing was looked up), and the digest of the memory that found it."""
     if not asked:
-        return {}
+        return CatalogState(template, catalog)
     find = memory().lookup(domain)
-    return {m: find(m) for m in asked}
+    return CatalogState(template, catalog, {m: find(m) for m in asked}, memory().digest)
 
 
 class _Lazy:
