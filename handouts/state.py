@@ -206,9 +206,13 @@ class Store:
 
     def load(self, current_version: str) -> State:
         self.loaded = None
+        kept = _KEPT.pop(os.fspath(self.path), None)  # taken, not copied: a run that fails leaves nothing here
         try:
-            with open(self.path, "rb") as f:
-                state = pickle.load(f)
+            if kept is not None and kept[0] is not None and kept[0] == _identity(self.path):
+                state = kept[1]  # what this process saved last (``watch``), and nobody has changed since
+            else:
+                with open(self.path, "rb") as f:
+                    state = pickle.load(f)
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return State(current_version)
         if not isinstance(state, State) or state.version != current_version:
@@ -228,6 +232,7 @@ class Store:
         if _DIGESTS_CHANGED or not (self.folder / "digests.pickle").exists():
             self.pending[self.folder / "digests.pickle"] = kept_digests()
         self.flush()
+        _KEPT[os.fspath(self.path)] = (_identity(self.path), state)
 
     def load_memory(self, code: str) -> dict:
         try:
@@ -254,6 +259,19 @@ class Store:
         self.pending.pop(self.document_path(name), None)
         write_bytes(self.document_path(name), pickle.dumps((source, doc), protocol=pickle.HIGHEST_PROTOCOL),
                     durable=False)
+
+
+_KEPT: dict[str, tuple[tuple | None, State]] = {}
+"""state file -> (its identity as saved, the State saved): the next run of the same process (``watch``)
+takes it instead of reading the file again, unless the file changed meanwhile."""
+
+
+def _identity(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _snapshot(state: State) -> tuple:
