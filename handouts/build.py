@@ -620,6 +620,28 @@ def _rows(settings: Settings, version: str, rows: list[dict], template, words: d
     return out
 
 
+def _languages(settings: Settings, version: str) -> Callable[[str], dict]:
+    """``locales.language`` (names from Babel's locale data, whose loading is most of an index's cost when
+    one row changed), kept in build/languages.pickle for this version of the code and its dependencies."""
+    import pickle
+
+    path = settings.root / "build" / "languages.pickle"
+    try:
+        with open(path, "rb") as f:
+            known_version, known = pickle.load(f)
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        known_version, known = None, {}
+    table: dict[str, dict] = known if known_version == version and isinstance(known, dict) else {}
+
+    def lang_of(code: str) -> dict:
+        found = table.get(code)
+        if found is None:
+            found = table[code] = language(code)
+            write_bytes(path, pickle.dumps((version, table), protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+        return found
+    return lang_of
+
+
 def indexes(settings: Settings, names: list[str], translated: dict[tuple[str, str], Translations],
              ui_keys: dict[str, str | None], state: State) -> list[Path]:
     """Write output/index.html and output/<lang>/index.html whose content changed (each has its own key).
@@ -639,7 +661,7 @@ def indexes(settings: Settings, names: list[str], translated: dict[tuple[str, st
         return []
     env = environment(settings.template_dirs)
     written: list[Path] = []
-    lang_of = functools.cache(language)
+    lang_of = _languages(settings, state.version)
 
     def write(rel: str, key: str, render: Callable[[], str]) -> None:
         path = settings.output / rel
