@@ -25,6 +25,7 @@ second save within one tick of the file system's clock is never missed.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -185,8 +186,8 @@ class Store:
     def __init__(self, root: Path):
         self.folder = root / "build"
         self.path = self.folder / "state.pickle"
-        self.loaded: tuple | None = None
-        """What ``load`` read, to compare with what ``save`` is given."""
+        self.loaded: Shards | None = None
+        """What ``load`` read, by document, to compare with what ``save`` is given."""
         self.pending: dict[Path, bytes] = {}
         """Cache files to write when the run succeeds (``flush``): a failed run leaves build/ as it was."""
 
@@ -209,15 +210,16 @@ class Store:
         kept = _KEPT.pop(os.fspath(self.path), None)  # taken, not copied: a run that fails leaves nothing here
         try:
             if kept is not None and kept[0] is not None and kept[0] == _identity(self.path):
-                state = kept[1]  # what this process saved last (``watch``), and nobody has changed since
+                state, self.loaded = kept[1]  # what this process saved last (``watch``), unchanged since
             else:
                 with open(self.path, "rb") as f:
-                    state = pickle.load(f)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+                    state, self.loaded = _decode(f.read())
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError, KeyError):
+            self.loaded = None
             return State(current_version)
         if not isinstance(state, State) or state.version != current_version:
+            self.loaded = None
             return State(current_version)
-        self.loaded = _snapshot(state)
         return state
 
     def load_digests(self) -> None:
@@ -226,13 +228,16 @@ class Store:
         _DIGESTS_CHANGED = False
 
     def save(self, state: State) -> None:
-        """Write the state, unless it is what was loaded (a no-op run of a big library writes nothing)."""
-        if self.loaded is None or _snapshot(state) != self.loaded or not self.path.exists():
-            self._put(self.path, state)
+        """Write the state, unless it is what was loaded (a no-op run of a big library writes nothing);
+        only the documents whose records changed are pickled again."""
+        data, shards, changed = _encode(state, self.loaded)
+        if changed or not self.path.exists():
+            self.pending[self.path] = data
         if _DIGESTS_CHANGED or not (self.folder / "digests.pickle").exists():
             self.pending[self.folder / "digests.pickle"] = kept_digests()
         self.flush()
-        _KEPT[os.fspath(self.path)] = (_identity(self.path), state)
+        self.loaded = shards
+        _KEPT[os.fspath(self.path)] = (_identity(self.path), (state, shards))
 
     def load_memory(self, code: str) -> dict:
         try:
@@ -274,10 +279,61 @@ def _identity(path: Path) -> tuple | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _snapshot(state: State) -> tuple:
-    """The state's records, compared by value (every record is replaced, never changed in place)."""
-    return (state.version, dict(state.documents), dict(state.templates), dict(state.catalogs), dict(state.builds),
-            dict(state.indexes), state.layout)
+# The state file: the records of each document (its DocumentState, its catalogs' and its handouts' records)
+# pickled apart, so that a run that changed one document pickles one document's records again, and the
+# rest (templates, indexes, layout).  Records are replaced, never changed in place: a document whose
+# records are the very objects that were loaded is unchanged.
+_SHARDED = "handouts state, by document, 1"
+Shards = dict  # document -> (its records as loaded: ((kind, key, record), ...), their pickle); "" -> the rest
+
+
+def _group(state: State) -> dict[str, list]:
+    groups: dict[str, list] = {}
+    for name, record in state.documents.items():
+        groups.setdefault(name, []).append(("d", name, record))
+    for key, record in state.catalogs.items():
+        groups.setdefault(key[1], []).append(("c", key, record))
+    for key, record in state.builds.items():
+        groups.setdefault(key[0], []).append(("b", key, record))
+    return groups
+
+
+def _encode(state: State, loaded: Shards | None) -> tuple[bytes, Shards, bool]:
+    """The file's bytes, its shards, and whether anything differs from ``loaded``."""
+    rest = pickle.dumps(dataclasses.replace(state, documents={}, catalogs={}, builds={}),
+                        protocol=pickle.HIGHEST_PROTOCOL)
+    shards: Shards = {"": ((), rest)}
+    changed = loaded is None or loaded.get("", (None, None))[1] != rest
+    for name, records in _group(state).items():
+        records = tuple(records)
+        known = loaded.get(name) if loaded is not None else None
+        if known is not None and len(known[0]) == len(records) and all(
+                a[0] == b[0] and a[1] == b[1] and a[2] is b[2] for a, b in zip(known[0], records)):
+            shards[name] = known
+        else:
+            shards[name] = (records, pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+            changed = True
+    if loaded is not None and loaded.keys() != shards.keys():
+        changed = True
+    data = pickle.dumps((_SHARDED, {name: blob for name, (_, blob) in shards.items()}),
+                        protocol=pickle.HIGHEST_PROTOCOL)
+    return data, shards, changed
+
+
+def _decode(data: bytes) -> tuple[State, Shards]:
+    tag, blobs = pickle.loads(data)
+    if tag != _SHARDED:
+        raise ValueError("another format")
+    state = pickle.loads(blobs[""])
+    shards: Shards = {"": ((), blobs[""])}
+    tables = {"d": state.documents, "c": state.catalogs, "b": state.builds}
+    for name, blob in blobs.items():
+        if name:
+            records = pickle.loads(blob)
+            shards[name] = (records, blob)
+            for kind, key, record in records:
+                tables[kind][key] = record
+    return state, shards
 
 
 def output_stat(path: Path) -> tuple[int, int] | None:
