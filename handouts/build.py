@@ -287,7 +287,7 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
     doc: Document = _CONTEXT["load_document"](name)
     ui_keys: dict[str, str | None] = _CONTEXT["ui_keys"]
     env = environment(settings.template_dirs)
-    languages = {c: language(c) for c in settings.codes}
+    languages = _CONTEXT.get("languages") or {c: language(c) for c in settings.codes}
     engine = _CONTEXT.get("engine", "")
     results = []
     for code in codes:
@@ -440,7 +440,9 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
             todo.setdefault(name, []).append(code)
             state.builds[(name, code)] = BuildState(key, {}, None)
     if todo:
+        lang_of = _languages(settings, state.version)
         _CONTEXT.update(settings=settings, load_document=load_document, ui_keys=ui_keys,
+                        languages={c: lang_of(c) for c in codes},
                         engine=find_engine() if settings.pdf else "")
         bar = progress(len(todo)) if progress else None
         try:
