@@ -511,20 +511,32 @@ def _sweep(settings: Settings, names: list[str]) -> list[Path]:
 def _run(todo: dict[str, list[str]], jobs: int, progress):
     """(document, [PairResult]) for every job, in the order of ``todo`` (deterministic)."""
     names = list(todo)
-    if jobs <= 1 or len(names) == 1:
+    if jobs <= 1 or sum(len(codes) for codes in todo.values()) == 1:
         for name in names:
             yield name, _job(name, todo[name])
             if progress:
                 progress(1)
         return
+    # one job per document, or one per (document, language) when there are too few documents to keep
+    # every worker busy to the end (a few long documents); the pairs are independent either way
+    split = len(names) < 4 * jobs
+    tasks = [(name, [code]) for name in names for code in todo[name]] if split else [(n, todo[n]) for n in names]
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=context) as pool:
-        futures = {name: pool.submit(_job, name, todo[name]) for name in names}
-        if progress:
-            for _ in concurrent.futures.as_completed(futures.values()):
-                progress(1)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+        futures: dict[str, list[concurrent.futures.Future]] = {name: [] for name in names}
+        owner = {}
+        for name, codes in tasks:
+            future = pool.submit(_job, name, codes)
+            futures[name].append(future)
+            owner[future] = name
+        if progress:  # a document is done when all its jobs are
+            left = {name: len(fs) for name, fs in futures.items()}
+            for future in concurrent.futures.as_completed(owner):
+                left[owner[future]] -= 1
+                if not left[owner[future]]:
+                    progress(1)
         for name in names:
-            yield name, futures[name].result()
+            yield name, [pair for future in futures[name] for pair in future.result()]
 
 
 # ---------------------------------------------------------------------------
