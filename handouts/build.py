@@ -511,7 +511,7 @@ def _sweep(settings: Settings, names: list[str]) -> list[Path]:
 def _run(todo: dict[str, list[str]], jobs: int, progress):
     """(document, [PairResult]) for every job, in the order of ``todo`` (deterministic)."""
     names = list(todo)
-    if jobs <= 1 or sum(len(codes) for codes in todo.values()) == 1:
+    if jobs <= 1 or len(names) == 1:
         for name in names:
             yield name, _job(name, todo[name])
             if progress:

@@ -91,3 +91,11 @@ def test_progress_shows_on_a_terminal_and_nowhere_else(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT / "pipeline.py"), "-C", str(root)], capture_output=True, text=True,
                        env=dict(os.environ, HANDOUTS_PROGRESS_DELAY="0"))
     assert r.returncode == 0 and "building" not in r.stderr
+
+
+def test_progress_counts_documents_when_their_languages_are_built_apart(tmp_path):
+    # fewer documents than 4 per worker: each (document, language) is a job of its own, the bar still counts documents
+    root = _library(tmp_path, 3)
+    code, out = _on_a_terminal("-C", str(root), "--jobs", "2")
+    assert code == 0, out
+    assert "building:" in out and "/3 [" in out and "3/3" in out
