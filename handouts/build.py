@@ -512,33 +512,34 @@ def _sweep(settings: Settings, names: list[str]) -> list[Path]:
 
 
 def _run(todo: dict[str, list[str]], jobs: int, progress):
-    """(document, [PairResult]) for every job, in the order of ``todo`` (deterministic).
-
-    Work is shared out by document; when there are fewer documents than workers (an edit to
-    one document), each document's languages are shared out too."""
+    """(document, [PairResult]) for every job, in the order of ``todo`` (deterministic)."""
     names = list(todo)
-    if jobs <= 1 or sum(len(codes) for codes in todo.values()) == 1:
+    if jobs <= 1 or len(names) == 1:
         for name in names:
             yield name, _job(name, todo[name])
             if progress:
                 progress(1)
         return
-    parts = 1 if len(names) >= jobs else -(-jobs // len(names))
+    # one job per document, or one per (document, language) when there are too few documents to keep
+    # every worker busy to the end (a few long documents); the pairs are independent either way
+    split = len(names) < 4 * jobs
+    tasks = [(name, [code]) for name in names for code in todo[name]] if split else [(n, todo[n]) for n in names]
     context = multiprocessing.get_context("fork")
-    workers = min(jobs, sum(min(parts, len(codes)) for codes in todo.values()))
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {name: [pool.submit(_job, name, todo[name][i::parts]) for i in range(min(parts, len(todo[name])))]
-                   for name in names}
-        if progress:
+    with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+        futures: dict[str, list[concurrent.futures.Future]] = {name: [] for name in names}
+        owner = {}
+        for name, codes in tasks:
+            future = pool.submit(_job, name, codes)
+            futures[name].append(future)
+            owner[future] = name
+        if progress:  # a document is done when all its jobs are
             left = {name: len(fs) for name, fs in futures.items()}
-            owner = {f: name for name, fs in futures.items() for f in fs}
-            for done in concurrent.futures.as_completed(owner):
-                left[owner[done]] -= 1
-                if not left[owner[done]]:
+            for future in concurrent.futures.as_completed(owner):
+                left[owner[future]] -= 1
+                if not left[owner[future]]:
                     progress(1)
         for name in names:
-            pairs = {pair.code: pair for f in futures[name] for pair in f.result()}
-            yield name, [pairs[code] for code in todo[name]]
+            yield name, [pair for future in futures[name] for pair in future.result()]
 
 
 # ---------------------------------------------------------------------------

@@ -25,8 +25,8 @@ def _tree(root):
 
 
 def test_any_number_of_jobs_builds_the_same_bytes(tmp_path):
-    # six documents are shared out by document; one document's languages are shared out among the workers
-    for count in (6, 1):
+    # nine documents on two workers are shared out by document; two documents, by (document, language)
+    for count in (9, 2):
         one, two = _library(tmp_path / f"one{count}", count), _library(tmp_path / f"two{count}", count)
         assert run_pipeline("-C", str(one), "--jobs", "1", "--min-translated", "0").returncode == 0
         assert run_pipeline("-C", str(two), "--jobs", "2", "--min-translated", "0").returncode == 0
@@ -123,3 +123,11 @@ def test_a_save_that_keeps_the_size_and_modification_time_is_still_seen(tmp_path
     r = run_pipeline("-C", str(root), "--min-translated", "0")
     assert r.returncode == 0 and "1 handout(s) built" in r.stdout
     assert "FIEBER" in (root / "output" / "de" / "fever.html").read_text(encoding="utf-8")
+
+
+def test_progress_counts_documents_when_their_languages_are_built_apart(tmp_path):
+    # fewer documents than 4 per worker: each (document, language) is a job of its own, the bar still counts documents
+    root = _library(tmp_path, 3)
+    code, out = _on_a_terminal("-C", str(root), "--jobs", "2")
+    assert code == 0, out
+    assert "building:" in out and "/3 [" in out and "document" in out
