@@ -228,7 +228,7 @@ def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, v
         rows = [(f"handouts: {name}", run) for name, run in ours.items()]
         if base is not None:
             rows += [(f"base ({base}): {name}", run) for name, run in results["base"].items()]
-        pairs = documents * (len(locales) + 1)
+        pairs = len(docs) * (len(locales) + 1)  # --long: fewer documents than --documents
         full = ours["full build"]
         others = []
         peers = [("Sphinx (MyST)", "Sphinx + sphinx-intl, Markdown through MyST", vs_sphinx, sphinx_available,
