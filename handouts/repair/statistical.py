@@ -522,52 +522,79 @@ class Finder:
         doc_most = wt[3] * math.log1p(self._doc_max)  # the most the document's use of a candidate adds
         pairs_most = max(0.0, 2 * wt[7])  # ... and its pairs with the words beside it
         scored_most = s.lm_scored
+        wt0, wt3, wt4, wt7 = wt[0], wt[3], wt[4], wt[7]
+        log1p = math.log1p
+        replaceable = self._replaceable
+        known = self._can_replace  # its cache, read inline
+        static_of = self._static
+        # tri[q]: the library's value of the trigram that ends with word q of the run (q == nw:
+        # the sentence end after it); each is part of the window of three positions, so it is
+        # asked once and the same value is summed where the code before asked it again
+        tri: list = [None] * (nw + 1)
         out = []
         for p, w in enumerate(words):
             k = i + p
             if k in taken or unknown[p] or any(unknown[max(0, p - 2) : p + 3]) or heading[k] or w in titled:
                 continue
-            if not self._replaceable(toks[k], sentence_start[k], heading[k]):
+            tok = toks[k]
+            can = known.get((tok.text, sentence_start[k], heading[k]))
+            if can is None:
+                can = replaceable(tok, sentence_start[k], heading[k])
+            if not can:
                 continue
-            static = self._static_candidates(w)
+            static = static_of.get(w)
+            if static is None:
+                static = self._static_candidates(w)
             if not static:
                 continue
-            scored = []
             a = words[p - 1] if p >= 1 else START
             b = words[p - 2] if p >= 2 else START
             n1 = words[p + 1] if p + 1 < nw else None
             n2 = words[p + 2] if p + 2 < nw else END
             # the window: log probability of the trigrams that word p (as written, or read as
             # a candidate) takes part in, up to the end of the run
+            t0 = tri[p]
+            if t0 is None:
+                t0 = tri[p] = prob((w, a, b))
+            t1 = tri[p + 1]
+            if t1 is None:
+                t1 = tri[p + 1] = prob((END, w, a) if n1 is None else (n1, w, a))
             if n1 is None:
-                base = prob((w, a, b)) * ln + prob((END, w, a)) * ln
+                base = t0 * ln + t1 * ln
             else:
-                base = prob((w, a, b)) * ln + prob((n1, w, a)) * ln + prob((n2, n1, w)) * ln
-            if (static[0][0] + wt[0] * min(30.0, -base) + doc_most + pairs_most) < floor:
+                t2 = tri[p + 2]
+                if t2 is None:
+                    t2 = tri[p + 2] = prob((n2, n1, w))
+                base = t0 * ln + t1 * ln + t2 * ln
+            if (static[0][0] + wt0 * min(30.0, -base) + doc_most + pairs_most) < floor:
                 continue
-            prev = words[p - 1] if p else None
-            nxt = n1
-            after_prev = _NONE if prev is None else following.get(prev, _NONE)
-            own = (w in after_prev) + (nxt is not None and nxt in following.get(w, _NONE))
-            fixed = wt[4] * math.log1p(max(0, doc.get(w, 0) - 1))
-            most = wt[0] * min(30.0, -base) + doc_most + pairs_most + fixed
+            after_prev = _NONE if p == 0 else following.get(a, _NONE)
+            if n1 is None:
+                own = (w in after_prev) + False
+            else:
+                own = (w in after_prev) + (n1 in following.get(w, _NONE))
+            fixed = wt4 * log1p(max(0, doc.get(w, 0) - 1))
+            most = wt0 * min(30.0, -base) + doc_most + pairs_most + fixed
+            scored = []
             for st, c in static[:scored_most]:
                 if st + most < floor:
                     break  # the rest score less without context, so they cannot reach the floor either
                 if n1 is None:
                     window = prob((c, a, b)) * ln + prob((END, c, a)) * ln
+                    pairs = (c in after_prev) + False - own
                 else:
                     window = prob((c, a, b)) * ln + prob((n1, c, a)) * ln + prob((n2, n1, c)) * ln
-                delta = max(-30.0, min(30.0, window - base))
-                pairs = (c in after_prev) + (nxt is not None and nxt in following.get(c, _NONE)) - own
-                score = (st + fixed + wt[0] * delta + wt[3] * math.log1p(doc.get(c, 0))
-                         + wt[7] * pairs)
-                scored.append((score, c))
+                    pairs = (c in after_prev) + (n1 in following.get(c, _NONE)) - own
+                delta = window - base  # max(-30.0, min(30.0, delta)), inline
+                if not delta < 30.0:
+                    delta = 30.0
+                if not delta > -30.0:
+                    delta = -30.0
+                scored.append((st + fixed + wt0 * delta + wt3 * log1p(doc.get(c, 0)) + wt7 * pairs, c))
             if not scored or not max(scored)[0] >= floor:
                 continue  # not read: below the floor
-            scored.sort(key=lambda x: (-x[0], x[1]))
+            scored.sort(key=_best_first)
             best, c = scored[0]
-            tok = toks[k]
             capitalise = tok.text[:1].isupper() and sentence_start[k]
             alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
             out.append(Suspect(k, k, _casing(tok.text, c, capitalise), best, "model", alts))
@@ -828,6 +855,10 @@ def _alt(words: str, cost: float, kind: str, following: dict, length: int = 1):
     cost, kind, the words its last word forms a listed pair with)."""
     split = tuple(words.split(" "))
     return split, split[0], split[-1], length, cost, kind, following.get(split[-1], _NONE)
+
+
+def _best_first(x: tuple[float, str]) -> tuple[float, str]:
+    return (-x[0], x[1])
 
 
 def _shift(x: Suspect, by: int) -> Suspect:
