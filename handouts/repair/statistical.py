@@ -55,6 +55,7 @@ from ..errors import HandoutsError
 from .counts import _NONE, Model, load_model
 from .lm import _LN, END, START, TrigramModel, load_trigram
 from .rules import RULES_DIR
+from .speedups import compiled as _compiled
 from .thesaurus import Broad, Thesaurus, load_broad, load_thesaurus
 
 SETTINGS = RULES_DIR / "statistical.toml"
@@ -272,6 +273,10 @@ class _Shared:
 
 
 _SHARED: dict[tuple, _Shared] = {}
+
+# the compiled inner loops (``speedups``), or None: the Python code beside each call runs
+_rank = _compiled.rank if _compiled is not None else None
+_lm_scores = _compiled.lm_scores if _compiled is not None else None
 
 
 def _shared(settings: Settings, guarded: frozenset[str], common: frozenset[str], thesaurus, model) -> _Shared:
@@ -575,22 +580,26 @@ class Finder:
                 own = (w in after_prev) + (n1 in following.get(w, _NONE))
             fixed = wt4 * log1p(max(0, doc.get(w, 0) - 1))
             most = wt0 * min(30.0, -base) + doc_most + pairs_most + fixed
-            scored = []
-            for st, c in static[:scored_most]:
-                if st + most < floor:
-                    break  # the rest score less without context, so they cannot reach the floor either
-                if n1 is None:
-                    window = prob((c, a, b)) * ln + prob((END, c, a)) * ln
-                    pairs = (c in after_prev) + False - own
-                else:
-                    window = prob((c, a, b)) * ln + prob((n1, c, a)) * ln + prob((n2, n1, c)) * ln
-                    pairs = (c in after_prev) + (n1 in following.get(c, _NONE)) - own
-                delta = window - base  # max(-30.0, min(30.0, delta)), inline
-                if not delta < 30.0:
-                    delta = 30.0
-                if not delta > -30.0:
-                    delta = -30.0
-                scored.append((st + fixed + wt0 * delta + wt3 * log1p(doc.get(c, 0)) + wt7 * pairs, c))
+            if _lm_scores is not None:
+                scored = _lm_scores(prob, static, scored_most, most, floor, a, b, n1, n2, base, after_prev,
+                                    following, doc, own, fixed, wt0, wt3, wt7, ln, END, _NONE)
+            else:
+                scored = []
+                for st, c in static[:scored_most]:
+                    if st + most < floor:
+                        break  # the rest score less without context, so they cannot reach the floor either
+                    if n1 is None:
+                        window = prob((c, a, b)) * ln + prob((END, c, a)) * ln
+                        pairs = (c in after_prev) + False - own
+                    else:
+                        window = prob((c, a, b)) * ln + prob((n1, c, a)) * ln + prob((n2, n1, c)) * ln
+                        pairs = (c in after_prev) + (n1 in following.get(c, _NONE)) - own
+                    delta = window - base  # max(-30.0, min(30.0, delta)), inline
+                    if not delta < 30.0:
+                        delta = 30.0
+                    if not delta > -30.0:
+                        delta = -30.0
+                    scored.append((st + fixed + wt0 * delta + wt3 * log1p(doc.get(c, 0)) + wt7 * pairs, c))
             if not scored or not max(scored)[0] >= floor:
                 continue  # not read: below the floor
             scored.sort(key=_best_first)
@@ -754,23 +763,27 @@ class Finder:
         after_left = _NONE if left is None else following.get(left, _NONE)
         own = (key in after_left) + (right1 is not None and right1 in following.get(key, _NONE))
         doc_words = self._doc.words
-        ranked = []
-        for n, (words, first, last, length, cost, kind, after_last) in enumerate(alts):
-            if length == 1:
-                right = right1
-            else:
-                end = p + length
-                right = keys[end] if end < nk else None
-            pairs = (first in after_left) + (right is not None and right in after_last)
-            used = doc_words.get(first, 0) > 0
-            if pairs > own or (used and pairs >= own and (pairs or used)):
-                ranked.append((-pairs, -used, cost, n))
-        if not ranked:
+        if _rank is not None:
+            order = _rank(alts, after_left, right1, keys, p, own, doc_words, self.settings.candidates)
+        else:
+            ranked = []
+            for n, (words, first, last, length, cost, kind, after_last) in enumerate(alts):
+                if length == 1:
+                    right = right1
+                else:
+                    end = p + length
+                    right = keys[end] if end < nk else None
+                pairs = (first in after_left) + (right is not None and right in after_last)
+                used = doc_words.get(first, 0) > 0
+                if pairs > own or (used and pairs >= own and (pairs or used)):
+                    ranked.append((-pairs, -used, cost, n))
+            ranked.sort()
+            order = [n for *_, n in ranked[: self.settings.candidates]]
+        if not order:
             return []
-        ranked.sort()
         sc = self.scorer
         kept = []
-        for *_, n in ranked[: self.settings.candidates]:
+        for n in order:
             words, _, _, length, cost, kind, _ = alts[n]
             o = _Option(p, length, words, cost, kind)
             if len(words) == 1:
