@@ -27,6 +27,7 @@ def test_the_compiled_code_is_the_one_used_where_it_was_built():
         pytest.skip("the compiled module was not built here (no C compiler at install time)")
     assert speedups.compiled is not None, f"built ({BUILT}) but not imported"
     assert tokens.tokenize is not tokens._tokenize
+    assert tokens._compiled is speedups.compiled  # Para.of
     assert statistical._rank is speedups.compiled.rank
     assert statistical._lm_scores is speedups.compiled.lm_scores
 
@@ -38,6 +39,11 @@ def test_the_pure_python_code_runs_when_asked():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
                          env={**os.environ, "HANDOUTS_PURE": "1"})
     assert out.stdout.split() == ["True"] * 4
+
+
+def _para(of, text: str) -> tuple:
+    para = of(text)
+    return _tokens(lambda _: para.toks, text), para.sentence_start, para.heading, para.text
 
 
 def _tokens(tokenize, text: str) -> list[tuple]:
@@ -55,6 +61,8 @@ def test_the_compiled_tokenizer_agrees_on_every_text():
     for path in paths:
         text = path.read_text(encoding="utf-8", errors="replace")
         assert _tokens(tokens.tokenize, text) == _tokens(tokens._tokenize, text), path
+        for paragraph in [text, *tokens.PARAGRAPH_BREAK.split(text)]:
+            assert _para(tokens.Para.of, paragraph) == _para(tokens.Para._of, paragraph), path
 
 
 _PIECES = st.sampled_from([
@@ -69,6 +77,19 @@ _PIECES = st.sampled_from([
 @given(st.lists(_PIECES | st.text(max_size=3), max_size=30).map("".join))
 def test_the_compiled_tokenizer_agrees_on_any_text(text):
     assert _tokens(tokens.tokenize, text) == _tokens(tokens._tokenize, text)
+
+
+_MARKDOWN = st.sampled_from([
+    "a", "Word", " ", "\n", "\n\n", "\t", ".", "!", "?", ":", "#", "# ", "|", "| ", "-", "- ", "*", "**", "+", ">",
+    "> ", ")", "(", "[", "]", "](x)", "\"", "“", "‘", "'", "_", "`c`", "1.", "https://x.org", "<b>",
+])
+
+
+@compiled_only
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_MARKDOWN | st.text(max_size=2), max_size=30).map("".join))
+def test_the_compiled_paragraph_reading_agrees_on_any_text(text):
+    assert _para(tokens.Para.of, text) == _para(tokens.Para._of, text)
 
 
 # every fix and flag, margins by repr (to the last bit), with and without the language model

@@ -14,6 +14,7 @@
 #include <structmember.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ------------------------------------------------------------------------------------ */
 /* tokenize */
@@ -122,14 +123,45 @@ key_of(PyObject *word)
 
 #define AT(k) PyUnicode_READ(kind, data, (k))
 
-static PyObject *
-tokenize(PyObject *self, PyObject *args)
+/* what Para.of asks of each token: its kind (0 w, 1 p, 2 x), span, and its one character
+   (-1 when it has more) */
+typedef struct {
+    int kind;
+    Py_ssize_t start, end;
+    long ch;
+} Tok;
+
+typedef struct {
+    Tok *items;
+    Py_ssize_t size, cap;
+} Toks;
+
+static int
+toks_add(Toks *t, int kind, Py_ssize_t start, Py_ssize_t end, long ch)
 {
-    PyObject *text, *type;
-    if (!PyArg_ParseTuple(args, "UO:tokenize", &text, &type))
-        return NULL;
-    if (setup_token(type) < 0)
-        return NULL;
+    if (t == NULL)
+        return 0;
+    if (t->size == t->cap) {
+        Py_ssize_t cap = t->cap ? t->cap * 2 : 64;
+        Tok *items = PyMem_Realloc(t->items, sizeof(Tok) * cap);
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->items = items;
+        t->cap = cap;
+    }
+    t->items[t->size].kind = kind;
+    t->items[t->size].start = start;
+    t->items[t->size].end = end;
+    t->items[t->size].ch = ch;
+    t->size++;
+    return 0;
+}
+
+static PyObject *
+tokens_of(PyObject *text, Toks *record)
+{
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -186,7 +218,9 @@ tokenize(PyObject *self, PyObject *args)
             }
         }
         PyObject *tok;
+        int tok_kind;
         if (j >= 0) {
+            tok_kind = 2;
             Py_INCREF(EMPTY);
             tok = make_token(KIND_X, i, j, PyUnicode_Substring(text, i, j), EMPTY);
         } else if (Py_UNICODE_ISALNUM(c)) {
@@ -205,17 +239,20 @@ tokenize(PyObject *self, PyObject *args)
                 break;
             }
             j = k;
+            tok_kind = 0;
             PyObject *word = PyUnicode_Substring(text, i, j);
             tok = make_token(KIND_W, i, j, word, word ? key_of(word) : NULL);
         } else if (!Py_UNICODE_ISSPACE(c)) {
             j = i + 1;
+            tok_kind = 1;
             PyObject *word = PyUnicode_Substring(text, i, j);
             tok = make_token(KIND_P, i, j, word, word ? key_of(word) : NULL);
         } else {
             i++;
             continue;
         }
-        if (tok == NULL || PyList_Append(out, tok) < 0) {
+        if (tok == NULL || PyList_Append(out, tok) < 0
+            || toks_add(record, tok_kind, i, j, j == i + 1 ? (long)c : -1) < 0) {
             Py_XDECREF(tok);
             Py_DECREF(out);
             return NULL;
@@ -223,6 +260,109 @@ tokenize(PyObject *self, PyObject *args)
         Py_DECREF(tok);
         i = j;
     }
+    return out;
+}
+
+static PyObject *
+tokenize(PyObject *self, PyObject *args)
+{
+    PyObject *text, *type;
+    if (!PyArg_ParseTuple(args, "UO:tokenize", &text, &type))
+        return NULL;
+    if (setup_token(type) < 0)
+        return NULL;
+    return tokens_of(text, NULL);
+}
+
+/* tokens.Para.of: the tokens, which open a sentence, which are in a heading */
+
+static int
+is_one_of(long ch, const char *set)
+{
+    return ch > 0 && ch < 128 && strchr(set, (int)ch) != NULL;
+}
+
+static int
+opener(long ch)
+{
+    /* OPENERS = "\"“‘'([*_" */
+    return is_one_of(ch, "\"'([*_") || ch == 0x201C || ch == 0x2018;
+}
+
+static PyObject *
+para(PyObject *self, PyObject *args)
+{
+    PyObject *text, *type;
+    if (!PyArg_ParseTuple(args, "UO:para", &text, &type))
+        return NULL;
+    if (setup_token(type) < 0)
+        return NULL;
+    Toks t = {NULL, 0, 0};
+    PyObject *toks = tokens_of(text, &t);
+    PyObject *starts = NULL, *heading = NULL, *out = NULL;
+    char *line_first = NULL;
+    if (toks == NULL)
+        goto done;
+    Py_ssize_t n = t.size;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    line_first = PyMem_Malloc(n ? n : 1);
+    starts = PyList_New(n);
+    heading = PyList_New(n);
+    if (line_first == NULL || starts == NULL || heading == NULL) {
+        if (line_first == NULL)
+            PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int first = i == 0;
+        for (Py_ssize_t k = i ? t.items[i - 1].end : 0; !first && k < t.items[i].start; k++)
+            if (AT(k) == '\n')
+                first = 1;
+        line_first[i] = (char)first;
+    }
+    int in_heading = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (line_first[i])
+            in_heading = t.items[i].ch == '#' || t.items[i].ch == '|';
+        PyObject *v = in_heading ? Py_True : Py_False;
+        Py_INCREF(v);
+        PyList_SET_ITEM(heading, i, v);
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int start = 0;
+        Py_ssize_t k = i - 1;
+        while (k >= 0 && opener(t.items[k].ch) && !line_first[k])
+            k--;
+        if (k < 0)
+            start = 1;
+        else {
+            long prev = t.items[k].ch;
+            if (is_one_of(prev, ".!?:") || prev == '|')
+                start = 1;
+            else if (is_one_of(prev, "#-*+>|")) {
+                Py_ssize_t j = k;
+                while (j > 0 && !line_first[j] && is_one_of(t.items[j - 1].ch, "#-*+>|"))
+                    j--;
+                start = line_first[j];
+            } else if (line_first[i] && t.items[k].kind == 1 && prev == ')')
+                start = 1;
+            else if (k == i - 1 && line_first[i] && t.items[k].kind == 2)
+                start = 1;
+            else if (k < i - 1 && line_first[k + 1])
+                start = 1;
+        }
+        PyObject *v = start ? Py_True : Py_False;
+        Py_INCREF(v);
+        PyList_SET_ITEM(starts, i, v);
+    }
+    out = PyTuple_Pack(3, toks, starts, heading);
+done:
+    PyMem_Free(t.items);
+    PyMem_Free(line_first);
+    Py_XDECREF(toks);
+    Py_XDECREF(starts);
+    Py_XDECREF(heading);
     return out;
 }
 
@@ -453,6 +593,7 @@ fail:
 
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, "tokens.tokenize, compiled: tokenize(text, Token)"},
+    {"para", para, METH_VARARGS, "tokens.Para.of, compiled: para(text, Token) -> (tokens, sentence_start, heading)"},
     {"rank", rank, METH_VARARGS, "Finder._prune's ranking of candidates, compiled"},
     {"lm_scores", lm_scores, METH_VARARGS, "Finder._lm_segment's scores of one word's candidates, compiled"},
     {NULL, NULL, 0, NULL},

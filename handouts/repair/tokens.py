@@ -47,6 +47,7 @@ def _tokenize(text: str) -> list[Token]:
 
 if _compiled is not None:
     _compiled_tokenize = _compiled.tokenize
+    _compiled_para = _compiled.para
 
     def tokenize(text: str) -> list[Token]:
         """The tokens of ``text``: what ``_TOKEN`` finds, each a :class:`Token`."""
@@ -74,6 +75,13 @@ class Para:
 
     @classmethod
     def of(cls, text: str) -> "Para":
+        if _compiled is not None:
+            return cls(text, *_compiled_para(text, Token))
+        return cls._of(text)
+
+    @classmethod
+    def _of(cls, text: str) -> "Para":
+        """:meth:`of` in Python (what the compiled one does, see ``speedups``)."""
         toks = tokenize(text)
         n = len(toks)
         if "\n" in text:
