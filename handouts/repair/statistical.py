@@ -512,10 +512,13 @@ class Finder:
         """
         lm = self.trigram
         words = [t.key for t in toks[i:j]]
-        if not all(lm.known(w) for w in words):
-            unknown = [not lm.known(w) for w in words]
+        known_word = lm.known
+        if not all(known_word(w) for w in words):
+            unknown = [not known_word(w) for w in words]
+            # near[p]: a word the model does not know within two places of p (or at p)
+            near = [any(unknown[max(0, p - 2) : p + 3]) for p in range(len(words))]
         else:
-            unknown = [False] * len(words)
+            near = [False] * len(words)
         s = self.settings
         titled = self._doc.titled
         doc = self._doc.words
@@ -539,7 +542,7 @@ class Finder:
         out = []
         for p, w in enumerate(words):
             k = i + p
-            if k in taken or unknown[p] or any(unknown[max(0, p - 2) : p + 3]) or heading[k] or w in titled:
+            if k in taken or near[p] or heading[k] or w in titled:
                 continue
             tok = toks[k]
             can = known.get((tok.text, sentence_start[k], heading[k]))
