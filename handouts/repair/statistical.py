@@ -379,7 +379,7 @@ class Finder:
         if key in self.guarded or not key.replace("-", "").replace("'", "").isalpha():
             return False
         text = tok.text
-        if any(ch.isupper() for ch in text[1:]) and not text.isupper() and not heading:
+        if any(map(str.isupper, text[1:])) and not text.isupper() and not heading:
             return False  # "PrEP", "McDonald": a name or an abbreviation
         if text[0].isupper() and not sentence_start:
             if len(text) > 1 and text.isupper():
@@ -869,6 +869,8 @@ class Finder:
 def _alt(words: str, cost: float, kind: str, following: dict, length: int = 1):
     """A candidate as the decoder takes it: (words, first word, last word, positions covered,
     cost, kind, the words its last word forms a listed pair with)."""
+    if " " not in words:  # the commonest case: tuple(words.split(" ")), without the split
+        return (words,), words, words, length, cost, kind, following.get(words, _NONE)
     split = tuple(words.split(" "))
     return split, split[0], split[-1], length, cost, kind, following.get(split[-1], _NONE)
 
