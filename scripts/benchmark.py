@@ -1,7 +1,7 @@
 """Print how fast the pipeline is: the repair step, and whole builds of a clinic-sized library.
 
     python scripts/benchmark.py                       # both, default sizes
-    python scripts/benchmark.py repair [MEGABYTES] [--against CHECKOUT] [--rounds 3]
+    python scripts/benchmark.py repair [MEGABYTES] [--against CHECKOUT] [--rounds 3] [--cpu]
     python scripts/benchmark.py build [--documents 100] [--locales 8] [--jobs N] [--long | --length N]
                                       [--vs-sphinx] [--vs-po4a] [--base CHECKOUT] [--library DIR] [--keep]
 
@@ -12,7 +12,8 @@ time in a fresh process and again; and the time to load its resources (rules, th
 word-pair counts, trigram model) with the cache of parsed resources cold and warm.  Every
 figure is the best of the rounds, each measured in a fresh process.  `--against` times
 another checkout's code (e.g. `git worktree add /tmp/base main`) in the same run,
-alternating with this one's, and prints the ratios.  With MEGABYTES it also repairs one
+alternating with this one's, and prints the ratios; `--cpu` times each process's CPU seconds
+instead of the wall clock, which other work on a shared machine disturbs less.  With MEGABYTES it also repairs one
 text of that size built from the seed and the corpus, half clean and half spun, and runs
 the real command line on it.
 
@@ -61,20 +62,21 @@ def build_input(megabytes: float) -> str:
 # measurement can time another checkout (an older version) with that one's own code.  Uses
 # only what every version of the repair has: load_rules, repair, Finder, the loaders.
 _CHILD = r"""
-import dataclasses, json, math, sys, time
+import dataclasses, json, math, os, sys, time
 root, mode = sys.argv[1], sys.argv[2]
 sys.path.insert(0, root)
-t0 = time.perf_counter()
+clock = time.process_time if os.environ.get("BENCHMARK_CLOCK") == "cpu" else time.perf_counter
+t0 = clock()
 from handouts.repair import load_rules, repair
 from handouts.repair.counts import load_model
 from handouts.repair.lm import load_trigram
 from handouts.repair.statistical import Finder, load_settings
 from handouts.repair.thesaurus import load_broad, load_thesaurus
-t1 = time.perf_counter()
+t1 = clock()
 rules = load_rules()
-t2 = time.perf_counter()
+t2 = clock()
 settings = load_settings(); load_thesaurus(); load_model(); load_broad(); load_trigram()
-t3 = time.perf_counter()
+t3 = clock()
 if mode == "load":
     print(json.dumps({"import": t1 - t0, "rules": t2 - t1, "statistical": t3 - t2}))
     raise SystemExit
@@ -85,10 +87,10 @@ if sys.argv[3] == "without":  # the language model's margins out of reach: it re
 texts = [open(p, encoding="utf-8").read() for p in paths]
 spent = []
 for _ in range(2):  # first pass: nothing cached in the process yet; second: what a process has learnt
-    t = time.perf_counter()
+    t = clock()
     for text in texts:  # one document at a time, as the pipeline repairs
         repair(text, rules, Finder(rules.drugs | rules.units, rules.common, settings))
-    spent.append(time.perf_counter() - t)
+    spent.append(clock() - t)
 print(json.dumps({"first": spent[0], "again": spent[1]}))
 """
 
@@ -102,7 +104,7 @@ def _child(root: Path, args: list[str], env: dict[str, str]) -> dict:
     return json.loads(out.stdout)
 
 
-def per_document(against: Path | None = None, rounds: int = 3) -> None:
+def per_document(against: Path | None = None, rounds: int = 3, cpu: bool = False) -> None:
     """The automatic layer's MB/s, one document at a time: clean leaflets and spun texts, with
     the language model and without; and the time to load its resources, with the cache of
     parsed resources cold and warm.  With ``against`` (another checkout, e.g. a worktree of
@@ -119,7 +121,8 @@ def per_document(against: Path | None = None, rounds: int = 3) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(rounds):
             for root in roots:
-                cache = {"XDG_CACHE_HOME": str(Path(tmp) / f"cache-{r}-{roots.index(root)}"), "HANDOUTS_CACHE": "on"}
+                cache = {"XDG_CACHE_HOME": str(Path(tmp) / f"cache-{r}-{roots.index(root)}"), "HANDOUTS_CACHE": "on",
+                         "BENCHMARK_CLOCK": "cpu" if cpu else "wall"}
                 for temperature in ("cold", "warm"):
                     t = _child(root, ["load"], cache)
                     keep((root, f"load {temperature}"), t["rules"] + t["statistical"])
@@ -131,7 +134,7 @@ def per_document(against: Path | None = None, rounds: int = 3) -> None:
     head = f"{'':68}{'this checkout':>15}"
     if against:
         head += f"{str(against):>22}{'ratio':>8}"
-    print(f"best of {rounds} rounds, wall clock, each in a fresh process"
+    print(f"best of {rounds} rounds, {'CPU time of the process' if cpu else 'wall clock'}, each in a fresh process"
           + (", the two checkouts alternating" if against else ""))
     print(head)
 
@@ -153,10 +156,11 @@ def per_document(against: Path | None = None, rounds: int = 3) -> None:
                      [size / best[(root, name, model, when)] for root in roots], "MB/s", True)
 
 
-def repair_benchmark(megabytes: float | None = None, against: Path | None = None, rounds: int = 3) -> None:
+def repair_benchmark(megabytes: float | None = None, against: Path | None = None, rounds: int = 3,
+                     cpu: bool = False) -> None:
     """Time the repair step's automatic layer one document at a time; with ``megabytes``, also
     ``repair`` on one text of that size and one run of the real command line on it."""
-    per_document(against, rounds)
+    per_document(against, rounds, cpu)
     if not megabytes:
         return
     text = build_input(megabytes)
@@ -186,6 +190,9 @@ def main() -> int:
     rep.add_argument("--against", type=Path, default=None,
                      help="another checkout (e.g. a worktree of main) timed in the same run")
     rep.add_argument("--rounds", type=int, default=3)
+    rep.add_argument("--cpu", action="store_true",
+                     help="time the CPU seconds of each process instead of the wall clock (less disturbed by "
+                          "other work on a shared machine; what waiting on the disk costs is not counted)")
     bld = sub.add_parser("build", help="time builds of a synthetic library")
     bld.add_argument("--documents", type=int, default=100)
     bld.add_argument("--locales", type=int, default=8, help="how many languages (at most 16)")
@@ -201,7 +208,7 @@ def main() -> int:
     if args.what in (None, "repair"):
         print("== repair step")
         repair_benchmark(getattr(args, "megabytes", None), getattr(args, "against", None),
-                         getattr(args, "rounds", 3))
+                         getattr(args, "rounds", 3), getattr(args, "cpu", False))
     if args.what in (None, "build"):
         import bench_build
 

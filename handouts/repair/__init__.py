@@ -12,6 +12,8 @@ One module per layer, each readable alone:
                   by a language model and the document's own wording
 * ``cache``       the parsed resources kept between processes (a pickle per resource,
                   named by the digest of its sources; any failure falls back to parsing)
+* ``speedups``    the compiled inner loops (``_speedups.c``) where the install built them;
+                  the Python code beside each runs otherwise, with the same output
 * ``engine``      paragraphs, passes, evidence of spinning, offsets into the input
 * ``records``     Fix, Flag, Repair: what the step gives the rest of the pipeline
 * ``report``      the report an editor reads

@@ -56,6 +56,18 @@ def _drug_keys(drugs: frozenset[str]) -> dict[str, str | None]:
     return _DRUG_KEYS[1]
 
 
+_STARTS: list = [None, frozenset()]
+
+
+def _starts(rules: Rules) -> frozenset[str]:
+    """The words at which the main loop of :func:`scan` can find something: a commerce word or
+    the first word of a phrase entry (for these rules; any other word is passed over)."""
+    if _STARTS[0] is not rules:
+        _STARTS[:] = [rules, frozenset(rules.index) | frozenset(a for a, _ in rules.index2)
+                      | rules.commerce_verbs | rules.english_commerce]
+    return _STARTS[1]
+
+
 def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
     toks = para.toks
     text = para.text
@@ -77,10 +89,11 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
                 drug_of[k] = d
                 drug_count[d] = drug_count.get(d, 0) + 1
 
+    starts = _starts(rules)
     i = 0
     while i < n:
         t = toks[i]
-        if t.kind != "w":
+        if t.kind != "w" or t.key not in starts:  # the commonest case: nothing starts at this word
             i += 1
             continue
         # -- injected commerce keyword next to a drug name ------------------------------

@@ -55,6 +55,7 @@ from ..errors import HandoutsError
 from .counts import _NONE, Model, load_model
 from .lm import _LN, END, START, TrigramModel, load_trigram
 from .rules import RULES_DIR
+from .speedups import compiled as _compiled
 from .thesaurus import Broad, Thesaurus, load_broad, load_thesaurus
 
 SETTINGS = RULES_DIR / "statistical.toml"
@@ -273,6 +274,10 @@ class _Shared:
 
 _SHARED: dict[tuple, _Shared] = {}
 
+# the compiled inner loops (``speedups``), or None: the Python code beside each call runs
+_rank = _compiled.rank if _compiled is not None else None
+_lm_scores = _compiled.lm_scores if _compiled is not None else None
+
 
 def _shared(settings: Settings, guarded: frozenset[str], common: frozenset[str], thesaurus, model) -> _Shared:
     key = (id(settings), guarded, common, id(thesaurus), id(model))
@@ -374,7 +379,7 @@ class Finder:
         if key in self.guarded or not key.replace("-", "").replace("'", "").isalpha():
             return False
         text = tok.text
-        if any(ch.isupper() for ch in text[1:]) and not text.isupper() and not heading:
+        if any(map(str.isupper, text[1:])) and not text.isupper() and not heading:
             return False  # "PrEP", "McDonald": a name or an abbreviation
         if text[0].isupper() and not sentence_start:
             if len(text) > 1 and text.isupper():
@@ -507,10 +512,13 @@ class Finder:
         """
         lm = self.trigram
         words = [t.key for t in toks[i:j]]
-        if not all(lm.known(w) for w in words):
-            unknown = [not lm.known(w) for w in words]
+        known_word = lm.known
+        if not all(known_word(w) for w in words):
+            unknown = [not known_word(w) for w in words]
+            # near[p]: a word the model does not know within two places of p (or at p)
+            near = [any(unknown[max(0, p - 2) : p + 3]) for p in range(len(words))]
         else:
-            unknown = [False] * len(words)
+            near = [False] * len(words)
         s = self.settings
         titled = self._doc.titled
         doc = self._doc.words
@@ -522,52 +530,83 @@ class Finder:
         doc_most = wt[3] * math.log1p(self._doc_max)  # the most the document's use of a candidate adds
         pairs_most = max(0.0, 2 * wt[7])  # ... and its pairs with the words beside it
         scored_most = s.lm_scored
+        wt0, wt3, wt4, wt7 = wt[0], wt[3], wt[4], wt[7]
+        log1p = math.log1p
+        replaceable = self._replaceable
+        known = self._can_replace  # its cache, read inline
+        static_of = self._static
+        # tri[q]: the library's value of the trigram that ends with word q of the run (q == nw:
+        # the sentence end after it); each is part of the window of three positions, so it is
+        # asked once and the same value is summed where the code before asked it again
+        tri: list = [None] * (nw + 1)
         out = []
         for p, w in enumerate(words):
             k = i + p
-            if k in taken or unknown[p] or any(unknown[max(0, p - 2) : p + 3]) or heading[k] or w in titled:
+            if k in taken or near[p] or heading[k] or w in titled:
                 continue
-            if not self._replaceable(toks[k], sentence_start[k], heading[k]):
+            tok = toks[k]
+            can = known.get((tok.text, sentence_start[k], heading[k]))
+            if can is None:
+                can = replaceable(tok, sentence_start[k], heading[k])
+            if not can:
                 continue
-            static = self._static_candidates(w)
+            static = static_of.get(w)
+            if static is None:
+                static = self._static_candidates(w)
             if not static:
                 continue
-            scored = []
             a = words[p - 1] if p >= 1 else START
             b = words[p - 2] if p >= 2 else START
             n1 = words[p + 1] if p + 1 < nw else None
             n2 = words[p + 2] if p + 2 < nw else END
             # the window: log probability of the trigrams that word p (as written, or read as
             # a candidate) takes part in, up to the end of the run
+            t0 = tri[p]
+            if t0 is None:
+                t0 = tri[p] = prob((w, a, b))
+            t1 = tri[p + 1]
+            if t1 is None:
+                t1 = tri[p + 1] = prob((END, w, a) if n1 is None else (n1, w, a))
             if n1 is None:
-                base = prob((w, a, b)) * ln + prob((END, w, a)) * ln
+                base = t0 * ln + t1 * ln
             else:
-                base = prob((w, a, b)) * ln + prob((n1, w, a)) * ln + prob((n2, n1, w)) * ln
-            if (static[0][0] + wt[0] * min(30.0, -base) + doc_most + pairs_most) < floor:
+                t2 = tri[p + 2]
+                if t2 is None:
+                    t2 = tri[p + 2] = prob((n2, n1, w))
+                base = t0 * ln + t1 * ln + t2 * ln
+            if (static[0][0] + wt0 * min(30.0, -base) + doc_most + pairs_most) < floor:
                 continue
-            prev = words[p - 1] if p else None
-            nxt = n1
-            after_prev = _NONE if prev is None else following.get(prev, _NONE)
-            own = (w in after_prev) + (nxt is not None and nxt in following.get(w, _NONE))
-            fixed = wt[4] * math.log1p(max(0, doc.get(w, 0) - 1))
-            most = wt[0] * min(30.0, -base) + doc_most + pairs_most + fixed
-            for st, c in static[:scored_most]:
-                if st + most < floor:
-                    break  # the rest score less without context, so they cannot reach the floor either
-                if n1 is None:
-                    window = prob((c, a, b)) * ln + prob((END, c, a)) * ln
-                else:
-                    window = prob((c, a, b)) * ln + prob((n1, c, a)) * ln + prob((n2, n1, c)) * ln
-                delta = max(-30.0, min(30.0, window - base))
-                pairs = (c in after_prev) + (nxt is not None and nxt in following.get(c, _NONE)) - own
-                score = (st + fixed + wt[0] * delta + wt[3] * math.log1p(doc.get(c, 0))
-                         + wt[7] * pairs)
-                scored.append((score, c))
+            after_prev = _NONE if p == 0 else following.get(a, _NONE)
+            if n1 is None:
+                own = (w in after_prev) + False
+            else:
+                own = (w in after_prev) + (n1 in following.get(w, _NONE))
+            fixed = wt4 * log1p(max(0, doc.get(w, 0) - 1))
+            most = wt0 * min(30.0, -base) + doc_most + pairs_most + fixed
+            if _lm_scores is not None:
+                scored = _lm_scores(prob, static, scored_most, most, floor, a, b, n1, n2, base, after_prev,
+                                    following, doc, own, fixed, wt0, wt3, wt7, ln, END, _NONE)
+            else:
+                scored = []
+                for st, c in static[:scored_most]:
+                    if st + most < floor:
+                        break  # the rest score less without context, so they cannot reach the floor either
+                    if n1 is None:
+                        window = prob((c, a, b)) * ln + prob((END, c, a)) * ln
+                        pairs = (c in after_prev) + False - own
+                    else:
+                        window = prob((c, a, b)) * ln + prob((n1, c, a)) * ln + prob((n2, n1, c)) * ln
+                        pairs = (c in after_prev) + (n1 in following.get(c, _NONE)) - own
+                    delta = window - base  # max(-30.0, min(30.0, delta)), inline
+                    if not delta < 30.0:
+                        delta = 30.0
+                    if not delta > -30.0:
+                        delta = -30.0
+                    scored.append((st + fixed + wt0 * delta + wt3 * log1p(doc.get(c, 0)) + wt7 * pairs, c))
             if not scored or not max(scored)[0] >= floor:
                 continue  # not read: below the floor
-            scored.sort(key=lambda x: (-x[0], x[1]))
+            scored.sort(key=_best_first)
             best, c = scored[0]
-            tok = toks[k]
             capitalise = tok.text[:1].isupper() and sentence_start[k]
             alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
             out.append(Suspect(k, k, _casing(tok.text, c, capitalise), best, "model", alts))
@@ -727,23 +766,27 @@ class Finder:
         after_left = _NONE if left is None else following.get(left, _NONE)
         own = (key in after_left) + (right1 is not None and right1 in following.get(key, _NONE))
         doc_words = self._doc.words
-        ranked = []
-        for n, (words, first, last, length, cost, kind, after_last) in enumerate(alts):
-            if length == 1:
-                right = right1
-            else:
-                end = p + length
-                right = keys[end] if end < nk else None
-            pairs = (first in after_left) + (right is not None and right in after_last)
-            used = doc_words.get(first, 0) > 0
-            if pairs > own or (used and pairs >= own and (pairs or used)):
-                ranked.append((-pairs, -used, cost, n))
-        if not ranked:
+        if _rank is not None:
+            order = _rank(alts, after_left, right1, keys, p, own, doc_words, self.settings.candidates)
+        else:
+            ranked = []
+            for n, (words, first, last, length, cost, kind, after_last) in enumerate(alts):
+                if length == 1:
+                    right = right1
+                else:
+                    end = p + length
+                    right = keys[end] if end < nk else None
+                pairs = (first in after_left) + (right is not None and right in after_last)
+                used = doc_words.get(first, 0) > 0
+                if pairs > own or (used and pairs >= own and (pairs or used)):
+                    ranked.append((-pairs, -used, cost, n))
+            ranked.sort()
+            order = [n for *_, n in ranked[: self.settings.candidates]]
+        if not order:
             return []
-        ranked.sort()
         sc = self.scorer
         kept = []
-        for *_, n in ranked[: self.settings.candidates]:
+        for n in order:
             words, _, _, length, cost, kind, _ = alts[n]
             o = _Option(p, length, words, cost, kind)
             if len(words) == 1:
@@ -826,8 +869,14 @@ class Finder:
 def _alt(words: str, cost: float, kind: str, following: dict, length: int = 1):
     """A candidate as the decoder takes it: (words, first word, last word, positions covered,
     cost, kind, the words its last word forms a listed pair with)."""
+    if " " not in words:  # the commonest case: tuple(words.split(" ")), without the split
+        return (words,), words, words, length, cost, kind, following.get(words, _NONE)
     split = tuple(words.split(" "))
     return split, split[0], split[-1], length, cost, kind, following.get(split[-1], _NONE)
+
+
+def _best_first(x: tuple[float, str]) -> tuple[float, str]:
+    return (-x[0], x[1])
 
 
 def _shift(x: Suspect, by: int) -> Suspect:

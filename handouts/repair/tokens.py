@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .speedups import compiled as _compiled
+
 @dataclass(slots=True, eq=False)
 class Token:
     kind: str
@@ -32,7 +34,8 @@ def key(text: str) -> str:
     return text.lower().replace("’", "'")
 
 
-def tokenize(text: str) -> list[Token]:
+def _tokenize(text: str) -> list[Token]:
+    """:func:`tokenize` in Python (what the compiled one does, see ``speedups``)."""
     out = []
     append = out.append
     for m in _TOKEN.finditer(text):
@@ -40,6 +43,17 @@ def tokenize(text: str) -> list[Token]:
         word = m.group()
         append(Token(kind, m.start(), m.end(), word, "" if kind == "x" else word.lower().replace("’", "'")))
     return out
+
+
+if _compiled is not None:
+    _compiled_tokenize = _compiled.tokenize
+    _compiled_para = _compiled.para
+
+    def tokenize(text: str) -> list[Token]:
+        """The tokens of ``text``: what ``_TOKEN`` finds, each a :class:`Token`."""
+        return _compiled_tokenize(text, Token)
+else:
+    tokenize = _tokenize
 
 
 PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
@@ -61,6 +75,13 @@ class Para:
 
     @classmethod
     def of(cls, text: str) -> "Para":
+        if _compiled is not None:
+            return cls(text, *_compiled_para(text, Token))
+        return cls._of(text)
+
+    @classmethod
+    def _of(cls, text: str) -> "Para":
+        """:meth:`of` in Python (what the compiled one does, see ``speedups``)."""
         toks = tokenize(text)
         n = len(toks)
         if "\n" in text:

@@ -1,0 +1,125 @@
+"""The repair's compiled inner loops (handouts/repair/_speedups.c) are used wherever they were
+built, and give the same output as the pure-Python code beside them, to the last bit."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from handouts.repair import speedups, statistical, tokens
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILT = sorted((ROOT / "handouts" / "repair").glob("_speedups*.so")) + sorted(
+    (ROOT / "handouts" / "repair").glob("_speedups*.pyd"))
+PURE = os.environ.get("HANDOUTS_PURE", "").lower() not in ("", "0", "no", "false", "off")
+compiled_only = pytest.mark.skipif(speedups.compiled is None, reason="the compiled module was not built")
+
+
+@pytest.mark.skipif(PURE, reason="HANDOUTS_PURE asks for the pure-Python code")
+def test_the_compiled_code_is_the_one_used_where_it_was_built():
+    # .ci/run sets HANDOUTS_REQUIRE_COMPILED: there the module must have been built, and used
+    if not BUILT and not os.environ.get("HANDOUTS_REQUIRE_COMPILED"):
+        pytest.skip("the compiled module was not built here (no C compiler at install time)")
+    assert speedups.compiled is not None, f"built ({BUILT}) but not imported"
+    assert tokens.tokenize is not tokens._tokenize
+    assert tokens._compiled is speedups.compiled  # Para.of
+    assert statistical._rank is speedups.compiled.rank
+    assert statistical._lm_scores is speedups.compiled.lm_scores
+
+
+def test_the_pure_python_code_runs_when_asked():
+    code = ("from handouts.repair import speedups, statistical, tokens; "
+            "print(speedups.compiled is None, tokens.tokenize is tokens._tokenize, "
+            "statistical._rank is None, statistical._lm_scores is None)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
+                         env={**os.environ, "HANDOUTS_PURE": "1"})
+    assert out.stdout.split() == ["True"] * 4
+
+
+def _para(of, text: str) -> tuple:
+    para = of(text)
+    return _tokens(lambda _: para.toks, text), para.sentence_start, para.heading, para.text
+
+
+def _tokens(tokenize, text: str) -> list[tuple]:
+    out = []
+    for t in tokenize(text):
+        assert type(t) is tokens.Token
+        out.append((t.kind, t.start, t.end, t.text, t.key, repr(t)))
+    return out
+
+
+@compiled_only
+def test_the_compiled_tokenizer_agrees_on_every_text():
+    paths = sorted(ROOT.glob("tests/**/*.md")) + sorted(ROOT.glob("source/*.md")) + sorted(ROOT.glob("tests/**/*.po"))
+    assert len(paths) > 50
+    for path in paths:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert _tokens(tokens.tokenize, text) == _tokens(tokens._tokenize, text), path
+        for paragraph in [text, *tokens.PARAGRAPH_BREAK.split(text)]:
+            assert _para(tokens.Para.of, paragraph) == _para(tokens.Para._of, paragraph), path
+
+
+_PIECES = st.sampled_from([
+    "a", "Z", "9", "_", "-", "'", "’", "`", "\n", "\t", " ", "\xa0", "\u2028", "]", "(", ")", "<", ">", "/", "!",
+    ":", ".", "h", "http", "https", "://", "](", "<a", "`code`", "é", "É", "ß", "İ", "Σ", "٣", "²", "ǅ", "𝔘", "ﬁ",
+    "—", "ẞ", "ΐ", "\u0301", "x2", "don’t", "well-known", "MRI", "Ⅻ",
+])
+
+
+@compiled_only
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_PIECES | st.text(max_size=3), max_size=30).map("".join))
+def test_the_compiled_tokenizer_agrees_on_any_text(text):
+    assert _tokens(tokens.tokenize, text) == _tokens(tokens._tokenize, text)
+
+
+_MARKDOWN = st.sampled_from([
+    "a", "Word", " ", "\n", "\n\n", "\t", ".", "!", "?", ":", "#", "# ", "|", "| ", "-", "- ", "*", "**", "+", ">",
+    "> ", ")", "(", "[", "]", "](x)", "\"", "“", "‘", "'", "_", "`c`", "1.", "https://x.org", "<b>",
+])
+
+
+@compiled_only
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_MARKDOWN | st.text(max_size=2), max_size=30).map("".join))
+def test_the_compiled_paragraph_reading_agrees_on_any_text(text):
+    assert _para(tokens.Para.of, text) == _para(tokens.Para._of, text)
+
+
+# every fix and flag, margins by repr (to the last bit), with and without the language model
+_REPAIR = r"""
+import dataclasses, json, math, sys
+from handouts.repair import load_rules, repair, speedups
+from handouts.repair.statistical import Finder, load_settings
+rules, settings = load_rules(), load_settings()
+off = dataclasses.replace(settings, lm_repair_margin=math.inf, lm_flag_margin_spun=math.inf,
+                          lm_flag_margin_rules=math.inf, lm_flag_margin_clean=math.inf)
+out = {"compiled": speedups.compiled is not None}
+for path in sys.argv[1:]:
+    text = open(path, encoding="utf-8").read()
+    for name, s in (("model", settings), ("no model", off)):
+        r = repair(text, rules, Finder(rules.drugs | rules.units, rules.common, s))
+        out[f"{path} {name}"] = [r.text, [repr(f) for f in r.fixes], [repr(f) for f in r.flags]]
+print(json.dumps(out))
+"""
+
+
+@compiled_only
+def test_the_compiled_and_the_pure_python_repair_agree_to_the_last_bit():
+    corpus = ROOT / "tests" / "corpus"
+    paths = (sorted(corpus.glob("spun/*.spun.md"))[:6] + sorted(corpus.glob("heldout/*.spun.md"))[:3]
+             + sorted(corpus.glob("clean/*.md"))[:4] + [ROOT / "source" / "ketamine.md"])
+    runs = []
+    for pure in ("0", "1"):
+        out = subprocess.run([sys.executable, "-c", _REPAIR, *map(str, paths)], cwd=ROOT, check=True,
+                             capture_output=True, text=True, env={**os.environ, "HANDOUTS_PURE": pure})
+        runs.append(json.loads(out.stdout))
+    assert runs[0].pop("compiled") is True and runs[1].pop("compiled") is False
+    assert sum(len(v[1]) + len(v[2]) for v in runs[0].values()) > 500  # fixes and flags to compare
+    assert runs[0] == runs[1]
