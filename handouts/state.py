@@ -105,8 +105,8 @@ def load_digests(folder: Path) -> None:
 
 def kept_digests() -> bytes:
     """What ``load_digests`` reads back: every file digested, but a file this run did not ask for
-    only while it exists (a removed document's catalogs are forgotten)."""
-    kept = {name: entry for name, entry in _SEEN.items() if name in _USED or os.path.exists(name)}
+    only while it exists (a removed document's catalogs are forgotten), in the order of their names."""
+    kept = {name: _SEEN[name] for name in sorted(_SEEN) if name in _USED or os.path.exists(name)}
     return pickle.dumps((DIGESTS_FORMAT, kept), protocol=pickle.HIGHEST_PROTOCOL)
 
 
