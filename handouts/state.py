@@ -2,8 +2,12 @@
 
 Kept in ``build/`` (git ignores it; delete it any time, the next run is then a full one):
 
-    build/state.pickle           fingerprints of every input and output, and the summaries
+    build/state.pickle           fingerprints of every input and output, and the summaries,
+                                 pickled document by document (only a changed document's again)
+    build/digests.pickle         every file's digest, with the identity it had when it was read
     build/documents/<doc>.pickle a repaired and parsed document
+    build/memory/<lang>.pickle   the checked translations of each catalog (the pre-fill)
+    build/index-rows.pickle      the library index's rows; build/languages.pickle, the languages' names
 
 Work is skipped only when every input that determines it is unchanged:
 
@@ -12,7 +16,8 @@ Work is skipped only when every input that determines it is unchanged:
   dependency's version;
 * a document's repair and parse: its source and metadata bytes;
 * a catalog's update: its template, its own bytes, and the translations in the language's
-  other catalogs that it asked for (the pre-fill of new units);
+  other catalogs that it asked for (the pre-fill of new units), looked up again only when one of
+  the language's catalogs or its translation memory changed;
 * a handout: the document, its catalog, the language's template-words catalog, the list of
   languages, the print settings; and its output files must still be the ones written.
 
