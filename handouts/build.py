@@ -595,6 +595,18 @@ scroll into view (``content-visibility: auto``): at 1,000 documents x 16 languag
 seconds laying out 16,000 cells nobody sees yet."""
 
 
+def _kept_table(path: Path, version: str) -> dict:
+    """A table kept in build/ as (version, dict); empty when it is missing, unreadable or of another version."""
+    import pickle
+
+    try:
+        with open(path, "rb") as f:
+            known_version, known = pickle.load(f)
+    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
+        return {}
+    return known if known_version == version and isinstance(known, dict) else {}
+
+
 def _rows(settings: Settings, version: str, rows: list[dict], template, words: dict) -> list[str]:
     """The library table's rows, each rendered only if it changed since the last run (an edit changes one
     row of a thousand).  Kept in build/index-rows.pickle by the digest of what the row shows, for this
@@ -602,13 +614,7 @@ def _rows(settings: Settings, version: str, rows: list[dict], template, words: d
     import pickle
 
     path = settings.root / "build" / "index-rows.pickle"
-    try:
-        with open(path, "rb") as f:
-            known_version, known = pickle.load(f)
-    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-        known_version, known = None, {}
-    if known_version != version or not isinstance(known, dict):
-        known = {}
+    known = _kept_table(path, version)
     fresh: dict[str, str] = {}
     out = []
     for row in rows:
@@ -629,12 +635,7 @@ def _languages(settings: Settings, version: str) -> Callable[[str], dict]:
     import pickle
 
     path = settings.root / "build" / "languages.pickle"
-    try:
-        with open(path, "rb") as f:
-            known_version, known = pickle.load(f)
-    except (OSError, pickle.PickleError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-        known_version, known = None, {}
-    table: dict[str, dict] = known if known_version == version and isinstance(known, dict) else {}
+    table: dict[str, dict] = _kept_table(path, version)
 
     def lang_of(code: str) -> dict:
         found = table.get(code)
