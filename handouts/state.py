@@ -76,7 +76,7 @@ def file_digest(path: Path | str) -> str | None:
         st = os.stat(name)
         if not stat.S_ISREG(st.st_mode):
             return "unreadable"  # a folder, a FIFO: whoever reads it says what is wrong
-        identity = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        identity = _identity_of(st)
         known = _SEEN.get(name)
         if known is not None and known[0] == identity:
             return known[1]
@@ -104,7 +104,11 @@ def load_digests(folder: Path) -> None:
         return
     margin = RACY_SECONDS * 1_000_000_000
     for name, entry in kept[1].items():
-        if name not in _SEEN and entry[2] - max(entry[0][2], entry[0][3]) > margin:
+        try:
+            trusted = entry[2] - max(entry[0][2], entry[0][3]) > margin
+        except (TypeError, IndexError):  # not what this code writes: a cache, so ignored
+            continue
+        if name not in _SEEN and trusted:
             _SEEN[name] = entry
 
 
@@ -271,17 +275,21 @@ class Store:
                     durable=False)
 
 
-_KEPT: dict[str, tuple[tuple | None, State]] = {}
-"""state file -> (its identity as saved, the State saved): the next run of the same process (``watch``)
-takes it instead of reading the file again, unless the file changed meanwhile."""
+_KEPT: dict[str, tuple[tuple | None, tuple[State, "Shards"]]] = {}
+"""state file -> (its identity as saved, (the State saved, its shards)): the next run of the same
+process (``watch``) takes it instead of reading the file again, unless the file changed meanwhile."""
+
+
+def _identity_of(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What changes whenever a file's bytes may have: inode, size, modification and change times."""
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _identity(path: Path) -> tuple | None:
     try:
-        st = os.stat(path)
+        return _identity_of(os.stat(path))
     except OSError:
         return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 # The state file: the records of each document (its DocumentState, its catalogs' and its handouts' records)

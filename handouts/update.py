@@ -59,13 +59,11 @@ def _catalog_keys(locale_dir: Path, code: str) -> list[tuple[Path, str | None]]:
     return [(path, file_digest(path)) for path in (sorted(folder.glob("*.po")) if folder.is_dir() else [])]
 
 
-def _library_key(locale_dir: Path, code: str, keys: list[tuple[Path, str | None]]) -> str:
+def library_digest(locale_dir: Path, code: str, keys: list[tuple[Path, str | None]] | None = None) -> str:
+    """One digest of what a language's Memory is made from: its catalogs (``keys``, when already
+    listed) and its translation memory."""
+    keys = _catalog_keys(locale_dir, code) if keys is None else keys
     return digest(repr(([(p.name, k) for p, k in keys], file_digest(memory_path(locale_dir, code)))))
-
-
-def library_digest(locale_dir: Path, code: str) -> str:
-    """One digest of what a language's Memory is made from: its catalogs and its translation memory."""
-    return _library_key(locale_dir, code, _catalog_keys(locale_dir, code))
 
 
 class Memory:
@@ -84,7 +82,7 @@ class Memory:
         fresh: dict[str, tuple[str, dict[str, str]]] = {}
         changed = False
         keys = _catalog_keys(locale_dir, code)
-        self.digest = _library_key(locale_dir, code, keys)
+        self.digest = library_digest(locale_dir, code, keys)
         """What the lookups depend on: every catalog of the language and its memory (``library_digest``)."""
         for path, key in keys:
             known = cached.get(path.stem)
