@@ -280,14 +280,14 @@ def _ui(locale_dir: Path, code: str, key: str | None) -> UiTranslations:
 
 
 def _job(name: str, codes: list[str]) -> list[PairResult]:
-    from babel.dates import format_date
     from markupsafe import Markup
 
     settings: Settings = _CONTEXT["settings"]
     doc: Document = _CONTEXT["load_document"](name)
     ui_keys: dict[str, str | None] = _CONTEXT["ui_keys"]
     env = environment(settings.template_dirs)
-    languages = _CONTEXT.get("languages") or {c: language(c) for c in settings.codes}
+    facts: LocaleFacts = _CONTEXT["facts"]
+    languages = {c: facts.language(c) for c in settings.codes}
     engine = _CONTEXT.get("engine", "")
     results = []
     for code in codes:
@@ -308,7 +308,7 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
         tokens, english = render.translate_tokens(
             doc.parsed, lambda unit: tr.table.get(unit.msgid),
             None if code == SOURCE_LANGUAGE else SOURCE_LANGUAGE)
-        reviewed = format_date(doc.reviewed, format="long", locale=babel_locale(code)) if doc.reviewed else None
+        reviewed = facts.date(doc.reviewed, code, "long") or None
         title = render.title_of(tokens) or doc.name
         others = [languages[c] for c in settings.codes if c != code]
         # the urgent passage: in a box right after the title, so that it is on the first page
@@ -427,6 +427,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     common = digest(repr((codes, settings.min_translated, settings.pdf and settings.paper, settings.pdf,
                           settings.large_print, settings.base_url)))  # the paper is the PDFs' alone: the HTML does not name it
     todo: dict[str, list[str]] = {}
+    reviewed: set[dt.date] = set()
     folders = {c: os.path.join(settings.locale_dir, c, "LC_MESSAGES") for c in codes}
     for name in names:
         for code in codes:
@@ -438,11 +439,18 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
                 result.translated[(name, code)] = known.summary
                 continue
             todo.setdefault(name, []).append(code)
+            if known is not None and known.summary is not None and known.summary.reviewed:
+                reviewed.add(known.summary.reviewed)  # most likely the date the handout shows again
             state.builds[(name, code)] = BuildState(key, {}, None)
+    facts = LocaleFacts(settings, state.version)
     if todo:
-        lang_of = _languages(settings, state.version)
-        _CONTEXT.update(settings=settings, load_document=load_document, ui_keys=ui_keys,
-                        languages={c: lang_of(c) for c in codes},
+        # what the jobs ask of Babel, asked here once (and kept between runs): forked workers share the answers
+        for code in codes:
+            facts.language(code)
+            checks.KNOWN_SYMBOLS[code] = facts.numbers(code)
+            for day in reviewed:
+                facts.date(day, code, "long")
+        _CONTEXT.update(settings=settings, load_document=load_document, ui_keys=ui_keys, facts=facts,
                         engine=find_engine() if settings.pdf else "")
         bar = progress(len(todo)) if progress else None
         try:
@@ -457,7 +465,8 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
             _CONTEXT.clear()
             if bar:
                 bar.close()
-    result.written += indexes(settings, names, result.translated, ui_keys, state)
+    result.written += indexes(settings, names, result.translated, ui_keys, state, facts)
+    facts.save()
     layout = digest(repr((sorted(names), codes, settings.large_print)))
     if state.layout != layout:  # a document, a language or a variant is gone: remove its handouts
         result.written += _sweep(settings, names)
@@ -564,10 +573,10 @@ def _pdfs(settings: Settings) -> set[str]:
     return found
 
 
-def _versions(settings: Settings, code: str, name: str, pdfs: set[str]) -> dict[str, str]:
-    """Version -> link (relative to output/) of one printed handout."""
+def _versions(settings: Settings, code: str, name: str, pdf: bool) -> dict[str, str]:
+    """Version -> link (relative to output/) of one printed handout (``pdf``: its PDF is on disk)."""
     links = {"html": f"{code}/{name}.html"}
-    if f"{code}/{name}.pdf" in pdfs:
+    if pdf:
         links["pdf"] = f"{code}/{name}.pdf"
     for version, suffix in _kept_versions(settings.large_print, code == SOURCE_LANGUAGE):
         links[version] = f"{code}/{name}{suffix}"
@@ -607,21 +616,23 @@ def _kept_table(path: Path, version: str) -> dict:
     return known if known_version == version and isinstance(known, dict) else {}
 
 
-def _rows(settings: Settings, version: str, rows: list[dict], template, words: dict) -> list[str]:
+def _rows(settings: Settings, version: str, rows: list[tuple[str, Callable[[], dict]]], template,
+          words: dict) -> list[str]:
     """The library table's rows, each rendered only if it changed since the last run (an edit changes one
-    row of a thousand).  Kept in build/index-rows.pickle by the digest of what the row shows, for this
-    version of the code and templates; a lost or stale cache only costs time."""
+    row of a thousand).  ``rows`` holds, per row, a text of all it shows and a function giving the row's
+    data for the template.  Kept in build/index-rows.pickle by the digest of that text, for this version
+    of the code and templates; a lost or stale cache only costs time."""
     import pickle
 
     path = settings.root / "build" / "index-rows.pickle"
     known = _kept_table(path, version)
     fresh: dict[str, str] = {}
     out = []
-    for row in rows:
-        key = digest(repr(row))
+    for shows, row in rows:
+        key = digest(shows)
         html = known.get(key)
         if html is None:
-            html = template.render(**words, doc=row)
+            html = template.render(**words, doc=row())
         fresh[key] = html
         out.append(html)
     if fresh.keys() != known.keys():
@@ -629,43 +640,74 @@ def _rows(settings: Settings, version: str, rows: list[dict], template, words: d
     return out
 
 
-def _languages(settings: Settings, version: str) -> Callable[[str], dict]:
-    """``locales.language`` (names from Babel's locale data, whose loading is most of an index's cost when
-    one row changed), kept in build/languages.pickle for this version of the code and its dependencies."""
-    import pickle
+class LocaleFacts:
+    """What the build asks of Babel's locale data: each language's names, direction and script
+    (``locales.language``), its number symbols (for the checks) and formatted review dates.  Loading a
+    language's locale data costs 25 ms, most of a small rebuild's time in a library of 16 languages, so the
+    answers are kept in build/languages.pickle for this version of the code and its dependencies."""
 
-    path = settings.root / "build" / "languages.pickle"
-    table: dict[str, dict] = _kept_table(path, version)
+    def __init__(self, settings: Settings, version: str):
+        self.path = settings.root / "build" / "languages.pickle"
+        self.version = version
+        self.table: dict[tuple, object] = _kept_table(self.path, version)
+        self.changed = False
 
-    def lang_of(code: str) -> dict:
-        found = table.get(code)
+    def _get(self, key: tuple, make: Callable[[], object]):
+        found = self.table.get(key)
         if found is None:
-            found = table[code] = language(code)
-            write_bytes(path, pickle.dumps((version, table), protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+            found = self.table[key] = make()
+            self.changed = True
         return found
-    return lang_of
+
+    def language(self, code: str) -> dict:
+        return self._get(("language", code), lambda: language(code))
+
+    def numbers(self, code: str) -> tuple[str, str]:
+        return self._get(("numbers", code), lambda: checks.number_symbols(code))
+
+    def date(self, day: dt.date | None, code: str, form: str) -> str:
+        """``day`` as ``code`` writes it, in Babel's ``form`` ("long", "medium"); "" for no day."""
+        from babel.dates import format_date
+
+        return self._get(("date", code, form, day), lambda: format_date(day, format=form, locale=babel_locale(code))) \
+            if day else ""
+
+    def save(self) -> None:
+        import pickle
+
+        if self.changed:
+            write_bytes(self.path, pickle.dumps((self.version, self.table), protocol=pickle.HIGHEST_PROTOCOL),
+                        durable=False)
+            self.changed = False
 
 
 def indexes(settings: Settings, names: list[str], translated: dict[tuple[str, str], Translations],
-             ui_keys: dict[str, str | None], state: State) -> list[Path]:
+             ui_keys: dict[str, str | None], state: State, facts: LocaleFacts | None = None) -> list[Path]:
     """Write output/index.html and output/<lang>/index.html whose content changed (each has its own key).
 
-    The keys are made from plain data (codes, titles, shares, dates); language names and dates are
-    looked up and formatted (Babel's locale data) only for an index that is written.
+    The keys are made from what the indexes show, as plain values (titles, shares, dates, whether a PDF
+    is on disk); links, language names and dates are worked out only for an index that is written, and
+    of the library's table only the rows that changed are rendered again (``_rows``).
     """
-    from babel.dates import format_date
-
+    facts = facts or LocaleFacts(settings, state.version)
     pdfs = _pdfs(settings)
-    common = (settings.codes, settings.min_translated, settings.large_print, settings.template_dirs)
+    codes = settings.codes
+    common = (codes, settings.min_translated, settings.large_print, [str(d) for d in settings.template_dirs])
+    # per document: its English title and review date, and per language (title, share, PDF on disk)
+    shown = {}
+    for name in names:
+        english = translated[(name, SOURCE_LANGUAGE)]
+        shown[name] = (english.title or name, english.reviewed, tuple(
+            (tr.title, tr.share, f"{code}/{name}.pdf" in pdfs)
+            for code, tr in ((code, translated[(name, code)]) for code in codes)))
+    everything = digest(repr((common, sorted(ui_keys.items()), shown)))
     # nothing an index shows has changed, and nobody touched one: done (a no-op run of a big library)
-    everything = digest(repr((common, sorted(ui_keys.items()), sorted(pdfs), [
-        (n, c, t.share, t.title, t.reviewed) for (n, c), t in sorted(translated.items())])))
     if state.indexes.get("*") == (everything, None) and all(
             stat == output_stat(settings.output / rel) for rel, (_, stat) in state.indexes.items() if rel != "*"):
         return []
     env = environment(settings.template_dirs)
     written: list[Path] = []
-    lang_of = _languages(settings, state.version)
+    lang_of = facts.language
 
     def write(rel: str, key: str, render: Callable[[], str]) -> None:
         path = settings.output / rel
@@ -674,49 +716,37 @@ def indexes(settings: Settings, names: list[str], translated: dict[tuple[str, st
                 written.append(path)
             state.indexes[rel] = (key, output_stat(path))
 
-    @functools.cache
     def date(day: dt.date | None, code: str) -> str:
-        return format_date(day, format="medium", locale=babel_locale(code)) if day else ""
+        return facts.date(day, code, "medium")
+
+    def printed(share: int) -> bool:
+        return share >= settings.min_translated
 
     # the library: a row per document (by English title), a column per language
-    rows = []
-    for name in names:
-        english = translated[(name, SOURCE_LANGUAGE)]
-        row = {"name": name, "title": english.title or name, "reviewed": english.reviewed, "cells": []}
-        for code in settings.codes:
-            tr = translated[(name, code)]
-            printed = tr.share >= settings.min_translated
-            row["cells"].append({"code": code, "title": tr.title, "printed": printed, "share": tr.share,
-                                 "links": _versions(settings, code, name, pdfs) if printed else {}})
-        rows.append(row)
-    rows.sort(key=lambda r: (_sort_key(r["title"]), r["name"]))
-    key = digest(repr((common, ui_keys.get(SOURCE_LANGUAGE), rows)))
-
     def library() -> str:
         from markupsafe import Markup
 
         en = lang_of(SOURCE_LANGUAGE)
-        dressed = [{**row, "reviewed": date(row["reviewed"], SOURCE_LANGUAGE),
-                    "cells": [{**cell, "lang": lang_of(cell["code"])["lang"], "dir": lang_of(cell["code"])["dir"]}
-                              for cell in row["cells"]]} for row in rows]
+        order = sorted(names, key=lambda n: (_sort_key(shown[n][0]), n))
+        rows = [(repr((common, name, shown[name])), lambda name=name: {
+            "name": name, "title": shown[name][0], "reviewed": date(shown[name][1], SOURCE_LANGUAGE),
+            "cells": [{"code": code, "title": title, "share": share, "printed": printed(share),
+                       "lang": lang_of(code)["lang"], "dir": lang_of(code)["dir"],
+                       "links": _versions(settings, code, name, pdf) if printed(share) else {}}
+                      for code, (title, share, pdf) in zip(codes, shown[name][2])]}) for name in order]
         words = ui_functions(UiTranslations(SOURCE_LANGUAGE), html=True)
-        html = _rows(settings, state.version, dressed, env.get_template("index-row.html.j2"), words)
+        html = _rows(settings, state.version, rows, env.get_template("index-row.html.j2"), words)
         return env.get_template("index.html.j2").render(
             **words, lang=en["lang"], dir=en["dir"], script=en["script"],
-            languages=[lang_of(c) for c in settings.codes],
+            languages=[lang_of(c) for c in codes],
             groups=[Markup("".join(html[i:i + ROWS_PER_GROUP])) for i in range(0, len(html), ROWS_PER_GROUP)])
 
-    write("index.html", key, library)
+    write("index.html", digest(repr((common, ui_keys.get(SOURCE_LANGUAGE), shown))), library)
 
     # one list per language, by translated title, in the language's own words
-    for code in settings.codes:
-        items = []
-        for name in names:
-            tr = translated[(name, code)]
-            if tr.share >= settings.min_translated:
-                items.append({"name": name, "title": tr.title or name, "reviewed": tr.reviewed,
-                              "links": _versions(settings, code, name, pdfs)})
-        items.sort(key=lambda r: (_sort_key(r["title"]), r["name"]))
+    for i, code in enumerate(codes):
+        items = [(name, shown[name][2][i][0] or name, shown[name][1], shown[name][2][i][2])
+                 for name in names if printed(shown[name][2][i][1])]
         key = digest(repr((common, ui_keys.get(code), code, items)))
 
         def listing(code=code, items=items) -> str:
@@ -724,7 +754,9 @@ def indexes(settings: Settings, names: list[str], translated: dict[tuple[str, st
             return env.get_template("language-index.html.j2").render(
                 **ui_functions(ui_translations(settings.locale_dir, code, settings.rel), html=True),
                 lang=lang["lang"], dir=lang["dir"], script=lang["script"], name=lang["name"],
-                documents=[{**item, "reviewed": date(item["reviewed"], code)} for item in items])
+                documents=[{"name": name, "title": title, "reviewed": date(reviewed, code),
+                            "links": _versions(settings, code, name, pdf)}
+                           for name, title, reviewed, pdf in sorted(items, key=lambda r: (_sort_key(r[1]), r[0]))])
 
         if items:
             write(f"{code}/index.html", key, listing)

@@ -78,14 +78,24 @@ def _ascii_digits(text: str) -> str:
     return _NON_ASCII_DIGIT.sub(lambda m: str(unicodedata.digit(m.group())), text)
 
 
-@functools.lru_cache(maxsize=None)
-def _symbols(locale: str) -> tuple[str, str]:
+def number_symbols(locale: str) -> tuple[str, str]:
+    """The decimal and group symbols ``locale`` writes numbers with (from Babel's locale data)."""
     from babel.numbers import get_decimal_symbol, get_group_symbol
 
     try:
         return get_decimal_symbol(locale), get_group_symbol(locale)
     except Exception:  # noqa: BLE001 - an unusual locale: fall back to English conventions
         return ".", ","
+
+
+KNOWN_SYMBOLS: dict[str, tuple[str, str]] = {}
+"""locale -> ``number_symbols(locale)``, already looked up: the build keeps them between runs, since
+loading a locale's data from Babel costs more than checking a document's translations."""
+
+
+@functools.lru_cache(maxsize=None)
+def _symbols(locale: str) -> tuple[str, str]:
+    return KNOWN_SYMBOLS.get(locale) or number_symbols(locale)
 
 
 @functools.lru_cache(maxsize=65536)
