@@ -212,10 +212,30 @@ def environment(template_dirs: tuple[Path, ...] = ()):
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["wraptext"] = lambda text: "\n".join(render.wrap(str(text)))
     env.filters["css_string"] = css_string
     return env
+
+
+def _bytecode_cache():
+    """Compiled templates kept in the user's cache directory (``repair.cache.directory()``, ``jinja/``), so
+    that a run need not compile them again: Jinja2 names each by the template's path and checks the
+    source's digest and Python's version before using it.  None (compile every time) when the cache is
+    turned off or the directory cannot be made."""
+    import jinja2
+
+    from .repair.cache import directory
+
+    folder = directory()
+    if folder is None:
+        return None
+    try:
+        (folder / "jinja").mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder / "jinja"))
 
 
 def css_string(value: str):
