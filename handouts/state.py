@@ -219,7 +219,7 @@ class Store:
         self.loaded = None
         kept = _KEPT.pop(os.fspath(self.path), None)  # taken, not copied: a run that fails leaves nothing here
         try:
-            if kept is not None and kept[0] is not None and kept[0] == _identity(self.path):
+            if kept is not None and kept[0] is not None and kept[0] == identity(self.path):
                 state, self.loaded = kept[1]  # what this process saved last (``watch``), unchanged since
             else:
                 with open(self.path, "rb") as f:
@@ -247,7 +247,7 @@ class Store:
             self.pending[self.folder / "digests.pickle"] = kept_digests()
         self.flush()
         self.loaded = shards
-        _KEPT[os.fspath(self.path)] = (_identity(self.path), (state, shards))
+        _KEPT[os.fspath(self.path)] = (identity(self.path), (state, shards))
 
     def load_memory(self, code: str) -> dict:
         try:
@@ -286,7 +286,8 @@ def _identity_of(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _identity(path: Path) -> tuple | None:
+def identity(path: Path) -> tuple | None:
+    """``_identity_of`` a file or folder; None if there is none (or it cannot be read)."""
     try:
         return _identity_of(os.stat(path))
     except OSError:

@@ -1,5 +1,6 @@
 """The indexes: the library's table (documents x languages) and each language's own list."""
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
@@ -122,6 +123,33 @@ def test_a_language_that_is_removed_takes_its_index_with_it(library, tmp_path):
     assert run_pipeline("-C", str(tmp_path / "p"), "build").returncode == 0
     assert not (tmp_path / "p" / "output" / "fr").exists()
     assert (tmp_path / "p" / "output" / "de" / "index.html").is_file()
+
+
+def test_a_pdf_on_disk_is_linked_and_a_removed_one_is_not(library, tmp_path):
+    """The index links the PDFs that are there: written by ``build --pdf`` (here: put in place as a
+    colleague's copy would be), then deleted by hand, each seen by the next run even when the folder
+    was last listed long before (its listing is kept between runs by the folder's identity)."""
+    root = tmp_path / "p"
+    shutil.copytree(library, root)
+    folder = root / "output" / "de"
+
+    def links():
+        assert run_pipeline("-C", str(root), "build").returncode == 0
+        return table((root / "output" / "index.html").read_text(encoding="utf-8")).rows[0][3]["links"]
+
+    def age(seconds):  # the folder as if its last change was long ago (a listing then is trusted later)
+        st = folder.stat()
+        os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns - seconds * 1_000_000_000))
+
+    assert "de/asthma.pdf" not in links()
+    age(60)
+    links()  # listed again (the folder moved), now long after its last change: kept
+    (folder / "asthma.pdf").write_bytes(b"%PDF-1.4\n")
+    assert links()[:2] == ["de/asthma.html", "de/asthma.pdf"]
+    age(60)
+    links()
+    (folder / "asthma.pdf").unlink()
+    assert "de/asthma.pdf" not in links()
 
 
 def test_a_document_may_not_be_called_index(tmp_path):
