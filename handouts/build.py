@@ -129,7 +129,7 @@ class UiTranslations:
         self.code = code
         self.singular: dict[str, str] = {}
         self.plural: dict[str, dict[int, str]] = {}
-        self.rejected: list = []
+        self.plural_forms = plural_forms
         self.choose = plural_function(plural_forms) if plural_forms else (lambda n: int(n != 1))
         for entry in entries:
             if entry.obsolete or "fuzzy" in entry.flags:
@@ -140,6 +140,16 @@ class UiTranslations:
                 self.plural[entry.msgid] = dict(entry.msgstr_plural)
             elif not entry.msgid_plural and entry.msgstr:
                 self.singular[entry.msgid] = entry.msgstr
+
+    @classmethod
+    def kept(cls, code: str, kept: tuple) -> UiTranslations:
+        """Made again from ``ui.kept_tables()`` (what was checked once need not be checked again)."""
+        ui = cls(code, (), kept[2])
+        ui.singular, ui.plural = kept[0], kept[1]
+        return ui
+
+    def kept_tables(self) -> tuple:
+        return self.singular, self.plural, self.plural_forms
 
     def gettext(self, msgid: str) -> str | None:
         return self.singular.get(msgid)
@@ -293,10 +303,6 @@ class PairResult:
 _CONTEXT: dict = {}
 
 
-@functools.lru_cache(maxsize=64)
-def _ui(locale_dir: Path, code: str, key: str | None) -> UiTranslations:
-    """The templates' words in ``code``, once per process and version of the catalog (``key``)."""
-    return ui_translations(locale_dir, code, _CONTEXT["settings"].rel)
 
 
 def _job(name: str, codes: list[str]) -> list[PairResult]:
@@ -324,7 +330,7 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
             summary.reviewed = doc.reviewed
             results.append(PairResult(code, summary, {}, written))
             continue
-        ui = _ui(settings.locale_dir, code, ui_keys.get(code))
+        ui = facts.ui(code, ui_keys.get(code))
         tokens, english = render.translate_tokens(
             doc.parsed, lambda unit: tr.table.get(unit.msgid),
             None if code == SOURCE_LANGUAGE else SOURCE_LANGUAGE)
@@ -467,6 +473,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
         # what the jobs ask of Babel, asked here once (and kept between runs): forked workers share the answers
         for code in codes:
             facts.language(code)
+            facts.ui(code, ui_keys.get(code))
             checks.KNOWN_SYMBOLS[code] = facts.numbers(code)
             for day in reviewed:
                 facts.date(day, code, "long")
@@ -681,11 +688,13 @@ def _rows(settings: Settings, version: str, rows: list[tuple[str, Callable[[], d
 
 class LocaleFacts:
     """What the build asks of Babel's locale data: each language's names, direction and script
-    (``locales.language``), its number symbols (for the checks) and formatted review dates.  Loading a
-    language's locale data costs 25 ms, most of a small rebuild's time in a library of 16 languages, so the
+    (``locales.language``), its number symbols (for the checks) and formatted review dates; and the
+    template words of each language, checked (``ui``).  Loading a language's locale data costs 25 ms, and
+    its template words as much again, most of a small rebuild's time in a library of 16 languages, so the
     answers are kept in build/languages.pickle for this version of the code and its dependencies."""
 
     def __init__(self, settings: Settings, version: str):
+        self.settings = settings
         self.path = settings.root / "build" / "languages.pickle"
         self.version = version
         self.table: dict[tuple, object] = _kept_table(self.path, version)
@@ -710,6 +719,15 @@ class LocaleFacts:
 
         return self._get(("date", code, form, day), lambda: format_date(day, format=form, locale=babel_locale(code))) \
             if day else ""
+
+    def ui(self, code: str, key: str | None) -> UiTranslations:
+        """The template words of ``code`` from its catalog whose digest is ``key`` (``ui_keys``)."""
+        found = self.table.get(("ui", code))
+        if found is None or found[0] != key:
+            words = ui_translations(self.settings.locale_dir, code, self.settings.rel)
+            found = self.table[("ui", code)] = (key, words.kept_tables())
+            self.changed = True
+        return UiTranslations.kept(code, found[1])
 
     def save(self) -> None:
         import pickle
@@ -791,7 +809,7 @@ def indexes(settings: Settings, names: list[str], translated: dict[tuple[str, st
         def listing(code=code, items=items) -> str:
             lang = lang_of(code)
             return env.get_template("language-index.html.j2").render(
-                **ui_functions(ui_translations(settings.locale_dir, code, settings.rel), html=True),
+                **ui_functions(facts.ui(code, ui_keys.get(code)), html=True),
                 lang=lang["lang"], dir=lang["dir"], script=lang["script"], name=lang["name"],
                 documents=[{"name": name, "title": title, "reviewed": date(reviewed, code),
                             "links": _versions(settings, code, name, pdf)}

@@ -91,6 +91,7 @@ def parse_plural_forms(value: str) -> tuple[int, str]:
     return n, m.group(2)
 
 
+@functools.lru_cache(maxsize=64)
 def plural_function(value: str):
     """The catalog's own plural rule as a function of n (GNU's C expression syntax)."""
     _, expr = parse_plural_forms(value)
