@@ -440,12 +440,15 @@ class BuildResult:
 
 def build(settings: Settings, names: list[str], load_document: Callable[[str], Document],
           document_keys: dict[str, str], state: State, jobs: int = 1,
-          progress: Callable[[int], object] | None = None) -> BuildResult:
+          progress: Callable[[int], object] | None = None, updated: bool = False) -> BuildResult:
     """Build every (document, language) pair whose inputs changed, in parallel, then the index.
 
     ``document_keys`` holds a digest of each document's source; ``load_document`` gives the
     parsed document for the pairs that have to be built.  ``progress(total)``, if given,
     returns a bar with ``update(n)`` and ``close()`` (tqdm's), advanced per document.
+    ``updated``: the update ran just before, in this run, so each catalog's digest is the one it
+    recorded (found or written) and need not be asked of the file system again; a catalog saved
+    since is built with its new text now and seen as changed by the next run.
     """
     codes = settings.codes
     result = BuildResult(locales=codes)
@@ -457,7 +460,12 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     folders = {c: os.path.join(settings.locale_dir, c, "LC_MESSAGES") for c in codes}
     for name in names:
         for code in codes:
-            cat = None if code == SOURCE_LANGUAGE else file_digest(os.path.join(folders[code], f"{name}.po"))
+            if code == SOURCE_LANGUAGE:
+                cat = None
+            elif updated and (code, name) in state.catalogs:
+                cat = state.catalogs[(code, name)].catalog
+            else:
+                cat = file_digest(os.path.join(folders[code], f"{name}.po"))
             key = (common, document_keys[name], cat, ui_keys[code])  # digests already: compared, not hashed again
             known = state.builds.get((name, code))
             if known is not None and known.key == key and all(

@@ -278,7 +278,7 @@ class Project:
         return build_stage.translations(self.locale, code, doc, self.rel)
 
     def build(self, state: State, summary: Summary, paper: str = "A4", pdf: bool = False,
-              sources: list[Source] | None = None, progress=None) -> None:
+              sources: list[Source] | None = None, progress=None, updated: bool = False) -> None:
         sources = sources if sources is not None else self.sources()
         codes = [SOURCE_LANGUAGE] + [c for c in self.locales() if c != SOURCE_LANGUAGE]
         settings = build_stage.Settings(self.locale, self.output, codes, self.min_translated, paper, pdf,
@@ -289,7 +289,7 @@ class Project:
             return self.document(by_name[name])
 
         result = build_stage.build(settings, [s.name for s in sources], load,
-                                   {s.name: s.key for s in sources}, state, self.jobs, progress)
+                                   {s.name: s.key for s in sources}, state, self.jobs, progress, updated)
         summary.written += result.written
         summary.translated.update(result.translated)
         summary.locales = result.locales
@@ -312,7 +312,7 @@ class Project:
         if "update" in stages:
             self.update(state, summary, sources)
         if "build" in stages:
-            self.build(state, summary, paper, pdf, sources, progress)
+            self.build(state, summary, paper, pdf, sources, progress, updated="update" in stages)
         live = {s.name for s in sources}
         for name in [n for n in state.documents if n not in live]:
             del state.documents[name]
