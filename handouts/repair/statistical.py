@@ -542,7 +542,7 @@ class Finder:
         out = []
         for p, w in enumerate(words):
             k = i + p
-            if k in taken or near[p] or heading[k] or w in titled:
+            if k in taken or near[p] or w in titled:
                 continue
             tok = toks[k]
             can = known.get((tok.text, sentence_start[k], heading[k]))
@@ -607,7 +607,7 @@ class Finder:
                 continue  # not read: below the floor
             scored.sort(key=_best_first)
             best, c = scored[0]
-            capitalise = tok.text[:1].isupper() and sentence_start[k]
+            capitalise = tok.text[:1].isupper() and (sentence_start[k] or heading[k])
             alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
             out.append(Suspect(k, k, _casing(tok.text, c, capitalise), best, "model", alts))
         return [x for x in out if x.margin >= floor]
