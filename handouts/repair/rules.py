@@ -61,6 +61,29 @@ class Rules:
     a_words: frozenset[str]
     a_prefixes: tuple[str, ...]
     an_prefixes_h: tuple[str, ...]
+    swaps: dict[str, frozenset[str]]
+    """Known swaps word by word: a word that an entry's pattern holds -> the words its fix puts in
+    its place, from entries whose pattern and fix have as many words, one for one ("ache
+    administration" -> "pain management": ache -> pain, administration -> management).  The
+    language model prefers these among a word's candidate originals (``statistical``)."""
+
+
+def _swaps(loaded) -> dict[str, frozenset[str]]:
+    """:attr:`Rules.swaps` from the phrase files' raw entries."""
+    found: dict[str, set[str]] = {}
+    for _, _, data in loaded:
+        for raw in data.get("phrase", []):
+            pattern, fix = raw["pattern"].split(), raw["fix"].split()
+            if len(pattern) != len(fix):
+                continue
+            for chunk, word in zip(pattern, fix):
+                word = word.lower()
+                if not word.isalpha() or chunk.startswith("<") or chunk == "*":
+                    continue
+                for option in chunk.lower().split("|"):
+                    if option != word and option.isalpha():
+                        found.setdefault(option, set()).add(word)
+    return {k: frozenset(v) for k, v in found.items()}
 
 
 def _word_list(path: Path) -> frozenset[str]:
@@ -235,5 +258,6 @@ def _compile(folder: Path) -> Rules:
         a_words=frozenset(articles["a_words"]),
         a_prefixes=tuple(articles["a_prefixes"]),
         an_prefixes_h=tuple(articles["an_prefixes_h"]),
+        swaps=_swaps(loaded),
     )
 

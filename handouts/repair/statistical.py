@@ -54,7 +54,7 @@ from pathlib import Path
 from ..errors import HandoutsError
 from .counts import _NONE, Model, load_model
 from .lm import _LN, END, START, TrigramModel, load_trigram
-from .rules import RULES_DIR
+from .rules import RULES_DIR, load_rules
 from .speedups import compiled as _compiled
 from .thesaurus import Broad, Thesaurus, load_broad, load_thesaurus
 
@@ -68,7 +68,7 @@ NEGATIONS = frozenset({
 
 
 LM_FEATURES = ("trigram", "channel", "frequency", "document_candidate", "document_word",
-               "wordnet_synonym", "wordnet_related", "pairs", "both_ways", "moby")
+               "wordnet_synonym", "wordnet_related", "pairs", "both_ways", "moby", "swap")
 """The features of a language-model reading, each a number (see :meth:`Finder._lm_features`)."""
 
 
@@ -310,6 +310,7 @@ class Finder:
         self._scorer: Scorer | None = None
         self._broad: Broad | None = None
         self._trigram: TrigramModel | None = None
+        self._swaps: dict[str, frozenset[str]] | None = None
         self._banned = self.guarded | self.settings.never_suggested
         shared = self._shared = _shared(self.settings, self.guarded, common, thesaurus, model)
         self._cands = shared.cands
@@ -328,6 +329,13 @@ class Finder:
         if self._broad is None:
             self._broad = load_broad()
         return self._broad
+
+    @property
+    def swaps(self) -> dict[str, frozenset[str]]:
+        """The phrase tables' known swaps, word by word (``rules.Rules.swaps``)."""
+        if self._swaps is None:
+            self._swaps = load_rules().swaps
+        return self._swaps
 
     @property
     def trigram(self) -> TrigramModel:
@@ -622,13 +630,23 @@ class Finder:
         wt = s.lm_weights
         broad, word = self.broad, self.scorer.word
         uw = word(w)
+        swaps = self.swaps.get(w, ())
         found = []
+        listed = set()
         for c in broad.candidates(w):
             if not self._candidate_ok(c.word):
                 continue
+            listed.add(c.word)
             st = (s.lm_bias + wt[1] * -math.log(max(1, broad.size(c.word))) + wt[2] * (word(c.word) - uw)
-                  + wt[5] * c.synonym + wt[6] * c.related + wt[8] * c.both_ways + wt[9] * c.moby)
+                  + wt[5] * c.synonym + wt[6] * c.related + wt[8] * c.both_ways + wt[9] * c.moby
+                  + wt[10] * (c.word in swaps))
             found.append((st, c.word))
+        # a known swap of the phrase tables that the candidate table lacks ("physique" -> "body")
+        known = self.trigram.known
+        for c in sorted(swaps):
+            if c not in listed and self._candidate_ok(c) and known(c):
+                found.append((s.lm_bias + wt[1] * -math.log(max(1, broad.size(c))) + wt[2] * (word(c) - uw)
+                              + wt[10], c))
         found.sort(key=lambda x: (-x[0], x[1]))
         self._static[w] = found
         return found
