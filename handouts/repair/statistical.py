@@ -416,6 +416,10 @@ class Finder:
                         if ok(w):
                             found.append(_alt(w, cost, kind, following))
                             taken += 1
+            listed = {x[0] for x in found}
+            for w in sorted(self.swaps.get(key, ())):
+                if (w,) not in listed and self._candidate_ok(w):
+                    found.append(_alt(w, self.settings.cost_synonym, "synonym", self.scorer.model.following))
             if len(self._cands) > 200_000:
                 self._cands.clear()
             self._cands[key] = found
