@@ -6,6 +6,7 @@ two words, so matching a paragraph never tries the whole table.
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import tomllib
@@ -61,6 +62,33 @@ class Rules:
     a_words: frozenset[str]
     a_prefixes: tuple[str, ...]
     an_prefixes_h: tuple[str, ...]
+    swaps: dict[str, frozenset[str]]
+    """Known swaps word by word: a word that an entry's pattern holds -> the words its fix puts in
+    its place, one for one where pattern and fix have as many words ("ache administration" ->
+    "pain management": ache -> pain, administration -> management), else around the words they
+    share ("coronary heart assault" -> "heart attack": assault -> attack).  The statistical
+    layer offers and prefers these among a word's candidate originals (``statistical``)."""
+
+
+def _swaps(loaded) -> dict[str, frozenset[str]]:
+    """:attr:`Rules.swaps` from the phrase files' raw entries."""
+    found: dict[str, set[str]] = {}
+    for _, _, data in loaded:
+        for raw in data.get("phrase", []):
+            pattern, fix = raw["pattern"].lower().split(), raw["fix"].lower().split()
+            if len(pattern) == len(fix):
+                pairs = zip(pattern, fix)
+            else:  # "coronary heart assault" -> "heart attack": the words either side of a kept one
+                blocks = difflib.SequenceMatcher(None, [c.split("|")[0] for c in pattern], fix).get_opcodes()
+                pairs = [p for op, i1, i2, j1, j2 in blocks if op == "replace" and i2 - i1 == j2 - j1
+                         for p in zip(pattern[i1:i2], fix[j1:j2])]
+            for chunk, word in pairs:
+                if not word.isalpha() or chunk.startswith("<") or chunk == "*":
+                    continue
+                for option in chunk.split("|"):
+                    if option != word and option.isalpha():
+                        found.setdefault(option, set()).add(word)
+    return {k: frozenset(v) for k, v in found.items()}
 
 
 def _word_list(path: Path) -> frozenset[str]:
@@ -235,5 +263,6 @@ def _compile(folder: Path) -> Rules:
         a_words=frozenset(articles["a_words"]),
         a_prefixes=tuple(articles["a_prefixes"]),
         an_prefixes_h=tuple(articles["an_prefixes_h"]),
+        swaps=_swaps(loaded),
     )
 

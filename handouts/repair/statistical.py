@@ -54,7 +54,7 @@ from pathlib import Path
 from ..errors import HandoutsError
 from .counts import _NONE, Model, load_model
 from .lm import _LN, END, START, TrigramModel, load_trigram
-from .rules import RULES_DIR
+from .rules import RULES_DIR, load_rules
 from .speedups import compiled as _compiled
 from .thesaurus import Broad, Thesaurus, load_broad, load_thesaurus
 
@@ -68,7 +68,7 @@ NEGATIONS = frozenset({
 
 
 LM_FEATURES = ("trigram", "channel", "frequency", "document_candidate", "document_word",
-               "wordnet_synonym", "wordnet_related", "pairs", "both_ways", "moby")
+               "wordnet_synonym", "wordnet_related", "pairs", "both_ways", "moby", "swap")
 """The features of a language-model reading, each a number (see :meth:`Finder._lm_features`)."""
 
 
@@ -310,6 +310,7 @@ class Finder:
         self._scorer: Scorer | None = None
         self._broad: Broad | None = None
         self._trigram: TrigramModel | None = None
+        self._swaps: dict[str, frozenset[str]] | None = None
         self._banned = self.guarded | self.settings.never_suggested
         shared = self._shared = _shared(self.settings, self.guarded, common, thesaurus, model)
         self._cands = shared.cands
@@ -328,6 +329,13 @@ class Finder:
         if self._broad is None:
             self._broad = load_broad()
         return self._broad
+
+    @property
+    def swaps(self) -> dict[str, frozenset[str]]:
+        """The phrase tables' known swaps, word by word (``rules.Rules.swaps``)."""
+        if self._swaps is None:
+            self._swaps = load_rules().swaps
+        return self._swaps
 
     @property
     def trigram(self) -> TrigramModel:
@@ -408,6 +416,10 @@ class Finder:
                         if ok(w):
                             found.append(_alt(w, cost, kind, following))
                             taken += 1
+            listed = {x[0] for x in found}
+            for w in sorted(self.swaps.get(key, ())):
+                if (w,) not in listed and self._candidate_ok(w):
+                    found.append(_alt(w, self.settings.cost_synonym, "synonym", self.scorer.model.following))
             if len(self._cands) > 200_000:
                 self._cands.clear()
             self._cands[key] = found
@@ -542,7 +554,7 @@ class Finder:
         out = []
         for p, w in enumerate(words):
             k = i + p
-            if k in taken or near[p] or heading[k] or w in titled:
+            if k in taken or near[p] or w in titled:
                 continue
             tok = toks[k]
             can = known.get((tok.text, sentence_start[k], heading[k]))
@@ -607,7 +619,7 @@ class Finder:
                 continue  # not read: below the floor
             scored.sort(key=_best_first)
             best, c = scored[0]
-            capitalise = tok.text[:1].isupper() and sentence_start[k]
+            capitalise = tok.text[:1].isupper() and (sentence_start[k] or heading[k])
             alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
             out.append(Suspect(k, k, _casing(tok.text, c, capitalise), best, "model", alts))
         return [x for x in out if x.margin >= floor]
@@ -622,13 +634,23 @@ class Finder:
         wt = s.lm_weights
         broad, word = self.broad, self.scorer.word
         uw = word(w)
+        swaps = self.swaps.get(w, ())
         found = []
+        listed = set()
         for c in broad.candidates(w):
             if not self._candidate_ok(c.word):
                 continue
+            listed.add(c.word)
             st = (s.lm_bias + wt[1] * -math.log(max(1, broad.size(c.word))) + wt[2] * (word(c.word) - uw)
-                  + wt[5] * c.synonym + wt[6] * c.related + wt[8] * c.both_ways + wt[9] * c.moby)
+                  + wt[5] * c.synonym + wt[6] * c.related + wt[8] * c.both_ways + wt[9] * c.moby
+                  + wt[10] * (c.word in swaps))
             found.append((st, c.word))
+        # a known swap of the phrase tables that the candidate table lacks ("physique" -> "body")
+        known = self.trigram.known
+        for c in sorted(swaps):
+            if c not in listed and self._candidate_ok(c) and known(c):
+                found.append((s.lm_bias + wt[1] * -math.log(max(1, broad.size(c))) + wt[2] * (word(c) - uw)
+                              + wt[10], c))
         found.sort(key=lambda x: (-x[0], x[1]))
         self._static[w] = found
         return found
