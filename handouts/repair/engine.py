@@ -28,6 +28,8 @@ it replaces, so offsets in the report always point into the original text.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import math
 
 from dataclasses import dataclass
@@ -132,9 +134,91 @@ def _to_original(spans, a: int, b: int) -> tuple[int, int]:
 # Entry point
 
 
+REPAIR_PASSES = 3
+"""At most this many passes over a text (``repair``): a pass that repaired something is followed by
+another, until one repairs nothing."""
+
+
 def repair(text: str, rules: Rules | None = None, finder: Finder | None = None,
            learned: Learned | None = None) -> Repair:
-    """Repair ``text``; offsets in the result point into ``text``.
+    """Repair ``text`` until nothing more is repaired: offsets in the result point into ``text``.
+
+    The evidence of spinning is weighed on the document as it is, and a repaired document can show
+    more of it: a spun paragraph's repairs put the original words back, which the statistical layer
+    then finds elsewhere ("youngsters" repaired to "children" in the body makes "children" probable in
+    a heading that had too little evidence of its own).  So a pass that repaired something is followed
+    by another on its output (at most ``REPAIR_PASSES``), and repairing the result again changes nothing.
+    A clean text takes one pass.
+    """
+    rules = _with_learned(rules or load_rules(), learned)
+    finder = finder or Finder(rules.drugs | rules.units, rules.common)
+    result = _repair_once(text, rules, finder, learned)
+    for _ in range(REPAIR_PASSES - 1):
+        if not result.fixes:
+            break
+        again = _repair_once(result.text, rules, finder, learned)
+        if not again.fixes:
+            break
+        result = _compose(text, result, again)
+    return result
+
+
+def _compose(text: str, first: Repair, second: Repair) -> Repair:
+    """Both passes in offsets of ``text``: ``second`` (a pass over ``first.text``) mapped back through
+    ``first``'s fixes; a fix of ``second`` that touches one of ``first``'s becomes one fix over both;
+    the flags are ``second``'s, those on ``first``'s own repairs left out."""
+    done = sorted(first.fixes, key=lambda f: f.start)
+    spans, shift = [], 0  # each first-pass fix: its start and end in first.text
+    for f in done:
+        spans.append((f.start + shift, f.start + shift + len(f.after)))
+        shift += len(f.after) - (f.end - f.start)
+
+    def back(a: int, b: int) -> tuple[int, int, set[int]]:
+        """A span of first.text in offsets of ``text``, widened over the first-pass fixes it touches
+        (which it returns)."""
+        touched = {i for i, (ms, me) in enumerate(spans)
+                   if (a < me and ms < b) or (a == b and ms < a < me) or (ms == me and a < ms < b)}
+
+        def point(p: int) -> int:  # an offset outside the first pass's fixes
+            moved = 0
+            for (ms, me), f in zip(spans, done):
+                if me > p:
+                    break
+                moved = me - f.end
+            return p - moved
+
+        lo, hi = point(a), point(b)
+        for i in touched:
+            lo, hi = min(lo, done[i].start), max(hi, done[i].end)
+        return lo, hi, touched
+
+    merged: set[int] = set()
+    fixes = []
+    for g in second.fixes:
+        lo, hi, touched = back(g.start, g.end)
+        if not touched:
+            fixes.append(dataclasses.replace(g, start=lo, end=hi, before=text[lo:hi]))
+            continue
+        merged |= touched
+        # the region's text after both passes: first.text over the touched fixes, with g's change in it
+        m_lo = min([g.start] + [spans[i][0] for i in touched])
+        m_hi = max([g.end] + [spans[i][1] for i in touched])
+        mid = first.text[m_lo:m_hi]
+        after = mid[: g.start - m_lo] + g.after + mid[g.end - m_lo:]
+        rule = " + ".join(dict.fromkeys([done[i].rule for i in sorted(touched)] + [g.rule]))
+        fixes.append(Fix(lo, hi, text[lo:hi], after, rule, g.margin, g.alternatives))
+    fixes += [f for i, f in enumerate(done) if i not in merged]
+    fixes.sort(key=lambda f: f.start)
+    flags = []  # the last pass's: what the repaired text still raises (not what an earlier pass did)
+    for x in second.flags:
+        lo, hi, touched = back(x.start, x.end)
+        if not touched:  # a doubt about the pass's own repair is not the editor's question
+            flags.append(dataclasses.replace(x, start=lo, end=hi, text=text[lo:hi]))
+    return Repair(second.text, fixes, flags)
+
+
+def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | None) -> Repair:
+    """One pass of ``repair`` (``rules`` already hold what was ``learned``).
 
     A spinner rewrites whole documents, so evidence is weighed twice: a paragraph
     with evidence of its own is treated as spun, and so is every paragraph of a
@@ -147,9 +231,7 @@ def repair(text: str, rules: Rules | None = None, finder: Finder | None = None,
     entries, and the wordings they kept, which nothing flags and the statistical layer
     leaves alone.
     """
-    rules = _with_learned(rules or load_rules(), learned)
     kept = learned.kept if learned else frozenset()
-    finder = finder or Finder(rules.drugs | rules.units, rules.common)
     settings = finder.settings
     pieces: list[tuple[int, str, str]] = []  # (offset, paragraph, separator after it)
     pos = 0
