@@ -19,11 +19,11 @@ from pathlib import Path
 
 from . import catalogs, checks, render
 from .catalogs import UI_DOMAIN
-from .documents import remove, write_bytes, write_text
+from .documents import listing, remove, write_bytes, write_text
 from .locales import babel_locale, language
 from .pdf import find_engine, print_pdf, screenshot
 from .pofile import plural_function
-from .state import BuildState, State, digest, file_digest, output_stat
+from .state import LISTINGS, BuildState, State, digest, file_digest, output_stat
 from .units import Parsed, urgent_unit
 
 SOURCE_LANGUAGE = "en"
@@ -598,33 +598,13 @@ VERSIONS = (("bilingual", ".bilingual.html"), ("large", ".large.html"), ("biling
 def _pdfs(settings: Settings) -> set[str]:
     """``de/ketamine.pdf``, ...: the PDFs on disk (``build --pdf`` writes them; they are not committed).
 
-    A folder's names are listed again only when the folder's identity moved (a file added, removed or
-    renamed moves its modification time), or when it was listed within ``RACY_SECONDS`` of a change (a
-    second change in the same tick of the clock): the last lists are kept in build/pdfs.pickle."""
-    import pickle
-    import time
-
-    from .state import RACY_SECONDS, identity
-
-    path = settings.root / "build" / "pdfs.pickle"
-    known = _kept_table(path, "pdfs 1")
-    fresh: dict[str, tuple] = {}
+    A language's folder is listed again only when a file was added, removed or renamed in it since
+    (``documents.listing``, kept between runs in ``state.LISTINGS``)."""
+    found = set()
     for code in settings.codes:
-        folder = settings.output / code
-        seen = identity(folder)
-        kept = known.get(code)
-        if seen is not None and kept is not None and kept[0] == seen \
-                and kept[1] - max(seen[2], seen[3]) > RACY_SECONDS * 1_000_000_000:
-            fresh[code] = kept
-            continue
-        listed_at = time.time_ns()
-        try:
-            fresh[code] = (seen, listed_at, frozenset(n for n in os.listdir(folder) if n.endswith(".pdf")))
-        except OSError:  # no folder (nothing built in that language yet), or not a folder
-            continue
-    if fresh != known:
-        write_bytes(path, pickle.dumps(("pdfs 1", fresh), protocol=pickle.HIGHEST_PROTOCOL), durable=False)
-    return {f"{code}/{name}" for code, (_, _, names) in fresh.items() for name in names}
+        names = listing(settings.output / code, LISTINGS)
+        found.update(f"{code}/{name}" for name in (names[0] if names else ()) if name.endswith(".pdf"))
+    return found
 
 
 def _versions(settings: Settings, code: str, name: str, pdf: bool) -> dict[str, str]:

@@ -37,7 +37,7 @@ from .documents import (ProjectLock, check_characters, clean_temporary_files, de
                         remove, write_text)
 from .errors import HandoutsError
 from .repair import decisions, learning, repair
-from .state import DocumentState, State, Store, digest, file_digest, output_stat, version
+from .state import LISTINGS, DocumentState, State, Store, digest, file_digest, output_stat, version
 from .units import add_urgent, parse
 
 DEFAULT_MIN_TRANSLATED = 80
@@ -152,7 +152,8 @@ class Project:
     def lock(self):
         """Held by every command that writes; also clears temporary files a killed run left."""
         with ProjectLock(self.root):
-            clean_temporary_files(self.locale, self.output)
+            self.store.load_digests()  # with the folders' last listings: only folders written to since are listed
+            clean_temporary_files(self.locale, self.output, kept=LISTINGS)
             yield
 
     def template_dirs(self) -> tuple[Path, ...]:

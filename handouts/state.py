@@ -43,7 +43,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
-from .documents import write_bytes
+from .documents import RACY_SECONDS, identity, identity_of as _identity_of, write_bytes
 
 FORMAT = 3
 PACKAGE = Path(__file__).resolve().parent
@@ -62,8 +62,7 @@ _SEEN: dict[str, tuple[tuple[int, int, int, int], str, int]] = {}
 """path -> (identity, digest, when it was read in ns): every file digested, kept between runs."""
 _USED: set[str] = set()
 _DIGESTS_CHANGED = False
-RACY_SECONDS = 2
-DIGESTS_FORMAT = 1
+DIGESTS_FORMAT = 2
 
 
 def file_digest(path: Path | str) -> str | None:
@@ -94,15 +93,27 @@ def file_digest(path: Path | str) -> str | None:
     return value
 
 
+LISTINGS: dict = {}
+"""folder -> its last listing (``documents.listing``), kept between runs with the digests: which
+folders hold a killed run's temporary files, which PDFs are on disk."""
+_LISTINGS_LOADED: dict = {}
+
+
 def load_digests(folder: Path) -> None:
-    """Take the digests an earlier run kept, except for files modified too near their reading."""
+    """Take the digests (and folder listings) an earlier run kept, except for files modified too near
+    their reading."""
+    global _LISTINGS_LOADED
     try:
         with open(folder / "digests.pickle", "rb") as f:
             kept = pickle.load(f)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return
-    if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == DIGESTS_FORMAT and isinstance(kept[1], dict)):
+    if not (isinstance(kept, tuple) and len(kept) == 3 and kept[0] == DIGESTS_FORMAT and isinstance(kept[1], dict)
+            and isinstance(kept[2], dict)):
         return
+    for name, entry in kept[2].items():
+        LISTINGS.setdefault(name, entry)
+    _LISTINGS_LOADED = dict(LISTINGS)
     margin = RACY_SECONDS * 1_000_000_000
     for name, entry in kept[1].items():
         try:
@@ -117,7 +128,8 @@ def kept_digests() -> bytes:
     """What ``load_digests`` reads back: every file digested, but a file this run did not ask for
     only while it exists (a removed document's catalogs are forgotten), in the order of their names."""
     kept = {name: _SEEN[name] for name in sorted(_SEEN) if name in _USED or os.path.exists(name)}
-    return pickle.dumps((DIGESTS_FORMAT, kept), protocol=pickle.HIGHEST_PROTOCOL)
+    listings = {name: LISTINGS[name] for name in sorted(LISTINGS)}
+    return pickle.dumps((DIGESTS_FORMAT, kept, listings), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def version(*extra: object, folders: tuple[Path, ...] = ()) -> str:
@@ -198,6 +210,7 @@ class Store:
         self.path = self.folder / "state.pickle"
         self.loaded: Shards | None = None
         """What ``load`` read, by document, to compare with what ``save`` is given."""
+        self.digests_loaded = False
         self.pending: dict[Path, bytes] = {}
         """Cache files to write when the run succeeds (``flush``): a failed run leaves build/ as it was."""
 
@@ -233,9 +246,13 @@ class Store:
         return state
 
     def load_digests(self) -> None:
+        """``load_digests`` once per Store (the lock's clean-up asks first, then the state)."""
         global _DIGESTS_CHANGED
+        if self.digests_loaded:
+            return
         load_digests(self.folder)
         _DIGESTS_CHANGED = False
+        self.digests_loaded = True
 
     def save(self, state: State) -> None:
         """Write the state, unless it is what was loaded (a no-op run of a big library writes nothing);
@@ -243,7 +260,7 @@ class Store:
         data, shards, changed = _encode(state, self.loaded)
         if changed or not self.path.exists():
             self.pending[self.path] = data
-        if _DIGESTS_CHANGED or not (self.folder / "digests.pickle").exists():
+        if _DIGESTS_CHANGED or LISTINGS != _LISTINGS_LOADED or not (self.folder / "digests.pickle").exists():
             self.pending[self.folder / "digests.pickle"] = kept_digests()
         self.flush()
         self.loaded = shards
@@ -279,19 +296,6 @@ class Store:
 _KEPT: dict[str, tuple[tuple | None, tuple[State, "Shards"]]] = {}
 """state file -> (its identity as saved, (the State saved, its shards)): the next run of the same
 process (``watch``) takes it instead of reading the file again, unless the file changed meanwhile."""
-
-
-def _identity_of(st: os.stat_result) -> tuple[int, int, int, int]:
-    """What changes whenever a file's bytes may have: inode, size, modification and change times."""
-    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def identity(path: Path) -> tuple | None:
-    """``_identity_of`` a file or folder; None if there is none (or it cannot be read)."""
-    try:
-        return _identity_of(os.stat(path))
-    except OSError:
-        return None
 
 
 # The state file: the records of each document (its DocumentState, its catalogs' and its handouts' records)

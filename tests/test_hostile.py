@@ -8,6 +8,7 @@ import fcntl
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -243,6 +244,19 @@ def test_temporary_files_a_killed_run_left_are_cleaned(tmp_path):
     assert run_pipeline("-C", str(root), "update").returncode == 0
     assert not leftover.exists()
     assert mine.exists()
+
+
+def test_a_temporary_file_left_in_a_folder_listed_long_before_is_cleaned(tmp_path):
+    """A run lists only the folders written to since their last listing (kept in build/); a killed
+    run's temporary file moves its folder, so the next run still finds it."""
+    root = _project(tmp_path)
+    assert run_pipeline("-C", str(root)).returncode == 0
+    time.sleep(2.1)  # the folders' last change is now old enough for a listing of them to be trusted
+    assert run_pipeline("-C", str(root)).returncode == 0
+    leftover = root / "locale" / "de" / "LC_MESSAGES" / ".dose.po.0123456789ab.handouts-tmp"
+    leftover.write_text("half a catalog", encoding="utf-8")
+    assert run_pipeline("-C", str(root)).returncode == 0
+    assert not leftover.exists()
 
 
 @pytest.mark.parametrize("mistake", ["Zuletzt geprüft: %(datum)s", "Zu 100% geprüft: %(date)s", "Geprüft (%): %(date)s"])

@@ -116,15 +116,13 @@ def test_mixed_latin_and_cjk_keeps_spaces_between_latin_words():
 
 
 def test_running_the_pipeline_twice_changes_nothing(built):
-    """Every file stays as it was, the build's records too; only build/digests.pickle and
-    build/pdfs.pickle may change: they learn, as git's index does, which files (and folders) were read
-    long enough after their last change to be trusted by their identity next time (one read within 2 s
-    of a change is read again)."""
+    """Every file stays as it was, the build's records too; only build/digests.pickle may change: it
+    learns, as git's index does, which files (and folders) were read long enough after their last
+    change to be trusted by their identity next time (one read within 2 s of a change is read again)."""
     root, _ = built
 
     def files():
-        return {p: p.read_bytes() for p in sorted(root.rglob("*"))
-                if p.is_file() and p.name not in ("digests.pickle", "pdfs.pickle")}
+        return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != "digests.pickle"}
 
     before = files()
     assert root / "build" / "state.pickle" in before
