@@ -28,14 +28,14 @@ def test_the_compiled_code_is_the_one_used_where_it_was_built():
     assert speedups.compiled is not None, f"built ({BUILT}) but not imported"
     assert tokens.tokenize is not tokens._tokenize
     assert tokens._compiled is speedups.compiled  # Para.of
-    assert statistical._rank is speedups.compiled.rank
+    assert statistical._segment_c is speedups.compiled.segment
     assert statistical._lm_scores is speedups.compiled.lm_scores
 
 
 def test_the_pure_python_code_runs_when_asked():
     code = ("from handouts.repair import speedups, statistical, tokens; "
             "print(speedups.compiled is None, tokens.tokenize is tokens._tokenize, "
-            "statistical._rank is None, statistical._lm_scores is None)")
+            "statistical._segment_c is None, statistical._lm_scores is None)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
                          env={**os.environ, "HANDOUTS_PURE": "1"})
     assert out.stdout.split() == ["True"] * 4
@@ -123,3 +123,32 @@ def test_the_compiled_and_the_pure_python_repair_agree_to_the_last_bit():
     assert runs[0].pop("compiled") is True and runs[1].pop("compiled") is False
     assert sum(len(v[1]) + len(v[2]) for v in runs[0].values()) > 500  # fixes and flags to compare
     assert runs[0] == runs[1]
+
+
+# the bigram decoder alone, in one process, on runs of words a spinner's texts use (with their
+# capitals, heading marks and punctuation), in documents whose counts favour some of them
+_WORDS = sorted({w for path in sorted((ROOT / "tests" / "corpus" / "spun").glob("*.spun.md"))[:4]
+                 for w in path.read_text(encoding="utf-8").split() if w.isalpha()})
+
+
+@compiled_only
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS) | st.sampled_from([".", ",", "#", "\n", "Pain", "steer clear"]),
+                         min_size=1, max_size=25), min_size=1, max_size=3),
+       st.lists(st.sampled_from(_WORDS), max_size=40))
+def test_the_compiled_decoder_agrees_on_any_run(paragraphs, elsewhere):
+    doc = statistical.DocumentCounts()
+    paras = [tokens.Para.of(" ".join(words)) for words in paragraphs]
+    finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
+    for para in [*paras, tokens.Para.of(" ".join(elsewhere))]:
+        for run in finder.runs(para.toks):
+            doc.add(run)
+    found = []
+    for compiled in (statistical._segment_c, None):
+        statistical._segment_c = compiled
+        try:
+            finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
+            found.append([repr(finder.suspects(p.toks, p.sentence_start, p.heading, doc)) for p in paras])
+        finally:
+            statistical._segment_c = speedups.compiled.segment
+    assert found[0] == found[1]

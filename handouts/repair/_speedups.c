@@ -6,7 +6,7 @@
  * last bit with or without this module; tests/test_repair_speedups.py compares the two.
  *
  *   tokenize(text, Token)         tokens.tokenize: the same tokens as tokens._TOKEN
- *   rank(...)                     statistical.Finder._prune's ranking of candidates
+ *   segment(...)                  statistical.Finder._segment: the bigram decoder of one run, whole
  *   lm_scores(...)                statistical.Finder._lm_segment's loop over a word's candidates
  */
 #define PY_SSIZE_T_CLEAN
@@ -19,7 +19,7 @@
 /* ------------------------------------------------------------------------------------ */
 /* tokenize */
 
-static PyObject *KIND_W, *KIND_P, *KIND_X, *EMPTY, *CURLY, *STRAIGHT, *ZERO;
+static PyObject *KIND_W, *KIND_P, *KIND_X, *EMPTY, *CURLY, *STRAIGHT;
 
 /* The Token class's slot offsets, so that a token is made without running its Python
    __init__; -1 when the class is not a plain slots class (then it is called instead). */
@@ -367,7 +367,115 @@ done:
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* rank: Finder._prune's choice of candidates */
+/* segment: Finder._segment, the bigram decoder of one run of words, whole */
+
+/* A token's field by its slot (kind 0, start 1, end 2, text 3, key 4), borrowed; through
+   getattr when the token is not of the class setup_token read (a new reference then, kept in
+   *hold) */
+static PyObject *
+tok_field(PyObject *tok, int i, PyObject **hold)
+{
+    static const char *names[5] = {"kind", "start", "end", "text", "key"};
+    if (direct && (PyObject *)Py_TYPE(tok) == token_type) {
+        PyObject *v = *(PyObject **)((char *)tok + off[i]);
+        if (v == NULL)
+            PyErr_Format(PyExc_AttributeError, "a token has no %s", names[i]);
+        return v;
+    }
+    PyObject *v = PyObject_GetAttrString(tok, names[i]);
+    Py_XSETREF(*hold, v);
+    return v;
+}
+
+/* What Finder._segment reads, the same objects for every run of a document (Finder._context) */
+typedef struct {
+    PyObject *known, *replaceable, *firsts, *two_words, *cands, *candidates, *following, *none;
+    PyObject *doc_words, *doc_pairs, *trans_cache, *trans, *inner_of;
+    Py_ssize_t limit;
+    double document_word, document_pair;
+} Ctx;
+
+/* Scorer.trans(prev, w): its cache, read here; the method on a miss (which fills it) */
+static int
+trans_of(Ctx *c, PyObject *prev, PyObject *w, double *out)
+{
+    PyObject *key = PyTuple_Pack(2, prev, w);
+    if (key == NULL)
+        return -1;
+    PyObject *v = PyDict_GetItemWithError(c->trans_cache, key);
+    Py_XINCREF(v);
+    Py_DECREF(key);
+    if (v == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        PyObject *args[2] = {prev, w};
+        v = PyObject_Vectorcall(c->trans, args, 2, NULL);
+        if (v == NULL)
+            return -1;
+    }
+    double d = PyFloat_AsDouble(v);
+    Py_DECREF(v);
+    if (d == -1.0 && PyErr_Occurred())
+        return -1;
+    *out = d;
+    return 0;
+}
+
+/* d.get(key, 0), a count */
+static int
+count_of(PyObject *d, PyObject *key, long *out)
+{
+    PyObject *v = PyDict_GetItemWithError(d, key);
+    if (v == NULL) {
+        *out = 0;
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    long n = PyLong_AsLong(v);
+    if (n == -1 && PyErr_Occurred())
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* Finder._word_bonus(w, own) */
+static int
+word_bonus(Ctx *c, PyObject *w, int own, double *out)
+{
+    long n;
+    if (count_of(c->doc_words, w, &n) < 0)
+        return -1;
+    n -= own;
+    *out = n > 0 ? log1p(c->document_word * (double)n) : 0.0;
+    return 0;
+}
+
+/* trans(a, b) plus the document's bonus for the pair: the step of Finder._decode */
+static int
+step_of(Ctx *c, PyObject *a, PyObject *b, int own, double *out)
+{
+    PyObject *key = PyTuple_Pack(2, a, b);
+    if (key == NULL)
+        return -1;
+    long n;
+    int err = count_of(c->doc_pairs, key, &n);
+    Py_DECREF(key);
+    if (err < 0)
+        return -1;
+    n -= own;
+    double t;
+    if (trans_of(c, a, b, &t) < 0)
+        return -1;
+    *out = t + (n > 0 ? log1p(c->document_pair * (double)n) : 0.0);
+    return 0;
+}
+
+/* an option of the decoding: the word as written (kind NULL) or a candidate */
+typedef struct {
+    Py_ssize_t start, length;
+    PyObject *words, *first, *last, *kind;  /* borrowed: the candidate lists are held */
+    double cost, inner, f, g;
+    Py_ssize_t back, slot, ins;  /* ins: where its steps start in the steps array */
+} Opt;
 
 typedef struct {
     long pairs, used;
@@ -391,57 +499,77 @@ cmp_ranked(const void *pa, const void *pb)
     return a->n < b->n ? -1 : a->n > b->n;
 }
 
+/* the n-th candidate of the two lists one after the other (alts + more) */
 static PyObject *
-rank(PyObject *self, PyObject *args)
+alt_at(PyObject *alts, PyObject *more, Py_ssize_t n)
 {
-    PyObject *alts, *after_left, *right1, *keys, *doc_words;
-    Py_ssize_t p, limit;
-    long own;
-    if (!PyArg_ParseTuple(args, "O!O!OO!nlO!n:rank", &PyList_Type, &alts, &PyDict_Type, &after_left, &right1,
-                          &PyList_Type, &keys, &p, &own, &PyDict_Type, &doc_words, &limit))
-        return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(alts), nk = PyList_GET_SIZE(keys);
-    Ranked *ranked = PyMem_Malloc(sizeof(Ranked) * (count ? count : 1));
-    if (ranked == NULL)
-        return PyErr_NoMemory();
+    Py_ssize_t m = alts ? PyList_GET_SIZE(alts) : 0;
+    return n < m ? PyList_GET_ITEM(alts, n) : PyList_GET_ITEM(more, n - m);
+}
+
+/* Finder._prune: the kept candidates of position p, appended to opts; returns how many, -1 on error */
+static Py_ssize_t
+prune(Ctx *c, PyObject *alts, PyObject *more, PyObject **keys, Py_ssize_t nk, Py_ssize_t p, Opt *opts,
+      Ranked *ranked)
+{
+    Py_ssize_t count = (alts ? PyList_GET_SIZE(alts) : 0) + (more ? PyList_GET_SIZE(more) : 0);
+    PyObject *left = p > 0 ? keys[p - 1] : NULL;
+    PyObject *right1 = p + 1 < nk ? keys[p + 1] : NULL;
+    PyObject *key = keys[p];
+    PyObject *after_left = c->none;
+    if (left != NULL) {
+        after_left = PyDict_GetItemWithError(c->following, left);
+        if (after_left == NULL) {
+            if (PyErr_Occurred())
+                return -1;
+            after_left = c->none;
+        }
+    }
+    int own_a = PySequence_Contains(after_left, key);
+    if (own_a < 0)
+        return -1;
+    int own_b = 0;
+    if (right1 != NULL) {
+        PyObject *after_key = PyDict_GetItemWithError(c->following, key);
+        if (after_key == NULL && PyErr_Occurred())
+            return -1;
+        if (after_key != NULL) {
+            own_b = PySequence_Contains(after_key, right1);
+            if (own_b < 0)
+                return -1;
+        }
+    }
+    long own = own_a + own_b;
     Py_ssize_t m = 0;
     for (Py_ssize_t n = 0; n < count; n++) {
-        PyObject *alt = PyList_GET_ITEM(alts, n);
+        PyObject *alt = alt_at(alts, more, n);
         if (!PyTuple_Check(alt) || PyTuple_GET_SIZE(alt) != 7) {
             PyErr_SetString(PyExc_TypeError, "a candidate is a tuple of 7");
-            goto fail;
+            return -1;
         }
         PyObject *first = PyTuple_GET_ITEM(alt, 1);
         Py_ssize_t length = PyLong_AsSsize_t(PyTuple_GET_ITEM(alt, 3));
         if (length == -1 && PyErr_Occurred())
-            goto fail;
+            return -1;
         double cost = PyFloat_AsDouble(PyTuple_GET_ITEM(alt, 4));
         if (cost == -1.0 && PyErr_Occurred())
-            goto fail;
+            return -1;
         PyObject *after_last = PyTuple_GET_ITEM(alt, 6);
-        PyObject *right;
-        if (length == 1)
-            right = right1;
-        else
-            right = p + length < nk ? PyList_GET_ITEM(keys, p + length) : Py_None;
-        int a = PyDict_Contains(after_left, first);
+        PyObject *right = length == 1 ? right1 : (p + length < nk ? keys[p + length] : NULL);
+        int a = PySequence_Contains(after_left, first);
         if (a < 0)
-            goto fail;
+            return -1;
         int b = 0;
-        if (right != Py_None) {
+        if (right != NULL) {
             b = PySequence_Contains(after_last, right);
             if (b < 0)
-                goto fail;
+                return -1;
         }
         long pairs = a + b;
-        PyObject *u = PyDict_GetItemWithError(doc_words, first);
-        int used = 0;
-        if (u != NULL) {
-            used = PyObject_RichCompareBool(u, ZERO, Py_GT);
-            if (used < 0)
-                goto fail;
-        } else if (PyErr_Occurred())
-            goto fail;
+        long u;
+        if (count_of(c->doc_words, first, &u) < 0)
+            return -1;
+        int used = u > 0;
         /* pairs > own or (used and pairs >= own and (pairs or used)) */
         if (pairs > own || (used && pairs >= own)) {
             ranked[m].pairs = pairs;
@@ -452,23 +580,457 @@ rank(PyObject *self, PyObject *args)
         }
     }
     qsort(ranked, m, sizeof(Ranked), cmp_ranked);
-    if (m > limit)
-        m = limit < 0 ? 0 : limit;
-    PyObject *out = PyList_New(m);
-    if (out == NULL)
-        goto fail;
+    if (m > c->limit)
+        m = c->limit < 0 ? 0 : c->limit;
     for (Py_ssize_t i = 0; i < m; i++) {
-        PyObject *v = PyLong_FromSsize_t(ranked[i].n);
-        if (v == NULL) {
-            Py_DECREF(out);
-            goto fail;
+        PyObject *alt = alt_at(alts, more, ranked[i].n);
+        Opt *o = &opts[i];
+        o->start = p;
+        o->words = PyTuple_GET_ITEM(alt, 0);
+        o->first = PyTuple_GET_ITEM(alt, 1);
+        o->last = PyTuple_GET_ITEM(alt, 2);
+        o->length = PyLong_AsSsize_t(PyTuple_GET_ITEM(alt, 3));
+        o->cost = ranked[i].cost;
+        o->kind = PyTuple_GET_ITEM(alt, 5);
+        if (!PyTuple_Check(o->words)) {
+            PyErr_SetString(PyExc_TypeError, "a candidate's words are a tuple");
+            return -1;
         }
-        PyList_SET_ITEM(out, i, v);
+        if (PyTuple_GET_SIZE(o->words) == 1) {
+            double bonus;
+            if (word_bonus(c, PyTuple_GET_ITEM(o->words, 0), 0, &bonus) < 0)
+                return -1;
+            o->inner = 0.0 + bonus;
+        } else {  /* a candidate of several words: Finder._inner, in Python (its sums are Python's) */
+            PyObject *v = PyObject_CallOneArg(c->inner_of, o->words);
+            if (v == NULL)
+                return -1;
+            o->inner = PyFloat_AsDouble(v);
+            Py_DECREF(v);
+            if (o->inner == -1.0 && PyErr_Occurred())
+                return -1;
+        }
     }
+    return m;
+}
+
+/* a suspect found: (start, length, words, kind, margin) appended to out */
+static int
+found(PyObject *out, Opt *o, double margin)
+{
+    PyObject *t = Py_BuildValue("(nnOOd)", o->start, o->length, o->words, o->kind, margin);
+    if (t == NULL)
+        return -1;
+    int err = PyList_Append(out, t);
+    Py_DECREF(t);
+    return err;
+}
+
+/* Finder._decode_one: one position of one-word candidates between two fixed words */
+static int
+decode_one(Ctx *c, Opt *before, Opt *keep, Opt *after, Opt *alts, Py_ssize_t count, PyObject *out)
+{
+    PyObject *a = before->first, *w = keep->first, *b = after->first;
+    double k_inner = keep->inner, b_inner = after->inner, t, step;
+    if (trans_of(c, Py_None, a, &t) < 0)
+        return -1;
+    double left_f = t + (before->inner - 0.0);
+    if (step_of(c, a, w, 1, &step) < 0)
+        return -1;
+    double keep_f = left_f + step + (k_inner - 0.0);
+    if (step_of(c, w, b, 1, &step) < 0)
+        return -1;
+    double keep_g = step + b_inner - 0.0 + 0.0;
+    double best = keep_f + step, back_f = 0.0, back_g = 0.0;
+    Opt *back = NULL;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Opt *o = &alts[i];
+        if (step_of(c, a, o->first, 0, &step) < 0)
+            return -1;
+        double f = left_f + step + (o->inner - o->cost);
+        if (step_of(c, o->first, b, 0, &step) < 0)
+            return -1;
+        double v = f + step;
+        if (v > best) {
+            best = v;
+            back = o;
+            back_f = f;
+            back_g = step + b_inner - 0.0 + 0.0;
+        }
+    }
+    if (back == NULL)
+        return 0;
+    return found(out, back, (back_f + back_g) - (keep_f + keep_g));
+}
+
+/* Finder._decode: Viterbi over positions lo..hi-1; at[r]..at[r+1] are position r's options,
+   the word as written first */
+static int
+decode(Ctx *c, Opt *opts, Py_ssize_t *at, Py_ssize_t lo, Py_ssize_t n, PyObject *out)
+{
+    int err = -1;
+    Py_ssize_t total = at[n] - at[lo];
+    /* ending[e]: the options that end just before position e, in order (indexes into opts) */
+    Py_ssize_t *ecount = PyMem_Calloc(n + 2, sizeof(Py_ssize_t));
+    Py_ssize_t *ebegin = PyMem_Calloc(n + 2, sizeof(Py_ssize_t));
+    Py_ssize_t *ending = PyMem_Malloc(sizeof(Py_ssize_t) * (total + 1));
+    double *steps = NULL;
+    if (ecount == NULL || ebegin == NULL || ending == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = at[lo]; i < at[n]; i++)
+        if (opts[i].start + opts[i].length <= n)
+            ecount[opts[i].start + opts[i].length]++;
+    for (Py_ssize_t e = 1; e <= n + 1; e++)
+        ebegin[e] = ebegin[e - 1] + ecount[e - 1];
+    memset(ecount, 0, sizeof(Py_ssize_t) * (n + 2));
+    for (Py_ssize_t i = at[lo]; i < at[n]; i++) {
+        Py_ssize_t e = opts[i].start + opts[i].length;
+        if (e <= n) {
+            opts[i].slot = ecount[e];
+            ending[ebegin[e] + ecount[e]++] = i;
+        }
+    }
+    Py_ssize_t nsteps = 0;
+    for (Py_ssize_t i = at[lo]; i < at[n]; i++)
+        if (opts[i].start > lo)
+            nsteps += ecount[opts[i].start];
+    steps = PyMem_Malloc(sizeof(double) * (nsteps + 1));
+    if (steps == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* forward: the best path up to and including each option */
+    Py_ssize_t used = 0;
+    for (Py_ssize_t p = lo; p < n; p++) {
+        for (Py_ssize_t i = at[p]; i < at[p + 1]; i++) {
+            Opt *o = &opts[i];
+            if (p + o->length > n) {
+                o->f = -INFINITY;
+                continue;
+            }
+            double here = o->inner - o->cost;
+            if (p == lo) {
+                double t;
+                if (trans_of(c, Py_None, o->first, &t) < 0)
+                    goto done;
+                o->f = t + here;
+                o->back = -1;
+                continue;
+            }
+            double best = -INFINITY;
+            Py_ssize_t back = -1;
+            o->ins = used;
+            for (Py_ssize_t s = 0; s < ecount[p]; s++) {
+                Opt *q = &opts[ending[ebegin[p] + s]];
+                double step;
+                if (step_of(c, q->last, o->first, o->kind == NULL && q->kind == NULL, &step) < 0)
+                    goto done;
+                steps[used++] = step;
+                double v = q->f + step;
+                if (v > best) {
+                    best = v;
+                    back = ending[ebegin[p] + s];
+                }
+            }
+            o->f = best + here;
+            o->back = back;
+        }
+    }
+    /* backward: the best continuation after each option */
+    for (Py_ssize_t p = n - 1; p >= lo; p--) {
+        for (Py_ssize_t i = at[p]; i < at[p + 1]; i++) {
+            Opt *o = &opts[i];
+            Py_ssize_t end = p + o->length;
+            if (end > n) {
+                o->g = -INFINITY;
+                continue;
+            }
+            if (end == n) {
+                o->g = 0.0;
+                continue;
+            }
+            double best = 0.0;
+            for (Py_ssize_t j = at[end]; j < at[end + 1]; j++) {
+                Opt *q = &opts[j];
+                double v = steps[q->ins + o->slot] + q->inner - q->cost + q->g;
+                if (j == at[end] || v > best)
+                    best = v;
+            }
+            o->g = best;
+        }
+    }
+    /* the best path, then the candidates on it */
+    Py_ssize_t last = -1;
+    for (Py_ssize_t s = 0; s < ecount[n]; s++) {
+        Py_ssize_t i = ending[ebegin[n] + s];
+        if (last < 0 || opts[i].f > opts[last].f)
+            last = i;
+    }
+    Py_ssize_t npath = 0;
+    for (Py_ssize_t i = last; i >= 0; i = opts[i].back)
+        ending[npath++] = i;  /* the path, last first (ending is no longer needed) */
+    for (Py_ssize_t k = npath - 1; k >= 0; k--) {
+        Opt *o = &opts[ending[k]];
+        if (o->kind == NULL)
+            continue;
+        Opt *keep = &opts[at[o->start]];
+        if (found(out, o, (o->f + o->g) - (keep->f + keep->g)) < 0)
+            goto done;
+    }
+    err = 0;
+done:
+    PyMem_Free(ecount);
+    PyMem_Free(ebegin);
+    PyMem_Free(ending);
+    PyMem_Free(steps);
+    return err;
+}
+
+/* Finder._replaceable(tok, sentence_start, heading), through its cache as Finder._segment reads it */
+static int
+can_replace(Ctx *c, PyObject *tok, PyObject *text, PyObject *start, PyObject *heading)
+{
+    PyObject *key = PyTuple_Pack(3, text, start, heading);
+    if (key == NULL)
+        return -1;
+    PyObject *v = PyDict_GetItemWithError(c->known, key);
+    Py_XINCREF(v);
+    Py_DECREF(key);
+    if (v == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        PyObject *args[3] = {tok, start, heading};
+        v = PyObject_Vectorcall(c->replaceable, args, 3, NULL);
+        if (v == NULL)
+            return -1;
+    }
+    int yes = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return yes;
+}
+
+/* x in following.get(a, {}) */
+static int
+follows(Ctx *c, PyObject *a, PyObject *x)
+{
+    PyObject *after = PyDict_GetItemWithError(c->following, a);
+    if (after == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    return PySequence_Contains(after, x);
+}
+
+static PyObject *
+segment(PyObject *self, PyObject *args)
+{
+    PyObject *toks, *starts, *headings, *ctx;
+    Py_ssize_t i0, j0;
+    Ctx c;
+    if (!PyArg_ParseTuple(args, "O!nnO!O!O!:segment", &PyList_Type, &toks, &i0, &j0, &PyList_Type, &starts,
+                          &PyList_Type, &headings, &PyTuple_Type, &ctx))
+        return NULL;
+    if (!PyArg_ParseTuple(ctx, "O!OOOO!OO!O!O!O!O!OOndd:segment's context", &PyDict_Type, &c.known,
+                          &c.replaceable, &c.firsts, &c.two_words, &PyDict_Type, &c.cands, &c.candidates,
+                          &PyDict_Type, &c.following, &PyDict_Type, &c.none, &PyDict_Type, &c.doc_words,
+                          &PyDict_Type, &c.doc_pairs, &PyDict_Type, &c.trans_cache, &c.trans, &c.inner_of,
+                          &c.limit, &c.document_word, &c.document_pair))
+        return NULL;
+    if (i0 < 0 || j0 < i0 || j0 > PyList_GET_SIZE(toks) || j0 > PyList_GET_SIZE(starts)
+        || j0 > PyList_GET_SIZE(headings)) {
+        PyErr_SetString(PyExc_IndexError, "segment: the run is out of the paragraph");
+        return NULL;
+    }
+    Py_ssize_t n = j0 - i0;
+    PyObject *out = NULL, *held = NULL, *hold = NULL;
+    PyObject **keys = PyMem_Calloc(n + 1, sizeof(PyObject *));
+    Py_ssize_t *at = PyMem_Calloc(n + 1, sizeof(Py_ssize_t));
+    Py_ssize_t *maxlen = PyMem_Calloc(n + 1, sizeof(Py_ssize_t));  /* 0: no candidate kept */
+    Py_ssize_t limit = c.limit < 0 ? 0 : c.limit;
+    Opt *opts = PyMem_Calloc(n * (limit + 1) + 1, sizeof(Opt));
+    Ranked *ranked = NULL;
+    Py_ssize_t nranked = 0;
+    if (keys == NULL || at == NULL || maxlen == NULL || opts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    held = PyList_New(0);  /* the candidate lists read, alive while their tuples are (a cache may drop them) */
+    if (held == NULL)
+        goto done;
+    for (Py_ssize_t p = 0; p < n; p++) {
+        PyObject *k = tok_field(PyList_GET_ITEM(toks, i0 + p), 4, &hold);
+        if (k == NULL)
+            goto done;
+        keys[p] = k;
+        if (PyList_Append(held, k) < 0)
+            goto done;
+    }
+    Py_ssize_t total = 0;
+    for (Py_ssize_t p = 0; p < n; p++) {
+        at[p] = total;
+        Opt *keep = &opts[total++];
+        keep->start = p;
+        keep->length = 1;
+        keep->words = NULL;
+        keep->first = keep->last = keys[p];
+        keep->kind = NULL;
+        keep->cost = 0.0;
+        PyObject *tok = PyList_GET_ITEM(toks, i0 + p);
+        PyObject *text = tok_field(tok, 3, &hold);
+        if (text == NULL)
+            goto done;
+        int can = can_replace(&c, tok, text, PyList_GET_ITEM(starts, i0 + p), PyList_GET_ITEM(headings, i0 + p));
+        if (can < 0)
+            goto done;
+        if (!can)
+            continue;
+        PyObject *key = keys[p];
+        PyObject *left = p > 0 ? keys[p - 1] : NULL;
+        PyObject *right = p + 1 < n ? keys[p + 1] : NULL;
+        PyObject *two = NULL, *more = NULL;
+        /* two words for one ("steer clear" -> "avoid") */
+        if (right != NULL) {
+            int first = PySequence_Contains(c.firsts, key);
+            if (first < 0)
+                goto done;
+            if (first) {
+                PyObject *next = PyList_GET_ITEM(toks, i0 + p + 1);
+                PyObject *a[3] = {next, Py_False, PyList_GET_ITEM(headings, i0 + p + 1)};
+                PyObject *v = PyObject_Vectorcall(c.replaceable, a, 3, NULL);
+                if (v == NULL)
+                    goto done;
+                int yes = PyObject_IsTrue(v);
+                Py_DECREF(v);
+                if (yes < 0)
+                    goto done;
+                if (yes) {
+                    PyObject *b[2] = {key, right};
+                    two = PyObject_Vectorcall(c.two_words, b, 2, NULL);
+                    if (two == NULL)
+                        goto done;
+                    int err = PyList_Append(held, two);
+                    Py_DECREF(two);
+                    if (err < 0)
+                        goto done;
+                    if (!PyList_Check(two)) {
+                        PyErr_SetString(PyExc_TypeError, "two words' candidates are a list");
+                        goto done;
+                    }
+                    if (PyList_GET_SIZE(two) == 0)
+                        two = NULL;
+                }
+            }
+        }
+        /* is the word improbable where it stands? */
+        int odd = left == NULL && right == NULL;
+        if (!odd && left != NULL) {
+            int f = follows(&c, left, key);
+            if (f < 0)
+                goto done;
+            odd = !f;
+        }
+        if (!odd && right != NULL) {
+            int f = follows(&c, key, right);
+            if (f < 0)
+                goto done;
+            odd = !f;
+        }
+        if (odd) {
+            more = PyDict_GetItemWithError(c.cands, key);
+            if (more != NULL) {
+                if (PyList_Append(held, more) < 0)
+                    goto done;
+            } else {
+                if (PyErr_Occurred())
+                    goto done;
+                more = PyObject_CallOneArg(c.candidates, key);
+                if (more == NULL)
+                    goto done;
+                int err = PyList_Append(held, more);
+                Py_DECREF(more);
+                if (err < 0)
+                    goto done;
+            }
+            if (!PyList_Check(more)) {
+                PyErr_SetString(PyExc_TypeError, "a word's candidates are a list");
+                goto done;
+            }
+            if (PyList_GET_SIZE(more) == 0)
+                more = NULL;
+        }
+        if (two == NULL && more == NULL)
+            continue;
+        Py_ssize_t count = (two ? PyList_GET_SIZE(two) : 0) + (more ? PyList_GET_SIZE(more) : 0);
+        if (count > nranked) {
+            PyMem_Free(ranked);
+            nranked = count;
+            ranked = PyMem_Malloc(sizeof(Ranked) * nranked);
+            if (ranked == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
+        Py_ssize_t kept = prune(&c, two, more, keys, n, p, &opts[total], ranked);
+        if (kept < 0)
+            goto done;
+        for (Py_ssize_t i = 0; i < kept; i++)
+            if (opts[total + i].length > maxlen[p])
+                maxlen[p] = opts[total + i].length;
+        if (kept && maxlen[p] < 1) {
+            PyErr_SetString(PyExc_ValueError, "a candidate covers no word");
+            goto done;
+        }
+        total += kept;
+    }
+    at[n] = total;
+    out = PyList_New(0);
+    if (out == NULL)
+        goto done;
+    /* decode each cluster of positions with candidates, between two fixed words */
+    Py_ssize_t p = 0;
+    for (Py_ssize_t p0 = 0; p0 < n; p0++) {
+        if (maxlen[p0] == 0 || p0 < p)
+            continue;
+        p = p0;
+        Py_ssize_t lo = p > 0 ? p - 1 : 0;
+        Py_ssize_t reach = p + maxlen[p];
+        Py_ssize_t q = p + 1;
+        while (q < n && (q < reach || maxlen[q])) {
+            if (maxlen[q] && q + maxlen[q] > reach)
+                reach = q + maxlen[q];
+            q++;
+        }
+        Py_ssize_t hi = (q > reach ? q : reach) + 1;
+        if (hi > n)
+            hi = n;
+        for (Py_ssize_t r = lo; r < hi; r++)
+            if (word_bonus(&c, keys[r], 1, &opts[at[r]].inner) < 0)
+                goto done;
+        if (hi - lo == 3 && lo == p - 1 && reach == p + 1) {
+            if (decode_one(&c, &opts[at[p - 1]], &opts[at[p]], &opts[at[p + 1]], &opts[at[p] + 1],
+                           at[p + 1] - at[p] - 1, out) < 0)
+                goto done;
+        } else if (decode(&c, opts, at, lo, hi, out) < 0)
+            goto done;
+        p = hi;
+    }
+    PyMem_Free(keys);
+    PyMem_Free(at);
+    PyMem_Free(maxlen);
+    PyMem_Free(opts);
     PyMem_Free(ranked);
+    Py_DECREF(held);
+    Py_XDECREF(hold);
     return out;
-fail:
+done:
+    PyMem_Free(keys);
+    PyMem_Free(at);
+    PyMem_Free(maxlen);
+    PyMem_Free(opts);
     PyMem_Free(ranked);
+    Py_XDECREF(held);
+    Py_XDECREF(hold);
+    Py_XDECREF(out);
     return NULL;
 }
 
@@ -594,7 +1156,7 @@ fail:
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, "tokens.tokenize, compiled: tokenize(text, Token)"},
     {"para", para, METH_VARARGS, "tokens.Para.of, compiled: para(text, Token) -> (tokens, sentence_start, heading)"},
-    {"rank", rank, METH_VARARGS, "Finder._prune's ranking of candidates, compiled"},
+    {"segment", segment, METH_VARARGS, "Finder._segment, compiled: the bigram decoder of one run of words"},
     {"lm_scores", lm_scores, METH_VARARGS, "Finder._lm_segment's scores of one word's candidates, compiled"},
     {NULL, NULL, 0, NULL},
 };
@@ -610,8 +1172,7 @@ PyInit__speedups(void)
     EMPTY = PyUnicode_InternFromString("");
     CURLY = PyUnicode_FromString("\xe2\x80\x99");
     STRAIGHT = PyUnicode_InternFromString("'");
-    ZERO = PyLong_FromLong(0);
-    if (!ZERO || !KIND_W || !KIND_P || !KIND_X || !EMPTY || !CURLY || !STRAIGHT)
+    if (!KIND_W || !KIND_P || !KIND_X || !EMPTY || !CURLY || !STRAIGHT)
         return NULL;
     return PyModule_Create(&module);
 }

@@ -275,7 +275,7 @@ class _Shared:
 _SHARED: dict[tuple, _Shared] = {}
 
 # the compiled inner loops (``speedups``), or None: the Python code beside each call runs
-_rank = _compiled.rank if _compiled is not None else None
+_segment_c = _compiled.segment if _compiled is not None else None
 _lm_scores = _compiled.lm_scores if _compiled is not None else None
 
 
@@ -322,6 +322,8 @@ class Finder:
         self._read: dict[tuple, list[Suspect]] = {}
         """Per run of words and floor: the suspects with the language model's reading."""
         self._bonus: dict[str, float] = {}
+        self._context: tuple | None = None
+        """What the compiled decoder reads, the same objects for every run of the document."""
 
     @property
     def broad(self) -> Broad:
@@ -464,6 +466,7 @@ class Finder:
             self._runs.clear()
             self._read.clear()
             self._bonus.clear()
+            self._context = None
         out: list[Suspect] = []
         lm = floor is not None and floor < math.inf
         if decoded is not None and not lm:  # what the earlier call found, run by run
@@ -483,7 +486,7 @@ class Finder:
                 if decoded is not None:
                     found = [x for x in decoded if i <= x.first < j and x.kind != "model"]
                 else:
-                    found = self._segment(toks, list(range(i, j)), sentence_start, heading)
+                    found = self._segment(toks, i, j, sentence_start, heading)
                 runs[run] = [_shift(x, -i) for x in found]
             if lm:
                 sure = {k for x in found if x.margin >= self.settings.repair_margin
@@ -633,8 +636,19 @@ class Finder:
         self._static[w] = found
         return found
 
-    def _segment(self, toks, idx: list[int], sentence_start, heading) -> list[Suspect]:
-        """Decode one run of words between punctuation."""
+    def _segment(self, toks, i: int, j: int, sentence_start, heading) -> list[Suspect]:
+        """Decode one run of words between punctuation: ``toks[i:j]``.
+
+        The compiled decoder (``_speedups.segment``) does all of this method, :meth:`_prune`,
+        :meth:`_decode_one` and :meth:`_decode` in one call, with the same look-ups and the same
+        sums in the same order; it calls back the methods that fill the caches of
+        :class:`_Shared` on a miss, and :meth:`_inner` for a candidate of several words."""
+        if _segment_c is not None:
+            context = self._context or self._make_context()
+            return [self._suspect(start, length, words, kind, margin, toks, i, sentence_start, heading)
+                    for start, length, words, kind, margin in _segment_c(toks, i, j, sentence_start, heading,
+                                                                          context)]
+        idx = list(range(i, j))
         following = self.scorer.model.following
         keys = [toks[k].key for k in idx]
         n = len(keys)
@@ -731,17 +745,31 @@ class Finder:
                 best, back, back_f, back_g = v, o, f, step + b_inner - 0.0 + 0.0
         if back is None:
             return None
-        return self._suspect(back, (back_f + back_g) - (keep_f + keep_g), toks, idx, sentence_start, heading)
+        return self._suspect(back.start, back.length, back.words, back.kind, (back_f + back_g) - (keep_f + keep_g),
+                             toks, idx[0], sentence_start, heading)
 
-    def _suspect(self, o: _Option, margin: float, toks, idx, sentence_start, heading) -> Suspect:
-        first, lastk = idx[o.start], idx[o.start + o.length - 1]
+    def _suspect(self, start: int, length: int, words: tuple[str, ...], kind: str, margin: float, toks,
+                 i: int, sentence_start, heading) -> Suspect:
+        """The suspect of a candidate on the best path (``start``: its position in the run, which
+        starts at token ``i``)."""
+        first, lastk = i + start, i + start + length - 1
         tok = toks[first]
         capitalise = tok.text[:1].isupper() and (sentence_start[first] or (
             heading[first] and all(t.text[:1].isupper() for t in toks[first:lastk + 1])))
-        suggestion = _casing(tok.text, " ".join(o.words), capitalise)
-        if heading[first] and capitalise and len(o.words) > 1:
+        suggestion = _casing(tok.text, " ".join(words), capitalise)
+        if heading[first] and capitalise and len(words) > 1:
             suggestion = " ".join(w[:1].upper() + w[1:] for w in suggestion.split(" "))
-        return Suspect(first, lastk, suggestion, margin, o.kind)
+        return Suspect(first, lastk, suggestion, margin, kind)
+
+    def _make_context(self) -> tuple:
+        """The objects :meth:`_segment`'s compiled decoder reads (kept for the document)."""
+        sc = self.scorer
+        s = self.settings
+        self._context = (self._can_replace, self._replaceable, self.thesaurus.multiword_firsts, self._two_words,
+                         self._cands, self._candidates, sc.model.following, _NONE, self._doc.words,
+                         self._doc.pairs, sc._cache, sc.trans, self._inner, s.candidates, s.document_word,
+                         s.document_pair)
+        return self._context
 
     def _keep_bonus(self, w: str) -> float:
         """``_word_bonus(w, True)``, cached for the document."""
@@ -766,36 +794,33 @@ class Finder:
         after_left = _NONE if left is None else following.get(left, _NONE)
         own = (key in after_left) + (right1 is not None and right1 in following.get(key, _NONE))
         doc_words = self._doc.words
-        if _rank is not None:
-            order = _rank(alts, after_left, right1, keys, p, own, doc_words, self.settings.candidates)
-        else:
-            ranked = []
-            for n, (words, first, last, length, cost, kind, after_last) in enumerate(alts):
-                if length == 1:
-                    right = right1
-                else:
-                    end = p + length
-                    right = keys[end] if end < nk else None
-                pairs = (first in after_left) + (right is not None and right in after_last)
-                used = doc_words.get(first, 0) > 0
-                if pairs > own or (used and pairs >= own and (pairs or used)):
-                    ranked.append((-pairs, -used, cost, n))
-            ranked.sort()
-            order = [n for *_, n in ranked[: self.settings.candidates]]
-        if not order:
-            return []
-        sc = self.scorer
+        ranked = []
+        for n, (words, first, last, length, cost, kind, after_last) in enumerate(alts):
+            if length == 1:
+                right = right1
+            else:
+                end = p + length
+                right = keys[end] if end < nk else None
+            pairs = (first in after_left) + (right is not None and right in after_last)
+            used = doc_words.get(first, 0) > 0
+            if pairs > own or (used and pairs >= own and (pairs or used)):
+                ranked.append((-pairs, -used, cost, n))
+        ranked.sort()
         kept = []
-        for n in order:
+        for *_, n in ranked[: self.settings.candidates]:
             words, _, _, length, cost, kind, _ = alts[n]
             o = _Option(p, length, words, cost, kind)
-            if len(words) == 1:
-                o.inner = 0 + self._word_bonus(words[0], False)  # the same sums as below, term by term
-            else:
-                o.inner = sum(sc.trans(a, b) for a, b in zip(words, words[1:])) + sum(
-                    self._word_bonus(w, False) for w in words)
+            o.inner = self._inner(words)
             kept.append(o)
         return kept
+
+    def _inner(self, words: tuple[str, ...]) -> float:
+        """A candidate's own log probability inside it (its word pairs) and its words' use in the
+        document (the word as written has :meth:`_keep_bonus`)."""
+        if len(words) == 1:
+            return 0 + self._word_bonus(words[0], False)  # the same sums as below, term by term
+        sc = self.scorer
+        return sum(sc.trans(a, b) for a, b in zip(words, words[1:])) + sum(self._word_bonus(w, False) for w in words)
 
     def _decode(self, options, keys, toks, idx, sentence_start, heading, lo: int, hi: int) -> list[Suspect]:
         """Viterbi over positions lo..hi-1 (the first and last are fixed context when not at an edge)."""
@@ -862,7 +887,8 @@ class Finder:
             if o.kind is None:
                 continue
             keep = options[o.start][0]
-            out.append(self._suspect(o, (o.f + o.g) - (keep.f + keep.g), toks, idx, sentence_start, heading))
+            out.append(self._suspect(o.start, o.length, o.words, o.kind, (o.f + o.g) - (keep.f + keep.g), toks, idx[0],
+                                     sentence_start, heading))
         return out
 
 
