@@ -29,16 +29,17 @@ def test_the_compiled_code_is_the_one_used_where_it_was_built():
     assert tokens.tokenize is not tokens._tokenize
     assert tokens._compiled is speedups.compiled  # Para.of
     assert statistical._segment_c is speedups.compiled.segment
+    assert statistical._runs is speedups.compiled.word_runs
     assert statistical._lm_scores is speedups.compiled.lm_scores
 
 
 def test_the_pure_python_code_runs_when_asked():
     code = ("from handouts.repair import speedups, statistical, tokens; "
             "print(speedups.compiled is None, tokens.tokenize is tokens._tokenize, "
-            "statistical._segment_c is None, statistical._lm_scores is None)")
+            "statistical._segment_c is None, statistical._lm_scores is None, statistical._runs is statistical._word_runs)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
                          env={**os.environ, "HANDOUTS_PURE": "1"})
-    assert out.stdout.split() == ["True"] * 4
+    assert out.stdout.split() == ["True"] * 5
 
 
 def _para(of, text: str) -> tuple:
@@ -90,6 +91,14 @@ _MARKDOWN = st.sampled_from([
 @given(st.lists(_MARKDOWN | st.text(max_size=2), max_size=30).map("".join))
 def test_the_compiled_paragraph_reading_agrees_on_any_text(text):
     assert _para(tokens.Para.of, text) == _para(tokens.Para._of, text)
+
+
+@compiled_only
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_MARKDOWN | st.sampled_from(["  ", "   ", "word", "x-y"]) | st.text(max_size=2), max_size=30).map("".join))
+def test_the_compiled_runs_of_words_agree_on_any_text(text):
+    toks = tokens.Para.of(text).toks
+    assert statistical._runs(toks) == list(statistical._word_runs(toks))
 
 
 # every fix and flag, margins by repr (to the last bit), with and without the language model

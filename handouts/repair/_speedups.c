@@ -7,6 +7,7 @@
  *
  *   tokenize(text, Token)         tokens.tokenize: the same tokens as tokens._TOKEN
  *   segment(...)                  statistical.Finder._segment: the bigram decoder of one run, whole
+ *   word_runs(toks)               statistical._word_runs, as a list
  *   lm_scores(...)                statistical.Finder._lm_segment's loop over a word's candidates
  */
 #define PY_SSIZE_T_CLEAN
@@ -1035,6 +1036,72 @@ done:
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* word_runs: statistical._word_runs, as a list */
+
+static PyObject *
+word_runs(PyObject *self, PyObject *args)
+{
+    PyObject *toks, *hold = NULL;
+    if (!PyArg_ParseTuple(args, "O!:word_runs", &PyList_Type, &toks))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(toks);
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    /* per token: is it a word, its start and end */
+    Py_ssize_t *start = PyMem_Malloc(sizeof(Py_ssize_t) * (n ? n : 1) * 2);
+    char *word = PyMem_Malloc(n ? n : 1);
+    if (start == NULL || word == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_ssize_t *end = start + n;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *tok = PyList_GET_ITEM(toks, k);
+        PyObject *kind = tok_field(tok, 0, &hold);
+        if (kind == NULL)
+            goto fail;
+        int w = PyObject_RichCompareBool(kind, KIND_W, Py_EQ);
+        if (w < 0)
+            goto fail;
+        word[k] = (char)w;
+        PyObject *v = tok_field(tok, 1, &hold);
+        if (v == NULL || ((start[k] = PyLong_AsSsize_t(v)) == -1 && PyErr_Occurred()))
+            goto fail;
+        v = tok_field(tok, 2, &hold);
+        if (v == NULL || ((end[k] = PyLong_AsSsize_t(v)) == -1 && PyErr_Occurred()))
+            goto fail;
+    }
+    Py_ssize_t i = 0;
+    while (i < n) {
+        if (!word[i]) {
+            i++;
+            continue;
+        }
+        Py_ssize_t j = i;
+        while (j + 1 < n && word[j + 1] && start[j + 1] - end[j] <= 2)
+            j++;
+        PyObject *t = Py_BuildValue("(nn)", i, j + 1);
+        if (t == NULL || PyList_Append(out, t) < 0) {
+            Py_XDECREF(t);
+            goto fail;
+        }
+        Py_DECREF(t);
+        i = j + 1;
+    }
+    PyMem_Free(start);
+    PyMem_Free(word);
+    Py_XDECREF(hold);
+    return out;
+fail:
+    PyMem_Free(start);
+    PyMem_Free(word);
+    Py_XDECREF(hold);
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* lm_scores: the language model's reading of one word's candidates */
 
 static int
@@ -1157,6 +1224,7 @@ static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, "tokens.tokenize, compiled: tokenize(text, Token)"},
     {"para", para, METH_VARARGS, "tokens.Para.of, compiled: para(text, Token) -> (tokens, sentence_start, heading)"},
     {"segment", segment, METH_VARARGS, "Finder._segment, compiled: the bigram decoder of one run of words"},
+    {"word_runs", word_runs, METH_VARARGS, "statistical._word_runs, compiled: the (start, end) of each run of words"},
     {"lm_scores", lm_scores, METH_VARARGS, "Finder._lm_segment's scores of one word's candidates, compiled"},
     {NULL, NULL, 0, NULL},
 };

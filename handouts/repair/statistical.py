@@ -442,7 +442,7 @@ class Finder:
 
     def runs(self, toks) -> list[list[str]]:
         """The keys of each run of words between punctuation (what :class:`DocumentCounts` adds)."""
-        return [[t.key for t in toks[i:j]] for i, j in _word_runs(toks)]
+        return [[t.key for t in toks[i:j]] for i, j in _runs(toks)]
 
     def suspects(self, toks, sentence_start, heading, doc: DocumentCounts | None = None,
                  floor: float | None = None, decoded: list[Suspect] | None = None) -> list[Suspect]:
@@ -472,7 +472,7 @@ class Finder:
         if decoded is not None and not lm:  # what the earlier call found, run by run
             return [x for x in decoded if x.kind != "model"]
         runs = self._runs
-        for i, j in _word_runs(toks):
+        for i, j in _runs(toks):
             run = tuple(zip([t.text for t in toks[i:j]], sentence_start[i:j], heading[i:j]))
             if lm:
                 cached = self._read.get((run, floor))
@@ -922,3 +922,7 @@ def _word_runs(toks):
             j += 1
         yield i, j + 1
         i = j + 1
+
+
+_runs = _compiled.word_runs if _compiled is not None else _word_runs
+"""The runs of words of a paragraph's tokens: :func:`_word_runs`, compiled where it was built."""
