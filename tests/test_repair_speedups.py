@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from handouts.repair import speedups, statistical, tokens
+from handouts.repair import load_rules, scan, speedups, statistical, tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILT = sorted((ROOT / "handouts" / "repair").glob("_speedups*.so")) + sorted(
@@ -30,16 +30,18 @@ def test_the_compiled_code_is_the_one_used_where_it_was_built():
     assert tokens._compiled is speedups.compiled  # Para.of
     assert statistical._segment_c is speedups.compiled.segment
     assert statistical._runs is speedups.compiled.word_runs
+    assert scan._screened is speedups.compiled.screen
     assert statistical._lm_scores is speedups.compiled.lm_scores
 
 
 def test_the_pure_python_code_runs_when_asked():
-    code = ("from handouts.repair import speedups, statistical, tokens; "
+    code = ("from handouts.repair import scan, speedups, statistical, tokens; "
             "print(speedups.compiled is None, tokens.tokenize is tokens._tokenize, "
-            "statistical._segment_c is None, statistical._lm_scores is None, statistical._runs is statistical._word_runs)")
+            "statistical._segment_c is None, statistical._lm_scores is None, statistical._runs is statistical._word_runs, "
+            "scan._screened is scan._screen)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
                          env={**os.environ, "HANDOUTS_PURE": "1"})
-    assert out.stdout.split() == ["True"] * 5
+    assert out.stdout.split() == ["True"] * 6
 
 
 def _para(of, text: str) -> tuple:
@@ -99,6 +101,21 @@ def test_the_compiled_paragraph_reading_agrees_on_any_text(text):
 def test_the_compiled_runs_of_words_agree_on_any_text(text):
     toks = tokens.Para.of(text).toks
     assert statistical._runs(toks) == list(statistical._word_runs(toks))
+
+
+_RULES = load_rules()
+_SCAN_WORDS = st.sampled_from(sorted({a for a, _ in _RULES.index2} | {b for _, b in _RULES.index2})[:200]
+                              + sorted(_RULES.index)[:50] + ["A", "an", "An", "Buy", "with", "best", "Ibuprofen"])
+
+
+@compiled_only
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_MARKDOWN | _SCAN_WORDS | st.just(" ") | st.text(max_size=2), max_size=40).map("".join))
+def test_the_compiled_screen_of_the_rules_agrees_on_any_text(text):
+    para = tokens.Para.of(text)
+    drug_keys = {"ibuprofen": "ibuprofen", "with": None, "a": None}  # known drugs, known words, and not asked yet
+    args = (para.toks, para.sentence_start, scan._starts(_RULES), _RULES.index2, drug_keys, scan._PROMO_FIRST)
+    assert scan._screened(*args) == scan._screen(*args)
 
 
 # every fix and flag, margins by repr (to the last bit), with and without the language model

@@ -8,6 +8,7 @@
  *   tokenize(text, Token)         tokens.tokenize: the same tokens as tokens._TOKEN
  *   segment(...)                  statistical.Finder._segment: the bigram decoder of one run, whole
  *   word_runs(toks)               statistical._word_runs, as a list
+ *   screen(...)                   scan._screen: the tokens each loop of scan.scan looks at
  *   lm_scores(...)                statistical.Finder._lm_segment's loop over a word's candidates
  */
 #define PY_SSIZE_T_CLEAN
@@ -1102,6 +1103,112 @@ fail:
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* screen: scan._screen, the tokens each loop of scan.scan looks at */
+
+static int
+append_index(PyObject *list, Py_ssize_t k)
+{
+    PyObject *v = PyLong_FromSsize_t(k);
+    if (v == NULL)
+        return -1;
+    int err = PyList_Append(list, v);
+    Py_DECREF(v);
+    return err;
+}
+
+static PyObject *
+screen(PyObject *self, PyObject *args)
+{
+    PyObject *toks, *starts_of, *starts, *pairs, *drug_keys, *promo_first, *hold = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!OO!O!O:screen", &PyList_Type, &toks, &PyList_Type, &starts_of, &starts,
+                          &PyDict_Type, &pairs, &PyDict_Type, &drug_keys, &promo_first))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(toks);
+    if (PyList_GET_SIZE(starts_of) < n) {
+        PyErr_SetString(PyExc_IndexError, "screen: fewer sentence starts than tokens");
+        return NULL;
+    }
+    PyObject *lists[4] = {PyList_New(0), PyList_New(0), PyList_New(0), PyList_New(0)};
+    PyObject *drugs = lists[0], *found = lists[1], *detect = lists[2], *promo = lists[3], *out = NULL;
+    if (!drugs || !found || !detect || !promo)
+        goto done;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *tok = PyList_GET_ITEM(toks, k);
+        PyObject *kind = tok_field(tok, 0, &hold);
+        if (kind == NULL)
+            goto done;
+        int w = PyObject_RichCompareBool(kind, KIND_W, Py_EQ);
+        if (w < 0)
+            goto done;
+        if (w) {
+            PyObject *key = tok_field(tok, 4, &hold);
+            if (key == NULL)
+                goto done;
+            Py_INCREF(key);  /* the next tok_field may drop it */
+            PyObject *d = PyDict_GetItemWithError(drug_keys, key);  /* drug_keys.get(key, _UNSEEN) is not None */
+            int yes = (d == NULL && !PyErr_Occurred()) || (d != NULL && d != Py_None);
+            if ((d == NULL && PyErr_Occurred()) || (yes && append_index(drugs, k) < 0))
+                goto fail_key;
+            /* key in starts or (k + 1 < n and (key, toks[k + 1].key) in pairs) */
+            yes = PySequence_Contains(starts, key);
+            if (yes == 0 && k + 1 < n) {
+                PyObject *next = tok_field(PyList_GET_ITEM(toks, k + 1), 4, &hold);
+                PyObject *pair = next == NULL ? NULL : PyTuple_Pack(2, key, next);
+                if (pair == NULL)
+                    goto fail_key;
+                yes = PyDict_Contains(pairs, pair);
+                Py_DECREF(pair);
+            }
+            if (yes < 0 || (yes && append_index(found, k) < 0))
+                goto fail_key;
+            /* key in ("a", "an") or (text[0].isupper() and not sentence_start[k]) */
+            yes = PyUnicode_Check(key) && (PyUnicode_CompareWithASCIIString(key, "a") == 0
+                                           || PyUnicode_CompareWithASCIIString(key, "an") == 0);
+            if (!yes) {
+                PyObject *text = tok_field(tok, 3, &hold);
+                if (text == NULL)
+                    goto fail_key;
+                if (!PyUnicode_Check(text) || PyUnicode_GET_LENGTH(text) == 0)
+                    yes = 1;  /* let the Python code say what it makes of it */
+                else if (Py_UNICODE_ISUPPER(PyUnicode_READ_CHAR(text, 0))) {
+                    int at_start = PyObject_IsTrue(PyList_GET_ITEM(starts_of, k));
+                    if (at_start < 0)
+                        goto fail_key;
+                    yes = !at_start;
+                }
+            }
+            if (yes && append_index(detect, k) < 0)
+                goto fail_key;
+            yes = PySequence_Contains(promo_first, key);
+            if (yes < 0 || (yes && append_index(promo, k) < 0))
+                goto fail_key;
+            Py_DECREF(key);
+            continue;
+        fail_key:
+            Py_DECREF(key);
+            goto done;
+        }
+        int x = PyObject_RichCompareBool(kind, KIND_X, Py_EQ);
+        if (x < 0)
+            goto done;
+        if (x) {
+            PyObject *text = tok_field(tok, 3, &hold);
+            if (text == NULL)
+                goto done;
+            if (PyUnicode_Check(text) && PyUnicode_GET_LENGTH(text) >= 2 && PyUnicode_READ_CHAR(text, 0) == ']'
+                && PyUnicode_READ_CHAR(text, 1) == '(' && append_index(promo, k) < 0)
+                goto done;
+        }
+    }
+    out = PyTuple_Pack(4, drugs, found, detect, promo);
+done:
+    for (int i = 0; i < 4; i++)
+        Py_XDECREF(lists[i]);
+    Py_XDECREF(hold);
+    return out;
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* lm_scores: the language model's reading of one word's candidates */
 
 static int
@@ -1225,6 +1332,7 @@ static PyMethodDef methods[] = {
     {"para", para, METH_VARARGS, "tokens.Para.of, compiled: para(text, Token) -> (tokens, sentence_start, heading)"},
     {"segment", segment, METH_VARARGS, "Finder._segment, compiled: the bigram decoder of one run of words"},
     {"word_runs", word_runs, METH_VARARGS, "statistical._word_runs, compiled: the (start, end) of each run of words"},
+    {"screen", screen, METH_VARARGS, "scan._screen, compiled: the tokens each loop of scan.scan looks at"},
     {"lm_scores", lm_scores, METH_VARARGS, "Finder._lm_segment's scores of one word's candidates, compiled"},
     {NULL, NULL, 0, NULL},
 };
