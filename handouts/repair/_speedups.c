@@ -392,7 +392,7 @@ tok_field(PyObject *tok, int i, PyObject **hold)
 /* What Finder._segment reads, the same objects for every run of a document (Finder._context) */
 typedef struct {
     PyObject *known, *replaceable, *firsts, *two_words, *cands, *candidates, *following, *none;
-    PyObject *doc_words, *doc_pairs, *trans_cache, *trans, *inner_of;
+    PyObject *doc_words, *doc_pairs, *trans_cache, *trans, *inners, *inner_of;
     Py_ssize_t limit;
     double document_word, document_pair;
 } Ctx;
@@ -604,8 +604,10 @@ prune(Ctx *c, PyObject *alts, PyObject *more, PyObject **keys, Py_ssize_t nk, Py
                 return -1;
             o->inner = 0.0 + bonus;
         } else {  /* a candidate of several words: Finder._inner, in Python (its sums are Python's) */
-            PyObject *v = PyObject_CallOneArg(c->inner_of, o->words);
-            if (v == NULL)
+            PyObject *v = PyDict_GetItemWithError(c->inners, o->words);  /* what it found for the document */
+            if (v != NULL)
+                Py_INCREF(v);
+            else if (PyErr_Occurred() || (v = PyObject_CallOneArg(c->inner_of, o->words)) == NULL)
                 return -1;
             o->inner = PyFloat_AsDouble(v);
             Py_DECREF(v);
@@ -832,10 +834,11 @@ segment(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!nnO!O!O!:segment", &PyList_Type, &toks, &i0, &j0, &PyList_Type, &starts,
                           &PyList_Type, &headings, &PyTuple_Type, &ctx))
         return NULL;
-    if (!PyArg_ParseTuple(ctx, "O!OOOO!OO!O!O!O!O!OOndd:segment's context", &PyDict_Type, &c.known,
+    if (!PyArg_ParseTuple(ctx, "O!OOOO!OO!O!O!O!O!OO!Ondd:segment's context", &PyDict_Type, &c.known,
                           &c.replaceable, &c.firsts, &c.two_words, &PyDict_Type, &c.cands, &c.candidates,
                           &PyDict_Type, &c.following, &PyDict_Type, &c.none, &PyDict_Type, &c.doc_words,
-                          &PyDict_Type, &c.doc_pairs, &PyDict_Type, &c.trans_cache, &c.trans, &c.inner_of,
+                          &PyDict_Type, &c.doc_pairs, &PyDict_Type, &c.trans_cache, &c.trans,
+                          &PyDict_Type, &c.inners, &c.inner_of,
                           &c.limit, &c.document_word, &c.document_pair))
         return NULL;
     if (i0 < 0 || j0 < i0 || j0 > PyList_GET_SIZE(toks) || j0 > PyList_GET_SIZE(starts)

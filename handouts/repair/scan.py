@@ -268,8 +268,9 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
                 scan.flags.append((toks[j].start, t.end, "looks like a promotional link (buy/order); remove it", "",
                                    False, "spam:promotional link"))
         elif t.kind == "w" and t.key in _PROMO_FIRST and k + 1 < n:
+            ahead = [x.key for x in toks[k : k + max(map(len, rules.promo_phrases), default=0)]]
             for phrase in rules.promo_phrases:
-                if tuple(x.key for x in toks[k : k + len(phrase)]) == phrase:
+                if tuple(ahead[: len(phrase)]) == phrase:
                     scan.spam += 1
                     scan.flags.append((t.start, toks[k + len(phrase) - 1].end,
                                        "sales phrase injected into the text (keyword stuffing)", "",

@@ -172,12 +172,10 @@ class DocumentCounts:
 
     def add(self, keys: list[str]) -> None:
         words, pairs = self.words, self.pairs
-        prev = None
         for k in keys:
             words[k] = words.get(k, 0) + 1
-            if prev is not None:
-                pairs[(prev, k)] = pairs.get((prev, k), 0) + 1
-            prev = k
+        for pair in zip(keys, keys[1:]):
+            pairs[pair] = pairs.get(pair, 0) + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +320,8 @@ class Finder:
         self._read: dict[tuple, list[Suspect]] = {}
         """Per run of words and floor: the suspects with the language model's reading."""
         self._bonus: dict[str, float] = {}
+        self._inners: dict[tuple[str, ...], float] = {}
+        """Per candidate of several words: :meth:`_inner` (for the document)."""
         self._context: tuple | None = None
         """What the compiled decoder reads, the same objects for every run of the document."""
 
@@ -466,6 +466,7 @@ class Finder:
             self._runs.clear()
             self._read.clear()
             self._bonus.clear()
+            self._inners.clear()
             self._context = None
         out: list[Suspect] = []
         lm = floor is not None and floor < math.inf
@@ -767,7 +768,7 @@ class Finder:
         s = self.settings
         self._context = (self._can_replace, self._replaceable, self.thesaurus.multiword_firsts, self._two_words,
                          self._cands, self._candidates, sc.model.following, _NONE, self._doc.words,
-                         self._doc.pairs, sc._cache, sc.trans, self._inner, s.candidates, s.document_word,
+                         self._doc.pairs, sc._cache, sc.trans, self._inners, self._inner, s.candidates, s.document_word,
                          s.document_pair)
         return self._context
 
@@ -819,8 +820,12 @@ class Finder:
         document (the word as written has :meth:`_keep_bonus`)."""
         if len(words) == 1:
             return 0 + self._word_bonus(words[0], False)  # the same sums as below, term by term
-        sc = self.scorer
-        return sum(sc.trans(a, b) for a, b in zip(words, words[1:])) + sum(self._word_bonus(w, False) for w in words)
+        found = self._inners.get(words)
+        if found is None:
+            sc = self.scorer
+            found = self._inners[words] = sum(sc.trans(a, b) for a, b in zip(words, words[1:])) + sum(
+                self._word_bonus(w, False) for w in words)
+        return found
 
     def _decode(self, options, keys, toks, idx, sentence_start, heading, lo: int, hi: int) -> list[Suspect]:
         """Viterbi over positions lo..hi-1 (the first and last are fixed context when not at an edge)."""
