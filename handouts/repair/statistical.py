@@ -243,10 +243,15 @@ class Scorer:
         return value
 
     def _trans(self, prev: str | None, w: str) -> float:
-        lw = self.word(w)
+        word = self.model.word  # :meth:`word`, inline
+        lw = word(w)
+        if lw is None:
+            lw = self._min_word
         if prev is None:
             return lw - self._log_total
-        lp = self.word(prev)
+        lp = word(prev)
+        if lp is None:
+            lp = self._min_word
         pair = self.model.pair(prev, w)
         if pair is None:
             pair = min(lp + lw - self._log_total, self._unlisted)
@@ -400,6 +405,7 @@ class Finder:
             if nb is not None:
                 s = self.settings
                 ok = self._candidate_ok
+                banned = self._banned
                 following = self.scorer.model.following
                 for group, cost, kind in ((nb.synonyms, s.cost_synonym, "synonym"),
                                           (nb.related, s.cost_related, "related")):
@@ -407,8 +413,12 @@ class Finder:
                     for w in group:
                         if taken == s.per_group:
                             break
-                        if ok(w):
-                            found.append(_alt(w, cost, kind, following))
+                        if " " in w:
+                            if ok(w):
+                                found.append(_alt(w, cost, kind, following))
+                                taken += 1
+                        elif w not in banned:  # ok(w) and _alt(w, ...), inline for one word
+                            found.append(((w,), w, w, 1, cost, kind, following.get(w, _NONE)))
                             taken += 1
             if len(self._cands) > 200_000:
                 self._cands.clear()
