@@ -391,7 +391,7 @@ tok_field(PyObject *tok, int i, PyObject **hold)
 
 /* What Finder._segment reads, the same objects for every run of a document (Finder._context) */
 typedef struct {
-    PyObject *known, *replaceable, *firsts, *two_words, *cands, *candidates, *following, *none;
+    PyObject *known, *replaceable, *firsts, *two, *two_words, *cands, *candidates, *following, *none;
     PyObject *doc_words, *doc_pairs, *trans_cache, *trans, *inners, *inner_of;
     Py_ssize_t limit;
     double document_word, document_pair;
@@ -509,39 +509,14 @@ alt_at(PyObject *alts, PyObject *more, Py_ssize_t n)
     return n < m ? PyList_GET_ITEM(alts, n) : PyList_GET_ITEM(more, n - m);
 }
 
-/* Finder._prune: the kept candidates of position p, appended to opts; returns how many, -1 on error */
+/* Finder._prune: the kept candidates of position p, appended to opts; returns how many, -1 on error.
+   after_left: following.get(left, {}); own: the listed pairs the word as written forms */
 static Py_ssize_t
-prune(Ctx *c, PyObject *alts, PyObject *more, PyObject **keys, Py_ssize_t nk, Py_ssize_t p, Opt *opts,
-      Ranked *ranked)
+prune(Ctx *c, PyObject *alts, PyObject *more, PyObject **keys, Py_ssize_t nk, Py_ssize_t p, PyObject *after_left,
+      long own, Opt *opts, Ranked *ranked)
 {
     Py_ssize_t count = (alts ? PyList_GET_SIZE(alts) : 0) + (more ? PyList_GET_SIZE(more) : 0);
-    PyObject *left = p > 0 ? keys[p - 1] : NULL;
     PyObject *right1 = p + 1 < nk ? keys[p + 1] : NULL;
-    PyObject *key = keys[p];
-    PyObject *after_left = c->none;
-    if (left != NULL) {
-        after_left = PyDict_GetItemWithError(c->following, left);
-        if (after_left == NULL) {
-            if (PyErr_Occurred())
-                return -1;
-            after_left = c->none;
-        }
-    }
-    int own_a = PySequence_Contains(after_left, key);
-    if (own_a < 0)
-        return -1;
-    int own_b = 0;
-    if (right1 != NULL) {
-        PyObject *after_key = PyDict_GetItemWithError(c->following, key);
-        if (after_key == NULL && PyErr_Occurred())
-            return -1;
-        if (after_key != NULL) {
-            own_b = PySequence_Contains(after_key, right1);
-            if (own_b < 0)
-                return -1;
-        }
-    }
-    long own = own_a + own_b;
     Py_ssize_t m = 0;
     for (Py_ssize_t n = 0; n < count; n++) {
         PyObject *alt = alt_at(alts, more, n);
@@ -815,14 +790,19 @@ can_replace(Ctx *c, PyObject *tok, PyObject *text, PyObject *start, PyObject *he
     return yes;
 }
 
-/* x in following.get(a, {}) */
-static int
-follows(Ctx *c, PyObject *a, PyObject *x)
+/* following.get(keys[p], {}), looked up once per run (borrowed) */
+static PyObject *
+after_of(Ctx *c, PyObject **after, PyObject **keys, Py_ssize_t p)
 {
-    PyObject *after = PyDict_GetItemWithError(c->following, a);
-    if (after == NULL)
-        return PyErr_Occurred() ? -1 : 0;
-    return PySequence_Contains(after, x);
+    if (after[p] == NULL) {
+        after[p] = PyDict_GetItemWithError(c->following, keys[p]);
+        if (after[p] == NULL) {
+            if (PyErr_Occurred())
+                return NULL;
+            after[p] = c->none;
+        }
+    }
+    return after[p];
 }
 
 static PyObject *
@@ -834,8 +814,9 @@ segment(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!nnO!O!O!:segment", &PyList_Type, &toks, &i0, &j0, &PyList_Type, &starts,
                           &PyList_Type, &headings, &PyTuple_Type, &ctx))
         return NULL;
-    if (!PyArg_ParseTuple(ctx, "O!OOOO!OO!O!O!O!O!OO!Ondd:segment's context", &PyDict_Type, &c.known,
-                          &c.replaceable, &c.firsts, &c.two_words, &PyDict_Type, &c.cands, &c.candidates,
+    if (!PyArg_ParseTuple(ctx, "O!OOO!OO!OO!O!O!O!O!OO!Ondd:segment's context", &PyDict_Type, &c.known,
+                          &c.replaceable, &c.firsts, &PyDict_Type, &c.two, &c.two_words, &PyDict_Type, &c.cands,
+                          &c.candidates,
                           &PyDict_Type, &c.following, &PyDict_Type, &c.none, &PyDict_Type, &c.doc_words,
                           &PyDict_Type, &c.doc_pairs, &PyDict_Type, &c.trans_cache, &c.trans,
                           &PyDict_Type, &c.inners, &c.inner_of,
@@ -849,13 +830,14 @@ segment(PyObject *self, PyObject *args)
     Py_ssize_t n = j0 - i0;
     PyObject *out = NULL, *held = NULL, *hold = NULL;
     PyObject **keys = PyMem_Calloc(n + 1, sizeof(PyObject *));
+    PyObject **after = PyMem_Calloc(n + 1, sizeof(PyObject *));  /* after_of's, NULL: not looked up yet */
     Py_ssize_t *at = PyMem_Calloc(n + 1, sizeof(Py_ssize_t));
     Py_ssize_t *maxlen = PyMem_Calloc(n + 1, sizeof(Py_ssize_t));  /* 0: no candidate kept */
     Py_ssize_t limit = c.limit < 0 ? 0 : c.limit;
     Opt *opts = PyMem_Calloc(n * (limit + 1) + 1, sizeof(Opt));
     Ranked *ranked = NULL;
     Py_ssize_t nranked = 0;
-    if (keys == NULL || at == NULL || maxlen == NULL || opts == NULL) {
+    if (keys == NULL || after == NULL || at == NULL || maxlen == NULL || opts == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -900,19 +882,29 @@ segment(PyObject *self, PyObject *args)
                 goto done;
             if (first) {
                 PyObject *next = PyList_GET_ITEM(toks, i0 + p + 1);
-                PyObject *a[3] = {next, Py_False, PyList_GET_ITEM(headings, i0 + p + 1)};
-                PyObject *v = PyObject_Vectorcall(c.replaceable, a, 3, NULL);
-                if (v == NULL)
+                PyObject *next_text = tok_field(next, 3, &hold);
+                if (next_text == NULL)
                     goto done;
-                int yes = PyObject_IsTrue(v);
-                Py_DECREF(v);
+                int yes = can_replace(&c, next, next_text, Py_False, PyList_GET_ITEM(headings, i0 + p + 1));
                 if (yes < 0)
                     goto done;
                 if (yes) {
-                    PyObject *b[2] = {key, right};
-                    two = PyObject_Vectorcall(c.two_words, b, 2, NULL);
-                    if (two == NULL)
+                    /* Finder._two_words(key, right): its cache, read here, keyed "key right" */
+                    PyObject *pair = PyUnicode_FromFormat("%U %U", key, right);
+                    if (pair == NULL)
                         goto done;
+                    two = PyDict_GetItemWithError(c.two, pair);
+                    Py_DECREF(pair);
+                    if (two != NULL)
+                        Py_INCREF(two);
+                    else if (PyErr_Occurred())
+                        goto done;
+                    else {
+                        PyObject *b[2] = {key, right};
+                        two = PyObject_Vectorcall(c.two_words, b, 2, NULL);
+                        if (two == NULL)
+                            goto done;
+                    }
                     int err = PyList_Append(held, two);
                     Py_DECREF(two);
                     if (err < 0)
@@ -926,20 +918,20 @@ segment(PyObject *self, PyObject *args)
                 }
             }
         }
-        /* is the word improbable where it stands? */
-        int odd = left == NULL && right == NULL;
-        if (!odd && left != NULL) {
-            int f = follows(&c, left, key);
-            if (f < 0)
+        /* is the word improbable where it stands?  (the listed pairs it forms, which _prune counts too) */
+        PyObject *after_left = left == NULL ? c.none : after_of(&c, after, keys, p - 1);
+        if (after_left == NULL)
+            goto done;
+        int in_left = PySequence_Contains(after_left, key);
+        if (in_left < 0)
+            goto done;
+        int in_right = 0;
+        if (right != NULL) {
+            PyObject *after_key = after_of(&c, after, keys, p);
+            if (after_key == NULL || (in_right = PySequence_Contains(after_key, right)) < 0)
                 goto done;
-            odd = !f;
         }
-        if (!odd && right != NULL) {
-            int f = follows(&c, key, right);
-            if (f < 0)
-                goto done;
-            odd = !f;
-        }
+        int odd = (left != NULL && !in_left) || (right != NULL && !in_right) || (left == NULL && right == NULL);
         if (odd) {
             more = PyDict_GetItemWithError(c.cands, key);
             if (more != NULL) {
@@ -975,7 +967,7 @@ segment(PyObject *self, PyObject *args)
                 goto done;
             }
         }
-        Py_ssize_t kept = prune(&c, two, more, keys, n, p, &opts[total], ranked);
+        Py_ssize_t kept = prune(&c, two, more, keys, n, p, after_left, in_left + in_right, &opts[total], ranked);
         if (kept < 0)
             goto done;
         for (Py_ssize_t i = 0; i < kept; i++)
@@ -1020,6 +1012,7 @@ segment(PyObject *self, PyObject *args)
         p = hi;
     }
     PyMem_Free(keys);
+    PyMem_Free(after);
     PyMem_Free(at);
     PyMem_Free(maxlen);
     PyMem_Free(opts);
@@ -1029,6 +1022,7 @@ segment(PyObject *self, PyObject *args)
     return out;
 done:
     PyMem_Free(keys);
+    PyMem_Free(after);
     PyMem_Free(at);
     PyMem_Free(maxlen);
     PyMem_Free(opts);
