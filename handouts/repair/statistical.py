@@ -42,6 +42,12 @@ none of this changes a fix, a flag or a margin):
   that moves by a rounding error could tip a tie between two candidates.
 * Word pairs are looked up by their first word (``counts.Model.following``), never by a
   key built from two words; the trigram model through the library's own call, inline.
+* Where the compiled module was built (``speedups``), a run of words is decoded in one call
+  (``_speedups.segment``): the same steps as :meth:`Finder._segment`, :meth:`Finder._prune`,
+  :meth:`Finder._decode_one` and :meth:`Finder._decode`, the same look-ups and the same sums in
+  the same order, so the same suspects to the last bit; it reads the per-process caches itself
+  and calls the methods that fill them on a miss.  The Python code stays, for
+  ``HANDOUTS_PURE=1`` and for installs without a C compiler.
 """
 from __future__ import annotations
 
