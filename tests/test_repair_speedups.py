@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from handouts.repair import load_rules, scan, speedups, statistical, tokens
+from handouts.repair.counts import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILT = sorted((ROOT / "handouts" / "repair").glob("_speedups*.so")) + sorted(
@@ -178,3 +179,18 @@ def test_the_compiled_decoder_agrees_on_any_run(paragraphs, elsewhere):
         finally:
             statistical._segment_c = speedups.compiled.segment
     assert found[0] == found[1]
+
+
+# a word pair's score, worked out by the compiled decoder on a miss of the scorer's cache
+_COUNTS = load_model()
+_FIRSTS = sorted(_COUNTS.following)[::40]
+
+
+@compiled_only
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(_FIRSTS + [None, "zzzz"]), st.integers(0, 10_000), st.sampled_from(_FIRSTS + ["zzzz", "the"]))
+def test_the_compiled_pair_score_agrees_with_the_scorer(prev, n, other):
+    scorer = statistical.Scorer(_COUNTS, statistical.load_settings())
+    seconds = sorted(_COUNTS.following.get(prev, {})) or [other]
+    for w in (seconds[n % len(seconds)], other):  # a listed pair, and most likely an unlisted one
+        assert repr(speedups.compiled.pair_score(scorer.counts(), prev, w)) == repr(scorer._trans(prev, w))

@@ -369,6 +369,147 @@ done:
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* pair_score: statistical.Scorer._trans, from the counts (counts.Model) */
+
+/* What Scorer._trans reads (Scorer.counts): the model's words and their logs' cache, its pairs,
+   and the scorer's constants */
+typedef struct {
+    PyObject *words, *logs, *following, *none;
+    double min_word, log_total, unlisted, shift;
+} Counts;
+
+static int
+counts_of(PyObject *tuple, Counts *m)
+{
+    return PyArg_ParseTuple(tuple, "O!O!O!O!dddd:the scorer's counts", &PyDict_Type, &m->words, &PyDict_Type,
+                            &m->logs, &PyDict_Type, &m->following, &PyDict_Type, &m->none, &m->min_word,
+                            &m->log_total, &m->unlisted, &m->shift) ? 0 : -1;
+}
+
+/* math.log(int(count)) for a count as listed: 0, or 1 when it is not a positive count in a str
+   (then the Python code answers, or raises) */
+static int
+log_count(PyObject *count, double *out)
+{
+    if (!PyUnicode_CheckExact(count))
+        return 1;
+    PyObject *n = PyLong_FromUnicodeObject(count, 10);
+    if (n == NULL) {
+        PyErr_Clear();
+        return 1;
+    }
+    double x = PyLong_AsDouble(n);
+    Py_DECREF(n);
+    if (x == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 1;
+    }
+    if (!(x > 0.0) || !isfinite(x))
+        return 1;
+    *out = log(x);
+    return 0;
+}
+
+/* counts.Model.word(w), through and into its cache: -1 error, 1 cannot, 0 done (*found: listed) */
+static int
+word_log(Counts *m, PyObject *w, int *found, double *out)
+{
+    PyObject *v = PyDict_GetItemWithError(m->logs, w);
+    if (v != NULL) {
+        if (v == Py_None) {
+            *found = 0;
+            return 0;
+        }
+        if (!PyFloat_CheckExact(v))
+            return 1;
+        *found = 1;
+        *out = PyFloat_AS_DOUBLE(v);
+        return 0;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    PyObject *count = PyDict_GetItemWithError(m->words, w);
+    PyObject *value;
+    if (count == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        *found = 0;
+        value = Py_None;
+        Py_INCREF(value);
+    } else {
+        int err = log_count(count, out);
+        if (err)
+            return err;
+        *found = 1;
+        value = PyFloat_FromDouble(*out);
+        if (value == NULL)
+            return -1;
+    }
+    if (PyDict_GET_SIZE(m->logs) > 500000)
+        PyDict_Clear(m->logs);
+    int err = PyDict_SetItem(m->logs, w, value);
+    Py_DECREF(value);
+    return err;
+}
+
+/* Scorer._trans(prev, w): -1 error, 1 cannot (the Python method answers), 0 done */
+static int
+score_pair(Counts *m, PyObject *prev, PyObject *w, double *out)
+{
+    int found, err;
+    double lw, lp;
+    if ((err = word_log(m, w, &found, &lw)) != 0)
+        return err;
+    if (!found)
+        lw = m->min_word;
+    if (prev == Py_None) {
+        *out = lw - m->log_total;
+        return 0;
+    }
+    if ((err = word_log(m, prev, &found, &lp)) != 0)
+        return err;
+    if (!found)
+        lp = m->min_word;
+    PyObject *after = PyDict_GetItemWithError(m->following, prev);
+    if (after == NULL && PyErr_Occurred())
+        return -1;
+    PyObject *count = after == NULL ? NULL : PyDict_GetItemWithError(after, w);
+    if (count == NULL && PyErr_Occurred())
+        return -1;
+    double pair;
+    if (count == NULL) {
+        double x = lp + lw - m->log_total;
+        pair = m->unlisted < x ? m->unlisted : x;  /* min(x, unlisted) */
+    } else {
+        if ((err = log_count(count, &pair)) != 0)
+            return err;
+        pair = pair - m->shift;
+    }
+    *out = pair - lp;
+    return 0;
+}
+
+static PyObject *
+pair_score(PyObject *self, PyObject *args)
+{
+    PyObject *tuple, *prev, *w;
+    Counts m;
+    double v;
+    if (!PyArg_ParseTuple(args, "O!OU:pair_score", &PyTuple_Type, &tuple, &prev, &w) || counts_of(tuple, &m) < 0)
+        return NULL;
+    if (prev != Py_None && !PyUnicode_Check(prev)) {
+        PyErr_SetString(PyExc_TypeError, "pair_score: the first word is a str or None");
+        return NULL;
+    }
+    int err = score_pair(&m, prev, w, &v);
+    if (err < 0)
+        return NULL;
+    if (err > 0)
+        Py_RETURN_NONE;
+    return PyFloat_FromDouble(v);
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* segment: Finder._segment, the bigram decoder of one run of words, whole */
 
 /* A token's field by its slot (kind 0, start 1, end 2, text 3, key 4), borrowed; through
@@ -392,9 +533,11 @@ tok_field(PyObject *tok, int i, PyObject **hold)
 /* What Finder._segment reads, the same objects for every run of a document (Finder._context) */
 typedef struct {
     PyObject *known, *replaceable, *firsts, *two, *two_words, *cands, *candidates, *following, *none;
-    PyObject *doc_words, *doc_pairs, *trans_cache, *trans, *inners, *inner_of;
+    PyObject *doc_words, *doc_pairs, *trans_cache, *trans, *inners, *inner_of, *counts_tuple;
     Py_ssize_t limit;
     double document_word, document_pair;
+    Counts counts;
+    int counts_read;  /* counts parsed from counts_tuple, on the first miss */
 } Ctx;
 
 /* Scorer.trans(prev, w): its cache, read here; the method on a miss (which fills it) */
@@ -406,15 +549,37 @@ trans_of(Ctx *c, PyObject *prev, PyObject *w, double *out)
         return -1;
     PyObject *v = PyDict_GetItemWithError(c->trans_cache, key);
     Py_XINCREF(v);
-    Py_DECREF(key);
     if (v == NULL) {
-        if (PyErr_Occurred())
+        if (PyErr_Occurred()) {
+            Py_DECREF(key);
             return -1;
-        PyObject *args[2] = {prev, w};
-        v = PyObject_Vectorcall(c->trans, args, 2, NULL);
-        if (v == NULL)
+        }
+        /* Scorer.trans on a miss: the score worked out here and kept as it keeps it */
+        double d;
+        int err = c->counts_read ? 0 : counts_of(c->counts_tuple, &c->counts);
+        if (err == 0) {
+            c->counts_read = 1;
+            err = score_pair(&c->counts, prev, w, &d);
+        }
+        if (err == 0) {
+            if (PyDict_GET_SIZE(c->trans_cache) > 200000)
+                PyDict_Clear(c->trans_cache);
+            v = PyFloat_FromDouble(d);
+            if (v == NULL || PyDict_SetItem(c->trans_cache, key, v) < 0)
+                err = -1;
+        }
+        if (err > 0) {  /* what only the Python method can say */
+            PyObject *args[2] = {prev, w};
+            v = PyObject_Vectorcall(c->trans, args, 2, NULL);
+            err = v == NULL ? -1 : 0;
+        }
+        if (err < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(key);
             return -1;
+        }
     }
+    Py_DECREF(key);
     double d = PyFloat_AsDouble(v);
     Py_DECREF(v);
     if (d == -1.0 && PyErr_Occurred())
@@ -814,12 +979,13 @@ segment(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!nnO!O!O!:segment", &PyList_Type, &toks, &i0, &j0, &PyList_Type, &starts,
                           &PyList_Type, &headings, &PyTuple_Type, &ctx))
         return NULL;
-    if (!PyArg_ParseTuple(ctx, "O!OOO!OO!OO!O!O!O!O!OO!Ondd:segment's context", &PyDict_Type, &c.known,
+    c.counts_read = 0;
+    if (!PyArg_ParseTuple(ctx, "O!OOO!OO!OO!O!O!O!O!OO!OO!ndd:segment's context", &PyDict_Type, &c.known,
                           &c.replaceable, &c.firsts, &PyDict_Type, &c.two, &c.two_words, &PyDict_Type, &c.cands,
                           &c.candidates,
                           &PyDict_Type, &c.following, &PyDict_Type, &c.none, &PyDict_Type, &c.doc_words,
                           &PyDict_Type, &c.doc_pairs, &PyDict_Type, &c.trans_cache, &c.trans,
-                          &PyDict_Type, &c.inners, &c.inner_of,
+                          &PyDict_Type, &c.inners, &c.inner_of, &PyTuple_Type, &c.counts_tuple,
                           &c.limit, &c.document_word, &c.document_pair))
         return NULL;
     if (i0 < 0 || j0 < i0 || j0 > PyList_GET_SIZE(toks) || j0 > PyList_GET_SIZE(starts)
@@ -1328,6 +1494,7 @@ static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, "tokens.tokenize, compiled: tokenize(text, Token)"},
     {"para", para, METH_VARARGS, "tokens.Para.of, compiled: para(text, Token) -> (tokens, sentence_start, heading)"},
     {"segment", segment, METH_VARARGS, "Finder._segment, compiled: the bigram decoder of one run of words"},
+    {"pair_score", pair_score, METH_VARARGS, "Scorer._trans, compiled: pair_score(counts, prev, w), None when it cannot tell"},
     {"word_runs", word_runs, METH_VARARGS, "statistical._word_runs, compiled: the (start, end) of each run of words"},
     {"screen", screen, METH_VARARGS, "scan._screen, compiled: the tokens each loop of scan.scan looks at"},
     {"lm_scores", lm_scores, METH_VARARGS, "Finder._lm_segment's scores of one word's candidates, compiled"},

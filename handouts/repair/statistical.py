@@ -248,6 +248,13 @@ class Scorer:
             value = self._cache[key] = self._trans(prev, w)
         return value
 
+    def counts(self) -> tuple:
+        """What the compiled decoder reads to work out :meth:`_trans` itself on a miss of the cache
+        (``_speedups.pair_score``): the model's counts and the cache of their logs, and the
+        scorer's constants."""
+        m = self.model
+        return (m._words, m._logs, m.following, _NONE, self._min_word, self._log_total, self._unlisted, m._shift)
+
     def _trans(self, prev: str | None, w: str) -> float:
         word = self.model.word  # :meth:`word`, inline
         lw = word(w)
@@ -784,8 +791,8 @@ class Finder:
         s = self.settings
         self._context = (self._can_replace, self._replaceable, self.thesaurus.multiword_firsts, self._two,
                          self._two_words, self._cands, self._candidates, sc.model.following, _NONE, self._doc.words,
-                         self._doc.pairs, sc._cache, sc.trans, self._inners, self._inner, s.candidates,
-                         s.document_word, s.document_pair)
+                         self._doc.pairs, sc._cache, sc.trans, self._inners, self._inner, sc.counts(),
+                         s.candidates, s.document_word, s.document_pair)
         return self._context
 
     def _keep_bonus(self, w: str) -> float:
