@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from handouts.repair import speedups, statistical, tokens
+from handouts.repair import load_rules, scan, speedups, statistical, tokens
+from handouts.repair.counts import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILT = sorted((ROOT / "handouts" / "repair").glob("_speedups*.so")) + sorted(
@@ -28,17 +29,20 @@ def test_the_compiled_code_is_the_one_used_where_it_was_built():
     assert speedups.compiled is not None, f"built ({BUILT}) but not imported"
     assert tokens.tokenize is not tokens._tokenize
     assert tokens._compiled is speedups.compiled  # Para.of
-    assert statistical._rank is speedups.compiled.rank
+    assert statistical._segment_c is speedups.compiled.segment
+    assert statistical._runs is speedups.compiled.word_runs
+    assert scan._screened is speedups.compiled.screen
     assert statistical._lm_scores is speedups.compiled.lm_scores
 
 
 def test_the_pure_python_code_runs_when_asked():
-    code = ("from handouts.repair import speedups, statistical, tokens; "
+    code = ("from handouts.repair import scan, speedups, statistical, tokens; "
             "print(speedups.compiled is None, tokens.tokenize is tokens._tokenize, "
-            "statistical._rank is None, statistical._lm_scores is None)")
+            "statistical._segment_c is None, statistical._lm_scores is None, statistical._runs is statistical._word_runs, "
+            "scan._screened is scan._screen)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
                          env={**os.environ, "HANDOUTS_PURE": "1"})
-    assert out.stdout.split() == ["True"] * 4
+    assert out.stdout.split() == ["True"] * 6
 
 
 def _para(of, text: str) -> tuple:
@@ -92,6 +96,29 @@ def test_the_compiled_paragraph_reading_agrees_on_any_text(text):
     assert _para(tokens.Para.of, text) == _para(tokens.Para._of, text)
 
 
+@compiled_only
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_MARKDOWN | st.sampled_from(["  ", "   ", "word", "x-y"]) | st.text(max_size=2), max_size=30).map("".join))
+def test_the_compiled_runs_of_words_agree_on_any_text(text):
+    toks = tokens.Para.of(text).toks
+    assert statistical._runs(toks) == list(statistical._word_runs(toks))
+
+
+_RULES = load_rules()
+_SCAN_WORDS = st.sampled_from(sorted({a for a, _ in _RULES.index2} | {b for _, b in _RULES.index2})[:200]
+                              + sorted(_RULES.index)[:50] + ["A", "an", "An", "Buy", "with", "best", "Ibuprofen"])
+
+
+@compiled_only
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_MARKDOWN | _SCAN_WORDS | st.just(" ") | st.text(max_size=2), max_size=40).map("".join))
+def test_the_compiled_screen_of_the_rules_agrees_on_any_text(text):
+    para = tokens.Para.of(text)
+    drug_keys = {"ibuprofen": "ibuprofen", "with": None, "a": None}  # known drugs, known words, and not asked yet
+    args = (para.toks, para.sentence_start, scan._starts(_RULES), _RULES.index2, drug_keys, scan._PROMO_FIRST)
+    assert scan._screened(*args) == scan._screen(*args)
+
+
 # every fix and flag, margins by repr (to the last bit), with and without the language model
 _REPAIR = r"""
 import dataclasses, json, math, sys
@@ -123,3 +150,47 @@ def test_the_compiled_and_the_pure_python_repair_agree_to_the_last_bit():
     assert runs[0].pop("compiled") is True and runs[1].pop("compiled") is False
     assert sum(len(v[1]) + len(v[2]) for v in runs[0].values()) > 500  # fixes and flags to compare
     assert runs[0] == runs[1]
+
+
+# the bigram decoder alone, in one process, on runs of words a spinner's texts use (with their
+# capitals, heading marks and punctuation), in documents whose counts favour some of them
+_WORDS = sorted({w for path in sorted((ROOT / "tests" / "corpus" / "spun").glob("*.spun.md"))[:4]
+                 for w in path.read_text(encoding="utf-8").split() if w.isalpha()})
+
+
+@compiled_only
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS) | st.sampled_from([".", ",", "#", "\n", "Pain", "steer clear"]),
+                         min_size=1, max_size=25), min_size=1, max_size=3),
+       st.lists(st.sampled_from(_WORDS), max_size=40))
+def test_the_compiled_decoder_agrees_on_any_run(paragraphs, elsewhere):
+    doc = statistical.DocumentCounts()
+    paras = [tokens.Para.of(" ".join(words)) for words in paragraphs]
+    finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
+    for para in [*paras, tokens.Para.of(" ".join(elsewhere))]:
+        for run in finder.runs(para.toks):
+            doc.add(run)
+    found = []
+    for compiled in (statistical._segment_c, None):
+        statistical._segment_c = compiled
+        try:
+            finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
+            found.append([repr(finder.suspects(p.toks, p.sentence_start, p.heading, doc)) for p in paras])
+        finally:
+            statistical._segment_c = speedups.compiled.segment
+    assert found[0] == found[1]
+
+
+# a word pair's score, worked out by the compiled decoder on a miss of the scorer's cache
+_COUNTS = load_model()
+_FIRSTS = sorted(_COUNTS.following)[::40]
+
+
+@compiled_only
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(_FIRSTS + [None, "zzzz"]), st.integers(0, 10_000), st.sampled_from(_FIRSTS + ["zzzz", "the"]))
+def test_the_compiled_pair_score_agrees_with_the_scorer(prev, n, other):
+    scorer = statistical.Scorer(_COUNTS, statistical.load_settings())
+    seconds = sorted(_COUNTS.following.get(prev, {})) or [other]
+    for w in (seconds[n % len(seconds)], other):  # a listed pair, and most likely an unlisted one
+        assert repr(speedups.compiled.pair_score(scorer.counts(), prev, w)) == repr(scorer._trans(prev, w))

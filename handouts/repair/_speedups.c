@@ -6,7 +6,9 @@
  * last bit with or without this module; tests/test_repair_speedups.py compares the two.
  *
  *   tokenize(text, Token)         tokens.tokenize: the same tokens as tokens._TOKEN
- *   rank(...)                     statistical.Finder._prune's ranking of candidates
+ *   segment(...)                  statistical.Finder._segment: the bigram decoder of one run, whole
+ *   word_runs(toks)               statistical._word_runs, as a list
+ *   screen(...)                   scan._screen: the tokens each loop of scan.scan looks at
  *   lm_scores(...)                statistical.Finder._lm_segment's loop over a word's candidates
  */
 #define PY_SSIZE_T_CLEAN
@@ -19,7 +21,7 @@
 /* ------------------------------------------------------------------------------------ */
 /* tokenize */
 
-static PyObject *KIND_W, *KIND_P, *KIND_X, *EMPTY, *CURLY, *STRAIGHT, *ZERO;
+static PyObject *KIND_W, *KIND_P, *KIND_X, *EMPTY, *CURLY, *STRAIGHT;
 
 /* The Token class's slot offsets, so that a token is made without running its Python
    __init__; -1 when the class is not a plain slots class (then it is called instead). */
@@ -367,7 +369,280 @@ done:
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* rank: Finder._prune's choice of candidates */
+/* pair_score: statistical.Scorer._trans, from the counts (counts.Model) */
+
+/* What Scorer._trans reads (Scorer.counts): the model's words and their logs' cache, its pairs,
+   and the scorer's constants */
+typedef struct {
+    PyObject *words, *logs, *following, *none;
+    double min_word, log_total, unlisted, shift;
+} Counts;
+
+static int
+counts_of(PyObject *tuple, Counts *m)
+{
+    return PyArg_ParseTuple(tuple, "O!O!O!O!dddd:the scorer's counts", &PyDict_Type, &m->words, &PyDict_Type,
+                            &m->logs, &PyDict_Type, &m->following, &PyDict_Type, &m->none, &m->min_word,
+                            &m->log_total, &m->unlisted, &m->shift) ? 0 : -1;
+}
+
+/* math.log(int(count)) for a count as listed: 0, or 1 when it is not a positive count in a str
+   (then the Python code answers, or raises) */
+static int
+log_count(PyObject *count, double *out)
+{
+    if (!PyUnicode_CheckExact(count))
+        return 1;
+    PyObject *n = PyLong_FromUnicodeObject(count, 10);
+    if (n == NULL) {
+        PyErr_Clear();
+        return 1;
+    }
+    double x = PyLong_AsDouble(n);
+    Py_DECREF(n);
+    if (x == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 1;
+    }
+    if (!(x > 0.0) || !isfinite(x))
+        return 1;
+    *out = log(x);
+    return 0;
+}
+
+/* counts.Model.word(w), through and into its cache: -1 error, 1 cannot, 0 done (*found: listed) */
+static int
+word_log(Counts *m, PyObject *w, int *found, double *out)
+{
+    PyObject *v = PyDict_GetItemWithError(m->logs, w);
+    if (v != NULL) {
+        if (v == Py_None) {
+            *found = 0;
+            return 0;
+        }
+        if (!PyFloat_CheckExact(v))
+            return 1;
+        *found = 1;
+        *out = PyFloat_AS_DOUBLE(v);
+        return 0;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    PyObject *count = PyDict_GetItemWithError(m->words, w);
+    PyObject *value;
+    if (count == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        *found = 0;
+        value = Py_None;
+        Py_INCREF(value);
+    } else {
+        int err = log_count(count, out);
+        if (err)
+            return err;
+        *found = 1;
+        value = PyFloat_FromDouble(*out);
+        if (value == NULL)
+            return -1;
+    }
+    if (PyDict_GET_SIZE(m->logs) > 500000)
+        PyDict_Clear(m->logs);
+    int err = PyDict_SetItem(m->logs, w, value);
+    Py_DECREF(value);
+    return err;
+}
+
+/* Scorer._trans(prev, w): -1 error, 1 cannot (the Python method answers), 0 done */
+static int
+score_pair(Counts *m, PyObject *prev, PyObject *w, double *out)
+{
+    int found, err;
+    double lw, lp;
+    if ((err = word_log(m, w, &found, &lw)) != 0)
+        return err;
+    if (!found)
+        lw = m->min_word;
+    if (prev == Py_None) {
+        *out = lw - m->log_total;
+        return 0;
+    }
+    if ((err = word_log(m, prev, &found, &lp)) != 0)
+        return err;
+    if (!found)
+        lp = m->min_word;
+    PyObject *after = PyDict_GetItemWithError(m->following, prev);
+    if (after == NULL && PyErr_Occurred())
+        return -1;
+    PyObject *count = after == NULL ? NULL : PyDict_GetItemWithError(after, w);
+    if (count == NULL && PyErr_Occurred())
+        return -1;
+    double pair;
+    if (count == NULL) {
+        double x = lp + lw - m->log_total;
+        pair = m->unlisted < x ? m->unlisted : x;  /* min(x, unlisted) */
+    } else {
+        if ((err = log_count(count, &pair)) != 0)
+            return err;
+        pair = pair - m->shift;
+    }
+    *out = pair - lp;
+    return 0;
+}
+
+static PyObject *
+pair_score(PyObject *self, PyObject *args)
+{
+    PyObject *tuple, *prev, *w;
+    Counts m;
+    double v;
+    if (!PyArg_ParseTuple(args, "O!OU:pair_score", &PyTuple_Type, &tuple, &prev, &w) || counts_of(tuple, &m) < 0)
+        return NULL;
+    if (prev != Py_None && !PyUnicode_Check(prev)) {
+        PyErr_SetString(PyExc_TypeError, "pair_score: the first word is a str or None");
+        return NULL;
+    }
+    int err = score_pair(&m, prev, w, &v);
+    if (err < 0)
+        return NULL;
+    if (err > 0)
+        Py_RETURN_NONE;
+    return PyFloat_FromDouble(v);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* segment: Finder._segment, the bigram decoder of one run of words, whole */
+
+/* A token's field by its slot (kind 0, start 1, end 2, text 3, key 4), borrowed; through
+   getattr when the token is not of the class setup_token read (a new reference then, kept in
+   *hold) */
+static PyObject *
+tok_field(PyObject *tok, int i, PyObject **hold)
+{
+    static const char *names[5] = {"kind", "start", "end", "text", "key"};
+    if (direct && (PyObject *)Py_TYPE(tok) == token_type) {
+        PyObject *v = *(PyObject **)((char *)tok + off[i]);
+        if (v == NULL)
+            PyErr_Format(PyExc_AttributeError, "a token has no %s", names[i]);
+        return v;
+    }
+    PyObject *v = PyObject_GetAttrString(tok, names[i]);
+    Py_XSETREF(*hold, v);
+    return v;
+}
+
+/* What Finder._segment reads, the same objects for every run of a document (Finder._context) */
+typedef struct {
+    PyObject *known, *replaceable, *firsts, *two, *two_words, *cands, *candidates, *following, *none;
+    PyObject *doc_words, *doc_pairs, *trans_cache, *trans, *inners, *inner_of, *counts_tuple;
+    Py_ssize_t limit;
+    double document_word, document_pair;
+    Counts counts;
+    int counts_read;  /* counts parsed from counts_tuple, on the first miss */
+} Ctx;
+
+/* Scorer.trans(prev, w): its cache, read here; the method on a miss (which fills it) */
+static int
+trans_of(Ctx *c, PyObject *prev, PyObject *w, double *out)
+{
+    PyObject *key = PyTuple_Pack(2, prev, w);
+    if (key == NULL)
+        return -1;
+    PyObject *v = PyDict_GetItemWithError(c->trans_cache, key);
+    Py_XINCREF(v);
+    if (v == NULL) {
+        if (PyErr_Occurred()) {
+            Py_DECREF(key);
+            return -1;
+        }
+        /* Scorer.trans on a miss: the score worked out here and kept as it keeps it */
+        double d;
+        int err = c->counts_read ? 0 : counts_of(c->counts_tuple, &c->counts);
+        if (err == 0) {
+            c->counts_read = 1;
+            err = score_pair(&c->counts, prev, w, &d);
+        }
+        if (err == 0) {
+            if (PyDict_GET_SIZE(c->trans_cache) > 200000)
+                PyDict_Clear(c->trans_cache);
+            v = PyFloat_FromDouble(d);
+            if (v == NULL || PyDict_SetItem(c->trans_cache, key, v) < 0)
+                err = -1;
+        }
+        if (err > 0) {  /* what only the Python method can say */
+            PyObject *args[2] = {prev, w};
+            v = PyObject_Vectorcall(c->trans, args, 2, NULL);
+            err = v == NULL ? -1 : 0;
+        }
+        if (err < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(key);
+            return -1;
+        }
+    }
+    Py_DECREF(key);
+    double d = PyFloat_AsDouble(v);
+    Py_DECREF(v);
+    if (d == -1.0 && PyErr_Occurred())
+        return -1;
+    *out = d;
+    return 0;
+}
+
+/* d.get(key, 0), a count */
+static int
+count_of(PyObject *d, PyObject *key, long *out)
+{
+    PyObject *v = PyDict_GetItemWithError(d, key);
+    if (v == NULL) {
+        *out = 0;
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    long n = PyLong_AsLong(v);
+    if (n == -1 && PyErr_Occurred())
+        return -1;
+    *out = n;
+    return 0;
+}
+
+/* Finder._word_bonus(w, own) */
+static int
+word_bonus(Ctx *c, PyObject *w, int own, double *out)
+{
+    long n;
+    if (count_of(c->doc_words, w, &n) < 0)
+        return -1;
+    n -= own;
+    *out = n > 0 ? log1p(c->document_word * (double)n) : 0.0;
+    return 0;
+}
+
+/* trans(a, b) plus the document's bonus for the pair: the step of Finder._decode */
+static int
+step_of(Ctx *c, PyObject *a, PyObject *b, int own, double *out)
+{
+    PyObject *key = PyTuple_Pack(2, a, b);
+    if (key == NULL)
+        return -1;
+    long n;
+    int err = count_of(c->doc_pairs, key, &n);
+    Py_DECREF(key);
+    if (err < 0)
+        return -1;
+    n -= own;
+    double t;
+    if (trans_of(c, a, b, &t) < 0)
+        return -1;
+    *out = t + (n > 0 ? log1p(c->document_pair * (double)n) : 0.0);
+    return 0;
+}
+
+/* an option of the decoding: the word as written (kind NULL) or a candidate */
+typedef struct {
+    Py_ssize_t start, length;
+    PyObject *words, *first, *last, *kind;  /* borrowed: the candidate lists are held */
+    double cost, inner, f, g;
+    Py_ssize_t back, slot, ins;  /* ins: where its steps start in the steps array */
+} Opt;
 
 typedef struct {
     long pairs, used;
@@ -391,57 +666,52 @@ cmp_ranked(const void *pa, const void *pb)
     return a->n < b->n ? -1 : a->n > b->n;
 }
 
+/* the n-th candidate of the two lists one after the other (alts + more) */
 static PyObject *
-rank(PyObject *self, PyObject *args)
+alt_at(PyObject *alts, PyObject *more, Py_ssize_t n)
 {
-    PyObject *alts, *after_left, *right1, *keys, *doc_words;
-    Py_ssize_t p, limit;
-    long own;
-    if (!PyArg_ParseTuple(args, "O!O!OO!nlO!n:rank", &PyList_Type, &alts, &PyDict_Type, &after_left, &right1,
-                          &PyList_Type, &keys, &p, &own, &PyDict_Type, &doc_words, &limit))
-        return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(alts), nk = PyList_GET_SIZE(keys);
-    Ranked *ranked = PyMem_Malloc(sizeof(Ranked) * (count ? count : 1));
-    if (ranked == NULL)
-        return PyErr_NoMemory();
+    Py_ssize_t m = alts ? PyList_GET_SIZE(alts) : 0;
+    return n < m ? PyList_GET_ITEM(alts, n) : PyList_GET_ITEM(more, n - m);
+}
+
+/* Finder._prune: the kept candidates of position p, appended to opts; returns how many, -1 on error.
+   after_left: following.get(left, {}); own: the listed pairs the word as written forms */
+static Py_ssize_t
+prune(Ctx *c, PyObject *alts, PyObject *more, PyObject **keys, Py_ssize_t nk, Py_ssize_t p, PyObject *after_left,
+      long own, Opt *opts, Ranked *ranked)
+{
+    Py_ssize_t count = (alts ? PyList_GET_SIZE(alts) : 0) + (more ? PyList_GET_SIZE(more) : 0);
+    PyObject *right1 = p + 1 < nk ? keys[p + 1] : NULL;
     Py_ssize_t m = 0;
     for (Py_ssize_t n = 0; n < count; n++) {
-        PyObject *alt = PyList_GET_ITEM(alts, n);
+        PyObject *alt = alt_at(alts, more, n);
         if (!PyTuple_Check(alt) || PyTuple_GET_SIZE(alt) != 7) {
             PyErr_SetString(PyExc_TypeError, "a candidate is a tuple of 7");
-            goto fail;
+            return -1;
         }
         PyObject *first = PyTuple_GET_ITEM(alt, 1);
         Py_ssize_t length = PyLong_AsSsize_t(PyTuple_GET_ITEM(alt, 3));
         if (length == -1 && PyErr_Occurred())
-            goto fail;
+            return -1;
         double cost = PyFloat_AsDouble(PyTuple_GET_ITEM(alt, 4));
         if (cost == -1.0 && PyErr_Occurred())
-            goto fail;
+            return -1;
         PyObject *after_last = PyTuple_GET_ITEM(alt, 6);
-        PyObject *right;
-        if (length == 1)
-            right = right1;
-        else
-            right = p + length < nk ? PyList_GET_ITEM(keys, p + length) : Py_None;
-        int a = PyDict_Contains(after_left, first);
+        PyObject *right = length == 1 ? right1 : (p + length < nk ? keys[p + length] : NULL);
+        int a = PySequence_Contains(after_left, first);
         if (a < 0)
-            goto fail;
+            return -1;
         int b = 0;
-        if (right != Py_None) {
+        if (right != NULL) {
             b = PySequence_Contains(after_last, right);
             if (b < 0)
-                goto fail;
+                return -1;
         }
         long pairs = a + b;
-        PyObject *u = PyDict_GetItemWithError(doc_words, first);
-        int used = 0;
-        if (u != NULL) {
-            used = PyObject_RichCompareBool(u, ZERO, Py_GT);
-            if (used < 0)
-                goto fail;
-        } else if (PyErr_Occurred())
-            goto fail;
+        long u;
+        if (count_of(c->doc_words, first, &u) < 0)
+            return -1;
+        int used = u > 0;
         /* pairs > own or (used and pairs >= own and (pairs or used)) */
         if (pairs > own || (used && pairs >= own)) {
             ranked[m].pairs = pairs;
@@ -452,24 +722,653 @@ rank(PyObject *self, PyObject *args)
         }
     }
     qsort(ranked, m, sizeof(Ranked), cmp_ranked);
-    if (m > limit)
-        m = limit < 0 ? 0 : limit;
-    PyObject *out = PyList_New(m);
-    if (out == NULL)
-        goto fail;
+    if (m > c->limit)
+        m = c->limit < 0 ? 0 : c->limit;
     for (Py_ssize_t i = 0; i < m; i++) {
-        PyObject *v = PyLong_FromSsize_t(ranked[i].n);
-        if (v == NULL) {
-            Py_DECREF(out);
+        PyObject *alt = alt_at(alts, more, ranked[i].n);
+        Opt *o = &opts[i];
+        o->start = p;
+        o->words = PyTuple_GET_ITEM(alt, 0);
+        o->first = PyTuple_GET_ITEM(alt, 1);
+        o->last = PyTuple_GET_ITEM(alt, 2);
+        o->length = PyLong_AsSsize_t(PyTuple_GET_ITEM(alt, 3));
+        o->cost = ranked[i].cost;
+        o->kind = PyTuple_GET_ITEM(alt, 5);
+        if (!PyTuple_Check(o->words)) {
+            PyErr_SetString(PyExc_TypeError, "a candidate's words are a tuple");
+            return -1;
+        }
+        if (PyTuple_GET_SIZE(o->words) == 1) {
+            double bonus;
+            if (word_bonus(c, PyTuple_GET_ITEM(o->words, 0), 0, &bonus) < 0)
+                return -1;
+            o->inner = 0.0 + bonus;
+        } else {  /* a candidate of several words: Finder._inner, in Python (its sums are Python's) */
+            PyObject *v = PyDict_GetItemWithError(c->inners, o->words);  /* what it found for the document */
+            if (v != NULL)
+                Py_INCREF(v);
+            else if (PyErr_Occurred() || (v = PyObject_CallOneArg(c->inner_of, o->words)) == NULL)
+                return -1;
+            o->inner = PyFloat_AsDouble(v);
+            Py_DECREF(v);
+            if (o->inner == -1.0 && PyErr_Occurred())
+                return -1;
+        }
+    }
+    return m;
+}
+
+/* a suspect found: (start, length, words, kind, margin) appended to out */
+static int
+found(PyObject *out, Opt *o, double margin)
+{
+    PyObject *t = Py_BuildValue("(nnOOd)", o->start, o->length, o->words, o->kind, margin);
+    if (t == NULL)
+        return -1;
+    int err = PyList_Append(out, t);
+    Py_DECREF(t);
+    return err;
+}
+
+/* Finder._decode_one: one position of one-word candidates between two fixed words */
+static int
+decode_one(Ctx *c, Opt *before, Opt *keep, Opt *after, Opt *alts, Py_ssize_t count, PyObject *out)
+{
+    PyObject *a = before->first, *w = keep->first, *b = after->first;
+    double k_inner = keep->inner, b_inner = after->inner, t, step;
+    if (trans_of(c, Py_None, a, &t) < 0)
+        return -1;
+    double left_f = t + (before->inner - 0.0);
+    if (step_of(c, a, w, 1, &step) < 0)
+        return -1;
+    double keep_f = left_f + step + (k_inner - 0.0);
+    if (step_of(c, w, b, 1, &step) < 0)
+        return -1;
+    double keep_g = step + b_inner - 0.0 + 0.0;
+    double best = keep_f + step, back_f = 0.0, back_g = 0.0;
+    Opt *back = NULL;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Opt *o = &alts[i];
+        if (step_of(c, a, o->first, 0, &step) < 0)
+            return -1;
+        double f = left_f + step + (o->inner - o->cost);
+        if (step_of(c, o->first, b, 0, &step) < 0)
+            return -1;
+        double v = f + step;
+        if (v > best) {
+            best = v;
+            back = o;
+            back_f = f;
+            back_g = step + b_inner - 0.0 + 0.0;
+        }
+    }
+    if (back == NULL)
+        return 0;
+    return found(out, back, (back_f + back_g) - (keep_f + keep_g));
+}
+
+/* Finder._decode: Viterbi over positions lo..hi-1; at[r]..at[r+1] are position r's options,
+   the word as written first */
+static int
+decode(Ctx *c, Opt *opts, Py_ssize_t *at, Py_ssize_t lo, Py_ssize_t n, PyObject *out)
+{
+    int err = -1;
+    Py_ssize_t total = at[n] - at[lo];
+    /* ending[e]: the options that end just before position e, in order (indexes into opts) */
+    Py_ssize_t *ecount = PyMem_Calloc(n + 2, sizeof(Py_ssize_t));
+    Py_ssize_t *ebegin = PyMem_Calloc(n + 2, sizeof(Py_ssize_t));
+    Py_ssize_t *ending = PyMem_Malloc(sizeof(Py_ssize_t) * (total + 1));
+    double *steps = NULL;
+    if (ecount == NULL || ebegin == NULL || ending == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = at[lo]; i < at[n]; i++)
+        if (opts[i].start + opts[i].length <= n)
+            ecount[opts[i].start + opts[i].length]++;
+    for (Py_ssize_t e = 1; e <= n + 1; e++)
+        ebegin[e] = ebegin[e - 1] + ecount[e - 1];
+    memset(ecount, 0, sizeof(Py_ssize_t) * (n + 2));
+    for (Py_ssize_t i = at[lo]; i < at[n]; i++) {
+        Py_ssize_t e = opts[i].start + opts[i].length;
+        if (e <= n) {
+            opts[i].slot = ecount[e];
+            ending[ebegin[e] + ecount[e]++] = i;
+        }
+    }
+    Py_ssize_t nsteps = 0;
+    for (Py_ssize_t i = at[lo]; i < at[n]; i++)
+        if (opts[i].start > lo)
+            nsteps += ecount[opts[i].start];
+    steps = PyMem_Malloc(sizeof(double) * (nsteps + 1));
+    if (steps == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* forward: the best path up to and including each option */
+    Py_ssize_t used = 0;
+    for (Py_ssize_t p = lo; p < n; p++) {
+        for (Py_ssize_t i = at[p]; i < at[p + 1]; i++) {
+            Opt *o = &opts[i];
+            if (p + o->length > n) {
+                o->f = -INFINITY;
+                continue;
+            }
+            double here = o->inner - o->cost;
+            if (p == lo) {
+                double t;
+                if (trans_of(c, Py_None, o->first, &t) < 0)
+                    goto done;
+                o->f = t + here;
+                o->back = -1;
+                continue;
+            }
+            double best = -INFINITY;
+            Py_ssize_t back = -1;
+            o->ins = used;
+            for (Py_ssize_t s = 0; s < ecount[p]; s++) {
+                Opt *q = &opts[ending[ebegin[p] + s]];
+                double step;
+                if (step_of(c, q->last, o->first, o->kind == NULL && q->kind == NULL, &step) < 0)
+                    goto done;
+                steps[used++] = step;
+                double v = q->f + step;
+                if (v > best) {
+                    best = v;
+                    back = ending[ebegin[p] + s];
+                }
+            }
+            o->f = best + here;
+            o->back = back;
+        }
+    }
+    /* backward: the best continuation after each option */
+    for (Py_ssize_t p = n - 1; p >= lo; p--) {
+        for (Py_ssize_t i = at[p]; i < at[p + 1]; i++) {
+            Opt *o = &opts[i];
+            Py_ssize_t end = p + o->length;
+            if (end > n) {
+                o->g = -INFINITY;
+                continue;
+            }
+            if (end == n) {
+                o->g = 0.0;
+                continue;
+            }
+            double best = 0.0;
+            for (Py_ssize_t j = at[end]; j < at[end + 1]; j++) {
+                Opt *q = &opts[j];
+                double v = steps[q->ins + o->slot] + q->inner - q->cost + q->g;
+                if (j == at[end] || v > best)
+                    best = v;
+            }
+            o->g = best;
+        }
+    }
+    /* the best path, then the candidates on it */
+    Py_ssize_t last = -1;
+    for (Py_ssize_t s = 0; s < ecount[n]; s++) {
+        Py_ssize_t i = ending[ebegin[n] + s];
+        if (last < 0 || opts[i].f > opts[last].f)
+            last = i;
+    }
+    Py_ssize_t npath = 0;
+    for (Py_ssize_t i = last; i >= 0; i = opts[i].back)
+        ending[npath++] = i;  /* the path, last first (ending is no longer needed) */
+    for (Py_ssize_t k = npath - 1; k >= 0; k--) {
+        Opt *o = &opts[ending[k]];
+        if (o->kind == NULL)
+            continue;
+        Opt *keep = &opts[at[o->start]];
+        if (found(out, o, (o->f + o->g) - (keep->f + keep->g)) < 0)
+            goto done;
+    }
+    err = 0;
+done:
+    PyMem_Free(ecount);
+    PyMem_Free(ebegin);
+    PyMem_Free(ending);
+    PyMem_Free(steps);
+    return err;
+}
+
+/* Finder._replaceable(tok, sentence_start, heading), through its cache as Finder._segment reads it */
+static int
+can_replace(Ctx *c, PyObject *tok, PyObject *text, PyObject *start, PyObject *heading)
+{
+    PyObject *key = PyTuple_Pack(3, text, start, heading);
+    if (key == NULL)
+        return -1;
+    PyObject *v = PyDict_GetItemWithError(c->known, key);
+    Py_XINCREF(v);
+    Py_DECREF(key);
+    if (v == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        PyObject *args[3] = {tok, start, heading};
+        v = PyObject_Vectorcall(c->replaceable, args, 3, NULL);
+        if (v == NULL)
+            return -1;
+    }
+    int yes = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return yes;
+}
+
+/* following.get(keys[p], {}), looked up once per run (borrowed) */
+static PyObject *
+after_of(Ctx *c, PyObject **after, PyObject **keys, Py_ssize_t p)
+{
+    if (after[p] == NULL) {
+        after[p] = PyDict_GetItemWithError(c->following, keys[p]);
+        if (after[p] == NULL) {
+            if (PyErr_Occurred())
+                return NULL;
+            after[p] = c->none;
+        }
+    }
+    return after[p];
+}
+
+static PyObject *
+segment(PyObject *self, PyObject *args)
+{
+    PyObject *toks, *starts, *headings, *ctx;
+    Py_ssize_t i0, j0;
+    Ctx c;
+    if (!PyArg_ParseTuple(args, "O!nnO!O!O!:segment", &PyList_Type, &toks, &i0, &j0, &PyList_Type, &starts,
+                          &PyList_Type, &headings, &PyTuple_Type, &ctx))
+        return NULL;
+    c.counts_read = 0;
+    if (!PyArg_ParseTuple(ctx, "O!OOO!OO!OO!O!O!O!O!OO!OO!ndd:segment's context", &PyDict_Type, &c.known,
+                          &c.replaceable, &c.firsts, &PyDict_Type, &c.two, &c.two_words, &PyDict_Type, &c.cands,
+                          &c.candidates,
+                          &PyDict_Type, &c.following, &PyDict_Type, &c.none, &PyDict_Type, &c.doc_words,
+                          &PyDict_Type, &c.doc_pairs, &PyDict_Type, &c.trans_cache, &c.trans,
+                          &PyDict_Type, &c.inners, &c.inner_of, &PyTuple_Type, &c.counts_tuple,
+                          &c.limit, &c.document_word, &c.document_pair))
+        return NULL;
+    if (i0 < 0 || j0 < i0 || j0 > PyList_GET_SIZE(toks) || j0 > PyList_GET_SIZE(starts)
+        || j0 > PyList_GET_SIZE(headings)) {
+        PyErr_SetString(PyExc_IndexError, "segment: the run is out of the paragraph");
+        return NULL;
+    }
+    Py_ssize_t n = j0 - i0;
+    PyObject *out = NULL, *held = NULL, *hold = NULL;
+    PyObject **keys = PyMem_Calloc(n + 1, sizeof(PyObject *));
+    PyObject **after = PyMem_Calloc(n + 1, sizeof(PyObject *));  /* after_of's, NULL: not looked up yet */
+    Py_ssize_t *at = PyMem_Calloc(n + 1, sizeof(Py_ssize_t));
+    Py_ssize_t *maxlen = PyMem_Calloc(n + 1, sizeof(Py_ssize_t));  /* 0: no candidate kept */
+    Py_ssize_t limit = c.limit < 0 ? 0 : c.limit;
+    Opt *opts = PyMem_Calloc(n * (limit + 1) + 1, sizeof(Opt));
+    Ranked *ranked = NULL;
+    Py_ssize_t nranked = 0;
+    if (keys == NULL || after == NULL || at == NULL || maxlen == NULL || opts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    held = PyList_New(0);  /* the candidate lists read, alive while their tuples are (a cache may drop them) */
+    if (held == NULL)
+        goto done;
+    for (Py_ssize_t p = 0; p < n; p++) {
+        PyObject *k = tok_field(PyList_GET_ITEM(toks, i0 + p), 4, &hold);
+        if (k == NULL)
+            goto done;
+        keys[p] = k;
+        if (PyList_Append(held, k) < 0)
+            goto done;
+    }
+    Py_ssize_t total = 0;
+    for (Py_ssize_t p = 0; p < n; p++) {
+        at[p] = total;
+        Opt *keep = &opts[total++];
+        keep->start = p;
+        keep->length = 1;
+        keep->words = NULL;
+        keep->first = keep->last = keys[p];
+        keep->kind = NULL;
+        keep->cost = 0.0;
+        PyObject *tok = PyList_GET_ITEM(toks, i0 + p);
+        PyObject *text = tok_field(tok, 3, &hold);
+        if (text == NULL)
+            goto done;
+        int can = can_replace(&c, tok, text, PyList_GET_ITEM(starts, i0 + p), PyList_GET_ITEM(headings, i0 + p));
+        if (can < 0)
+            goto done;
+        if (!can)
+            continue;
+        PyObject *key = keys[p];
+        PyObject *left = p > 0 ? keys[p - 1] : NULL;
+        PyObject *right = p + 1 < n ? keys[p + 1] : NULL;
+        PyObject *two = NULL, *more = NULL;
+        /* two words for one ("steer clear" -> "avoid") */
+        if (right != NULL) {
+            int first = PySequence_Contains(c.firsts, key);
+            if (first < 0)
+                goto done;
+            if (first) {
+                PyObject *next = PyList_GET_ITEM(toks, i0 + p + 1);
+                PyObject *next_text = tok_field(next, 3, &hold);
+                if (next_text == NULL)
+                    goto done;
+                int yes = can_replace(&c, next, next_text, Py_False, PyList_GET_ITEM(headings, i0 + p + 1));
+                if (yes < 0)
+                    goto done;
+                if (yes) {
+                    /* Finder._two_words(key, right): its cache, read here, keyed "key right" */
+                    PyObject *pair = PyUnicode_FromFormat("%U %U", key, right);
+                    if (pair == NULL)
+                        goto done;
+                    two = PyDict_GetItemWithError(c.two, pair);
+                    Py_DECREF(pair);
+                    if (two != NULL)
+                        Py_INCREF(two);
+                    else if (PyErr_Occurred())
+                        goto done;
+                    else {
+                        PyObject *b[2] = {key, right};
+                        two = PyObject_Vectorcall(c.two_words, b, 2, NULL);
+                        if (two == NULL)
+                            goto done;
+                    }
+                    int err = PyList_Append(held, two);
+                    Py_DECREF(two);
+                    if (err < 0)
+                        goto done;
+                    if (!PyList_Check(two)) {
+                        PyErr_SetString(PyExc_TypeError, "two words' candidates are a list");
+                        goto done;
+                    }
+                    if (PyList_GET_SIZE(two) == 0)
+                        two = NULL;
+                }
+            }
+        }
+        /* is the word improbable where it stands?  (the listed pairs it forms, which _prune counts too) */
+        PyObject *after_left = left == NULL ? c.none : after_of(&c, after, keys, p - 1);
+        if (after_left == NULL)
+            goto done;
+        int in_left = PySequence_Contains(after_left, key);
+        if (in_left < 0)
+            goto done;
+        int in_right = 0;
+        if (right != NULL) {
+            PyObject *after_key = after_of(&c, after, keys, p);
+            if (after_key == NULL || (in_right = PySequence_Contains(after_key, right)) < 0)
+                goto done;
+        }
+        int odd = (left != NULL && !in_left) || (right != NULL && !in_right) || (left == NULL && right == NULL);
+        if (odd) {
+            more = PyDict_GetItemWithError(c.cands, key);
+            if (more != NULL) {
+                if (PyList_Append(held, more) < 0)
+                    goto done;
+            } else {
+                if (PyErr_Occurred())
+                    goto done;
+                more = PyObject_CallOneArg(c.candidates, key);
+                if (more == NULL)
+                    goto done;
+                int err = PyList_Append(held, more);
+                Py_DECREF(more);
+                if (err < 0)
+                    goto done;
+            }
+            if (!PyList_Check(more)) {
+                PyErr_SetString(PyExc_TypeError, "a word's candidates are a list");
+                goto done;
+            }
+            if (PyList_GET_SIZE(more) == 0)
+                more = NULL;
+        }
+        if (two == NULL && more == NULL)
+            continue;
+        Py_ssize_t count = (two ? PyList_GET_SIZE(two) : 0) + (more ? PyList_GET_SIZE(more) : 0);
+        if (count > nranked) {
+            PyMem_Free(ranked);
+            nranked = count;
+            ranked = PyMem_Malloc(sizeof(Ranked) * nranked);
+            if (ranked == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
+        Py_ssize_t kept = prune(&c, two, more, keys, n, p, after_left, in_left + in_right, &opts[total], ranked);
+        if (kept < 0)
+            goto done;
+        for (Py_ssize_t i = 0; i < kept; i++)
+            if (opts[total + i].length > maxlen[p])
+                maxlen[p] = opts[total + i].length;
+        if (kept && maxlen[p] < 1) {
+            PyErr_SetString(PyExc_ValueError, "a candidate covers no word");
+            goto done;
+        }
+        total += kept;
+    }
+    at[n] = total;
+    out = PyList_New(0);
+    if (out == NULL)
+        goto done;
+    /* decode each cluster of positions with candidates, between two fixed words */
+    Py_ssize_t p = 0;
+    for (Py_ssize_t p0 = 0; p0 < n; p0++) {
+        if (maxlen[p0] == 0 || p0 < p)
+            continue;
+        p = p0;
+        Py_ssize_t lo = p > 0 ? p - 1 : 0;
+        Py_ssize_t reach = p + maxlen[p];
+        Py_ssize_t q = p + 1;
+        while (q < n && (q < reach || maxlen[q])) {
+            if (maxlen[q] && q + maxlen[q] > reach)
+                reach = q + maxlen[q];
+            q++;
+        }
+        Py_ssize_t hi = (q > reach ? q : reach) + 1;
+        if (hi > n)
+            hi = n;
+        for (Py_ssize_t r = lo; r < hi; r++)
+            if (word_bonus(&c, keys[r], 1, &opts[at[r]].inner) < 0)
+                goto done;
+        if (hi - lo == 3 && lo == p - 1 && reach == p + 1) {
+            if (decode_one(&c, &opts[at[p - 1]], &opts[at[p]], &opts[at[p + 1]], &opts[at[p] + 1],
+                           at[p + 1] - at[p] - 1, out) < 0)
+                goto done;
+        } else if (decode(&c, opts, at, lo, hi, out) < 0)
+            goto done;
+        p = hi;
+    }
+    PyMem_Free(keys);
+    PyMem_Free(after);
+    PyMem_Free(at);
+    PyMem_Free(maxlen);
+    PyMem_Free(opts);
+    PyMem_Free(ranked);
+    Py_DECREF(held);
+    Py_XDECREF(hold);
+    return out;
+done:
+    PyMem_Free(keys);
+    PyMem_Free(after);
+    PyMem_Free(at);
+    PyMem_Free(maxlen);
+    PyMem_Free(opts);
+    PyMem_Free(ranked);
+    Py_XDECREF(held);
+    Py_XDECREF(hold);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* word_runs: statistical._word_runs, as a list */
+
+static PyObject *
+word_runs(PyObject *self, PyObject *args)
+{
+    PyObject *toks, *hold = NULL;
+    if (!PyArg_ParseTuple(args, "O!:word_runs", &PyList_Type, &toks))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(toks);
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    /* per token: is it a word, its start and end */
+    Py_ssize_t *start = PyMem_Malloc(sizeof(Py_ssize_t) * (n ? n : 1) * 2);
+    char *word = PyMem_Malloc(n ? n : 1);
+    if (start == NULL || word == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_ssize_t *end = start + n;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *tok = PyList_GET_ITEM(toks, k);
+        PyObject *kind = tok_field(tok, 0, &hold);
+        if (kind == NULL)
+            goto fail;
+        int w = PyObject_RichCompareBool(kind, KIND_W, Py_EQ);
+        if (w < 0)
+            goto fail;
+        word[k] = (char)w;
+        PyObject *v = tok_field(tok, 1, &hold);
+        if (v == NULL || ((start[k] = PyLong_AsSsize_t(v)) == -1 && PyErr_Occurred()))
+            goto fail;
+        v = tok_field(tok, 2, &hold);
+        if (v == NULL || ((end[k] = PyLong_AsSsize_t(v)) == -1 && PyErr_Occurred()))
+            goto fail;
+    }
+    Py_ssize_t i = 0;
+    while (i < n) {
+        if (!word[i]) {
+            i++;
+            continue;
+        }
+        Py_ssize_t j = i;
+        while (j + 1 < n && word[j + 1] && start[j + 1] - end[j] <= 2)
+            j++;
+        PyObject *t = Py_BuildValue("(nn)", i, j + 1);
+        if (t == NULL || PyList_Append(out, t) < 0) {
+            Py_XDECREF(t);
             goto fail;
         }
-        PyList_SET_ITEM(out, i, v);
+        Py_DECREF(t);
+        i = j + 1;
     }
-    PyMem_Free(ranked);
+    PyMem_Free(start);
+    PyMem_Free(word);
+    Py_XDECREF(hold);
     return out;
 fail:
-    PyMem_Free(ranked);
+    PyMem_Free(start);
+    PyMem_Free(word);
+    Py_XDECREF(hold);
+    Py_DECREF(out);
     return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* screen: scan._screen, the tokens each loop of scan.scan looks at */
+
+static int
+append_index(PyObject *list, Py_ssize_t k)
+{
+    PyObject *v = PyLong_FromSsize_t(k);
+    if (v == NULL)
+        return -1;
+    int err = PyList_Append(list, v);
+    Py_DECREF(v);
+    return err;
+}
+
+static PyObject *
+screen(PyObject *self, PyObject *args)
+{
+    PyObject *toks, *starts_of, *starts, *pairs, *drug_keys, *promo_first, *hold = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!OO!O!O:screen", &PyList_Type, &toks, &PyList_Type, &starts_of, &starts,
+                          &PyDict_Type, &pairs, &PyDict_Type, &drug_keys, &promo_first))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(toks);
+    if (PyList_GET_SIZE(starts_of) < n) {
+        PyErr_SetString(PyExc_IndexError, "screen: fewer sentence starts than tokens");
+        return NULL;
+    }
+    PyObject *lists[4] = {PyList_New(0), PyList_New(0), PyList_New(0), PyList_New(0)};
+    PyObject *drugs = lists[0], *found = lists[1], *detect = lists[2], *promo = lists[3], *out = NULL;
+    if (!drugs || !found || !detect || !promo)
+        goto done;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *tok = PyList_GET_ITEM(toks, k);
+        PyObject *kind = tok_field(tok, 0, &hold);
+        if (kind == NULL)
+            goto done;
+        int w = PyObject_RichCompareBool(kind, KIND_W, Py_EQ);
+        if (w < 0)
+            goto done;
+        if (w) {
+            PyObject *key = tok_field(tok, 4, &hold);
+            if (key == NULL)
+                goto done;
+            Py_INCREF(key);  /* the next tok_field may drop it */
+            PyObject *d = PyDict_GetItemWithError(drug_keys, key);  /* drug_keys.get(key, _UNSEEN) is not None */
+            int yes = (d == NULL && !PyErr_Occurred()) || (d != NULL && d != Py_None);
+            if ((d == NULL && PyErr_Occurred()) || (yes && append_index(drugs, k) < 0))
+                goto fail_key;
+            /* key in starts or (k + 1 < n and (key, toks[k + 1].key) in pairs) */
+            yes = PySequence_Contains(starts, key);
+            if (yes == 0 && k + 1 < n) {
+                PyObject *next = tok_field(PyList_GET_ITEM(toks, k + 1), 4, &hold);
+                PyObject *pair = next == NULL ? NULL : PyTuple_Pack(2, key, next);
+                if (pair == NULL)
+                    goto fail_key;
+                yes = PyDict_Contains(pairs, pair);
+                Py_DECREF(pair);
+            }
+            if (yes < 0 || (yes && append_index(found, k) < 0))
+                goto fail_key;
+            /* key in ("a", "an") or (text[0].isupper() and not sentence_start[k]) */
+            yes = PyUnicode_Check(key) && (PyUnicode_CompareWithASCIIString(key, "a") == 0
+                                           || PyUnicode_CompareWithASCIIString(key, "an") == 0);
+            if (!yes) {
+                PyObject *text = tok_field(tok, 3, &hold);
+                if (text == NULL)
+                    goto fail_key;
+                if (!PyUnicode_Check(text) || PyUnicode_GET_LENGTH(text) == 0)
+                    yes = 1;  /* let the Python code say what it makes of it */
+                else if (Py_UNICODE_ISUPPER(PyUnicode_READ_CHAR(text, 0))) {
+                    int at_start = PyObject_IsTrue(PyList_GET_ITEM(starts_of, k));
+                    if (at_start < 0)
+                        goto fail_key;
+                    yes = !at_start;
+                }
+            }
+            if (yes && append_index(detect, k) < 0)
+                goto fail_key;
+            yes = PySequence_Contains(promo_first, key);
+            if (yes < 0 || (yes && append_index(promo, k) < 0))
+                goto fail_key;
+            Py_DECREF(key);
+            continue;
+        fail_key:
+            Py_DECREF(key);
+            goto done;
+        }
+        int x = PyObject_RichCompareBool(kind, KIND_X, Py_EQ);
+        if (x < 0)
+            goto done;
+        if (x) {
+            PyObject *text = tok_field(tok, 3, &hold);
+            if (text == NULL)
+                goto done;
+            if (PyUnicode_Check(text) && PyUnicode_GET_LENGTH(text) >= 2 && PyUnicode_READ_CHAR(text, 0) == ']'
+                && PyUnicode_READ_CHAR(text, 1) == '(' && append_index(promo, k) < 0)
+                goto done;
+        }
+    }
+    out = PyTuple_Pack(4, drugs, found, detect, promo);
+done:
+    for (int i = 0; i < 4; i++)
+        Py_XDECREF(lists[i]);
+    Py_XDECREF(hold);
+    return out;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -594,7 +1493,10 @@ fail:
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, "tokens.tokenize, compiled: tokenize(text, Token)"},
     {"para", para, METH_VARARGS, "tokens.Para.of, compiled: para(text, Token) -> (tokens, sentence_start, heading)"},
-    {"rank", rank, METH_VARARGS, "Finder._prune's ranking of candidates, compiled"},
+    {"segment", segment, METH_VARARGS, "Finder._segment, compiled: the bigram decoder of one run of words"},
+    {"pair_score", pair_score, METH_VARARGS, "Scorer._trans, compiled: pair_score(counts, prev, w), None when it cannot tell"},
+    {"word_runs", word_runs, METH_VARARGS, "statistical._word_runs, compiled: the (start, end) of each run of words"},
+    {"screen", screen, METH_VARARGS, "scan._screen, compiled: the tokens each loop of scan.scan looks at"},
     {"lm_scores", lm_scores, METH_VARARGS, "Finder._lm_segment's scores of one word's candidates, compiled"},
     {NULL, NULL, 0, NULL},
 };
@@ -610,8 +1512,7 @@ PyInit__speedups(void)
     EMPTY = PyUnicode_InternFromString("");
     CURLY = PyUnicode_FromString("\xe2\x80\x99");
     STRAIGHT = PyUnicode_InternFromString("'");
-    ZERO = PyLong_FromLong(0);
-    if (!ZERO || !KIND_W || !KIND_P || !KIND_X || !EMPTY || !CURLY || !STRAIGHT)
+    if (!KIND_W || !KIND_P || !KIND_X || !EMPTY || !CURLY || !STRAIGHT)
         return NULL;
     return PyModule_Create(&module);
 }

@@ -243,14 +243,17 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
     words = evidence = 0
     doc = DocumentCounts()
     paras = [_Para.of(para_text) for _, para_text, _ in pieces]
+    counted = []  # the words of each paragraph: each is in one run
     for para in paras:
-        for run in finder.runs(para.toks):
+        runs = finder.runs(para.toks)
+        for run in runs:
             doc.add(run)
+        counted.append(sum(map(len, runs)))
         if not doc.titled and any(para.heading):  # the document's title: the first heading
             line_end = para.text.find("\n")
             doc.titled.update(t.key for t, h in zip(para.toks, para.heading)
                               if h and t.kind == "w" and (line_end < 0 or t.start < line_end))
-    for para in paras:
+    for para, para_words in zip(paras, counted):
         scan = _scan(para, rules, spun=False)
         if para.toks:
             # wording an editor kept is still evidence of how spun the document is (a kept word
@@ -264,7 +267,7 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
                 if x.kind != "model" and x.margin >= settings.evidence_margin and not any(
                     a < para.toks[x.last].end and para.toks[x.first].start < b for a, b in edited))
             evidence += scan.evidence
-            words += sum(1 for t in para.toks if t.kind == "w")
+            words += para_words
         first.append((para, scan))
     sure = sum(scan.sure for _, scan in first)
     spam = sum(scan.spam for _, scan in first)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from .detectors import drug_key, in_name as _in_name, needs_an as _needs_an
 from .phrases import guard as _guard, match as _match, render_fix as _render_fix
 from .rules import Rules
+from .speedups import compiled as _compiled
 from .tokens import Para as _Para, SPINTAX as _SPINTAX, Token, is_capitalised as _is_capitalised
 
 # words around a drug name that show it is the text's own mention, not an injected keyword
@@ -60,12 +61,41 @@ _STARTS: list = [None, frozenset()]
 
 
 def _starts(rules: Rules) -> frozenset[str]:
-    """The words at which the main loop of :func:`scan` can find something: a commerce word or
-    the first word of a phrase entry (for these rules; any other word is passed over)."""
+    """The words at which the main loop of :func:`scan` can find something, whatever the next
+    word: a commerce word or the first word of a one-word-keyed phrase entry (for these rules).
+    Elsewhere it can only find an entry of ``rules.index2``, keyed by the word and the next."""
     if _STARTS[0] is not rules:
-        _STARTS[:] = [rules, frozenset(rules.index) | frozenset(a for a, _ in rules.index2)
-                      | rules.commerce_verbs | rules.english_commerce]
+        _STARTS[:] = [rules, frozenset(rules.index) | rules.commerce_verbs | rules.english_commerce]
     return _STARTS[1]
+
+
+def _screen(toks, sentence_start, starts: frozenset[str], pairs: dict, drug_keys: dict,
+            promo_first: frozenset[str]):
+    """The tokens each loop of :func:`scan` looks at, in order (most words need none of them):
+    words that may be a drug name (known to be one, or not asked yet), words at which a phrase
+    entry or a commerce word can start (``starts``, or the word and the next a key of ``pairs``),
+    words for the a/an and capital detectors, and the tokens a promotional link or a sales
+    phrase can start at.  Compiled where it was built (``_speedups.screen``)."""
+    drugs, found, detect, promo = [], [], [], []
+    n = len(toks)
+    for k, t in enumerate(toks):
+        kind = t.kind
+        if kind == "w":
+            key = t.key
+            if drug_keys.get(key, _UNSEEN) is not None:
+                drugs.append(k)
+            if key in starts or (k + 1 < n and (key, toks[k + 1].key) in pairs):
+                found.append(k)
+            if key in ("a", "an") or (t.text[0].isupper() and not sentence_start[k]):
+                detect.append(k)
+            if key in promo_first:
+                promo.append(k)
+        elif kind == "x" and t.text.startswith("]("):
+            promo.append(k)
+    return drugs, found, detect, promo
+
+
+_screened = _compiled.screen if _compiled is not None else _screen
 
 
 def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
@@ -77,25 +107,26 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
     drug_count: dict[str, int] = {}
     drug_of: dict[int, str] = {}
     drug_keys = _drug_keys(rules.drugs)
-    for k, t in enumerate(toks):
-        if t.kind == "w":
-            key = t.key
-            d = drug_keys.get(key, _UNSEEN)
-            if d is _UNSEEN:
-                if len(drug_keys) > 100_000:
-                    drug_keys.clear()
-                d = drug_keys[key] = drug_key(key, rules.drugs)
-            if d is not None:
-                drug_of[k] = d
-                drug_count[d] = drug_count.get(d, 0) + 1
-
     starts = _starts(rules)
+    may_be_drug, may_start, detect, promo = _screened(toks, para.sentence_start, starts, rules.index2, drug_keys,
+                                                      _PROMO_FIRST)
+    for k in may_be_drug:
+        key = toks[k].key
+        d = drug_keys.get(key, _UNSEEN)
+        if d is _UNSEEN:
+            if len(drug_keys) > 100_000:
+                drug_keys.clear()
+            d = drug_keys[key] = drug_key(key, rules.drugs)
+        if d is not None:
+            drug_of[k] = d
+            drug_count[d] = drug_count.get(d, 0) + 1
+
     i = 0
-    while i < n:
+    for at in may_start:  # the words at which something can start, in order (at any other, nothing does)
+        if at < i:
+            continue  # inside what the word before repaired or flagged
+        i = at
         t = toks[i]
-        if t.kind != "w" or t.key not in starts:  # the commonest case: nothing starts at this word
-            i += 1
-            continue
         # -- injected commerce keyword next to a drug name ------------------------------
         if t.key in rules.commerce_verbs:
             nxt = toks[i + 1] if i + 1 < n else None
@@ -183,7 +214,8 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
         k = bisect.bisect_right(edited, (tok.start, float("inf"))) - 1
         return (k >= 0 and edited[k][1] > tok.start) or (k + 1 < len(edited) and edited[k + 1][0] < tok.end)
 
-    for i, t in enumerate(toks):
+    for i in detect:
+        t = toks[i]
         if t.kind != "w":
             continue
         is_article = t.key in ("a", "an")
@@ -221,7 +253,8 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
             else:
                 scan.flags.append((t.start, t.end, "common word capitalised in mid-sentence", lower))
     # -- promotional links and stuffed sales phrases (flagged, never removed) ----------------
-    for k, t in enumerate(toks):
+    for k in promo:
+        t = toks[k]
         if t.kind == "x" and t.text.startswith("]("):
             j = k - 1
             while j >= 0 and toks[j].text != "[":
@@ -235,8 +268,9 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
                 scan.flags.append((toks[j].start, t.end, "looks like a promotional link (buy/order); remove it", "",
                                    False, "spam:promotional link"))
         elif t.kind == "w" and t.key in _PROMO_FIRST and k + 1 < n:
+            ahead = [x.key for x in toks[k : k + max(map(len, rules.promo_phrases), default=0)]]
             for phrase in rules.promo_phrases:
-                if tuple(x.key for x in toks[k : k + len(phrase)]) == phrase:
+                if tuple(ahead[: len(phrase)]) == phrase:
                     scan.spam += 1
                     scan.flags.append((t.start, toks[k + len(phrase) - 1].end,
                                        "sales phrase injected into the text (keyword stuffing)", "",

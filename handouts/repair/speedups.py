@@ -1,7 +1,7 @@
 """The repair's compiled inner loops, when they were built; None otherwise.
 
 ``pip install -e .`` compiles ``_speedups.c`` (``setup.py``) where a C compiler and Python's
-headers are at hand; the modules that use it (``tokens``, ``statistical``) keep the
+headers are at hand; the modules that use it (``tokens``, ``statistical``, ``scan``) keep the
 pure-Python code beside each compiled function and fall back to it when :data:`compiled` is
 None.  Both give the same output to the last bit (the C code does the same floating-point
 operations in the same order, with no fused multiply-add); ``tests/test_repair_speedups.py``

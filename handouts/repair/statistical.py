@@ -42,6 +42,12 @@ none of this changes a fix, a flag or a margin):
   that moves by a rounding error could tip a tie between two candidates.
 * Word pairs are looked up by their first word (``counts.Model.following``), never by a
   key built from two words; the trigram model through the library's own call, inline.
+* Where the compiled module was built (``speedups``), a run of words is decoded in one call
+  (``_speedups.segment``): the same steps as :meth:`Finder._segment`, :meth:`Finder._prune`,
+  :meth:`Finder._decode_one` and :meth:`Finder._decode`, the same look-ups and the same sums in
+  the same order, so the same suspects to the last bit; it reads the per-process caches itself
+  and calls the methods that fill them on a miss.  The Python code stays, for
+  ``HANDOUTS_PURE=1`` and for installs without a C compiler.
 """
 from __future__ import annotations
 
@@ -172,12 +178,10 @@ class DocumentCounts:
 
     def add(self, keys: list[str]) -> None:
         words, pairs = self.words, self.pairs
-        prev = None
         for k in keys:
             words[k] = words.get(k, 0) + 1
-            if prev is not None:
-                pairs[(prev, k)] = pairs.get((prev, k), 0) + 1
-            prev = k
+        for pair in zip(keys, keys[1:]):
+            pairs[pair] = pairs.get(pair, 0) + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,11 +248,23 @@ class Scorer:
             value = self._cache[key] = self._trans(prev, w)
         return value
 
+    def counts(self) -> tuple:
+        """What the compiled decoder reads to work out :meth:`_trans` itself on a miss of the cache
+        (``_speedups.pair_score``): the model's counts and the cache of their logs, and the
+        scorer's constants."""
+        m = self.model
+        return (m._words, m._logs, m.following, _NONE, self._min_word, self._log_total, self._unlisted, m._shift)
+
     def _trans(self, prev: str | None, w: str) -> float:
-        lw = self.word(w)
+        word = self.model.word  # :meth:`word`, inline
+        lw = word(w)
+        if lw is None:
+            lw = self._min_word
         if prev is None:
             return lw - self._log_total
-        lp = self.word(prev)
+        lp = word(prev)
+        if lp is None:
+            lp = self._min_word
         pair = self.model.pair(prev, w)
         if pair is None:
             pair = min(lp + lw - self._log_total, self._unlisted)
@@ -275,7 +291,7 @@ class _Shared:
 _SHARED: dict[tuple, _Shared] = {}
 
 # the compiled inner loops (``speedups``), or None: the Python code beside each call runs
-_rank = _compiled.rank if _compiled is not None else None
+_segment_c = _compiled.segment if _compiled is not None else None
 _lm_scores = _compiled.lm_scores if _compiled is not None else None
 
 
@@ -323,6 +339,10 @@ class Finder:
         self._read: dict[tuple, list[Suspect]] = {}
         """Per run of words and floor: the suspects with the language model's reading."""
         self._bonus: dict[str, float] = {}
+        self._inners: dict[tuple[str, ...], float] = {}
+        """Per candidate of several words: :meth:`_inner` (for the document)."""
+        self._context: tuple | None = None
+        """What the compiled decoder reads, the same objects for every run of the document."""
 
     @property
     def broad(self) -> Broad:
@@ -406,6 +426,7 @@ class Finder:
             if nb is not None:
                 s = self.settings
                 ok = self._candidate_ok
+                banned = self._banned
                 following = self.scorer.model.following
                 for group, cost, kind in ((nb.synonyms, s.cost_synonym, "synonym"),
                                           (nb.related, s.cost_related, "related")):
@@ -413,8 +434,12 @@ class Finder:
                     for w in group:
                         if taken == s.per_group:
                             break
-                        if ok(w):
-                            found.append(_alt(w, cost, kind, following))
+                        if " " in w:
+                            if ok(w):
+                                found.append(_alt(w, cost, kind, following))
+                                taken += 1
+                        elif w not in banned:  # ok(w) and _alt(w, ...), inline for one word
+                            found.append(((w,), w, w, 1, cost, kind, following.get(w, _NONE)))
                             taken += 1
             listed = {x[0] for x in found}
             for w in sorted(self.swaps.get(key, ())):
@@ -452,7 +477,7 @@ class Finder:
 
     def runs(self, toks) -> list[list[str]]:
         """The keys of each run of words between punctuation (what :class:`DocumentCounts` adds)."""
-        return [[t.key for t in toks[i:j]] for i, j in _word_runs(toks)]
+        return [[t.key for t in toks[i:j]] for i, j in _runs(toks)]
 
     def suspects(self, toks, sentence_start, heading, doc: DocumentCounts | None = None,
                  floor: float | None = None, decoded: list[Suspect] | None = None) -> list[Suspect]:
@@ -476,12 +501,14 @@ class Finder:
             self._runs.clear()
             self._read.clear()
             self._bonus.clear()
+            self._inners.clear()
+            self._context = None
         out: list[Suspect] = []
         lm = floor is not None and floor < math.inf
         if decoded is not None and not lm:  # what the earlier call found, run by run
             return [x for x in decoded if x.kind != "model"]
         runs = self._runs
-        for i, j in _word_runs(toks):
+        for i, j in _runs(toks):
             run = tuple(zip([t.text for t in toks[i:j]], sentence_start[i:j], heading[i:j]))
             if lm:
                 cached = self._read.get((run, floor))
@@ -495,7 +522,7 @@ class Finder:
                 if decoded is not None:
                     found = [x for x in decoded if i <= x.first < j and x.kind != "model"]
                 else:
-                    found = self._segment(toks, list(range(i, j)), sentence_start, heading)
+                    found = self._segment(toks, i, j, sentence_start, heading)
                 runs[run] = [_shift(x, -i) for x in found]
             if lm:
                 sure = {k for x in found if x.margin >= self.settings.repair_margin
@@ -655,8 +682,19 @@ class Finder:
         self._static[w] = found
         return found
 
-    def _segment(self, toks, idx: list[int], sentence_start, heading) -> list[Suspect]:
-        """Decode one run of words between punctuation."""
+    def _segment(self, toks, i: int, j: int, sentence_start, heading) -> list[Suspect]:
+        """Decode one run of words between punctuation: ``toks[i:j]``.
+
+        The compiled decoder (``_speedups.segment``) does all of this method, :meth:`_prune`,
+        :meth:`_decode_one` and :meth:`_decode` in one call, with the same look-ups and the same
+        sums in the same order; it calls back the methods that fill the caches of
+        :class:`_Shared` on a miss, and :meth:`_inner` for a candidate of several words."""
+        if _segment_c is not None:
+            context = self._context or self._make_context()
+            return [self._suspect(start, length, words, kind, margin, toks, i, sentence_start, heading)
+                    for start, length, words, kind, margin in _segment_c(toks, i, j, sentence_start, heading,
+                                                                          context)]
+        idx = list(range(i, j))
         following = self.scorer.model.following
         keys = [toks[k].key for k in idx]
         n = len(keys)
@@ -753,17 +791,31 @@ class Finder:
                 best, back, back_f, back_g = v, o, f, step + b_inner - 0.0 + 0.0
         if back is None:
             return None
-        return self._suspect(back, (back_f + back_g) - (keep_f + keep_g), toks, idx, sentence_start, heading)
+        return self._suspect(back.start, back.length, back.words, back.kind, (back_f + back_g) - (keep_f + keep_g),
+                             toks, idx[0], sentence_start, heading)
 
-    def _suspect(self, o: _Option, margin: float, toks, idx, sentence_start, heading) -> Suspect:
-        first, lastk = idx[o.start], idx[o.start + o.length - 1]
+    def _suspect(self, start: int, length: int, words: tuple[str, ...], kind: str, margin: float, toks,
+                 i: int, sentence_start, heading) -> Suspect:
+        """The suspect of a candidate on the best path (``start``: its position in the run, which
+        starts at token ``i``)."""
+        first, lastk = i + start, i + start + length - 1
         tok = toks[first]
         capitalise = tok.text[:1].isupper() and (sentence_start[first] or (
             heading[first] and all(t.text[:1].isupper() for t in toks[first:lastk + 1])))
-        suggestion = _casing(tok.text, " ".join(o.words), capitalise)
-        if heading[first] and capitalise and len(o.words) > 1:
+        suggestion = _casing(tok.text, " ".join(words), capitalise)
+        if heading[first] and capitalise and len(words) > 1:
             suggestion = " ".join(w[:1].upper() + w[1:] for w in suggestion.split(" "))
-        return Suspect(first, lastk, suggestion, margin, o.kind)
+        return Suspect(first, lastk, suggestion, margin, kind)
+
+    def _make_context(self) -> tuple:
+        """The objects :meth:`_segment`'s compiled decoder reads (kept for the document)."""
+        sc = self.scorer
+        s = self.settings
+        self._context = (self._can_replace, self._replaceable, self.thesaurus.multiword_firsts, self._two,
+                         self._two_words, self._cands, self._candidates, sc.model.following, _NONE, self._doc.words,
+                         self._doc.pairs, sc._cache, sc.trans, self._inners, self._inner, sc.counts(),
+                         s.candidates, s.document_word, s.document_pair)
+        return self._context
 
     def _keep_bonus(self, w: str) -> float:
         """``_word_bonus(w, True)``, cached for the document."""
@@ -788,36 +840,37 @@ class Finder:
         after_left = _NONE if left is None else following.get(left, _NONE)
         own = (key in after_left) + (right1 is not None and right1 in following.get(key, _NONE))
         doc_words = self._doc.words
-        if _rank is not None:
-            order = _rank(alts, after_left, right1, keys, p, own, doc_words, self.settings.candidates)
-        else:
-            ranked = []
-            for n, (words, first, last, length, cost, kind, after_last) in enumerate(alts):
-                if length == 1:
-                    right = right1
-                else:
-                    end = p + length
-                    right = keys[end] if end < nk else None
-                pairs = (first in after_left) + (right is not None and right in after_last)
-                used = doc_words.get(first, 0) > 0
-                if pairs > own or (used and pairs >= own and (pairs or used)):
-                    ranked.append((-pairs, -used, cost, n))
-            ranked.sort()
-            order = [n for *_, n in ranked[: self.settings.candidates]]
-        if not order:
-            return []
-        sc = self.scorer
+        ranked = []
+        for n, (words, first, last, length, cost, kind, after_last) in enumerate(alts):
+            if length == 1:
+                right = right1
+            else:
+                end = p + length
+                right = keys[end] if end < nk else None
+            pairs = (first in after_left) + (right is not None and right in after_last)
+            used = doc_words.get(first, 0) > 0
+            if pairs > own or (used and pairs >= own and (pairs or used)):
+                ranked.append((-pairs, -used, cost, n))
+        ranked.sort()
         kept = []
-        for n in order:
+        for *_, n in ranked[: self.settings.candidates]:
             words, _, _, length, cost, kind, _ = alts[n]
             o = _Option(p, length, words, cost, kind)
-            if len(words) == 1:
-                o.inner = 0 + self._word_bonus(words[0], False)  # the same sums as below, term by term
-            else:
-                o.inner = sum(sc.trans(a, b) for a, b in zip(words, words[1:])) + sum(
-                    self._word_bonus(w, False) for w in words)
+            o.inner = self._inner(words)
             kept.append(o)
         return kept
+
+    def _inner(self, words: tuple[str, ...]) -> float:
+        """A candidate's own log probability inside it (its word pairs) and its words' use in the
+        document (the word as written has :meth:`_keep_bonus`)."""
+        if len(words) == 1:
+            return 0 + self._word_bonus(words[0], False)  # the same sums as below, term by term
+        found = self._inners.get(words)
+        if found is None:
+            sc = self.scorer
+            found = self._inners[words] = sum(sc.trans(a, b) for a, b in zip(words, words[1:])) + sum(
+                self._word_bonus(w, False) for w in words)
+        return found
 
     def _decode(self, options, keys, toks, idx, sentence_start, heading, lo: int, hi: int) -> list[Suspect]:
         """Viterbi over positions lo..hi-1 (the first and last are fixed context when not at an edge)."""
@@ -884,7 +937,8 @@ class Finder:
             if o.kind is None:
                 continue
             keep = options[o.start][0]
-            out.append(self._suspect(o, (o.f + o.g) - (keep.f + keep.g), toks, idx, sentence_start, heading))
+            out.append(self._suspect(o.start, o.length, o.words, o.kind, (o.f + o.g) - (keep.f + keep.g), toks, idx[0],
+                                     sentence_start, heading))
         return out
 
 
@@ -918,3 +972,7 @@ def _word_runs(toks):
             j += 1
         yield i, j + 1
         i = j + 1
+
+
+_runs = _compiled.word_runs if _compiled is not None else _word_runs
+"""The runs of words of a paragraph's tokens: :func:`_word_runs`, compiled where it was built."""
