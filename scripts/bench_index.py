@@ -78,7 +78,12 @@ from handouts.build import Settings, indexes
 from handouts.state import State
 root, out = Path(sys.argv[2]), Path(sys.argv[3])
 with open(root / "build" / "state.pickle", "rb") as f:
-    state = pickle.load(f)
+    data = f.read()
+try:  # kept in shards (handouts.state._decode) since issue 15; a plain pickle before
+    from handouts.state import _decode
+    state = _decode(data)[0]
+except ImportError:
+    state = pickle.loads(data)
 translated = {pair: b.summary for pair, b in state.builds.items()}
 names = sorted({n for n, _ in translated})
 codes = ["en"] + [c for c in (root / "locale" / "LINGUAS").read_text().split() if c != "en"]
