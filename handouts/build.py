@@ -632,10 +632,12 @@ def _sort_key(title: str) -> tuple[str, str]:
     return "".join(c for c in folded if not unicodedata.combining(c)), title
 
 
-ROWS_PER_GROUP = 25
+ROWS_PER_GROUP = 10
 """The library table's rows come in groups (one ``<tbody>`` each) that the browser lays out only when they
 scroll into view (``content-visibility: auto``): at 1,000 documents x 16 languages a page otherwise spends
-seconds laying out 16,000 cells nobody sees yet."""
+seconds laying out 16,000 cells nobody sees yet.  Ten rows, not more: Chromium lays out every group near the
+view (well beyond the frame's 12 or so rows), and each row laid out costs about as much as parsing 20 others
+(groups of 25 drew 50 rows at load, groups of 10 draw 40)."""
 
 
 def _kept_table(path: Path, version: str) -> dict:

@@ -224,9 +224,9 @@ def test_a_library_of_1000_documents_in_16_languages_filters_scrolls_and_fits_a_
         pytest.skip("no chromium (apt-get install -y chromium)")
     probe = _probe(big_library / "index.html", _FILTER, width, tmp_path)
     groups, shown, groups_left, migraine, everything, over, head, kept, column = probe
-    assert groups == "40"  # 1,000 rows in groups of 25, each laid out only when in view
+    assert groups == "100"  # 1,000 rows in groups of 10, each laid out only when in view
     assert (shown, groups_left, migraine) == ("1", "1", "100")  # a group with no row left is hidden whole
-    assert everything == str(1000 + 40 * 1000)  # cleared: every row and group shown again
+    assert everything == str(1000 + 100 * 1000)  # cleared: every row and group shown again
     assert over == "false"  # on a phone the table scrolls inside its frame
     assert head == kept  # the language headers stay in view while the rows scroll
     assert column == "1"  # and the document's title while the languages scroll (inside the frame's border)
