@@ -55,8 +55,13 @@ def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
 
 
 def _catalog_keys(locale_dir: Path, code: str) -> list[tuple[Path, str | None]]:
+    """(catalog, its digest) of every catalog of the language, by name."""
     folder = locale_dir / code / "LC_MESSAGES"
-    return [(path, file_digest(path)) for path in (sorted(folder.glob("*.po")) if folder.is_dir() else [])]
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".po"))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [(path, file_digest(path)) for path in (folder / n for n in names) if path.is_file()]
 
 
 def library_digest(locale_dir: Path, code: str, keys: list[tuple[Path, str | None]] | None = None) -> str:
@@ -73,7 +78,8 @@ class Memory:
     catalog it came from, so only catalogs that changed are parsed again.
     """
 
-    def __init__(self, locale_dir: Path, code: str, rel, store=None):
+    def __init__(self, locale_dir: Path, code: str, rel, store=None,
+                 keys: list[tuple[Path, str | None]] | None = None):
         self.tables: list[tuple[str, dict[str, str]]] = []
         """(document, msgid -> translation) per catalog, by document name."""
         self._index: dict[str, list[tuple[str, str]]] | None = None
@@ -81,7 +87,7 @@ class Memory:
         cached = store.load_memory(code) if store is not None else {}
         fresh: dict[str, tuple[str, dict[str, str]]] = {}
         changed = False
-        keys = _catalog_keys(locale_dir, code)
+        keys = _catalog_keys(locale_dir, code) if keys is None else keys
         self.digest = library_digest(locale_dir, code, keys)
         """What the lookups depend on: every catalog of the language and its memory (``library_digest``)."""
         for path, key in keys:
@@ -161,9 +167,11 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
     memories: dict[str, _Lazy] = {}
     for code in codes:
         # the language's memory (every catalog's checked translations) is read only if a unit asks it
-        memory = memories[code] = _Lazy(lambda code=code: Memory(locale_dir, code, rel, store))
+        # the language's catalogs and their digests, listed once for both (before anything is written)
+        keys = _Lazy(lambda code=code: _catalog_keys(locale_dir, code))
+        memory = memories[code] = _Lazy(lambda code=code, keys=keys: Memory(locale_dir, code, rel, store, keys()))
         folder = os.path.join(locale_dir, code, "LC_MESSAGES")  # strings, not Paths: this loop runs for every catalog
-        library = _Lazy(lambda code=code: library_digest(locale_dir, code))
+        library = _Lazy(lambda code=code, keys=keys: library_digest(locale_dir, code, keys()))
         for domain, template in pots.items():
             known = state.catalogs.get((code, domain))
             found = _digest_of(os.path.join(folder, f"{domain}.po"))
