@@ -89,8 +89,9 @@ except ImportError:
 translated = {pair: b.summary for pair, b in state.builds.items()}
 names = sorted({n for n, _ in translated})
 codes = ["en"] + [c for c in (root / "locale" / "LINGUAS").read_text().split() if c != "en"]
-settings = Settings(root / "locale", out, codes, 80, root=out.parent, large_print="large-print = true" in
-                    (root / "pyproject.toml").read_text())
+project = root / "pyproject.toml"  # the build benchmark's libraries have none
+settings = Settings(root / "locale", out, codes, 80, root=out.parent, large_print=project.exists() and
+                    "large-print = true" in project.read_text())
 indexes(settings, names, translated, {c: None for c in codes}, State())
 """
 
