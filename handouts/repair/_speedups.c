@@ -970,6 +970,30 @@ after_of(Ctx *c, PyObject **after, PyObject **keys, Py_ssize_t p)
     return after[p];
 }
 
+/* A list of candidates from one of the Finder's per-process caches (``cache[key]``), or from the Python
+   method that fills it (``fill(*args)``), as the Python decoder asks them; kept alive in ``held`` (a cache
+   may drop it).  *out is the list, or NULL when it is empty; -1 with an exception set on an error. */
+static int
+cached_list(PyObject *cache, PyObject *key, PyObject *fill, PyObject *const *args, size_t nargs,
+            PyObject *held, const char *what, PyObject **out)
+{
+    PyObject *found = PyDict_GetItemWithError(cache, key);
+    if (found != NULL)
+        Py_INCREF(found);
+    else if (PyErr_Occurred() || (found = PyObject_Vectorcall(fill, args, nargs, NULL)) == NULL)
+        return -1;
+    int err = PyList_Append(held, found);
+    Py_DECREF(found);
+    if (err < 0)
+        return -1;
+    if (!PyList_Check(found)) {
+        PyErr_Format(PyExc_TypeError, "%s are a list", what);
+        return -1;
+    }
+    *out = PyList_GET_SIZE(found) ? found : NULL;
+    return 0;
+}
+
 static PyObject *
 segment(PyObject *self, PyObject *args)
 {
@@ -1059,28 +1083,11 @@ segment(PyObject *self, PyObject *args)
                     PyObject *pair = PyUnicode_FromFormat("%U %U", key, right);
                     if (pair == NULL)
                         goto done;
-                    two = PyDict_GetItemWithError(c.two, pair);
+                    PyObject *b[2] = {key, right};
+                    int err = cached_list(c.two, pair, c.two_words, b, 2, held, "two words' candidates", &two);
                     Py_DECREF(pair);
-                    if (two != NULL)
-                        Py_INCREF(two);
-                    else if (PyErr_Occurred())
-                        goto done;
-                    else {
-                        PyObject *b[2] = {key, right};
-                        two = PyObject_Vectorcall(c.two_words, b, 2, NULL);
-                        if (two == NULL)
-                            goto done;
-                    }
-                    int err = PyList_Append(held, two);
-                    Py_DECREF(two);
                     if (err < 0)
                         goto done;
-                    if (!PyList_Check(two)) {
-                        PyErr_SetString(PyExc_TypeError, "two words' candidates are a list");
-                        goto done;
-                    }
-                    if (PyList_GET_SIZE(two) == 0)
-                        two = NULL;
                 }
             }
         }
@@ -1099,27 +1106,8 @@ segment(PyObject *self, PyObject *args)
         }
         int odd = (left != NULL && !in_left) || (right != NULL && !in_right) || (left == NULL && right == NULL);
         if (odd) {
-            more = PyDict_GetItemWithError(c.cands, key);
-            if (more != NULL) {
-                if (PyList_Append(held, more) < 0)
-                    goto done;
-            } else {
-                if (PyErr_Occurred())
-                    goto done;
-                more = PyObject_CallOneArg(c.candidates, key);
-                if (more == NULL)
-                    goto done;
-                int err = PyList_Append(held, more);
-                Py_DECREF(more);
-                if (err < 0)
-                    goto done;
-            }
-            if (!PyList_Check(more)) {
-                PyErr_SetString(PyExc_TypeError, "a word's candidates are a list");
+            if (cached_list(c.cands, key, c.candidates, &key, 1, held, "a word's candidates", &more) < 0)
                 goto done;
-            }
-            if (PyList_GET_SIZE(more) == 0)
-                more = NULL;
         }
         if (two == NULL && more == NULL)
             continue;
