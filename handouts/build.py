@@ -398,7 +398,8 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
             outputs.append(png_path)
         summary = _summary(tr)
         summary.title, summary.reviewed = title, doc.reviewed
-        results.append(PairResult(code, summary, {str(p): output_stat(p) for p in outputs}, written))
+        results.append(PairResult(code, summary, {p.relative_to(settings.output).as_posix(): output_stat(p)
+                                                  for p in outputs}, written))
     return results
 
 
@@ -458,6 +459,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     todo: dict[str, list[str]] = {}
     reviewed: set[dt.date] = set()
     folders = {c: os.path.join(settings.locale_dir, c, "LC_MESSAGES") for c in codes}
+    out = os.path.join(settings.output, "")
     for name in names:
         for code in codes:
             if code == SOURCE_LANGUAGE:
@@ -469,7 +471,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
             key = (common, document_keys[name], cat, ui_keys[code])  # digests already: compared, not hashed again
             known = state.builds.get((name, code))
             if known is not None and known.key == key and all(
-                    output_stat(p) == stat for p, stat in known.outputs.items()):
+                    output_stat(out + rel) == stat for rel, stat in known.outputs.items()):
                 result.translated[(name, code)] = known.summary
                 continue
             todo.setdefault(name, []).append(code)

@@ -148,6 +148,33 @@ def _key(entry: polib.POEntry) -> tuple[str | None, str]:
     return (entry.msgctxt, entry.msgid)
 
 
+_RATIOS: dict[tuple[str, str], float] = {}
+_MATCHERS: dict[str, difflib.SequenceMatcher] = {}
+
+
+def similarity(old: str, new: str) -> float:
+    """``difflib``'s ratio of two English texts, or 0.0 when it is surely below ``FUZZY_THRESHOLD``.
+
+    Every language's catalog of a document asks the same pairs: each is worked out once per process,
+    with one matcher per new text (difflib analyses its second text once)."""
+    key = (old, new)
+    ratio = _RATIOS.get(key)
+    if ratio is None:
+        if len(_RATIOS) > 100_000:
+            _RATIOS.clear()
+            _MATCHERS.clear()
+        matcher = _MATCHERS.get(new)
+        if matcher is None:
+            matcher = _MATCHERS[new] = difflib.SequenceMatcher(None, "", new, autojunk=False)
+        matcher.set_seq1(old)
+        if matcher.real_quick_ratio() < FUZZY_THRESHOLD or matcher.quick_ratio() < FUZZY_THRESHOLD:
+            ratio = 0.0
+        else:
+            ratio = matcher.ratio()
+        _RATIOS[key] = ratio
+    return ratio
+
+
 def merge(pot: Catalog, old: Catalog | None, code: str, domain: str,
           memory: Callable[[str], str | None] | None = None, sibling: Catalog | None = None,
           path: str = "") -> Catalog:
@@ -197,10 +224,7 @@ def merge(pot: Catalog, old: Catalog | None, code: str, domain: str,
         for cand in candidates:
             if _key(cand) in used or bool(cand.msgid_plural) != bool(entry.msgid_plural):
                 continue
-            matcher = difflib.SequenceMatcher(None, cand.msgid, entry.msgid, autojunk=False)
-            if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
-                continue
-            ratio = matcher.ratio()
+            ratio = similarity(cand.msgid, entry.msgid)
             if ratio > best_ratio:
                 best, best_ratio = cand, ratio
         if best is not None:

@@ -407,6 +407,64 @@ def identity(path: Path | str) -> tuple | None:
         return None
 
 
+class Watched:
+    """What a running ``watch`` takes without asking the file system again.
+
+    The operating system reports every change under ``roots`` (``watch.Saves``), so a file looked
+    at after the reports began, and not reported since, is as it was: its digest and its stat are
+    kept here and a run does not ``stat`` it again.  ``watch`` passes every reported path, and
+    every file a run wrote, to ``changed``; a path it cannot place (a folder moved away, a file
+    no run looked at) forgets everything under it."""
+
+    def __init__(self, roots: list[Path | str]):
+        self.roots = tuple(os.path.join(os.fspath(r), "") for r in roots)  # spelled as the project's paths
+        self.digests: dict[str, str | None] = {}
+        self.outputs: dict[str, tuple[int, int] | None] = {}
+        self.listed: set[str] = set()
+        """Folders listed since the reports began (``listing``)."""
+        self.names: dict[str, set[str]] = {}
+        """Folder -> names in it reported since it was listed."""
+        self.folders: set[str] = set()
+        """The folders of the files kept."""
+
+    def covers(self, name: str) -> bool:
+        return name.startswith(self.roots)
+
+    def keep(self, table: dict, name: str, value) -> None:
+        table[name] = value
+        self.folders.add(os.path.dirname(name))
+
+    def changed(self, paths) -> None:
+        for path in paths:
+            name = os.fspath(path)
+            folder, base = os.path.split(name)
+            if folder in self.listed:
+                self.names.setdefault(folder, set()).add(base)
+            hit = self.digests.pop(name, 0) != 0
+            hit = self.outputs.pop(name, 0) != 0 or hit
+            if hit:
+                continue
+            # a folder (moved away, removed, made): forget what is kept under it
+            below = os.path.join(name, "")
+            gone = {f for f in self.folders | self.listed if f == name or f.startswith(below)}
+            if gone:
+                for table in (self.digests, self.outputs):
+                    for key in [k for k in table if k.startswith(below)]:
+                        del table[key]
+                self.folders -= gone
+                self.listed -= gone
+
+    def forget(self) -> None:
+        self.digests.clear()
+        self.outputs.clear()
+        self.listed.clear()
+        self.names.clear()
+
+
+WATCHED: Watched | None = None
+"""Set by ``watch`` while the operating system reports the changes under its roots; None otherwise."""
+
+
 def listing(folder: Path, kept: dict) -> tuple[frozenset[str], frozenset[str]] | None:
     """(file names, subfolder names) of ``folder``, or None if it is not a folder.
 
@@ -414,10 +472,20 @@ def listing(folder: Path, kept: dict) -> tuple[frozenset[str], frozenset[str]] |
     folder's identity has not moved since a listing made long enough after its last change: a name
     added, removed or renamed moves the folder's modification time."""
     key = os.fspath(folder)
+    watched = WATCHED
+    if watched is not None and key in watched.listed and key in kept:
+        # under watch: the last listing holds unless a name reported since says otherwise
+        files, subfolders = kept[key][2], kept[key][3]
+        names = watched.names.pop(key, ())
+        if all((n in files or n in subfolders) == os.path.lexists(os.path.join(key, n)) for n in names):
+            return files, subfolders
     seen = identity(folder)
     old = kept.get(key)
     if seen is not None and isinstance(old, tuple) and len(old) == 4 and old[0] == seen \
             and isinstance(old[1], int) and old[1] - max(seen[2], seen[3]) > RACY_SECONDS * 1_000_000_000:
+        if watched is not None and watched.covers(key):
+            watched.listed.add(key)
+            watched.names.pop(key, None)
         return old[2], old[3]  # (a malformed entry is not what this code writes: listed again)
     listed_at = time.time_ns()
     files, subfolders = set(), set()
@@ -429,4 +497,7 @@ def listing(folder: Path, kept: dict) -> tuple[frozenset[str], frozenset[str]] |
         kept.pop(key, None)
         return None
     kept[key] = (seen, listed_at, frozenset(files), frozenset(subfolders))
+    if watched is not None and watched.covers(key):
+        watched.listed.add(key)
+        watched.names.pop(key, None)
     return kept[key][2], kept[key][3]

@@ -34,7 +34,7 @@ from . import catalogs, locales
 from . import update as update_stage
 from .build import SOURCE_LANGUAGE, Document, Translations
 from .documents import (ProjectLock, check_characters, clean_temporary_files, decode, read_bytes, read_text,
-                        remove, write_text)
+                        listing, remove, write_text)
 from .errors import HandoutsError
 from .repair import decisions, learning, repair
 from .state import LISTINGS, DocumentState, State, Store, digest, file_digest, output_stat, version
@@ -237,9 +237,10 @@ class Project:
             summary.documents.append((source.rel, known))
         live = {s.name for s in sources}
         folder = self.output / "repair"
-        for path in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
-            if path.stem not in live and remove(path):  # the report of a document that is gone
-                summary.written.append(path)
+        found = listing(folder, LISTINGS)  # listed again only when a name in it changed
+        for name in sorted(found[0]) if found else []:
+            if name.endswith(".txt") and name[:-4] not in live and remove(folder / name):  # a document gone
+                summary.written.append(folder / name)
 
     def check_review(self, sources: list[Source] | None = None) -> None:
         """With ``require-review``: ReviewNeeded when an item of any document is undecided

@@ -43,9 +43,10 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
+from . import documents
 from .documents import RACY_SECONDS, identity, identity_of as _identity_of, write_bytes
 
-FORMAT = 3
+FORMAT = 4
 PACKAGE = Path(__file__).resolve().parent
 DEPENDENCIES = ("babel", "jinja2", "markdown-it-py", "markupsafe", "polib", "segno", "wcwidth")
 
@@ -69,9 +70,23 @@ def file_digest(path: Path | str) -> str | None:
     """The digest of a file's bytes, or None if there is no file (errors are left to the reader).
 
     A file is read again only if its inode, size, modification or change time moved since it
-    was last read, in this run or an earlier one (``load_digests``)."""
+    was last read, in this run or an earlier one (``load_digests``); under ``watch``, a file no
+    change was reported for since it was last looked at is not looked at again (``Watched``)."""
     name = os.fspath(path)
     _USED.add(name)
+    watched = documents.WATCHED
+    if watched is not None:
+        value = watched.digests.get(name, 0)
+        if value != 0:
+            return value
+        value = _file_digest(name)
+        if value != "unreadable" and watched.covers(name):
+            watched.keep(watched.digests, name, value)
+        return value
+    return _file_digest(name)
+
+
+def _file_digest(name: str) -> str | None:
     try:
         st = os.stat(name)
         if not stat.S_ISREG(st.st_mode):
@@ -99,15 +114,26 @@ folders hold a killed run's temporary files, which PDFs are on disk."""
 _LISTINGS_LOADED: dict = {}
 
 
+_DIGESTS_HELD: dict[str, tuple] = {}
+"""digests.pickle -> its identity when this process last read or wrote it: what it holds is in
+``_SEEN`` and ``LISTINGS`` already while the file stays so (``watch``: not read again)."""
+
+
 def load_digests(folder: Path) -> None:
     """Take the digests (and folder listings) an earlier run kept, except for files modified too near
     their reading."""
     global _LISTINGS_LOADED
+    path = os.fspath(folder / "digests.pickle")
+    on_disk = identity(path)
+    if on_disk is not None and _DIGESTS_HELD.get(path) == on_disk:
+        _LISTINGS_LOADED = dict(LISTINGS)
+        return
     try:
-        with open(folder / "digests.pickle", "rb") as f:
+        with open(path, "rb") as f:
             kept = pickle.load(f)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return
+    _DIGESTS_HELD[path] = on_disk
     if not (isinstance(kept, tuple) and len(kept) == 3 and kept[0] == DIGESTS_FORMAT and isinstance(kept[1], dict)
             and isinstance(kept[2], dict)):
         return
@@ -183,7 +209,8 @@ class BuildState:
     key: tuple
     """The digests of what the handouts are made from (settings, document, catalog, template words)."""
     outputs: dict[str, tuple[int, int]]
-    """Output path -> (size, mtime_ns) as written; an output that is gone or touched is rebuilt."""
+    """Output path in output/ (``de/ketamine.html``) -> (size, mtime_ns) as written; an output that is
+    gone or touched is rebuilt."""
     summary: object
     """build.Translations without its table."""
 
@@ -226,6 +253,8 @@ class Store:
     def flush(self) -> None:
         for path, data in sorted(self.pending.items()):
             write_bytes(path, data, durable=False)  # a cache: rebuilt if lost
+            if path.name == "digests.pickle":
+                _DIGESTS_HELD[os.fspath(path)] = identity(path)
         self.pending.clear()
 
     def load(self, current_version: str) -> State:
@@ -367,7 +396,23 @@ def _unpickle(data: bytes) -> tuple[State, Shards]:
     return state, shards
 
 
-def output_stat(path: Path) -> tuple[int, int] | None:
+def output_stat(path: Path | str) -> tuple[int, int] | None:
+    """(size, modification time) of a handout or report, None if there is none: what tells that
+    someone touched it since the build wrote it (it is then written again)."""
+    watched = documents.WATCHED
+    if watched is not None:
+        name = os.fspath(path)
+        value = watched.outputs.get(name, 0)
+        if value != 0:
+            return value
+        value = _output_stat(name)
+        if watched.covers(name):
+            watched.keep(watched.outputs, name, value)
+        return value
+    return _output_stat(path)
+
+
+def _output_stat(path: Path | str) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
     except OSError:

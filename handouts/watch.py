@@ -2,15 +2,17 @@
 
     python pipeline.py watch [--port 8000]
 
-The standard library is enough: the project's sources, catalogs, glossaries, configuration
-and templates are polled (a few thousand ``stat`` calls, every 0.3 s), a change waits a
-moment for the rest of a save, then the pipeline runs (incrementally: a saved msgstr
-rebuilds one handout in well under a second) under the same lock and update rules as
-``python pipeline.py``, so a translator's save is never lost.  Pages are served with a
-small script that asks ``/__handouts__/status`` whether a newer build exists and reloads.
-A broken catalog does not stop the preview: its ``path:line: error:`` goes to the terminal
-and to the top of every served page until it is fixed.  The review page (``review.py``) is
-served too, under ``/__handouts__/review/``.  Ctrl-C ends it.
+Saves are reported by the operating system (``watchfiles``: inotify on Linux, FSEvents on
+macOS, ReadDirectoryChangesW on Windows; it polls by itself on WSL, or with
+``WATCHFILES_FORCE_POLLING=1`` on a network share), so an idle preview costs nothing however
+large the library, and a save starts the rebuild within a tenth of a second (``SETTLE_MS``, for
+the rest of a save to land).  The rebuild is the pipeline's own run (incremental, in this
+process, which keeps the state, imports and resources between saves) under the same lock and
+update rules as ``python pipeline.py``, so a translator's save is never lost.  Pages are served
+with a small script that asks ``/__handouts__/status`` whether a newer build exists and reloads.
+A broken catalog does not stop the preview: its ``path:line: error:`` goes to the terminal and
+to the top of every served page until it is fixed.  The review page (``review.py``) is served
+too, under ``/__handouts__/review/``.  Ctrl-C ends it.
 """
 from __future__ import annotations
 
@@ -19,19 +21,34 @@ import http.server
 import json
 import mimetypes
 import os
+import queue
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Callable
 
-from . import review
+import watchfiles
+
+from . import documents, review
+from .documents import TEMP_SUFFIX, identity
 from .errors import HandoutsError
 from .render import TEMPLATES
 
 STATUS_PATH = "/__handouts__/status"
-POLL_SECONDS = 0.3
-SETTLE_SECONDS = 0.15
+SETTLE_MS = 100
+"""A save is built once no other change came for this long (an editor may write several files)."""
+FOLDERS = ("source", "locale", "templates", "output")
+"""Watched in the project's folder (and the package's own templates): what the pipeline reads, and
+the handouts, whose stat tells a run that someone touched one."""
+INPUTS = ("source", "locale", "templates")
+"""A change there is built."""
+TOP_LEVEL = FOLDERS + ("pyproject.toml",)
+MANY = 1000
+"""A build that wrote more files than this forgets what ``watch`` knew (``state.Watched``)."""
+IGNORED = (".mo", TEMP_SUFFIX, "~", ".swp", ".swx")
+"""Never read by the pipeline: compiled catalogs (Poedit writes one beside each save), our own
+temporary files, editors' backups and swap files."""
 
 
 class Status:
@@ -151,23 +168,122 @@ def make_handler(output: Path, status: Status, reviewing: review.Review | None =
     return Handler
 
 
-def _snapshot(paths: list[Path]) -> dict[str, tuple[int, int, int]]:
-    """(mtime_ns, size, inode) of every file under ``paths`` (a save that renames changes the inode)."""
-    seen = {}
-    for top in paths:
-        if top.is_file():
-            files = [top]
-        elif top.is_dir():
-            files = [Path(d) / f for d, _, names in os.walk(top) for f in names if not f.startswith(".")]
-        else:
-            continue
-        for path in files:
+class Saves:
+    """The changes under the project's folders, as sets of paths, from the operating system's reports.
+
+    Two watchers, each in a thread of its own: the folders the pipeline reads and writes
+    (``source/``, ``locale/``, ``templates/``, ``output/``, the package's templates), recursively;
+    and the project's folder, not recursively, for ``pyproject.toml`` (an editor that saves by
+    renaming a new file over it replaces the file a watch on it would hold) and for one of those
+    folders made or removed, upon which the first watcher starts again over the folders there are
+    now.  Reports that come while a build runs wait for the next one.  ``ready`` is set while
+    both watchers are known to be reporting (each has answered once), so that what a run looks at
+    then and is not reported since may be taken as unchanged (``state.Watched``).
+    """
+
+    def __init__(self, root: Path, extra: tuple[Path, ...] = (TEMPLATES,), say: Callable[[str], None] = print):
+        self.root = Path(root)  # as the project spells it: reported paths are spelled so too
+        self._real = os.path.abspath(root)
+        self.extra = tuple(Path(os.path.abspath(p)) for p in extra)
+        self.say = say
+        self.reports: queue.Queue = queue.Queue()
+        self.stopping = threading.Event()
+        self.restarts = 0
+        self._folders_stop = threading.Event()
+        self._root_ready = threading.Event()
+        self._folders_ready = threading.Event()
+        self.polling: bool | None = None  # None: watchfiles decides (it polls on WSL, or when asked)
+
+    def roots(self) -> list[Path]:
+        return [self.root / name for name in FOLDERS] + list(self.extra)
+
+    def start(self, wait: float = 5.0) -> None:
+        self._start_folders()
+        self._thread(self._watch, [Path(self._real)], False, self._root_ready, self.stopping)
+        self._root_ready.wait(wait)
+        self._folders_ready.wait(wait)
+
+    def ready(self) -> bool:
+        return self._root_ready.is_set() and self._folders_ready.is_set()
+
+    def close(self) -> None:
+        self.stopping.set()
+        self._folders_stop.set()
+
+    def wait(self, timeout: float | None = None) -> set[str]:
+        """The paths changed since the last call (blocks until there are some, or ``timeout``)."""
+        try:
+            paths = set(self.reports.get(timeout=timeout))
+        except queue.Empty:
+            return set()
+        while True:  # everything reported meanwhile goes into the same build
             try:
-                st = path.stat()
-            except OSError:
-                continue
-            seen[str(path)] = (st.st_mtime_ns, st.st_size, st.st_ino)
-    return seen
+                paths |= self.reports.get_nowait()
+            except queue.Empty:
+                return paths
+
+    def _start_folders(self, again: bool = False) -> None:
+        self._folders_stop.set()
+        self._folders_stop = threading.Event()
+        self._folders_ready = threading.Event()
+        self.restarts += 1
+        folders = [Path(os.path.abspath(p)) for p in self.roots() if p.is_dir()]
+        if folders:
+            self._thread(self._watch, folders, True, self._folders_ready, self._folders_stop, again)
+        else:
+            self._folders_ready.set()
+
+    def _spelled(self, path: str) -> str:
+        """A reported (absolute) path as the project spells its files (``locale/de/...`` for ``-C .``)."""
+        if path.startswith(os.path.join(self._real, "")):
+            return os.fspath(self.root / path[len(self._real) + 1:])
+        return path
+
+    def _thread(self, target, *args) -> None:
+        threading.Thread(target=target, args=args, daemon=True).start()
+
+    def _watch(self, paths: list[Path], recursive: bool, ready: threading.Event, stop: threading.Event,
+               again: bool = False) -> None:
+        """Put each set of changes in ``reports``; ``again``: this watcher replaces one, and what changed
+        between the two went unreported, so its first report is all of its folders."""
+        while not stop.is_set() and not self.stopping.is_set():
+            try:
+                # an empty answer every half second: the first tells that the watcher is in place
+                for changes in watchfiles.watch(*paths, watch_filter=None, step=SETTLE_MS, stop_event=stop,
+                                                rust_timeout=500, yield_on_timeout=True, recursive=recursive,
+                                                raise_interrupt=False, force_polling=self.polling):
+                    if not ready.is_set():
+                        ready.set()
+                        if again:
+                            self.reports.put({str(p) for p in paths})
+                    if self.stopping.is_set() or not changes:
+                        continue
+                    changed = {self._spelled(path) for _, path in changes}
+                    if not recursive:
+                        changed = {p for p in changed if os.path.basename(p) in TOP_LEVEL}
+                        if any(os.path.basename(p) != "pyproject.toml" for p in changed):
+                            self._start_folders(again=True)  # a folder made or removed: watch what is there now
+                    if changed:
+                        self.reports.put(changed)
+                return
+            except OSError as exc:  # e.g. the system's limit of watched folders: poll instead
+                ready.clear()
+                if self.polling:
+                    self.say(f"watch: cannot watch {', '.join(map(str, paths))}: {exc}")
+                    return
+                self.say(f"watch: the system does not report changes here ({exc}); polling instead")
+                self.polling = True
+
+
+def _input(saves: Saves, path: str) -> bool:
+    """A file the pipeline may read: in an input folder or the configuration, and not a hidden one, a
+    compiled catalog, a temporary file or a backup."""
+    name = os.path.basename(path)
+    if name.startswith(".") or name.endswith(IGNORED) or "__pycache__" in path:
+        return False
+    inputs = [saves.root / n for n in INPUTS] + list(saves.extra)
+    return path == str(saves.root / "pyproject.toml") or any(path.startswith(os.path.join(p, "")) or path == str(p)
+                                                           for p in inputs)
 
 
 def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host: str = "127.0.0.1",
@@ -179,8 +295,14 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
     def say(text: str) -> None:
         print(text, file=out, flush=True)
 
-    def build() -> None:
+    def build() -> list[Path]:
+        """Run the pipeline; the files it wrote."""
         started = time.perf_counter()
+        restarts = saves.restarts
+        if not saves.ready():
+            documents.WATCHED = None  # every file is looked at, as by python pipeline.py
+        elif documents.WATCHED is None:
+            documents.WATCHED = documents.Watched(saves.roots())
         try:
             current = make_project()  # the configuration may have changed too
             with current.lock():
@@ -189,7 +311,10 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
             if [str(exc)] != status.snapshot()[1]:
                 say(str(exc))
             status.publish([str(exc)], changed=False)
-            return
+            return []
+        finally:
+            if documents.WATCHED is not None and saves.restarts != restarts:
+                documents.WATCHED = None  # a watcher started again meanwhile: a change may have gone unreported
         rejected = [f"{path}:{line}: error: {p.check}: {p.message} (not printed; shown in English)"
                     for tr in summary.translated.values() for path, line, _msgid, problems in tr.rejected
                     for p in problems]
@@ -201,12 +326,20 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
                 say(f"built in {time.perf_counter() - started:.2f} s: {summary.rebuilt} handout(s) built, "
                     f"{len(summary.written)} file(s) changed")
         status.publish(rejected, changed=bool(summary.written))
+        if documents.WATCHED is not None:
+            if len(summary.written) > MANY:
+                documents.WATCHED.forget()  # so many reports may overflow the system's queue: look at everything
+            else:
+                documents.WATCHED.changed(summary.written)
+        return summary.written
 
-    watched = [root / "source", root / "locale", root / "templates", root / "pyproject.toml", TEMPLATES]
+    saves = Saves(root, say=say)
     server = None
     try:
-        before = _snapshot(watched)
-        build()
+        for name in ("source", "locale", "output"):  # made now, not by the first build, which would start the
+            (root / name).mkdir(exist_ok=True)       # watcher of folders again
+        saves.start()  # before the first build: a change during it is built next
+        ours = _written(build())
         reviewing = review.Review(root, review.PREFIX)
         server = http.server.ThreadingHTTPServer((host, port), make_handler(project.output, status, reviewing))
         server.daemon_threads = True
@@ -214,18 +347,25 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
         say(f"serving http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)")
         say(f"review the repair at http://{host}:{server.server_address[1]}{review.PREFIX}")
         while True:
-            time.sleep(POLL_SECONDS)
-            if _snapshot(watched) == before:
-                continue
-            time.sleep(SETTLE_SECONDS)  # let the rest of a save land
-            # what is on disk now is what this build reads; a save during the build, and the
-            # build's own writes, differ from it and are looked at next time (the latter as a no-op)
-            before = _snapshot(watched)
-            build()
+            changed = saves.wait(timeout=1.0)  # a timeout, so that Ctrl-C is heard on every system
+            if documents.WATCHED is not None:
+                documents.WATCHED.changed(changed)
+            # the build's own writes (an updated catalog) are reported too: those still as written are
+            # not news; anything else the pipeline reads is built, and a save during the build is
+            # reported again after it
+            if any(ours.get(path, False) != identity(path) for path in changed if _input(saves, path)):
+                ours = _written(build())
     except KeyboardInterrupt:
         say("watch: stopped")
     finally:
+        documents.WATCHED = None
+        saves.close()
         if server is not None:
             server.shutdown()
             server.server_close()
     return 0
+
+
+def _written(paths: list[Path]) -> dict[str, tuple | None]:
+    """Each written file's identity just after the build wrote it (a save after that moves it)."""
+    return {os.fspath(p): identity(p) for p in paths}
