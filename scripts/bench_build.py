@@ -104,6 +104,75 @@ def bench_pipeline(roots: dict[str, tuple[Path, Path]], docs: list[tuple[str, st
 
 
 # ---------------------------------------------------------------------------
+# The live preview: from a save to the page's news
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_watch(checkout: Path, root: Path, docs: list[tuple[str, str]], locales: list[str],
+                rounds: int = 5) -> dict[str, list[float]]:
+    """``watch`` on a built library: its CPU while nothing is saved, and for each kind of save (a
+    new msgstr, a new source paragraph; new text every round) the seconds from the save until
+    ``/__handouts__/status`` says a newer build is served (when the open page reloads)."""
+    import json
+    import re
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, str(checkout / "pipeline.py"), "-C", str(root), "watch", "--port", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        url = None
+        for line in proc.stderr:
+            found = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line)
+            if found:
+                url = found.group(1)
+                break
+        if url is None:
+            raise SystemExit(f"{checkout}: watch did not start")
+        threading.Thread(target=proc.stderr.read, daemon=True).start()  # its news, not read
+
+        def generation() -> int:
+            with urllib.request.urlopen(url + "__handouts__/status", timeout=10) as response:
+                return json.load(response)["generation"]
+
+        time.sleep(2.0)
+        before = _cpu_seconds(proc.pid)
+        time.sleep(5.0)
+        results = {"idle CPU (share of a core)": [(_cpu_seconds(proc.pid) - before) / 5.0]}
+        po = root / "locale" / locales[0] / "LC_MESSAGES" / f"{docs[len(docs) // 2][0]}.po"
+        src = root / "source" / f"{docs[len(docs) // 3][0]}.md"
+        for n in range(rounds):
+            for step in ("one .po edit", "one source edit"):
+                seen = generation()
+                if step == "one .po edit":
+                    text = po.read_text(encoding="utf-8")
+                    marker = 'msgstr "'
+                    at = text.index(marker, text.index("\nmsgid", text.index("\n\n") + 1)) + len(marker)
+                    text = text[:at] + f"Bearbeitet {n}: " + re.sub(r"^Bearbeitet \d+: ", "", text[at:])
+                    path = po
+                else:
+                    text = re.sub(r"This leaflet(, revised(?: \d+ times)?,)? is number",
+                                  f"This leaflet, revised {n + 1} times, is number", src.read_text(encoding="utf-8"))
+                    path = src
+                start = time.perf_counter()
+                path.write_text(text, encoding="utf-8")
+                while generation() == seen:
+                    if time.perf_counter() - start > 120:
+                        raise SystemExit(f"{checkout}: {step}: nothing built after 120 s")
+                    time.sleep(0.01)
+                results.setdefault(step, []).append(time.perf_counter() - start)
+                time.sleep(1.0)  # the build's own writes settle (and, polled, are seen) before the next save
+        return results
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+# ---------------------------------------------------------------------------
 # Sphinx + sphinx-intl
 
 
@@ -199,7 +268,7 @@ def bench_po4a(work: Path, docs: list[tuple[str, str]], locales: list[str]) -> R
 
 
 def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, vs_po4a: bool, keep: bool,
-         length: int = 1, base: Path | None = None, library: Path | None = None) -> int:
+         length: int = 1, base: Path | None = None, library: Path | None = None, watch: int = 0) -> int:
     locales = LOCALES[:locale_count]
     tmp = Path(tempfile.mkdtemp(prefix="handouts-bench-"))
     try:
@@ -224,6 +293,14 @@ def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, v
             shutil.copytree(root, tmp / "base", symlinks=True)
             roots = {"base": (base, tmp / "base"), **roots}
         results = bench_pipeline(roots, docs, locales, jobs)
+        if watch:
+            import statistics
+
+            print(f"live preview (watch), {watch} saves of each kind, from the save to the page's news:")
+            for name, (checkout, where) in roots.items():
+                for step, values in bench_watch(checkout, where, docs, locales, watch).items():
+                    print(f"  {name}: {step}: median {statistics.median(values):.2f}, "
+                          f"each {' '.join(f'{v:.2f}' for v in values)}", flush=True)
         ours = results["handouts"]
         rows = [(f"handouts: {name}", run) for name, run in ours.items()]
         if base is not None:

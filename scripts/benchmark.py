@@ -4,6 +4,7 @@
     python scripts/benchmark.py repair [MEGABYTES] [--against CHECKOUT] [--rounds 3] [--cpu]
     python scripts/benchmark.py build [--documents 100] [--locales 8] [--jobs N] [--long | --length N]
                                       [--vs-sphinx] [--vs-po4a] [--base CHECKOUT] [--library DIR] [--keep]
+                                      [--watch ROUNDS]
 
 `repair` prints the MB/s of the repair's automatic layer one document at a time, as the
 pipeline repairs: the 29 clean leaflets and the 38 spun texts of tests/corpus, with the
@@ -29,7 +30,10 @@ prints ratios.  `--long` makes a library of long documents: each is 10 leaflets 
 are 10 times fewer of them (the same words in all); `--length N` makes each N leaflets long.
 `--base CHECKOUT` times another checkout of the project on a copy of the same library, step by
 step in turn with this one.  `--library DIR` copies a library an earlier run made (`--keep`; the
-same --documents, --locales and --length) instead of making it.
+same --documents, --locales and --length) instead of making it.  `--watch ROUNDS` then runs the
+live preview (`watch`) on each checkout's library: its CPU while nothing is saved, and the seconds
+from a save (a new msgstr, a new source paragraph, ROUNDS of each) until the served page is told
+that a newer build is there.
 """
 from __future__ import annotations
 
@@ -204,6 +208,8 @@ def main() -> int:
     bld.add_argument("--length", type=int, default=1, help="leaflets per document (default 1)")
     bld.add_argument("--base", type=Path, help="another checkout of the project, timed side by side")
     bld.add_argument("--library", type=Path, help="copy this library (made by an earlier run) instead of making one")
+    bld.add_argument("--watch", type=int, default=0, metavar="ROUNDS",
+                     help="then time the live preview: ROUNDS saves of each kind")
     args = parser.parse_args()
     if args.what in (None, "repair"):
         print("== repair step")
@@ -218,7 +224,8 @@ def main() -> int:
             documents, length = max(1, documents // 10), 10
         bench_build.main(documents, getattr(args, "locales", 8), getattr(args, "jobs", None),
                          getattr(args, "vs_sphinx", False), getattr(args, "vs_po4a", False), getattr(args, "keep", False),
-                         length, getattr(args, "base", None), getattr(args, "library", None))
+                         length, getattr(args, "base", None), getattr(args, "library", None),
+                         getattr(args, "watch", 0))
     return 0
 
 
