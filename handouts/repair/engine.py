@@ -284,7 +284,7 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
         spun = doc_spun or bool(scan.sure or scan.spam or scan.weak >= 2)
         level = "spun" if statistical else "rules" if spun else "clean"
         new_text, fixes, flags = _repair_paragraph(para_text, base, rules, para, scan, spun, quiet, finder, doc,
-                                                   level, kept)
+                                                   level, kept, worded=sure >= 2)
         out.append(new_text + sep)
         result.fixes.extend(fixes)
         result.flags.extend(flags)
@@ -296,7 +296,8 @@ STATISTICAL_PASSES = 3
 
 
 def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "_Scan", spun: bool, quiet: bool,
-                      finder: Finder, doc: DocumentCounts, level: str, kept: frozenset = frozenset()):
+                      finder: Finder, doc: DocumentCounts, level: str, kept: frozenset = frozenset(),
+                      worded: bool = False):
     pieces = [_Piece(0, len(orig), None)]
     current = orig
     first_suspects = scan.suspects
@@ -336,7 +337,7 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
                    for _, _, p in _overlapping(spans, a, b)):
                 continue  # already repaired by a rule (a stray capital lowered only revealed the word: read on)
             rule = f"statistical:{x.kind}"
-            threshold, flag_margin = _margins(settings, x, level)
+            threshold, flag_margin = _margins(settings, x, level, worded)
             if x.kind == "model" and x.first in marked:
                 # the spinner's word for certain, read among the candidates that fit its article: flagged
                 # whatever it scores, repaired at a lower score (that cannot harm a right word, and it
@@ -412,14 +413,17 @@ def _model_flag_margin(settings, level: str) -> float:
             "clean": settings.lm_flag_margin_clean}[level]
 
 
-def _margins(settings, x, level: str) -> tuple[float, float]:
+def _margins(settings, x, level: str, worded: bool = False) -> tuple[float, float]:
     """(repair margin, flag margin) for a statistical suspect in a paragraph of this level of evidence
     (``spun``: statistical evidence of spinning; ``rules``: only the rules show it; ``clean``)."""
     if x.kind == "model":
         flag = _model_flag_margin(settings, level)
-        # the model repairs only where the statistics show spinning: rules alone (an injected
-        # keyword, a known phrase) say nothing about the rest of the wording
-        return (settings.lm_repair_margin if level == "spun" else math.inf), flag
+        # the model repairs where the statistics show spinning; where only the rules show it (an injected
+        # keyword, known phrases) at a higher score, only where the phrase table's sure repairs show
+        # that the wording was swapped, and never in a paragraph with no evidence
+        repair = (settings.lm_repair_margin if level == "spun" else
+                  settings.lm_repair_margin_rules if level == "rules" and worded else math.inf)
+        return repair, flag
     repair = (settings.repair_margin_two_words if x.last > x.first else
               settings.repair_margin if x.kind == "synonym" else settings.repair_margin_related)
     flag = {"spun": settings.flag_margin_spun, "rules": settings.flag_margin_rules,

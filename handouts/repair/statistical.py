@@ -113,6 +113,8 @@ class Settings:
     lm_flag_margin_spun: float
     lm_flag_margin_rules: float
     lm_flag_margin_clean: float
+    lm_repair_margin_rules: float = math.inf
+    """Repair where only the rules show spinning (a document with two sure repairs) at this score."""
     lm_repair_margin_marked: float = math.inf
     """Repair a word known to be the spinner's (after an a/an error) at this score."""
 
@@ -156,6 +158,7 @@ def load_settings(path: Path = SETTINGS) -> Settings:
             lm_flag_margin_spun=float(data["language_model"]["flag_margin_spun"]),
             lm_flag_margin_rules=float(data["language_model"]["flag_margin_rules"]),
             lm_flag_margin_clean=float(data["language_model"]["flag_margin_clean"]),
+            lm_repair_margin_rules=float(data["language_model"].get("repair_margin_rules", math.inf)),
             lm_repair_margin_marked=float(data["language_model"].get("repair_margin_marked", math.inf)),
         )
     except (KeyError, TypeError, ValueError) as exc:
