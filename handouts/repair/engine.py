@@ -338,6 +338,10 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
                 continue  # already repaired by a rule (a stray capital lowered only revealed the word: read on)
             rule = f"statistical:{x.kind}"
             threshold, flag_margin = _margins(settings, x, level, worded)
+            if (level == "spun" and x.kind == "model" and x.margin >= settings.lm_repair_margin_swap
+                    and x.suggestion.lower() in finder.swaps.get(para.toks[x.first].key, ())):
+                # a swap the phrase tables know ("ache" for "pain"), read so in context
+                threshold = min(threshold, settings.lm_repair_margin_swap)
             if x.kind == "model" and x.first in marked:
                 # the spinner's word for certain, read among the candidates that fit its article: flagged
                 # whatever it scores, repaired at a lower score (that cannot harm a right word, and it

@@ -116,6 +116,8 @@ class Settings:
     lm_repair_margin_rules: float = math.inf
     """Repair where only the rules show spinning (a document with two sure repairs) at this score."""
     lm_repair_margin_marked: float = math.inf
+    lm_repair_margin_swap: float = math.inf
+    """Repair, where the statistics show spinning, a reading that the phrase tables know as a swap of the word."""
     """Repair a word known to be the spinner's (after an a/an error) at this score."""
 
 
@@ -160,6 +162,7 @@ def load_settings(path: Path = SETTINGS) -> Settings:
             lm_flag_margin_clean=float(data["language_model"]["flag_margin_clean"]),
             lm_repair_margin_rules=float(data["language_model"].get("repair_margin_rules", math.inf)),
             lm_repair_margin_marked=float(data["language_model"].get("repair_margin_marked", math.inf)),
+            lm_repair_margin_swap=float(data["language_model"].get("repair_margin_swap", math.inf)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise HandoutsError(str(path), f"missing or bad setting: {exc}") from exc
