@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             f"({_pct(total.repaired, total.garbled)}), flagged {total.flagged} ({_pct(total.flagged, total.garbled)}; "
             f"first suggestion right for {_pct(total.suggested, total.flagged)}), "
             f"repaired or flagged {_pct(total.repaired + total.flagged, total.garbled)}, missed {total.missed} "
-            f"({_pct(total.missed, total.garbled)}); {total.damaged} right words changed")
+            f"({_pct(total.missed, total.garbled)}); {total.damaged} right words changed; "
+            f"{total.flags_raised} flags in {total.words} words ({total.flags_per_1000:.0f} per 1,000 words)")
         if args.missed:
             for context in total.damaged_words:
                 print(f"  damaged: {context}")

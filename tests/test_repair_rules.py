@@ -178,9 +178,12 @@ def test_language_model_reads_swaps_with_its_alternatives():
     from conftest import CORPUS
     r = repair((CORPUS / "spun" / "gout.spun.md").read_text(encoding="utf-8"))
     assert ("simplicity", "ease") in [(f.before, f.after) for f in r.fixes if f.rule == "statistical:model"]
-    assaults = next(f for f in r.flags if f.text == "assaults")
-    assert assaults.rule == "statistical:model" and assaults.suggestion == "attacks"
-    assert len(assaults.alternatives) == 3 and "attacks" not in assaults.alternatives
+    # "assaults" for "attacks" is a swap the phrase tables know ("coronary heart assault"): repaired
+    # at a lower score than any other reading
+    assert ("assaults", "attacks") in [(f.before, f.after) for f in r.fixes if f.rule == "statistical:model"]
+    flags = [f for f in r.flags if f.rule == "statistical:model"]
+    assert any(len(f.alternatives) == 3 for f in flags)
+    assert all(len(f.alternatives) <= 3 and f.suggestion not in f.alternatives for f in flags)
     # the topic of the document is not read as a commoner word
     assert not any(f.text.lower() == "gout" for f in r.flags)
 

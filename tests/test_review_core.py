@@ -112,19 +112,20 @@ def test_a_decision_changes_the_catalogs_msgid_on_the_next_run(tmp_path):
     n = len(items_of(root / "source" / "gout.md"))
     assert (f"source/gout.md: {n} flag(s) or statistical repair(s) not reviewed yet: "
             "python pipeline.py fix -i source/gout.md") in r.stdout
+    # "assaults" is repaired (a known swap), "a sort of arthritis" (for "a type of") only flagged
     before = [m for m in pot_ids(root, "gout") if "sudden" in m]
-    assert len(before) == 1 and "sudden assaults of severe pain" in before[0]
+    assert len(before) == 1 and "a sort of arthritis" in before[0] and "sudden attacks of" in before[0]
 
-    write_decisions(root / "source" / "gout.review.toml", Decision(3, "assaults", after="attacks"))
+    write_decisions(root / "source" / "gout.review.toml", Decision(3, "sort", after="type"))
     r = run_pipeline("-C", str(root), "--quiet")
     assert r.returncode == 0, r.stderr
     (after,) = [m for m in pot_ids(root, "gout") if "sudden" in m]
-    assert after == before[0].replace("assaults", "attacks")
+    assert after == before[0].replace("a sort of", "a type of")
     po = (root / "locale" / "de" / "LC_MESSAGES" / "gout.po").read_text(encoding="utf-8")
-    assert "sudden attacks of severe pain" in po and "sudden assaults" not in po
+    assert "a type of arthritis" in po and "a sort of arthritis" not in po
     report = (root / "output" / "repair" / "gout.txt").read_text(encoding="utf-8")
     assert "# editor's decisions: 1\n" in report
-    assert 'source/gout.md:3:48: fixed: "assaults" → "attacks"  [editor:decision, decided]' in report
+    assert 'source/gout.md:3:11: fixed: "sort" → "type"  [editor:decision, decided]' in report
 
 
 def test_a_stale_decision_is_reported_and_applied_nowhere(tmp_path):

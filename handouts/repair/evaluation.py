@@ -38,6 +38,14 @@ class Score:
     """(spun, original) of each missed phrase, for the report."""
     damaged_words: list[str] = field(default_factory=list)
     """Each damaged word with a little context, for the report."""
+    words: int = 0
+    """Words of the spun text (split on white space; ``score_split`` counts them)."""
+    flags_raised: int = 0
+    """Flags the repair raised in it, on garbled phrases or not (``score_split`` counts them)."""
+
+    @property
+    def flags_per_1000(self) -> float:
+        return 1000 * self.flags_raised / self.words if self.words else 0.0
 
     def __iadd__(self, other: "Score") -> "Score":
         self.garbled += other.garbled
@@ -48,6 +56,8 @@ class Score:
         self.damaged += other.damaged
         self.missed_phrases.extend(other.missed_phrases)
         self.damaged_words.extend(other.damaged_words)
+        self.words += other.words
+        self.flags_raised += other.flags_raised
         return self
 
 
@@ -164,7 +174,9 @@ def score_split(folder: Path, repair=repair) -> tuple[Score, list[tuple[str, Sco
     total, each = Score(), []
     for name, original, spun in pairs(folder):
         text = spun.read_text(encoding="utf-8")
-        s = score_pair(original.read_text(encoding="utf-8"), text, repair(text))
+        result = repair(text)
+        s = score_pair(original.read_text(encoding="utf-8"), text, result)
+        s.words, s.flags_raised = len(text.split()), len(result.flags)
         total += s
         each.append((name, s))
     return total, each

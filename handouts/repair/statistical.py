@@ -113,6 +113,12 @@ class Settings:
     lm_flag_margin_spun: float
     lm_flag_margin_rules: float
     lm_flag_margin_clean: float
+    lm_repair_margin_rules: float = math.inf
+    """Repair where only the rules show spinning (a document with two sure repairs) at this score."""
+    lm_repair_margin_marked: float = math.inf
+    lm_repair_margin_swap: float = math.inf
+    """Repair, where the statistics show spinning, a reading that the phrase tables know as a swap of the word."""
+    """Repair a word known to be the spinner's (after an a/an error) at this score."""
 
 
 @functools.lru_cache(maxsize=2)
@@ -154,6 +160,9 @@ def load_settings(path: Path = SETTINGS) -> Settings:
             lm_flag_margin_spun=float(data["language_model"]["flag_margin_spun"]),
             lm_flag_margin_rules=float(data["language_model"]["flag_margin_rules"]),
             lm_flag_margin_clean=float(data["language_model"]["flag_margin_clean"]),
+            lm_repair_margin_rules=float(data["language_model"].get("repair_margin_rules", math.inf)),
+            lm_repair_margin_marked=float(data["language_model"].get("repair_margin_marked", math.inf)),
+            lm_repair_margin_swap=float(data["language_model"].get("repair_margin_swap", math.inf)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise HandoutsError(str(path), f"missing or bad setting: {exc}") from exc
@@ -480,7 +489,8 @@ class Finder:
         return [[t.key for t in toks[i:j]] for i, j in _runs(toks)]
 
     def suspects(self, toks, sentence_start, heading, doc: DocumentCounts | None = None,
-                 floor: float | None = None, decoded: list[Suspect] | None = None) -> list[Suspect]:
+                 floor: float | None = None, decoded: list[Suspect] | None = None,
+                 marked: dict[int, bool] | None = None, needs_an=None) -> list[Suspect]:
         """Suspects in one paragraph's tokens (``repair.Token``), in order.
 
         With ``floor``, the language model's reading is added where it scores at least
@@ -493,6 +503,12 @@ class Finder:
         as written, which open a sentence, which are in a heading) and on the document's
         counts, so within one document a run is decoded once, and read by the language model
         once per floor: a later pass of the repair reads again only the runs a repair changed.
+
+        ``marked``: words known to be a spinner's, each after an article that the a/an detector
+        corrected ("an procedure"): token index -> whether the original took "an" (the article
+        the spinner left).  The model reads each of them whatever its score, among the
+        candidates that fit that article (``needs_an(word)``: True, False or None, as
+        ``detectors.needs_an``), each scored after it ("an operation").
         """
         doc = doc or DocumentCounts()
         if doc is not self._doc:
@@ -510,8 +526,10 @@ class Finder:
         runs = self._runs
         for i, j in _runs(toks):
             run = tuple(zip([t.text for t in toks[i:j]], sentence_start[i:j], heading[i:j]))
+            here = {k - i: v for k, v in marked.items() if i <= k < j} if marked else None
+            read_key = (run, floor, tuple(sorted(here.items()))) if here else (run, floor)
             if lm:
-                cached = self._read.get((run, floor))
+                cached = self._read.get(read_key)
                 if cached is not None:
                     out.extend(_shift(x, i) for x in cached)
                     continue
@@ -527,18 +545,18 @@ class Finder:
             if lm:
                 sure = {k for x in found if x.margin >= self.settings.repair_margin
                         for k in range(x.first, x.last + 1)}
-                model = self._lm_segment(toks, i, j, sentence_start, heading, sure, floor)
+                model = self._lm_segment(toks, i, j, sentence_start, heading, sure, floor, here, needs_an)
                 read = {x.first for x in model}
                 found = [x for x in found if not any(k in read for k in range(x.first, x.last + 1))] + model
                 found.sort(key=lambda x: x.first)
-                self._read[(run, floor)] = [_shift(x, -i) for x in found]
+                self._read[read_key] = [_shift(x, -i) for x in found]
             out.extend(found)
         return out
 
     # -- the language-model reading --------------------------------------------------------
 
     def _lm_segment(self, toks, i: int, j: int, sentence_start, heading, taken: set[int],
-                    floor: float) -> list[Suspect]:
+                    floor: float, marked: dict[int, bool] | None = None, needs_an=None) -> list[Suspect]:
         """Words of one run that read better as a broad-thesaurus neighbour under the trigram model.
 
         Each candidate original is scored by a weighted sum of features (the weights and
@@ -579,9 +597,12 @@ class Finder:
         # asked once and the same value is summed where the code before asked it again
         tri: list = [None] * (nw + 1)
         out = []
+        floor_all = floor
         for p, w in enumerate(words):
             k = i + p
-            if k in taken or near[p] or w in titled:
+            mark = marked.get(p, _UNMARKED) if marked else _UNMARKED
+            floor = floor_all if mark is _UNMARKED else -math.inf  # a marked word is read whatever it scores
+            if k in taken or (near[p] and mark is _UNMARKED) or w in titled:
                 continue
             tok = toks[k]
             can = known.get((tok.text, sentence_start[k], heading[k]))
@@ -620,6 +641,15 @@ class Finder:
                 own = (w in after_prev) + False
             else:
                 own = (w in after_prev) + (n1 in following.get(w, _NONE))
+            if mark is not _UNMARKED and p >= 1:
+                # the article the spinner left ("an procedure" for "an operation"), which the
+                # a/an detector corrected: each candidate that fits it is read after it
+                fits = [x for x in static if needs_an(x[1]) in (None, mark)]
+                if not fits:
+                    continue
+                static = fits
+                a = "an" if mark else "a"
+                after_prev = following.get(a, _NONE)
             fixed = wt4 * log1p(max(0, doc.get(w, 0) - 1))
             most = wt0 * min(30.0, -base) + doc_most + pairs_most + fixed
             if _lm_scores is not None:
@@ -649,7 +679,7 @@ class Finder:
             capitalise = tok.text[:1].isupper() and (sentence_start[k] or heading[k])
             alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
             out.append(Suspect(k, k, _casing(tok.text, c, capitalise), best, "model", alts))
-        return [x for x in out if x.margin >= floor]
+        return [x for x in out if x.margin >= floor_all or (marked and x.first - i in marked)]
 
     def _static_candidates(self, w: str) -> list[tuple[float, str]]:
         """The word's candidate originals with the part of their score that needs no context,
@@ -940,6 +970,9 @@ class Finder:
             out.append(self._suspect(o.start, o.length, o.words, o.kind, (o.f + o.g) - (keep.f + keep.g), toks, idx[0],
                                      sentence_start, heading))
         return out
+
+
+_UNMARKED = object()
 
 
 def _alt(words: str, cost: float, kind: str, following: dict, length: int = 1):
