@@ -116,9 +116,9 @@ class Settings:
     lm_repair_margin_rules: float = math.inf
     """Repair where only the rules show spinning (a document with two sure repairs) at this score."""
     lm_repair_margin_marked: float = math.inf
+    """Repair a word known to be the spinner's (after an a/an error) at this score."""
     lm_repair_margin_swap: float = math.inf
     """Repair, where the statistics show spinning, a reading that the phrase tables know as a swap of the word."""
-    """Repair a word known to be the spinner's (after an a/an error) at this score."""
 
 
 @functools.lru_cache(maxsize=2)
