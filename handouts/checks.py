@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from .pofile import FormatError, python_format
-from .units import markdown
+from .units import parse_inline
 
 ERROR = "error"
 WARNING = "warning"
@@ -234,12 +234,11 @@ def check_units(source: str, translation: str, ctx: Context) -> list[Problem]:
 SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
 
 
-_MD = markdown()
 
 
 @functools.lru_cache(maxsize=8192)
 def _markup(text: str):
-    tokens = _MD.parseInline(text, {})[0].children or []
+    tokens = parse_inline(text)
     kinds = Counter(t.type for t in tokens if t.type in ("strong_open", "em_open", "link_open", "image", "hardbreak"))
     hrefs = Counter(str(t.attrs.get("href", "")) for t in tokens if t.type == "link_open")
     images = Counter(str(t.attrs.get("src", "")) for t in tokens if t.type == "image")

@@ -16,7 +16,7 @@ from pathlib import Path
 from markdown_it.token import Token
 from wcwidth import wcwidth
 
-from .units import Parsed, Unit, markdown, translated_inline
+from .units import Parsed, Unit, markdown, parse_inline, translated_inline
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEXT_WIDTH = 72
@@ -32,7 +32,6 @@ def translate_tokens(parsed: Parsed, lookup: Lookup, fallback_lang: str | None =
     that readers, screen readers and print can tell.  Returns the tokens and the
     number of such passages.
     """
-    md = markdown()
     out = list(parsed.tokens)
     untranslated = 0
     for index, token in enumerate(parsed.tokens):
@@ -52,7 +51,7 @@ def translate_tokens(parsed: Parsed, lookup: Lookup, fallback_lang: str | None =
         source = translated_inline(unit, token.content, translation)
         copy = token.copy()
         copy.content = source
-        copy.children = md.parseInline(source, dict(parsed.env))[0].children
+        copy.children = parse_inline(source, parsed.env)
         out[index] = copy
     return out, untranslated
 
@@ -103,7 +102,7 @@ def lead_end(tokens: list[Token]) -> int:
 def inline(source: str, env: dict | None = None) -> tuple[str, str]:
     """HTML and plain text of one piece of inline Markdown (raw HTML off, as everywhere)."""
     md = markdown()
-    children = md.parseInline(source, dict(env or {}))[0].children or []
+    children = parse_inline(source, env)
     return md.renderer.renderInline(children, md.options, {}), inline_text(children)
 
 
@@ -174,11 +173,12 @@ def wrap(text: str, width: int = TEXT_WIDTH, first: str = "", rest: str = "") ->
     for segment in text.split("\n"):
         line, used, space = first if not lines else rest, display_width(first if not lines else rest), False
         prefix_len = used
+        measure = len if _NARROW.fullmatch(segment) else display_width  # Latin text: a column a character
         for atom in _ATOM.findall(segment.strip()):
             if atom.isspace():
                 space = True
                 continue
-            w = display_width(atom)
+            w = measure(atom)
             gap = 1 if space and used > prefix_len else 0
             if used + gap + w > width and used > prefix_len:
                 lines.append(line.rstrip())

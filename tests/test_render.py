@@ -3,6 +3,7 @@ import re
 import shutil
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from handouts.render import display_width, wrap
 from conftest import ROOT, run_pipeline, small_project, translate
@@ -188,3 +189,17 @@ def test_fuzzy_translations_are_never_printed(tmp_path):
     assert run_pipeline("-C", str(tmp_path)).returncode == 0
     html = (tmp_path / "output" / "de" / "note.html").read_text(encoding="utf-8")
     assert "Absatz Nummer 5" not in html and "Paragraph number 5" in html
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abcXYZ 0189.,;'\"?()/|éßçñ中文\u00a0\t") + list("\n!#$%&*+-:<=>@[\\]^_`{}~")),
+               max_size=40))
+def test_inline_text_is_parsed_as_markdown_it_parses_it(text):
+    """The shortcut for text without syntax characters gives markdown-it's own tokens, and renders the same."""
+    from handouts.units import markdown, parse_inline
+
+    md = markdown()
+    theirs = md.parseInline(text, {})[0].children or []
+    ours = parse_inline(text)
+    assert [t.as_dict() for t in ours] == [t.as_dict() for t in theirs]
+    assert md.renderer.renderInline(ours, md.options, {}) == md.renderer.renderInline(theirs, md.options, {})
