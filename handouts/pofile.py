@@ -251,7 +251,10 @@ def _parse(text: str, path: str) -> Catalog:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    logical = _split_comments(_join_continued(lines, path))
+    logical = _join_continued(lines, path)
+    if _NEEDS_SPLIT.search(text):  # else no line holds a '#' but where a comment line starts
+        logical = _split_comments(logical)
+    has_cr, has_nul = "\r" in text, "\x00" in text  # asked of each line only when the file holds one
     current = _Entry(1)
     entries: list[_Entry] = []
 
@@ -267,16 +270,17 @@ def _parse(text: str, path: str) -> Catalog:
 
     entry_end: dict[int, int] = {}
     for number, raw in logical:
-        line = raw[:-1] if raw.endswith("\r") else raw
+        line = raw[:-1] if has_cr and raw.endswith("\r") else raw
         stripped = line.strip(_WHITESPACE)
-        if "\x00" in line:
+        if has_nul and "\x00" in line:
             raise HandoutsError(path, "NUL character in the file", number)
         if not stripped:
             continue
         obsolete = False
         previous = False
         body = stripped
-        if body.startswith("#~"):
+        second = body[1:2] if body[0] == "#" else ""
+        if second == "~":
             obsolete = True
             body = body[2:].lstrip(_WHITESPACE)
             if body.startswith("|"):
@@ -284,10 +288,10 @@ def _parse(text: str, path: str) -> Catalog:
                 body = body[1:].lstrip(_WHITESPACE)
             if not body:
                 continue
-        elif body.startswith("#|"):
+        elif second == "|":
             previous = True
             body = body[2:].lstrip(_WHITESPACE)
-        elif body.startswith("#"):
+        elif body[0] == "#":
             # a comment starts a new entry when the current one already has its strings
             if current.has_strings:
                 finish(current, number - 1)
@@ -424,6 +428,9 @@ def _split_comments(logical):
         yield number, line
 
 
+_NEEDS_SPLIT = re.compile(r"^[^#\n]+#|^#~[^\n]*#", re.MULTILINE)
+"""A line with a '#' that may start a comment inside it (``_split_comments``): one after other
+characters, or a second one on an obsolete line."""
 _PREFIX = re.compile(r"#~(?![ \t]*\|)")
 """The prefix of an obsolete line (``#~``).  A previous line (``#|``, ``#~|``) is left whole: GNU
 reads the comment there too, but a comment between the previous msgid and the msgid is a syntax
@@ -459,7 +466,14 @@ def _comment_text(rest: str) -> str:
     return rest[1:] if rest.startswith(" ") else rest
 
 
+_PLAIN_STRING = re.compile(r'"([^"\\]*)"[ \t\r\f\v]*')
+"""One string with no escape in it: most lines of a catalog, read without ``_unescape``."""
+
+
 def _string(part: str, path: str, number: int, line: str) -> str:
+    m = _PLAIN_STRING.fullmatch(part)
+    if m is not None and "\x00" not in part:
+        return m.group(1)
     column = line.index(part) + 1
     pieces = []
     at = 0
