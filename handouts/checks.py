@@ -167,7 +167,12 @@ def _strip_placeholders(text: str, ctx: Context) -> str:
     return _PLACEHOLDER.sub(" ", text) if ctx.python_format else text
 
 
+_ANY_DIGIT = re.compile(r"\d")
+
+
 def check_numbers(source: str, translation: str, ctx: Context) -> list[Problem]:
+    if _ANY_DIGIT.search(source) is None and _ANY_DIGIT.search(translation) is None:
+        return []  # no number on either side (every digit numbers_in reads is a \d)
     source, translation = _strip_placeholders(source, ctx), _strip_placeholders(translation, ctx)
     src = Counter(numbers_in(source, "en"))
     dst = Counter(numbers_in(translation, ctx.locale))
