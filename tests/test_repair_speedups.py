@@ -33,6 +33,8 @@ def test_the_compiled_code_is_the_one_used_where_it_was_built():
     assert statistical._runs is speedups.compiled.word_runs
     assert scan._screened is speedups.compiled.screen
     assert statistical._lm_scores is speedups.compiled.lm_scores
+    from handouts.repair.lm import load_trigram
+    assert type(load_trigram().prob) is speedups.compiled.Trigram
 
 
 def test_the_pure_python_code_runs_when_asked():
@@ -194,3 +196,20 @@ def test_the_compiled_pair_score_agrees_with_the_scorer(prev, n, other):
     seconds = sorted(_COUNTS.following.get(prev, {})) or [other]
     for w in (seconds[n % len(seconds)], other):  # a listed pair, and most likely an unlisted one
         assert repr(speedups.compiled.pair_score(scorer.counts(), prev, w)) == repr(scorer._trans(prev, w))
+
+
+_VOCABULARY = sorted(_COUNTS._words)[::97] + ["<s>", "</s>", "zzxq", "café", "naïve", "the", "of"]
+
+
+@compiled_only
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_VOCABULARY), min_size=1, max_size=3))
+def test_the_direct_trigram_call_agrees_with_the_binding(words):
+    from handouts.repair.lm import load_trigram
+
+    model = load_trigram()
+    fast = speedups.compiled.trigram(model._lm, sys.modules["pocketsphinx._pocketsphinx"].__file__,
+                                     type(model._lm).__basicsize__ - 8)
+    expected = model._lm.prob(list(words))
+    assert fast(tuple(words)) == expected and fast(list(words)) == expected
+    assert type(fast(words)) is int

@@ -10,6 +10,8 @@
  *   word_runs(toks)               statistical._word_runs, as a list
  *   screen(...)                   scan._screen: the tokens each loop of scan.scan looks at
  *   lm_scores(...)                statistical.Finder._lm_segment's loop over a word's candidates
+ *   trigram(model, library, at)   lm.TrigramModel.prob: the trigram library's own C function, called
+ *                                 without going through its Python binding
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -17,6 +19,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <dlfcn.h>
+#define HAVE_DLFCN 1
+#endif
 
 /* ------------------------------------------------------------------------------------ */
 /* tokenize */
@@ -1360,11 +1366,159 @@ done:
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* trigram: pocketsphinx's ngram_prob, called directly
+
+   pocketsphinx's Python method NGramModel.prob(words) encodes each word to UTF-8, copies
+   the pointers into an array and calls the library's C function ngram_prob(lm, words, n);
+   that wrapping costs about a microsecond a trigram, more than the look-up itself.  A
+   Trigram object calls the same C function (found by name in the same loaded library) with
+   the same arguments, so it returns the same int; lm_scores calls it without a Python call.
+   What lm.py hands over (the model's pointer, read from the binding's object) is checked
+   there against the binding's own answers before it is used. */
+
+typedef int32_t (*ngram_prob_fn)(void *model, const char *const *words, int32_t n);
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *owner;      /* the binding's NGramModel: keeps the model alive */
+    void *model;          /* its ngram_model_t * */
+    ngram_prob_fn prob;
+    vectorcallfunc vectorcall;
+} TrigramObject;
+
+static PyTypeObject Trigram_Type;
+
+/* ngram_prob of a tuple or list of 1 to 16 str, as NGramModel.prob(words) */
+static int
+trigram_prob(TrigramObject *t, PyObject *words, int32_t *out)
+{
+    const char *c[16];
+    PyObject *seq = PySequence_Fast(words, "the words are a sequence");
+    if (seq == NULL)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n < 1 || n > 16) {
+        Py_DECREF(seq);
+        PyErr_SetString(PyExc_ValueError, "a look-up takes 1 to 16 words");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *w = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyUnicode_Check(w)) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_TypeError, "a word is a str");
+            return -1;
+        }
+        c[i] = PyUnicode_AsUTF8(w);  /* as w.encode("utf-8"): an error for a lone surrogate */
+        if (c[i] == NULL) {
+            Py_DECREF(seq);
+            return -1;
+        }
+    }
+    *out = t->prob(t->model, c, (int32_t)n);
+    Py_DECREF(seq);
+    return 0;
+}
+
+/* ngram_prob of three str (the caller checked they are str) */
+static int
+trigram3(TrigramObject *t, PyObject *w, PyObject *a, PyObject *b, int32_t *out)
+{
+    const char *c[3];
+    if ((c[0] = PyUnicode_AsUTF8(w)) == NULL || (c[1] = PyUnicode_AsUTF8(a)) == NULL
+        || (c[2] = PyUnicode_AsUTF8(b)) == NULL)
+        return -1;
+    *out = t->prob(t->model, c, 3);
+    return 0;
+}
+
+static PyObject *
+trigram_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        PyErr_SetString(PyExc_TypeError, "prob(words) takes one argument");
+        return NULL;
+    }
+    int32_t v;
+    if (trigram_prob((TrigramObject *)self, args[0], &v) < 0)
+        return NULL;
+    return PyLong_FromLong(v);
+}
+
+static void
+trigram_dealloc(PyObject *self)
+{
+    Py_XDECREF(((TrigramObject *)self)->owner);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static PyTypeObject Trigram_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "handouts.repair._speedups.Trigram",
+    .tp_basicsize = sizeof(TrigramObject),
+    .tp_dealloc = trigram_dealloc,
+    .tp_vectorcall_offset = offsetof(TrigramObject, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "prob(words): the trigram library's ngram_prob, as its Python binding's NGramModel.prob",
+};
+
+/* trigram(model, library, at): a Trigram calling ngram_prob of the library at path
+   `library` (already loaded by the binding) on the ngram_model_t * kept at byte `at` of the
+   binding's object `model` */
+static PyObject *
+trigram(PyObject *self, PyObject *args)
+{
+    PyObject *owner;
+    const char *library;
+    Py_ssize_t at;
+    if (!PyArg_ParseTuple(args, "Osn:trigram", &owner, &library, &at))
+        return NULL;
+#ifdef HAVE_DLFCN
+    if (at < (Py_ssize_t)sizeof(PyObject) || at + (Py_ssize_t)sizeof(void *) > Py_TYPE(owner)->tp_basicsize) {
+        PyErr_SetString(PyExc_ValueError, "no pointer at that place of the object");
+        return NULL;
+    }
+    void *handle = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
+    if (handle == NULL) {
+        PyErr_Format(PyExc_OSError, "the trigram library is not loaded: %s", library);
+        return NULL;
+    }
+    ngram_prob_fn fn = (ngram_prob_fn)dlsym(handle, "ngram_prob");
+    dlclose(handle);  /* the binding keeps it loaded */
+    void *model = *(void **)((char *)owner + at);
+    if (fn == NULL || model == NULL) {
+        PyErr_SetString(PyExc_OSError, "no ngram_prob in the trigram library, or no model");
+        return NULL;
+    }
+    TrigramObject *t = PyObject_New(TrigramObject, &Trigram_Type);
+    if (t == NULL)
+        return NULL;
+    Py_INCREF(owner);
+    t->owner = owner;
+    t->model = model;
+    t->prob = fn;
+    t->vectorcall = trigram_call;
+    return (PyObject *)t;
+#else
+    PyErr_SetString(PyExc_OSError, "no dlopen on this platform");
+    return NULL;
+#endif
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* lm_scores: the language model's reading of one word's candidates */
 
 static int
 prob_of(PyObject *prob, PyObject *w, PyObject *a, PyObject *b, double *out)
 {
+    if (Py_IS_TYPE(prob, &Trigram_Type) && PyUnicode_Check(w) && PyUnicode_Check(a) && PyUnicode_Check(b)) {
+        int32_t v;  /* the same int the call below returns, converted to double as below */
+        if (trigram3((TrigramObject *)prob, w, a, b, &v) < 0)
+            return -1;
+        *out = (double)v;
+        return 0;
+    }
     PyObject *t = PyTuple_Pack(3, w, a, b);
     if (t == NULL)
         return -1;
@@ -1486,6 +1640,7 @@ static PyMethodDef methods[] = {
     {"word_runs", word_runs, METH_VARARGS, "statistical._word_runs, compiled: the (start, end) of each run of words"},
     {"screen", screen, METH_VARARGS, "scan._screen, compiled: the tokens each loop of scan.scan looks at"},
     {"lm_scores", lm_scores, METH_VARARGS, "Finder._lm_segment's scores of one word's candidates, compiled"},
+    {"trigram", trigram, METH_VARARGS, "lm.TrigramModel.prob, compiled: trigram(model, library, at) -> Trigram"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1502,5 +1657,16 @@ PyInit__speedups(void)
     STRAIGHT = PyUnicode_InternFromString("'");
     if (!KIND_W || !KIND_P || !KIND_X || !EMPTY || !CURLY || !STRAIGHT)
         return NULL;
-    return PyModule_Create(&module);
+    if (PyType_Ready(&Trigram_Type) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&Trigram_Type);
+    if (PyModule_AddObject(m, "Trigram", (PyObject *)&Trigram_Type) < 0) {
+        Py_DECREF(&Trigram_Type);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }
