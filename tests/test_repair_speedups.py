@@ -33,6 +33,7 @@ def test_the_compiled_code_is_the_one_used_where_it_was_built():
     assert statistical._runs is speedups.compiled.word_runs
     assert scan._screened is speedups.compiled.screen
     assert statistical._lm_scores is speedups.compiled.lm_scores
+    assert statistical._lm_run is speedups.compiled.lm_run
     from handouts.repair.lm import load_trigram
     assert type(load_trigram().prob) is speedups.compiled.Trigram
 
@@ -41,10 +42,10 @@ def test_the_pure_python_code_runs_when_asked():
     code = ("from handouts.repair import scan, speedups, statistical, tokens; "
             "print(speedups.compiled is None, tokens.tokenize is tokens._tokenize, "
             "statistical._segment_c is None, statistical._lm_scores is None, statistical._runs is statistical._word_runs, "
-            "scan._screened is scan._screen)")
+            "scan._screened is scan._screen, statistical._lm_run is None)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
                          env={**os.environ, "HANDOUTS_PURE": "1"})
-    assert out.stdout.split() == ["True"] * 6
+    assert out.stdout.split() == ["True"] * 7
 
 
 def _para(of, text: str) -> tuple:
@@ -180,6 +181,30 @@ def test_the_compiled_decoder_agrees_on_any_run(paragraphs, elsewhere):
             found.append([repr(finder.suspects(p.toks, p.sentence_start, p.heading, doc)) for p in paras])
         finally:
             statistical._segment_c = speedups.compiled.segment
+    assert found[0] == found[1]
+
+
+@compiled_only
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS) | st.sampled_from([".", ",", "#", "\n", "Pain", "zzxq", "gout"]),
+                         min_size=1, max_size=25), min_size=1, max_size=3),
+       st.lists(st.sampled_from(_WORDS), max_size=40), st.sampled_from([-5.0, 0.0, 2.0, 8.0]))
+def test_the_compiled_language_model_reading_agrees_on_any_run(paragraphs, elsewhere, floor):
+    doc = statistical.DocumentCounts()
+    doc.titled.add("gout")
+    paras = [tokens.Para.of(" ".join(words)) for words in paragraphs]
+    finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
+    for para in [*paras, tokens.Para.of(" ".join(elsewhere))]:
+        for run in finder.runs(para.toks):
+            doc.add(run)
+    found = []
+    for compiled in (statistical._lm_run, None):
+        statistical._lm_run = compiled
+        try:
+            finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
+            found.append([repr(finder.suspects(p.toks, p.sentence_start, p.heading, doc, floor)) for p in paras])
+        finally:
+            statistical._lm_run = speedups.compiled.lm_run
     assert found[0] == found[1]
 
 

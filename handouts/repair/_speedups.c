@@ -10,6 +10,7 @@
  *   word_runs(toks)               statistical._word_runs, as a list
  *   screen(...)                   scan._screen: the tokens each loop of scan.scan looks at
  *   lm_scores(...)                statistical.Finder._lm_segment's loop over a word's candidates
+ *   lm_run(...)                   statistical.Finder._lm_scored: the language model's reading of a run
  *   trigram(model, library, at)   lm.TrigramModel.prob: the trigram library's own C function, called
  *                                 without going through its Python binding
  */
@@ -1543,18 +1544,13 @@ prob_of(PyObject *prob, PyObject *w, PyObject *a, PyObject *b, double *out)
     return 0;
 }
 
+/* the scores of one word's candidates (a list of (score, word)), as lm_scores below */
 static PyObject *
-lm_scores(PyObject *self, PyObject *args)
+scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most, double floor_, PyObject *a,
+          PyObject *b, PyObject *n1, PyObject *n2, double base, PyObject *after_prev, PyObject *following,
+          PyObject *doc, long own, double fixed, double wt0, double wt3, double wt7, double ln, PyObject *end,
+          PyObject *none)
 {
-    PyObject *prob, *statics, *a, *b, *n1, *n2, *after_prev, *following, *doc, *end, *none;
-    Py_ssize_t scored_most;
-    double most, floor_, base, fixed, wt0, wt3, wt7, ln;
-    long own;
-    if (!PyArg_ParseTuple(args, "OO!nddOOOOdO!O!O!ldddddOO!:lm_scores", &prob, &PyList_Type, &statics,
-                          &scored_most, &most, &floor_, &a, &b, &n1, &n2, &base, &PyDict_Type, &after_prev,
-                          &PyDict_Type, &following, &PyDict_Type, &doc, &own, &fixed, &wt0, &wt3, &wt7, &ln,
-                          &end, &PyDict_Type, &none))
-        return NULL;
     PyObject *out = PyList_New(0);
     if (out == NULL)
         return NULL;
@@ -1630,6 +1626,272 @@ fail:
     return NULL;
 }
 
+static PyObject *
+lm_scores(PyObject *self, PyObject *args)
+{
+    PyObject *prob, *statics, *a, *b, *n1, *n2, *after_prev, *following, *doc, *end, *none;
+    Py_ssize_t scored_most;
+    double most, floor_, base, fixed, wt0, wt3, wt7, ln;
+    long own;
+    if (!PyArg_ParseTuple(args, "OO!nddOOOOdO!O!O!ldddddOO!:lm_scores", &prob, &PyList_Type, &statics,
+                          &scored_most, &most, &floor_, &a, &b, &n1, &n2, &base, &PyDict_Type, &after_prev,
+                          &PyDict_Type, &following, &PyDict_Type, &doc, &own, &fixed, &wt0, &wt3, &wt7, &ln,
+                          &end, &PyDict_Type, &none))
+        return NULL;
+    return scores_of(prob, statics, scored_most, most, floor_, a, b, n1, n2, base, after_prev, following, doc, own,
+                     fixed, wt0, wt3, wt7, ln, end, none);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* lm_run: the language model's reading of one run of words, up to each word's scores
+
+   Finder._lm_scored, compiled: which words of toks[i:j] are read (not taken by the bigram
+   decoder, no word the model does not know within two places, not in the title, replaceable,
+   with candidates), the trigram window of each, the bound that skips a word whose candidates
+   cannot reach the floor, and the scores of its candidates (scores_of); the same look-ups, the
+   same trigrams and the same sums in the same order.  It returns [(k, scores)] for each word
+   whose best score reaches the floor; the caller sorts them and makes the suspects. */
+
+/* value of a cache (dict) at key, or of fill(key) on a miss, as truth (0/1), -1 on an error */
+static int
+cached_truth(PyObject *cache, PyObject *key, PyObject *fill)
+{
+    PyObject *v = PyDict_GetItemWithError(cache, key);
+    if (v != NULL)
+        return PyObject_IsTrue(v);
+    if (PyErr_Occurred())
+        return -1;
+    v = PyObject_CallOneArg(fill, key);
+    if (v == NULL)
+        return -1;
+    int yes = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return yes;
+}
+
+static PyObject *
+lm_run(PyObject *self, PyObject *args)
+{
+    PyObject *toks, *ss, *hd, *taken, *ctx;
+    Py_ssize_t i, j;
+    double floor_;
+    if (!PyArg_ParseTuple(args, "O!nnO!O!O!dO!:lm_run", &PyList_Type, &toks, &i, &j, &PyList_Type, &ss,
+                          &PyList_Type, &hd, &PySet_Type, &taken, &floor_, &PyTuple_Type, &ctx))
+        return NULL;
+    if (PyTuple_GET_SIZE(ctx) != 22) {
+        PyErr_SetString(PyExc_TypeError, "lm_run's context is a tuple of 22");
+        return NULL;
+    }
+    PyObject *titled = PyTuple_GET_ITEM(ctx, 0), *doc = PyTuple_GET_ITEM(ctx, 1);
+    PyObject *following = PyTuple_GET_ITEM(ctx, 2), *none = PyTuple_GET_ITEM(ctx, 3);
+    PyObject *known_words = PyTuple_GET_ITEM(ctx, 4), *known_word = PyTuple_GET_ITEM(ctx, 5);
+    PyObject *can_cache = PyTuple_GET_ITEM(ctx, 6), *replaceable = PyTuple_GET_ITEM(ctx, 7);
+    PyObject *static_of = PyTuple_GET_ITEM(ctx, 8), *static_fill = PyTuple_GET_ITEM(ctx, 9);
+    PyObject *prob = PyTuple_GET_ITEM(ctx, 10), *start = PyTuple_GET_ITEM(ctx, 11), *end = PyTuple_GET_ITEM(ctx, 12);
+    Py_ssize_t scored_most = PyLong_AsSsize_t(PyTuple_GET_ITEM(ctx, 13));
+    double c[8];
+    for (int q = 0; q < 8; q++)
+        c[q] = PyFloat_AsDouble(PyTuple_GET_ITEM(ctx, 14 + q));
+    if (PyErr_Occurred())
+        return NULL;
+    double doc_most = c[0], pairs_most = c[1], wt0 = c[2], wt3 = c[3], wt4 = c[4], wt7 = c[5], ln = c[6];
+    (void)c[7];
+    if (!PyDict_Check(doc) || !PyDict_Check(following) || !PyDict_Check(none) || !PyDict_Check(known_words)
+        || !PyDict_Check(can_cache) || !PyDict_Check(static_of) || !PyAnySet_Check(titled)) {
+        PyErr_SetString(PyExc_TypeError, "lm_run's context holds dicts and a set where Finder keeps them");
+        return NULL;
+    }
+    if (i < 0 || j > PyList_GET_SIZE(toks) || j > PyList_GET_SIZE(ss) || j > PyList_GET_SIZE(hd) || i > j) {
+        PyErr_SetString(PyExc_IndexError, "lm_run: the run is not within the tokens");
+        return NULL;
+    }
+    Py_ssize_t nw = j - i;
+    PyObject *out = PyList_New(0);
+    PyObject *held = PyList_New(0);  /* keys and candidate lists read through getattr or a cache */
+    PyObject **keys = PyMem_Calloc(nw + 1, sizeof(PyObject *));
+    char *near = PyMem_Calloc(nw + 1, 1), *unknown = PyMem_Calloc(nw + 1, 1), *have = PyMem_Calloc(nw + 1, 1);
+    double *tri = PyMem_Calloc(nw + 1, sizeof(double));
+    if (out == NULL || held == NULL || keys == NULL || near == NULL || unknown == NULL || have == NULL || tri == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t p = 0; p < nw; p++) {
+        PyObject *hold = NULL;
+        keys[p] = tok_field(PyList_GET_ITEM(toks, i + p), 4, &hold);
+        if (keys[p] == NULL || (hold != NULL && PyList_Append(held, hold) < 0)) {
+            Py_XDECREF(hold);
+            goto fail;
+        }
+        Py_XDECREF(hold);
+        if (!PyUnicode_Check(keys[p])) {
+            PyErr_SetString(PyExc_TypeError, "a token's key is a str");
+            goto fail;
+        }
+        /* lm.known(w), through its cache */
+        int yes = cached_truth(known_words, keys[p], known_word);
+        if (yes < 0)
+            goto fail;
+        unknown[p] = !yes;
+    }
+    for (Py_ssize_t p = 0; p < nw; p++)
+        for (Py_ssize_t q = p - 2 < 0 ? 0 : p - 2; q < nw && q <= p + 2; q++)
+            near[p] |= unknown[q];
+    for (Py_ssize_t p = 0; p < nw; p++) {
+        Py_ssize_t k = i + p;
+        PyObject *w = keys[p];
+        PyObject *kk = PyLong_FromSsize_t(k);
+        if (kk == NULL)
+            goto fail;
+        int in = PySet_Contains(taken, kk);
+        Py_DECREF(kk);
+        if (in < 0)
+            goto fail;
+        if (in || near[p])
+            continue;
+        if ((in = PySet_Contains(titled, w)) < 0)
+            goto fail;
+        if (in)
+            continue;
+        /* Finder._replaceable, through its cache */
+        PyObject *tok = PyList_GET_ITEM(toks, k), *hold = NULL;
+        PyObject *text = tok_field(tok, 3, &hold);
+        if (text == NULL)
+            goto fail;
+        PyObject *key = PyTuple_Pack(3, text, PyList_GET_ITEM(ss, k), PyList_GET_ITEM(hd, k));
+        Py_XDECREF(hold);
+        if (key == NULL)
+            goto fail;
+        PyObject *v = PyDict_GetItemWithError(can_cache, key);
+        Py_XINCREF(v);
+        Py_DECREF(key);
+        if (v == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            PyObject *cargs[3] = {tok, PyList_GET_ITEM(ss, k), PyList_GET_ITEM(hd, k)};
+            v = PyObject_Vectorcall(replaceable, cargs, 3, NULL);
+            if (v == NULL)
+                goto fail;
+        }
+        int can = PyObject_IsTrue(v);
+        Py_DECREF(v);
+        if (can < 0)
+            goto fail;
+        if (!can)
+            continue;
+        /* the word's candidates with their context-free scores (Finder._static_candidates) */
+        PyObject *statics;
+        PyObject *one[1] = {w};
+        if (cached_list(static_of, w, static_fill, one, 1, held, "a word's scored candidates", &statics) < 0)
+            goto fail;
+        if (statics == NULL)
+            continue;
+        PyObject *a = p >= 1 ? keys[p - 1] : start;
+        PyObject *b = p >= 2 ? keys[p - 2] : start;
+        PyObject *n1 = p + 1 < nw ? keys[p + 1] : Py_None;
+        PyObject *n2 = p + 2 < nw ? keys[p + 2] : end;
+        double t0, t1, t2, base;
+        if (!have[p]) {
+            if (prob_of(prob, w, a, b, &tri[p]) < 0)
+                goto fail;
+            have[p] = 1;
+        }
+        t0 = tri[p];
+        if (!have[p + 1]) {
+            if (prob_of(prob, n1 == Py_None ? end : n1, w, a, &tri[p + 1]) < 0)
+                goto fail;
+            have[p + 1] = 1;
+        }
+        t1 = tri[p + 1];
+        if (n1 == Py_None)
+            base = t0 * ln + t1 * ln;
+        else {
+            if (!have[p + 2]) {
+                if (prob_of(prob, n2, n1, w, &tri[p + 2]) < 0)
+                    goto fail;
+                have[p + 2] = 1;
+            }
+            t2 = tri[p + 2];
+            base = t0 * ln + t1 * ln + t2 * ln;
+        }
+        PyObject *first = PyList_GET_ITEM(statics, 0);
+        if (!PyTuple_Check(first) || PyTuple_GET_SIZE(first) != 2) {
+            PyErr_SetString(PyExc_TypeError, "a candidate is a tuple (score, word)");
+            goto fail;
+        }
+        double st0 = PyFloat_AsDouble(PyTuple_GET_ITEM(first, 0));
+        if (st0 == -1.0 && PyErr_Occurred())
+            goto fail;
+        double m = -base < 30.0 ? -base : 30.0;  /* min(30.0, -base) */
+        if ((st0 + wt0 * m + doc_most + pairs_most) < floor_)
+            continue;
+        PyObject *after_prev = none;
+        if (p != 0) {
+            after_prev = PyDict_GetItemWithError(following, a);
+            if (after_prev == NULL) {
+                if (PyErr_Occurred())
+                    goto fail;
+                after_prev = none;
+            }
+        }
+        int own_prev = PySequence_Contains(after_prev, w), own_next = 0;
+        if (own_prev < 0)
+            goto fail;
+        if (n1 != Py_None) {
+            PyObject *fw = PyDict_GetItemWithError(following, w);
+            if (fw == NULL) {
+                if (PyErr_Occurred())
+                    goto fail;
+                fw = none;
+            }
+            if ((own_next = PySequence_Contains(fw, n1)) < 0)
+                goto fail;
+        }
+        long used = 0;
+        PyObject *u = PyDict_GetItemWithError(doc, w);
+        if (u != NULL) {
+            used = PyLong_AsLong(u);
+            if (used == -1 && PyErr_Occurred())
+                goto fail;
+        } else if (PyErr_Occurred())
+            goto fail;
+        double fixed = wt4 * log1p((double)(used - 1 > 0 ? used - 1 : 0));
+        double most = wt0 * m + doc_most + pairs_most + fixed;
+        PyObject *scored = scores_of(prob, statics, scored_most, most, floor_, a, b, n1, n2, base, after_prev,
+                                     following, doc, (long)(own_prev + own_next), fixed, wt0, wt3, wt7, ln, end,
+                                     none);
+        if (scored == NULL)
+            goto fail;
+        Py_ssize_t ns = PyList_GET_SIZE(scored);
+        double best = 0.0;
+        for (Py_ssize_t q = 0; q < ns; q++) {
+            double x = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(PyList_GET_ITEM(scored, q), 0));
+            if (q == 0 || x > best)
+                best = x;
+        }
+        if (ns == 0 || !(best >= floor_)) {
+            Py_DECREF(scored);
+            continue;
+        }
+        PyObject *hit = Py_BuildValue("(nN)", k, scored);
+        if (hit == NULL || PyList_Append(out, hit) < 0) {
+            Py_XDECREF(hit);
+            goto fail;
+        }
+        Py_DECREF(hit);
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    Py_XDECREF(held);
+    PyMem_Free(keys);
+    PyMem_Free(near);
+    PyMem_Free(unknown);
+    PyMem_Free(have);
+    PyMem_Free(tri);
+    return out;
+}
+
 /* ------------------------------------------------------------------------------------ */
 
 static PyMethodDef methods[] = {
@@ -1640,6 +1902,7 @@ static PyMethodDef methods[] = {
     {"word_runs", word_runs, METH_VARARGS, "statistical._word_runs, compiled: the (start, end) of each run of words"},
     {"screen", screen, METH_VARARGS, "scan._screen, compiled: the tokens each loop of scan.scan looks at"},
     {"lm_scores", lm_scores, METH_VARARGS, "Finder._lm_segment's scores of one word's candidates, compiled"},
+    {"lm_run", lm_run, METH_VARARGS, "Finder._lm_scored, compiled: the language model's scores of one run's words"},
     {"trigram", trigram, METH_VARARGS, "lm.TrigramModel.prob, compiled: trigram(model, library, at) -> Trigram"},
     {NULL, NULL, 0, NULL},
 };
