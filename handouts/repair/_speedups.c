@@ -393,20 +393,25 @@ counts_of(PyObject *tuple, Counts *m)
                             &m->log_total, &m->unlisted, &m->shift) ? 0 : -1;
 }
 
-/* math.log(int(count)) for a count as listed: 0, or 1 when it is not a positive count in a str
+/* math.log(int(count)) for a count as listed (an int, or a str in an older cache): 0, or 1 when it is not a positive count
    (then the Python code answers, or raises) */
 static int
 log_count(PyObject *count, double *out)
 {
-    if (!PyUnicode_CheckExact(count))
-        return 1;
-    PyObject *n = PyLong_FromUnicodeObject(count, 10);
-    if (n == NULL) {
-        PyErr_Clear();
-        return 1;
+    double x;
+    if (PyLong_CheckExact(count))  /* as counts.py keeps them: math.log(count) */
+        x = PyLong_AsDouble(count);
+    else {
+        if (!PyUnicode_CheckExact(count))
+            return 1;
+        PyObject *n = PyLong_FromUnicodeObject(count, 10);
+        if (n == NULL) {
+            PyErr_Clear();
+            return 1;
+        }
+        x = PyLong_AsDouble(n);
+        Py_DECREF(n);
     }
-    double x = PyLong_AsDouble(n);
-    Py_DECREF(n);
     if (x == -1.0 && PyErr_Occurred()) {
         PyErr_Clear();
         return 1;
