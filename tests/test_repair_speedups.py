@@ -3,6 +3,7 @@ built, and give the same output as the pure-Python code beside them, to the last
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -238,3 +239,21 @@ def test_the_direct_trigram_call_agrees_with_the_binding(words):
     expected = model._lm.prob(list(words))
     assert fast(tuple(words)) == expected and fast(list(words)) == expected
     assert type(fast(words)) is int
+
+
+@compiled_only
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_VOCABULARY), min_size=5, max_size=5), st.booleans())
+def test_the_language_models_scores_agree_through_the_direct_call_and_the_binding(words, last):
+    # lm_scores asks the trigrams of a candidate's window through the word ids it keeps
+    # (ngram_wid, then ngram_ng_prob: ngram_prob's own steps); scaled down, so that no delta is cut at 30
+    from handouts.repair.lm import END, load_trigram
+
+    model = load_trigram()
+    fast = speedups.compiled.trigram(model._lm, sys.modules["pocketsphinx._pocketsphinx"].__file__,
+                                     type(model._lm).__basicsize__ - 8)
+    c, a, b, n1, n2 = words
+    n1 = None if last else n1
+    got = [speedups.compiled.lm_scores(prob, [(0.0, c)], 1, 0.0, -math.inf, a, b, n1, n2, 0.0, {}, {}, {}, 0, 0.0,
+                                       1.0, 0.0, 0.0, 1e-6, END, {}) for prob in (fast, model._lm.prob)]
+    assert repr(got[0]) == repr(got[1])

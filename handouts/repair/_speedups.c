@@ -1383,12 +1383,17 @@ done:
    there against the binding's own answers before it is used. */
 
 typedef int32_t (*ngram_prob_fn)(void *model, const char *const *words, int32_t n);
+typedef int32_t (*ngram_wid_fn)(void *model, const char *word);
+typedef int32_t (*ngram_ng_prob_fn)(void *model, int32_t wid, int32_t *history, int32_t n_hist, int32_t *n_used);
 
 typedef struct {
     PyObject_HEAD
     PyObject *owner;      /* the binding's NGramModel: keeps the model alive */
     void *model;          /* its ngram_model_t * */
     ngram_prob_fn prob;
+    ngram_wid_fn wid;     /* what ngram_prob does, in two steps: each word's id ... */
+    ngram_ng_prob_fn ng_prob;  /* ... and the look-up with the ids */
+    PyObject *wids;       /* str -> its id (ngram_wid), so that a word is looked up in the library once */
     vectorcallfunc vectorcall;
 } TrigramObject;
 
@@ -1426,10 +1431,46 @@ trigram_prob(TrigramObject *t, PyObject *words, int32_t *out)
     return 0;
 }
 
-/* ngram_prob of three str (the caller checked they are str) */
+/* ngram_wid(model, w), kept in t->wids */
+static int
+wid_of(TrigramObject *t, PyObject *w, int32_t *out)
+{
+    PyObject *v = PyDict_GetItemWithError(t->wids, w);
+    if (v != NULL) {
+        *out = (int32_t)PyLong_AsLong(v);
+        return 0;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    const char *c = PyUnicode_AsUTF8(w);
+    if (c == NULL)
+        return -1;
+    int32_t id = t->wid(t->model, c);
+    if (PyDict_GET_SIZE(t->wids) > 200000)
+        PyDict_Clear(t->wids);
+    v = PyLong_FromLong(id);
+    if (v == NULL || PyDict_SetItem(t->wids, w, v) < 0) {
+        Py_XDECREF(v);
+        return -1;
+    }
+    Py_DECREF(v);
+    *out = id;
+    return 0;
+}
+
+/* ngram_prob of three str (the caller checked they are str): as ngram_prob does it, the ids of
+   the two words before, then of the word, then ngram_ng_prob with them, but each id kept */
 static int
 trigram3(TrigramObject *t, PyObject *w, PyObject *a, PyObject *b, int32_t *out)
 {
+    if (t->wid != NULL && t->ng_prob != NULL && PyUnicode_CheckExact(w) && PyUnicode_CheckExact(a)
+        && PyUnicode_CheckExact(b)) {
+        int32_t history[2], id, used;
+        if (wid_of(t, a, &history[0]) < 0 || wid_of(t, b, &history[1]) < 0 || wid_of(t, w, &id) < 0)
+            return -1;
+        *out = t->ng_prob(t->model, id, history, 2, &used);
+        return 0;
+    }
     const char *c[3];
     if ((c[0] = PyUnicode_AsUTF8(w)) == NULL || (c[1] = PyUnicode_AsUTF8(a)) == NULL
         || (c[2] = PyUnicode_AsUTF8(b)) == NULL)
@@ -1455,6 +1496,7 @@ static void
 trigram_dealloc(PyObject *self)
 {
     Py_XDECREF(((TrigramObject *)self)->owner);
+    Py_XDECREF(((TrigramObject *)self)->wids);
     Py_TYPE(self)->tp_free(self);
 }
 
@@ -1491,19 +1533,29 @@ trigram(PyObject *self, PyObject *args)
         return NULL;
     }
     ngram_prob_fn fn = (ngram_prob_fn)dlsym(handle, "ngram_prob");
+    ngram_wid_fn wid = (ngram_wid_fn)dlsym(handle, "ngram_wid");
+    ngram_ng_prob_fn ng_prob = (ngram_ng_prob_fn)dlsym(handle, "ngram_ng_prob");
     dlclose(handle);  /* the binding keeps it loaded */
     void *model = *(void **)((char *)owner + at);
     if (fn == NULL || model == NULL) {
         PyErr_SetString(PyExc_OSError, "no ngram_prob in the trigram library, or no model");
         return NULL;
     }
-    TrigramObject *t = PyObject_New(TrigramObject, &Trigram_Type);
-    if (t == NULL)
+    PyObject *wids = PyDict_New();
+    if (wids == NULL)
         return NULL;
+    TrigramObject *t = PyObject_New(TrigramObject, &Trigram_Type);
+    if (t == NULL) {
+        Py_DECREF(wids);
+        return NULL;
+    }
     Py_INCREF(owner);
     t->owner = owner;
     t->model = model;
     t->prob = fn;
+    t->wid = wid;
+    t->ng_prob = ng_prob;
+    t->wids = wids;
     t->vectorcall = trigram_call;
     return (PyObject *)t;
 #else
