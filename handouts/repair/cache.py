@@ -25,6 +25,7 @@ reads only files it named itself, in the directory it computed.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -137,7 +138,7 @@ def cached(name: str, sources: Iterable, modules: Iterable[str], kind: type, bui
         try:
             path = folder / f"{name}-{_digest(name, sources, modules)}.pickle"
             with open(path, "rb") as f:
-                value = pickle.load(f)
+                value = _load(f)
             if isinstance(value, kind):
                 return value
         except Exception:  # noqa: BLE001 - any failure to read the cache: parse instead
@@ -146,6 +147,18 @@ def cached(name: str, sources: Iterable, modules: Iterable[str], kind: type, bui
     if path is not None:
         _write(path, value)
     return value
+
+
+def _load(f):
+    """``pickle.load(f)`` with the cyclic garbage collector paused (as ``state._decode`` does): a
+    resource is tens of thousands of new objects, none of them garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(f)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _write(path: Path, value) -> None:
