@@ -1614,6 +1614,17 @@ scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most
     Py_ssize_t count = PyList_GET_SIZE(statics);
     if (scored_most < count)
         count = scored_most < 0 ? 0 : scored_most;
+    /* with a Trigram, the ids of the words around the candidate are looked up once, not once a trigram */
+    TrigramObject *tg = NULL;
+    int32_t ia = 0, ib = 0, i1 = 0, i2 = 0, iend = 0;
+    if (Py_IS_TYPE(prob, &Trigram_Type) && ((TrigramObject *)prob)->wid != NULL
+        && ((TrigramObject *)prob)->ng_prob != NULL && PyUnicode_CheckExact(a) && PyUnicode_CheckExact(b)
+        && PyUnicode_CheckExact(end) && (n1 == Py_None || (PyUnicode_CheckExact(n1) && PyUnicode_CheckExact(n2)))) {
+        tg = (TrigramObject *)prob;
+        if (wid_of(tg, a, &ia) < 0 || wid_of(tg, b, &ib) < 0
+            || (n1 == Py_None ? wid_of(tg, end, &iend) : (wid_of(tg, n1, &i1) < 0 ? -1 : wid_of(tg, n2, &i2))) < 0)
+            goto fail;
+    }
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *item = PyList_GET_ITEM(statics, i);
         if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
@@ -1631,15 +1642,32 @@ scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most
         int in_prev = PyDict_Contains(after_prev, c);
         if (in_prev < 0)
             goto fail;
-        if (n1 == Py_None) {
+        if (tg != NULL && PyUnicode_CheckExact(c)) {
+            /* what prob_of does for each trigram (ngram_prob's steps), with the ids above */
+            int32_t ic, h[2], used;
+            if (wid_of(tg, c, &ic) < 0)
+                goto fail;
+            h[0] = ia, h[1] = ib;
+            p1 = (double)tg->ng_prob(tg->model, ic, h, 2, &used);
+            if (n1 == Py_None) {
+                h[0] = ic, h[1] = ia;
+                p2 = (double)tg->ng_prob(tg->model, iend, h, 2, &used);
+            } else {
+                h[0] = ic, h[1] = ia;
+                p2 = (double)tg->ng_prob(tg->model, i1, h, 2, &used);
+                h[0] = i1, h[1] = ic;
+                p3 = (double)tg->ng_prob(tg->model, i2, h, 2, &used);
+            }
+        } else if (n1 == Py_None) {
             if (prob_of(prob, c, a, b, &p1) < 0 || prob_of(prob, end, c, a, &p2) < 0)
                 goto fail;
+        } else if (prob_of(prob, c, a, b, &p1) < 0 || prob_of(prob, n1, c, a, &p2) < 0
+                   || prob_of(prob, n2, n1, c, &p3) < 0)
+            goto fail;
+        if (n1 == Py_None) {
             window = p1 * ln + p2 * ln;
             pairs = in_prev + 0 - own;
         } else {
-            if (prob_of(prob, c, a, b, &p1) < 0 || prob_of(prob, n1, c, a, &p2) < 0
-                || prob_of(prob, n2, n1, c, &p3) < 0)
-                goto fail;
             window = p1 * ln + p2 * ln + p3 * ln;
             PyObject *fc = PyDict_GetItemWithError(following, c);
             if (fc == NULL) {
