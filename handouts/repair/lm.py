@@ -71,10 +71,13 @@ def _direct(lm):
     ``ngram_prob``; that wrapping costs about a microsecond a trigram, more than the look-up,
     and the language model's reading asks for about 120,000 trigrams in the 38 spun texts.
     The compiled module (``_speedups.trigram``) calls the same function of the same loaded
-    library with the same arguments, so it returns the same int.  It needs the model's C
-    pointer, which the binding keeps as the last field of its object (pocketsphinx 5: a Cython
-    class, its pointer after the method table): so it is used only for that layout, and only
-    when it answers the probes exactly as the binding does; anything else keeps the binding.
+    library with the same arguments, so it returns the same int; in the language model's
+    reading (``_speedups.lm_scores``) it takes ``ngram_prob``'s own two steps, each word's id
+    (``ngram_wid``, kept: the model is never added to) and the look-up with the ids
+    (``ngram_ng_prob``).  It needs the model's C pointer, which the binding keeps as the last
+    field of its object (pocketsphinx 5: a Cython class, its pointer after the method table):
+    so it is used only for that layout, and only when it answers the probes exactly as the
+    binding does; anything else keeps the binding.
     """
     from .speedups import compiled
 
