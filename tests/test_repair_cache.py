@@ -36,8 +36,10 @@ def test_cold_warm_corrupt_and_unwritable_caches_repair_alike(tmp_path):
     reference = _repair({"HANDOUTS_CACHE": "off"})
     home = tmp_path / "cache"
     assert _repair({"XDG_CACHE_HOME": str(home)}) == reference  # cold: parses, writes the cache
-    written = sorted((home / "handouts").glob("*.pickle"))
+    written = sorted((home / "handouts").glob("*-*.pickle"))
     assert {p.name.split("-")[0] for p in written} == {"rules", "thesaurus", "broad", "counts"}
+    assert (home / "handouts" / "sources.pickle").exists()  # the sources' digests
+    written.append(home / "handouts" / "sources.pickle")
     assert _repair({"XDG_CACHE_HOME": str(home)}) == reference  # warm: reads it
     for p in written:  # corrupt every file: truncated, garbage, another object
         p.write_bytes(p.read_bytes()[:1000] if p.name.startswith("counts") else b"not a pickle")
@@ -74,6 +76,30 @@ def test_cached_falls_back_to_building(tmp_path, monkeypatch):
     assert built == ["one", "two", "two", "two"]
     missing = tmp_path / "missing.txt"  # a source that cannot be read: no cache, still built
     assert cache.cached("t", [missing], [], dict, lambda: {"built": True}) == {"built": True}
+
+
+def test_a_source_is_read_again_whenever_its_identity_moves(tmp_path, monkeypatch):
+    from handouts import documents
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("HANDOUTS_CACHE", raising=False)
+    monkeypatch.setattr(cache, "_known", None)
+    source = tmp_path / "source.txt"
+    source.write_text("one")
+    first = cache._source_digest(source)
+    read_at = cache._known[str(source)][2]
+    assert cache._source_digest(source) == first  # changed just now: read again (racy) ...
+    assert cache._known[str(source)][2] > read_at
+    monkeypatch.setattr(documents, "RACY_SECONDS", -60)  # ... unless changed long enough before
+    read_at = cache._known[str(source)][2]
+    assert cache._source_digest(source) == first and cache._known[str(source)][2] == read_at  # kept
+    monkeypatch.setattr(cache, "_known", None)  # a new process: from sources.pickle
+    assert cache._source_digest(source) == first and cache._known[str(source)][2] == read_at
+    source.write_text("two")  # a new size, new times: read again
+    assert cache._source_digest(source) != first
+    (tmp_path / "handouts" / "sources.pickle").write_bytes(b"not a pickle")
+    monkeypatch.setattr(cache, "_known", None)
+    assert cache._source_digest(source) == cache._source_digest(source)  # an unreadable index: read
 
 
 @pytest.mark.parametrize("value", ["off", "0"])

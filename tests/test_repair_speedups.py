@@ -3,6 +3,7 @@ built, and give the same output as the pure-Python code beside them, to the last
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -33,16 +34,19 @@ def test_the_compiled_code_is_the_one_used_where_it_was_built():
     assert statistical._runs is speedups.compiled.word_runs
     assert scan._screened is speedups.compiled.screen
     assert statistical._lm_scores is speedups.compiled.lm_scores
+    assert statistical._lm_run is speedups.compiled.lm_run
+    from handouts.repair.lm import load_trigram
+    assert type(load_trigram().prob) is speedups.compiled.Trigram
 
 
 def test_the_pure_python_code_runs_when_asked():
     code = ("from handouts.repair import scan, speedups, statistical, tokens; "
             "print(speedups.compiled is None, tokens.tokenize is tokens._tokenize, "
             "statistical._segment_c is None, statistical._lm_scores is None, statistical._runs is statistical._word_runs, "
-            "scan._screened is scan._screen)")
+            "scan._screened is scan._screen, statistical._lm_run is None)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
                          env={**os.environ, "HANDOUTS_PURE": "1"})
-    assert out.stdout.split() == ["True"] * 6
+    assert out.stdout.split() == ["True"] * 7
 
 
 def _para(of, text: str) -> tuple:
@@ -181,6 +185,30 @@ def test_the_compiled_decoder_agrees_on_any_run(paragraphs, elsewhere):
     assert found[0] == found[1]
 
 
+@compiled_only
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS) | st.sampled_from([".", ",", "#", "\n", "Pain", "zzxq", "gout"]),
+                         min_size=1, max_size=25), min_size=1, max_size=3),
+       st.lists(st.sampled_from(_WORDS), max_size=40), st.sampled_from([-5.0, 0.0, 2.0, 8.0]))
+def test_the_compiled_language_model_reading_agrees_on_any_run(paragraphs, elsewhere, floor):
+    doc = statistical.DocumentCounts()
+    doc.titled.add("gout")
+    paras = [tokens.Para.of(" ".join(words)) for words in paragraphs]
+    finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
+    for para in [*paras, tokens.Para.of(" ".join(elsewhere))]:
+        for run in finder.runs(para.toks):
+            doc.add(run)
+    found = []
+    for compiled in (statistical._lm_run, None):
+        statistical._lm_run = compiled
+        try:
+            finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
+            found.append([repr(finder.suspects(p.toks, p.sentence_start, p.heading, doc, floor)) for p in paras])
+        finally:
+            statistical._lm_run = speedups.compiled.lm_run
+    assert found[0] == found[1]
+
+
 # a word pair's score, worked out by the compiled decoder on a miss of the scorer's cache
 _COUNTS = load_model()
 _FIRSTS = sorted(_COUNTS.following)[::40]
@@ -194,3 +222,38 @@ def test_the_compiled_pair_score_agrees_with_the_scorer(prev, n, other):
     seconds = sorted(_COUNTS.following.get(prev, {})) or [other]
     for w in (seconds[n % len(seconds)], other):  # a listed pair, and most likely an unlisted one
         assert repr(speedups.compiled.pair_score(scorer.counts(), prev, w)) == repr(scorer._trans(prev, w))
+
+
+_VOCABULARY = sorted(_COUNTS._words)[::97] + ["<s>", "</s>", "zzxq", "café", "naïve", "the", "of"]
+
+
+@compiled_only
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_VOCABULARY), min_size=1, max_size=3))
+def test_the_direct_trigram_call_agrees_with_the_binding(words):
+    from handouts.repair.lm import load_trigram
+
+    model = load_trigram()
+    fast = speedups.compiled.trigram(model._lm, sys.modules["pocketsphinx._pocketsphinx"].__file__,
+                                     type(model._lm).__basicsize__ - 8)
+    expected = model._lm.prob(list(words))
+    assert fast(tuple(words)) == expected and fast(list(words)) == expected
+    assert type(fast(words)) is int
+
+
+@compiled_only
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_VOCABULARY), min_size=5, max_size=5), st.booleans())
+def test_the_language_models_scores_agree_through_the_direct_call_and_the_binding(words, last):
+    # lm_scores asks the trigrams of a candidate's window through the word ids it keeps
+    # (ngram_wid, then ngram_ng_prob: ngram_prob's own steps); scaled down, so that no delta is cut at 30
+    from handouts.repair.lm import END, load_trigram
+
+    model = load_trigram()
+    fast = speedups.compiled.trigram(model._lm, sys.modules["pocketsphinx._pocketsphinx"].__file__,
+                                     type(model._lm).__basicsize__ - 8)
+    c, a, b, n1, n2 = words
+    n1 = None if last else n1
+    got = [speedups.compiled.lm_scores(prob, [(0.0, c)], 1, 0.0, -math.inf, a, b, n1, n2, 0.0, {}, {}, {}, 0, 0.0,
+                                       1.0, 0.0, 0.0, 1e-6, END, {}) for prob in (fast, model._lm.prob)]
+    assert repr(got[0]) == repr(got[1])

@@ -10,6 +10,9 @@
  *   word_runs(toks)               statistical._word_runs, as a list
  *   screen(...)                   scan._screen: the tokens each loop of scan.scan looks at
  *   lm_scores(...)                statistical.Finder._lm_segment's loop over a word's candidates
+ *   lm_run(...)                   statistical.Finder._lm_scored: the language model's reading of a run
+ *   trigram(model, library, at)   lm.TrigramModel.prob: the trigram library's own C function, called
+ *                                 without going through its Python binding
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -17,6 +20,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <dlfcn.h>
+#define HAVE_DLFCN 1
+#endif
 
 /* ------------------------------------------------------------------------------------ */
 /* tokenize */
@@ -386,20 +393,25 @@ counts_of(PyObject *tuple, Counts *m)
                             &m->log_total, &m->unlisted, &m->shift) ? 0 : -1;
 }
 
-/* math.log(int(count)) for a count as listed: 0, or 1 when it is not a positive count in a str
+/* math.log(int(count)) for a count as listed (an int, or a str in an older cache): 0, or 1 when it is not a positive count
    (then the Python code answers, or raises) */
 static int
 log_count(PyObject *count, double *out)
 {
-    if (!PyUnicode_CheckExact(count))
-        return 1;
-    PyObject *n = PyLong_FromUnicodeObject(count, 10);
-    if (n == NULL) {
-        PyErr_Clear();
-        return 1;
+    double x;
+    if (PyLong_CheckExact(count))  /* as counts.py keeps them: math.log(count) */
+        x = PyLong_AsDouble(count);
+    else {
+        if (!PyUnicode_CheckExact(count))
+            return 1;
+        PyObject *n = PyLong_FromUnicodeObject(count, 10);
+        if (n == NULL) {
+            PyErr_Clear();
+            return 1;
+        }
+        x = PyLong_AsDouble(n);
+        Py_DECREF(n);
     }
-    double x = PyLong_AsDouble(n);
-    Py_DECREF(n);
     if (x == -1.0 && PyErr_Occurred()) {
         PyErr_Clear();
         return 1;
@@ -1360,11 +1372,211 @@ done:
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* trigram: pocketsphinx's ngram_prob, called directly
+
+   pocketsphinx's Python method NGramModel.prob(words) encodes each word to UTF-8, copies
+   the pointers into an array and calls the library's C function ngram_prob(lm, words, n);
+   that wrapping costs about a microsecond a trigram, more than the look-up itself.  A
+   Trigram object calls the same C function (found by name in the same loaded library) with
+   the same arguments, so it returns the same int; lm_scores calls it without a Python call.
+   What lm.py hands over (the model's pointer, read from the binding's object) is checked
+   there against the binding's own answers before it is used. */
+
+typedef int32_t (*ngram_prob_fn)(void *model, const char *const *words, int32_t n);
+typedef int32_t (*ngram_wid_fn)(void *model, const char *word);
+typedef int32_t (*ngram_ng_prob_fn)(void *model, int32_t wid, int32_t *history, int32_t n_hist, int32_t *n_used);
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *owner;      /* the binding's NGramModel: keeps the model alive */
+    void *model;          /* its ngram_model_t * */
+    ngram_prob_fn prob;
+    ngram_wid_fn wid;     /* what ngram_prob does, in two steps: each word's id ... */
+    ngram_ng_prob_fn ng_prob;  /* ... and the look-up with the ids */
+    PyObject *wids;       /* str -> its id (ngram_wid), so that a word is looked up in the library once */
+    vectorcallfunc vectorcall;
+} TrigramObject;
+
+static PyTypeObject Trigram_Type;
+
+/* ngram_prob of a tuple or list of 1 to 16 str, as NGramModel.prob(words) */
+static int
+trigram_prob(TrigramObject *t, PyObject *words, int32_t *out)
+{
+    const char *c[16];
+    PyObject *seq = PySequence_Fast(words, "the words are a sequence");
+    if (seq == NULL)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n < 1 || n > 16) {
+        Py_DECREF(seq);
+        PyErr_SetString(PyExc_ValueError, "a look-up takes 1 to 16 words");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *w = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyUnicode_Check(w)) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_TypeError, "a word is a str");
+            return -1;
+        }
+        c[i] = PyUnicode_AsUTF8(w);  /* as w.encode("utf-8"): an error for a lone surrogate */
+        if (c[i] == NULL) {
+            Py_DECREF(seq);
+            return -1;
+        }
+    }
+    *out = t->prob(t->model, c, (int32_t)n);
+    Py_DECREF(seq);
+    return 0;
+}
+
+/* ngram_wid(model, w), kept in t->wids */
+static int
+wid_of(TrigramObject *t, PyObject *w, int32_t *out)
+{
+    PyObject *v = PyDict_GetItemWithError(t->wids, w);
+    if (v != NULL) {
+        *out = (int32_t)PyLong_AsLong(v);
+        return 0;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    const char *c = PyUnicode_AsUTF8(w);
+    if (c == NULL)
+        return -1;
+    int32_t id = t->wid(t->model, c);
+    if (PyDict_GET_SIZE(t->wids) > 200000)
+        PyDict_Clear(t->wids);
+    v = PyLong_FromLong(id);
+    if (v == NULL || PyDict_SetItem(t->wids, w, v) < 0) {
+        Py_XDECREF(v);
+        return -1;
+    }
+    Py_DECREF(v);
+    *out = id;
+    return 0;
+}
+
+/* ngram_prob of three str (the caller checked they are str): as ngram_prob does it, the ids of
+   the two words before, then of the word, then ngram_ng_prob with them, but each id kept */
+static int
+trigram3(TrigramObject *t, PyObject *w, PyObject *a, PyObject *b, int32_t *out)
+{
+    if (t->wid != NULL && t->ng_prob != NULL && PyUnicode_CheckExact(w) && PyUnicode_CheckExact(a)
+        && PyUnicode_CheckExact(b)) {
+        int32_t history[2], id, used;
+        if (wid_of(t, a, &history[0]) < 0 || wid_of(t, b, &history[1]) < 0 || wid_of(t, w, &id) < 0)
+            return -1;
+        *out = t->ng_prob(t->model, id, history, 2, &used);
+        return 0;
+    }
+    const char *c[3];
+    if ((c[0] = PyUnicode_AsUTF8(w)) == NULL || (c[1] = PyUnicode_AsUTF8(a)) == NULL
+        || (c[2] = PyUnicode_AsUTF8(b)) == NULL)
+        return -1;
+    *out = t->prob(t->model, c, 3);
+    return 0;
+}
+
+static PyObject *
+trigram_call(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        PyErr_SetString(PyExc_TypeError, "prob(words) takes one argument");
+        return NULL;
+    }
+    int32_t v;
+    if (trigram_prob((TrigramObject *)self, args[0], &v) < 0)
+        return NULL;
+    return PyLong_FromLong(v);
+}
+
+static void
+trigram_dealloc(PyObject *self)
+{
+    Py_XDECREF(((TrigramObject *)self)->owner);
+    Py_XDECREF(((TrigramObject *)self)->wids);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static PyTypeObject Trigram_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "handouts.repair._speedups.Trigram",
+    .tp_basicsize = sizeof(TrigramObject),
+    .tp_dealloc = trigram_dealloc,
+    .tp_vectorcall_offset = offsetof(TrigramObject, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "prob(words): the trigram library's ngram_prob, as its Python binding's NGramModel.prob",
+};
+
+/* trigram(model, library, at): a Trigram calling ngram_prob of the library at path
+   `library` (already loaded by the binding) on the ngram_model_t * kept at byte `at` of the
+   binding's object `model` */
+static PyObject *
+trigram(PyObject *self, PyObject *args)
+{
+    PyObject *owner;
+    const char *library;
+    Py_ssize_t at;
+    if (!PyArg_ParseTuple(args, "Osn:trigram", &owner, &library, &at))
+        return NULL;
+#ifdef HAVE_DLFCN
+    if (at < (Py_ssize_t)sizeof(PyObject) || at + (Py_ssize_t)sizeof(void *) > Py_TYPE(owner)->tp_basicsize) {
+        PyErr_SetString(PyExc_ValueError, "no pointer at that place of the object");
+        return NULL;
+    }
+    void *handle = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
+    if (handle == NULL) {
+        PyErr_Format(PyExc_OSError, "the trigram library is not loaded: %s", library);
+        return NULL;
+    }
+    ngram_prob_fn fn = (ngram_prob_fn)dlsym(handle, "ngram_prob");
+    ngram_wid_fn wid = (ngram_wid_fn)dlsym(handle, "ngram_wid");
+    ngram_ng_prob_fn ng_prob = (ngram_ng_prob_fn)dlsym(handle, "ngram_ng_prob");
+    dlclose(handle);  /* the binding keeps it loaded */
+    void *model = *(void **)((char *)owner + at);
+    if (fn == NULL || model == NULL) {
+        PyErr_SetString(PyExc_OSError, "no ngram_prob in the trigram library, or no model");
+        return NULL;
+    }
+    PyObject *wids = PyDict_New();
+    if (wids == NULL)
+        return NULL;
+    TrigramObject *t = PyObject_New(TrigramObject, &Trigram_Type);
+    if (t == NULL) {
+        Py_DECREF(wids);
+        return NULL;
+    }
+    Py_INCREF(owner);
+    t->owner = owner;
+    t->model = model;
+    t->prob = fn;
+    t->wid = wid;
+    t->ng_prob = ng_prob;
+    t->wids = wids;
+    t->vectorcall = trigram_call;
+    return (PyObject *)t;
+#else
+    PyErr_SetString(PyExc_OSError, "no dlopen on this platform");
+    return NULL;
+#endif
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* lm_scores: the language model's reading of one word's candidates */
 
 static int
 prob_of(PyObject *prob, PyObject *w, PyObject *a, PyObject *b, double *out)
 {
+    if (Py_IS_TYPE(prob, &Trigram_Type) && PyUnicode_Check(w) && PyUnicode_Check(a) && PyUnicode_Check(b)) {
+        int32_t v;  /* the same int the call below returns, converted to double as below */
+        if (trigram3((TrigramObject *)prob, w, a, b, &v) < 0)
+            return -1;
+        *out = (double)v;
+        return 0;
+    }
     PyObject *t = PyTuple_Pack(3, w, a, b);
     if (t == NULL)
         return -1;
@@ -1389,24 +1601,30 @@ prob_of(PyObject *prob, PyObject *w, PyObject *a, PyObject *b, double *out)
     return 0;
 }
 
+/* the scores of one word's candidates (a list of (score, word)), as lm_scores below */
 static PyObject *
-lm_scores(PyObject *self, PyObject *args)
+scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most, double floor_, PyObject *a,
+          PyObject *b, PyObject *n1, PyObject *n2, double base, PyObject *after_prev, PyObject *following,
+          PyObject *doc, long own, double fixed, double wt0, double wt3, double wt7, double ln, PyObject *end,
+          PyObject *none)
 {
-    PyObject *prob, *statics, *a, *b, *n1, *n2, *after_prev, *following, *doc, *end, *none;
-    Py_ssize_t scored_most;
-    double most, floor_, base, fixed, wt0, wt3, wt7, ln;
-    long own;
-    if (!PyArg_ParseTuple(args, "OO!nddOOOOdO!O!O!ldddddOO!:lm_scores", &prob, &PyList_Type, &statics,
-                          &scored_most, &most, &floor_, &a, &b, &n1, &n2, &base, &PyDict_Type, &after_prev,
-                          &PyDict_Type, &following, &PyDict_Type, &doc, &own, &fixed, &wt0, &wt3, &wt7, &ln,
-                          &end, &PyDict_Type, &none))
-        return NULL;
     PyObject *out = PyList_New(0);
     if (out == NULL)
         return NULL;
     Py_ssize_t count = PyList_GET_SIZE(statics);
     if (scored_most < count)
         count = scored_most < 0 ? 0 : scored_most;
+    /* with a Trigram, the ids of the words around the candidate are looked up once, not once a trigram */
+    TrigramObject *tg = NULL;
+    int32_t ia = 0, ib = 0, i1 = 0, i2 = 0, iend = 0;
+    if (Py_IS_TYPE(prob, &Trigram_Type) && ((TrigramObject *)prob)->wid != NULL
+        && ((TrigramObject *)prob)->ng_prob != NULL && PyUnicode_CheckExact(a) && PyUnicode_CheckExact(b)
+        && PyUnicode_CheckExact(end) && (n1 == Py_None || (PyUnicode_CheckExact(n1) && PyUnicode_CheckExact(n2)))) {
+        tg = (TrigramObject *)prob;
+        if (wid_of(tg, a, &ia) < 0 || wid_of(tg, b, &ib) < 0
+            || (n1 == Py_None ? wid_of(tg, end, &iend) : (wid_of(tg, n1, &i1) < 0 ? -1 : wid_of(tg, n2, &i2))) < 0)
+            goto fail;
+    }
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *item = PyList_GET_ITEM(statics, i);
         if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
@@ -1424,15 +1642,32 @@ lm_scores(PyObject *self, PyObject *args)
         int in_prev = PyDict_Contains(after_prev, c);
         if (in_prev < 0)
             goto fail;
-        if (n1 == Py_None) {
+        if (tg != NULL && PyUnicode_CheckExact(c)) {
+            /* what prob_of does for each trigram (ngram_prob's steps), with the ids above */
+            int32_t ic, h[2], used;
+            if (wid_of(tg, c, &ic) < 0)
+                goto fail;
+            h[0] = ia, h[1] = ib;
+            p1 = (double)tg->ng_prob(tg->model, ic, h, 2, &used);
+            if (n1 == Py_None) {
+                h[0] = ic, h[1] = ia;
+                p2 = (double)tg->ng_prob(tg->model, iend, h, 2, &used);
+            } else {
+                h[0] = ic, h[1] = ia;
+                p2 = (double)tg->ng_prob(tg->model, i1, h, 2, &used);
+                h[0] = i1, h[1] = ic;
+                p3 = (double)tg->ng_prob(tg->model, i2, h, 2, &used);
+            }
+        } else if (n1 == Py_None) {
             if (prob_of(prob, c, a, b, &p1) < 0 || prob_of(prob, end, c, a, &p2) < 0)
                 goto fail;
+        } else if (prob_of(prob, c, a, b, &p1) < 0 || prob_of(prob, n1, c, a, &p2) < 0
+                   || prob_of(prob, n2, n1, c, &p3) < 0)
+            goto fail;
+        if (n1 == Py_None) {
             window = p1 * ln + p2 * ln;
             pairs = in_prev + 0 - own;
         } else {
-            if (prob_of(prob, c, a, b, &p1) < 0 || prob_of(prob, n1, c, a, &p2) < 0
-                || prob_of(prob, n2, n1, c, &p3) < 0)
-                goto fail;
             window = p1 * ln + p2 * ln + p3 * ln;
             PyObject *fc = PyDict_GetItemWithError(following, c);
             if (fc == NULL) {
@@ -1476,6 +1711,272 @@ fail:
     return NULL;
 }
 
+static PyObject *
+lm_scores(PyObject *self, PyObject *args)
+{
+    PyObject *prob, *statics, *a, *b, *n1, *n2, *after_prev, *following, *doc, *end, *none;
+    Py_ssize_t scored_most;
+    double most, floor_, base, fixed, wt0, wt3, wt7, ln;
+    long own;
+    if (!PyArg_ParseTuple(args, "OO!nddOOOOdO!O!O!ldddddOO!:lm_scores", &prob, &PyList_Type, &statics,
+                          &scored_most, &most, &floor_, &a, &b, &n1, &n2, &base, &PyDict_Type, &after_prev,
+                          &PyDict_Type, &following, &PyDict_Type, &doc, &own, &fixed, &wt0, &wt3, &wt7, &ln,
+                          &end, &PyDict_Type, &none))
+        return NULL;
+    return scores_of(prob, statics, scored_most, most, floor_, a, b, n1, n2, base, after_prev, following, doc, own,
+                     fixed, wt0, wt3, wt7, ln, end, none);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* lm_run: the language model's reading of one run of words, up to each word's scores
+
+   Finder._lm_scored, compiled: which words of toks[i:j] are read (not taken by the bigram
+   decoder, no word the model does not know within two places, not in the title, replaceable,
+   with candidates), the trigram window of each, the bound that skips a word whose candidates
+   cannot reach the floor, and the scores of its candidates (scores_of); the same look-ups, the
+   same trigrams and the same sums in the same order.  It returns [(k, scores)] for each word
+   whose best score reaches the floor; the caller sorts them and makes the suspects. */
+
+/* value of a cache (dict) at key, or of fill(key) on a miss, as truth (0/1), -1 on an error */
+static int
+cached_truth(PyObject *cache, PyObject *key, PyObject *fill)
+{
+    PyObject *v = PyDict_GetItemWithError(cache, key);
+    if (v != NULL)
+        return PyObject_IsTrue(v);
+    if (PyErr_Occurred())
+        return -1;
+    v = PyObject_CallOneArg(fill, key);
+    if (v == NULL)
+        return -1;
+    int yes = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return yes;
+}
+
+static PyObject *
+lm_run(PyObject *self, PyObject *args)
+{
+    PyObject *toks, *ss, *hd, *taken, *ctx;
+    Py_ssize_t i, j;
+    double floor_;
+    if (!PyArg_ParseTuple(args, "O!nnO!O!O!dO!:lm_run", &PyList_Type, &toks, &i, &j, &PyList_Type, &ss,
+                          &PyList_Type, &hd, &PySet_Type, &taken, &floor_, &PyTuple_Type, &ctx))
+        return NULL;
+    if (PyTuple_GET_SIZE(ctx) != 22) {
+        PyErr_SetString(PyExc_TypeError, "lm_run's context is a tuple of 22");
+        return NULL;
+    }
+    PyObject *titled = PyTuple_GET_ITEM(ctx, 0), *doc = PyTuple_GET_ITEM(ctx, 1);
+    PyObject *following = PyTuple_GET_ITEM(ctx, 2), *none = PyTuple_GET_ITEM(ctx, 3);
+    PyObject *known_words = PyTuple_GET_ITEM(ctx, 4), *known_word = PyTuple_GET_ITEM(ctx, 5);
+    PyObject *can_cache = PyTuple_GET_ITEM(ctx, 6), *replaceable = PyTuple_GET_ITEM(ctx, 7);
+    PyObject *static_of = PyTuple_GET_ITEM(ctx, 8), *static_fill = PyTuple_GET_ITEM(ctx, 9);
+    PyObject *prob = PyTuple_GET_ITEM(ctx, 10), *start = PyTuple_GET_ITEM(ctx, 11), *end = PyTuple_GET_ITEM(ctx, 12);
+    Py_ssize_t scored_most = PyLong_AsSsize_t(PyTuple_GET_ITEM(ctx, 13));
+    double c[8];
+    for (int q = 0; q < 8; q++)
+        c[q] = PyFloat_AsDouble(PyTuple_GET_ITEM(ctx, 14 + q));
+    if (PyErr_Occurred())
+        return NULL;
+    double doc_most = c[0], pairs_most = c[1], wt0 = c[2], wt3 = c[3], wt4 = c[4], wt7 = c[5], ln = c[6];
+    (void)c[7];
+    if (!PyDict_Check(doc) || !PyDict_Check(following) || !PyDict_Check(none) || !PyDict_Check(known_words)
+        || !PyDict_Check(can_cache) || !PyDict_Check(static_of) || !PyAnySet_Check(titled)) {
+        PyErr_SetString(PyExc_TypeError, "lm_run's context holds dicts and a set where Finder keeps them");
+        return NULL;
+    }
+    if (i < 0 || j > PyList_GET_SIZE(toks) || j > PyList_GET_SIZE(ss) || j > PyList_GET_SIZE(hd) || i > j) {
+        PyErr_SetString(PyExc_IndexError, "lm_run: the run is not within the tokens");
+        return NULL;
+    }
+    Py_ssize_t nw = j - i;
+    PyObject *out = PyList_New(0);
+    PyObject *held = PyList_New(0);  /* keys and candidate lists read through getattr or a cache */
+    PyObject **keys = PyMem_Calloc(nw + 1, sizeof(PyObject *));
+    char *near = PyMem_Calloc(nw + 1, 1), *unknown = PyMem_Calloc(nw + 1, 1), *have = PyMem_Calloc(nw + 1, 1);
+    double *tri = PyMem_Calloc(nw + 1, sizeof(double));
+    if (out == NULL || held == NULL || keys == NULL || near == NULL || unknown == NULL || have == NULL || tri == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t p = 0; p < nw; p++) {
+        PyObject *hold = NULL;
+        keys[p] = tok_field(PyList_GET_ITEM(toks, i + p), 4, &hold);
+        if (keys[p] == NULL || (hold != NULL && PyList_Append(held, hold) < 0)) {
+            Py_XDECREF(hold);
+            goto fail;
+        }
+        Py_XDECREF(hold);
+        if (!PyUnicode_Check(keys[p])) {
+            PyErr_SetString(PyExc_TypeError, "a token's key is a str");
+            goto fail;
+        }
+        /* lm.known(w), through its cache */
+        int yes = cached_truth(known_words, keys[p], known_word);
+        if (yes < 0)
+            goto fail;
+        unknown[p] = !yes;
+    }
+    for (Py_ssize_t p = 0; p < nw; p++)
+        for (Py_ssize_t q = p - 2 < 0 ? 0 : p - 2; q < nw && q <= p + 2; q++)
+            near[p] |= unknown[q];
+    for (Py_ssize_t p = 0; p < nw; p++) {
+        Py_ssize_t k = i + p;
+        PyObject *w = keys[p];
+        PyObject *kk = PyLong_FromSsize_t(k);
+        if (kk == NULL)
+            goto fail;
+        int in = PySet_Contains(taken, kk);
+        Py_DECREF(kk);
+        if (in < 0)
+            goto fail;
+        if (in || near[p])
+            continue;
+        if ((in = PySet_Contains(titled, w)) < 0)
+            goto fail;
+        if (in)
+            continue;
+        /* Finder._replaceable, through its cache */
+        PyObject *tok = PyList_GET_ITEM(toks, k), *hold = NULL;
+        PyObject *text = tok_field(tok, 3, &hold);
+        if (text == NULL)
+            goto fail;
+        PyObject *key = PyTuple_Pack(3, text, PyList_GET_ITEM(ss, k), PyList_GET_ITEM(hd, k));
+        Py_XDECREF(hold);
+        if (key == NULL)
+            goto fail;
+        PyObject *v = PyDict_GetItemWithError(can_cache, key);
+        Py_XINCREF(v);
+        Py_DECREF(key);
+        if (v == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            PyObject *cargs[3] = {tok, PyList_GET_ITEM(ss, k), PyList_GET_ITEM(hd, k)};
+            v = PyObject_Vectorcall(replaceable, cargs, 3, NULL);
+            if (v == NULL)
+                goto fail;
+        }
+        int can = PyObject_IsTrue(v);
+        Py_DECREF(v);
+        if (can < 0)
+            goto fail;
+        if (!can)
+            continue;
+        /* the word's candidates with their context-free scores (Finder._static_candidates) */
+        PyObject *statics;
+        PyObject *one[1] = {w};
+        if (cached_list(static_of, w, static_fill, one, 1, held, "a word's scored candidates", &statics) < 0)
+            goto fail;
+        if (statics == NULL)
+            continue;
+        PyObject *a = p >= 1 ? keys[p - 1] : start;
+        PyObject *b = p >= 2 ? keys[p - 2] : start;
+        PyObject *n1 = p + 1 < nw ? keys[p + 1] : Py_None;
+        PyObject *n2 = p + 2 < nw ? keys[p + 2] : end;
+        double t0, t1, t2, base;
+        if (!have[p]) {
+            if (prob_of(prob, w, a, b, &tri[p]) < 0)
+                goto fail;
+            have[p] = 1;
+        }
+        t0 = tri[p];
+        if (!have[p + 1]) {
+            if (prob_of(prob, n1 == Py_None ? end : n1, w, a, &tri[p + 1]) < 0)
+                goto fail;
+            have[p + 1] = 1;
+        }
+        t1 = tri[p + 1];
+        if (n1 == Py_None)
+            base = t0 * ln + t1 * ln;
+        else {
+            if (!have[p + 2]) {
+                if (prob_of(prob, n2, n1, w, &tri[p + 2]) < 0)
+                    goto fail;
+                have[p + 2] = 1;
+            }
+            t2 = tri[p + 2];
+            base = t0 * ln + t1 * ln + t2 * ln;
+        }
+        PyObject *first = PyList_GET_ITEM(statics, 0);
+        if (!PyTuple_Check(first) || PyTuple_GET_SIZE(first) != 2) {
+            PyErr_SetString(PyExc_TypeError, "a candidate is a tuple (score, word)");
+            goto fail;
+        }
+        double st0 = PyFloat_AsDouble(PyTuple_GET_ITEM(first, 0));
+        if (st0 == -1.0 && PyErr_Occurred())
+            goto fail;
+        double m = -base < 30.0 ? -base : 30.0;  /* min(30.0, -base) */
+        if ((st0 + wt0 * m + doc_most + pairs_most) < floor_)
+            continue;
+        PyObject *after_prev = none;
+        if (p != 0) {
+            after_prev = PyDict_GetItemWithError(following, a);
+            if (after_prev == NULL) {
+                if (PyErr_Occurred())
+                    goto fail;
+                after_prev = none;
+            }
+        }
+        int own_prev = PySequence_Contains(after_prev, w), own_next = 0;
+        if (own_prev < 0)
+            goto fail;
+        if (n1 != Py_None) {
+            PyObject *fw = PyDict_GetItemWithError(following, w);
+            if (fw == NULL) {
+                if (PyErr_Occurred())
+                    goto fail;
+                fw = none;
+            }
+            if ((own_next = PySequence_Contains(fw, n1)) < 0)
+                goto fail;
+        }
+        long used = 0;
+        PyObject *u = PyDict_GetItemWithError(doc, w);
+        if (u != NULL) {
+            used = PyLong_AsLong(u);
+            if (used == -1 && PyErr_Occurred())
+                goto fail;
+        } else if (PyErr_Occurred())
+            goto fail;
+        double fixed = wt4 * log1p((double)(used - 1 > 0 ? used - 1 : 0));
+        double most = wt0 * m + doc_most + pairs_most + fixed;
+        PyObject *scored = scores_of(prob, statics, scored_most, most, floor_, a, b, n1, n2, base, after_prev,
+                                     following, doc, (long)(own_prev + own_next), fixed, wt0, wt3, wt7, ln, end,
+                                     none);
+        if (scored == NULL)
+            goto fail;
+        Py_ssize_t ns = PyList_GET_SIZE(scored);
+        double best = 0.0;
+        for (Py_ssize_t q = 0; q < ns; q++) {
+            double x = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(PyList_GET_ITEM(scored, q), 0));
+            if (q == 0 || x > best)
+                best = x;
+        }
+        if (ns == 0 || !(best >= floor_)) {
+            Py_DECREF(scored);
+            continue;
+        }
+        PyObject *hit = Py_BuildValue("(nN)", k, scored);
+        if (hit == NULL || PyList_Append(out, hit) < 0) {
+            Py_XDECREF(hit);
+            goto fail;
+        }
+        Py_DECREF(hit);
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    Py_XDECREF(held);
+    PyMem_Free(keys);
+    PyMem_Free(near);
+    PyMem_Free(unknown);
+    PyMem_Free(have);
+    PyMem_Free(tri);
+    return out;
+}
+
 /* ------------------------------------------------------------------------------------ */
 
 static PyMethodDef methods[] = {
@@ -1486,6 +1987,8 @@ static PyMethodDef methods[] = {
     {"word_runs", word_runs, METH_VARARGS, "statistical._word_runs, compiled: the (start, end) of each run of words"},
     {"screen", screen, METH_VARARGS, "scan._screen, compiled: the tokens each loop of scan.scan looks at"},
     {"lm_scores", lm_scores, METH_VARARGS, "Finder._lm_segment's scores of one word's candidates, compiled"},
+    {"lm_run", lm_run, METH_VARARGS, "Finder._lm_scored, compiled: the language model's scores of one run's words"},
+    {"trigram", trigram, METH_VARARGS, "lm.TrigramModel.prob, compiled: trigram(model, library, at) -> Trigram"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1502,5 +2005,16 @@ PyInit__speedups(void)
     STRAIGHT = PyUnicode_InternFromString("'");
     if (!KIND_W || !KIND_P || !KIND_X || !EMPTY || !CURLY || !STRAIGHT)
         return NULL;
-    return PyModule_Create(&module);
+    if (PyType_Ready(&Trigram_Type) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&Trigram_Type);
+    if (PyModule_AddObject(m, "Trigram", (PyObject *)&Trigram_Type) < 0) {
+        Py_DECREF(&Trigram_Type);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

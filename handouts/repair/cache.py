@@ -6,7 +6,10 @@ pickle in the user's cache directory (``$XDG_CACHE_HOME/handouts``, else
 ``~/.cache/handouts``), named by the BLAKE2 digest of everything it is made from: the
 files it is parsed from, the modules whose classes it holds, the package's version and
 Python's.  So an edited rule file, an upgraded package or a changed class is a different
-name, never a stale object; an old file is removed when its successor is written.
+name, never a stale object; an old file is removed when its successor is written.  The
+digest of each source file is itself kept (``sources.pickle``) while the file's identity
+(inode, size, modification and change times) stays the same, so that a process stats the
+sources rather than reading them all (:func:`_source_digest`).
 
 The cache can only make loading faster, never change what is loaded:
 
@@ -22,11 +25,13 @@ reads only files it named itself, in the directory it computed.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
@@ -55,9 +60,69 @@ def _digest(name: str, sources: Iterable, modules: Iterable[str]) -> str:
         h.update(b"\0")
     for source in sources() if callable(sources) else sources:
         h.update(str(source).encode("utf-8", "surrogateescape") + b"\0")
-        h.update(source.read_bytes())
+        h.update(_source_digest(source))
         h.update(b"\0")
     return h.hexdigest()
+
+
+_SOURCES = "sources.pickle"
+_SOURCES_FORMAT = 1
+_known: dict[str, tuple[tuple[int, int, int, int], bytes, int]] | None = None
+"""path -> (identity, digest of its bytes, when it was read in ns): each source's digest, kept in
+the cache directory between processes (``_SOURCES``)."""
+
+
+def _source_digest(source) -> bytes:
+    """The BLAKE2 digest of a source's bytes.
+
+    The sources are 20 MB (the thesauri, the word-pair lists): reading and hashing them was a
+    seventh of loading the resources from the cache.  So, as the pipeline does for its own
+    inputs (``state.file_digest``), a file's digest is kept with its identity (inode, size,
+    modification and change times, ``documents.identity_of``), and the file is read again only
+    when its identity moved or it was read within ``documents.RACY_SECONDS`` of its last change
+    (a second change within one tick of the file system's clock would not move it)."""
+    from ..documents import RACY_SECONDS, identity_of
+
+    global _known
+    try:
+        name = os.fspath(source)
+        st = os.stat(name)
+    except (TypeError, OSError):  # not a file of the file system (a package in a zip): read it
+        return hashlib.blake2b(source.read_bytes(), digest_size=20).digest()
+    if _known is None:
+        _known = _load_known()
+    identity = identity_of(st)
+    entry = _known.get(name)
+    if entry is not None and entry[0] == identity and entry[2] - max(identity[2], identity[3]) > RACY_SECONDS * 10**9:
+        return entry[1]
+    read_at = time.time_ns()
+    with open(name, "rb") as f:
+        value = hashlib.blake2b(f.read(), digest_size=20).digest()
+    _known[name] = (identity, value, read_at)
+    folder = directory()
+    if folder is not None:
+        _write(folder / _SOURCES, (_SOURCES_FORMAT, _known))
+    return value
+
+
+def _load_known() -> dict:
+    """The sources' digests an earlier process kept; nothing when there are none or they cannot be read."""
+    folder = directory()
+    if folder is None:
+        return {}
+    try:
+        with open(folder / _SOURCES, "rb") as f:
+            kept = pickle.load(f)
+    except Exception:  # noqa: BLE001 - any failure to read the cache: read the sources instead
+        return {}
+    if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == _SOURCES_FORMAT and isinstance(kept[1], dict)):
+        return {}
+    known = {}
+    for name, entry in kept[1].items():
+        if (isinstance(name, str) and isinstance(entry, tuple) and len(entry) == 3 and isinstance(entry[0], tuple)
+                and len(entry[0]) == 4 and isinstance(entry[1], bytes) and isinstance(entry[2], int)):
+            known[name] = entry
+    return known
 
 
 def cached(name: str, sources: Iterable, modules: Iterable[str], kind: type, build: Callable[[], T]) -> T:
@@ -73,7 +138,7 @@ def cached(name: str, sources: Iterable, modules: Iterable[str], kind: type, bui
         try:
             path = folder / f"{name}-{_digest(name, sources, modules)}.pickle"
             with open(path, "rb") as f:
-                value = pickle.load(f)
+                value = _load(f)
             if isinstance(value, kind):
                 return value
         except Exception:  # noqa: BLE001 - any failure to read the cache: parse instead
@@ -82,6 +147,18 @@ def cached(name: str, sources: Iterable, modules: Iterable[str], kind: type, bui
     if path is not None:
         _write(path, value)
     return value
+
+
+def _load(f):
+    """``pickle.load(f)`` with the cyclic garbage collector paused (as ``state._decode`` does): a
+    resource is tens of thousands of new objects, none of them garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(f)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _write(path: Path, value) -> None:

@@ -33,9 +33,10 @@ class TrigramModel:
     def __init__(self, lm) -> None:
         self._lm = lm
         self._known: dict[str, bool] = {}
-        self.prob = lm.prob
+        self.prob = _direct(lm) or lm.prob
         """The library's own look-up: ``prob((word, previous, before))`` in its unit (base 1.0001;
-        times ``_LN`` for nats), for the statistical layer's inner loop."""
+        times ``_LN`` for nats), for the statistical layer's inner loop: the binding's method, or
+        the same C function called directly (:func:`_direct`)."""
 
     def known(self, word: str) -> bool:
         """Is ``word`` (lower case) in the model's vocabulary?"""
@@ -54,6 +55,47 @@ class TrigramModel:
         seq = [START, START, *words, END]
         stop = len(seq) if end is None or end >= len(words) else end + 2
         return sum(self.logprob(seq[k], seq[k - 1], seq[k - 2]) for k in range(start + 2, stop))
+
+
+_PROBES = [("the", "of", "one"), ("pain", "back", "lower"), ("management", "pain", "for"),
+           ("ache", "administration", START), (END, "it", "take"), ("zzxq", "the", START),
+           ("the", "zzxq", "qqzx"), ("of",), ("zzxq",), ("nausea", "and", "vomiting")]
+"""Trigrams that :func:`_direct` checks against the binding's own answers: listed ones, backed
+off ones, sentence marks and words the model does not know."""
+
+
+def _direct(lm):
+    """The library's C function ``ngram_prob`` called without its Python binding, or None.
+
+    The binding's ``NGramModel.prob`` encodes the words, copies them into an array and calls
+    ``ngram_prob``; that wrapping costs about a microsecond a trigram, more than the look-up,
+    and the language model's reading asks for about 120,000 trigrams in the 38 spun texts.
+    The compiled module (``_speedups.trigram``) calls the same function of the same loaded
+    library with the same arguments, so it returns the same int; in the language model's
+    reading (``_speedups.lm_scores``) it takes ``ngram_prob``'s own two steps, each word's id
+    (``ngram_wid``, kept: the model is never added to) and the look-up with the ids
+    (``ngram_ng_prob``).  It needs the model's C pointer, which the binding keeps as the last
+    field of its object (pocketsphinx 5: a Cython class, its pointer after the method table):
+    so it is used only for that layout, and only when it answers the probes exactly as the
+    binding does; anything else keeps the binding.
+    """
+    from .speedups import compiled
+
+    if compiled is None or not hasattr(compiled, "trigram"):
+        return None
+    kind = type(lm)
+    if kind.__name__ != "NGramModel" or kind.__module__ != "_pocketsphinx" or kind.__basicsize__ != 32:
+        return None
+    try:
+        import importlib
+
+        library = importlib.import_module("pocketsphinx._pocketsphinx").__file__
+        fast = compiled.trigram(lm, library, kind.__basicsize__ - 8)
+        if all(fast(words) == lm.prob(list(words)) for words in _PROBES):
+            return fast
+    except (ImportError, OSError, ValueError, TypeError, AttributeError):
+        pass
+    return None
 
 
 def model_path() -> Path:

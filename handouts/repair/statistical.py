@@ -302,6 +302,7 @@ _SHARED: dict[tuple, _Shared] = {}
 # the compiled inner loops (``speedups``), or None: the Python code beside each call runs
 _segment_c = _compiled.segment if _compiled is not None else None
 _lm_scores = _compiled.lm_scores if _compiled is not None else None
+_lm_run = _compiled.lm_run if _compiled is not None else None
 
 
 def _shared(settings: Settings, guarded: frozenset[str], common: frozenset[str], thesaurus, model) -> _Shared:
@@ -352,6 +353,8 @@ class Finder:
         """Per candidate of several words: :meth:`_inner` (for the document)."""
         self._context: tuple | None = None
         """What the compiled decoder reads, the same objects for every run of the document."""
+        self._lm_context: tuple | None = None
+        """What the compiled reading of the language model reads, likewise."""
 
     @property
     def broad(self) -> Broad:
@@ -519,6 +522,7 @@ class Finder:
             self._bonus.clear()
             self._inners.clear()
             self._context = None
+            self._lm_context = None
         out: list[Suspect] = []
         lm = floor is not None and floor < math.inf
         if decoded is not None and not lm:  # what the earlier call found, run by run
@@ -567,6 +571,41 @@ class Finder:
         score cannot reach ``floor`` (the run with a candidate is at most certain, so the
         trigram part is at most what the word as written costs) is not scored in context.
         """
+        if _lm_run is not None and not marked:
+            hits = _lm_run(toks, i, j, sentence_start, heading, taken, floor,
+                           self._lm_context or self._make_lm_context())
+        else:  # (a run with a word after an a/an error is read here, compiled or not: it is rare)
+            hits = self._lm_scored(toks, i, j, sentence_start, heading, taken, floor, marked, needs_an)
+        s = self.settings
+        out = []
+        for k, scored in hits:
+            scored.sort(key=_best_first)
+            best, c = scored[0]
+            tok = toks[k]
+            capitalise = tok.text[:1].isupper() and (sentence_start[k] or heading[k])
+            alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
+            out.append(Suspect(k, k, _casing(tok.text, c, capitalise), best, "model", alts))
+        return [x for x in out if x.margin >= floor or (marked and x.first - i in marked)]
+
+    def _make_lm_context(self) -> tuple:
+        """The objects :meth:`_lm_scored`'s compiled version (``_speedups.lm_run``) reads, in its
+        order (kept for the document)."""
+        lm = self.trigram
+        s = self.settings
+        wt = s.lm_weights
+        self._lm_context = (self._doc.titled, self._doc.words, self.scorer.model.following, _NONE, lm._known,
+                            lm.known, self._can_replace, self._replaceable, self._static, self._static_candidates,
+                            lm.prob, START, END, s.lm_scored, wt[3] * math.log1p(self._doc_max),
+                            max(0.0, 2 * wt[7]), wt[0], wt[3], wt[4], wt[7], _LN, 0.0)
+        return self._lm_context
+
+    def _lm_scored(self, toks, i: int, j: int, sentence_start, heading, taken: set[int],
+                   floor: float, marked: dict[int, bool] | None = None,
+                   needs_an=None) -> list[tuple[int, list[tuple[float, str]]]]:
+        """The words of ``toks[i:j]`` that :meth:`_lm_segment` reads, each as (its index, its
+        candidates' scores), where the best score reaches ``floor`` (a ``marked`` word: whatever it
+        scores); compiled as ``_speedups.lm_run`` for a run with no marked word (the same look-ups,
+        trigrams and sums in the same order)."""
         lm = self.trigram
         words = [t.key for t in toks[i:j]]
         known_word = lm.known
@@ -674,12 +713,8 @@ class Finder:
                     scored.append((st + fixed + wt0 * delta + wt3 * log1p(doc.get(c, 0)) + wt7 * pairs, c))
             if not scored or not max(scored)[0] >= floor:
                 continue  # not read: below the floor
-            scored.sort(key=_best_first)
-            best, c = scored[0]
-            capitalise = tok.text[:1].isupper() and (sentence_start[k] or heading[k])
-            alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
-            out.append(Suspect(k, k, _casing(tok.text, c, capitalise), best, "model", alts))
-        return [x for x in out if x.margin >= floor_all or (marked and x.first - i in marked)]
+            out.append((k, scored))
+        return out
 
     def _static_candidates(self, w: str) -> list[tuple[float, str]]:
         """The word's candidate originals with the part of their score that needs no context,
