@@ -64,6 +64,12 @@ _PROBES = [("the", "of", "one"), ("pain", "back", "lower"), ("management", "pain
 off ones, sentence marks and words the model does not know."""
 
 
+DIRECT_VERSIONS = ("5.1.1",)
+"""pocketsphinx versions whose ``NGramModel`` layout :func:`_direct` was written for (read in its
+Cython source): a newer one keeps the binding's call until its layout is looked at too, since a
+wrong pointer would not fail the probes, it would crash."""
+
+
 def _direct(lm):
     """The library's C function ``ngram_prob`` called without its Python binding, or None.
 
@@ -85,6 +91,13 @@ def _direct(lm):
         return None
     kind = type(lm)
     if kind.__name__ != "NGramModel" or kind.__module__ != "_pocketsphinx" or kind.__basicsize__ != 32:
+        return None
+    try:  # a layout read from the one version looked at: another version keeps the binding
+        from importlib import metadata
+
+        if metadata.version("pocketsphinx") not in DIRECT_VERSIONS:
+            return None
+    except metadata.PackageNotFoundError:
         return None
     try:
         import importlib
