@@ -316,6 +316,7 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
     languages = {c: facts.language(c) for c in settings.codes}
     engine = _CONTEXT.get("engine", "")
     results = []
+    english_blocks = None
     for code in codes:
         tr = translations(settings.locale_dir, code, doc, settings.rel)
         lang = languages[code]
@@ -364,7 +365,10 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
                 online=online(settings.base_url, code, f"{doc.name}{suffix}.html"))
         if code != SOURCE_LANGUAGE:
             english_title = render.title_of(doc.parsed.tokens) or doc.name
-            pairs = [(Markup(a), Markup(b), False) for a, b in render.passages(tokens, doc.parsed.tokens)]
+            if english_blocks is None:  # the English side of the bilingual pages, once for all languages
+                english_blocks = render.english_passages(doc.parsed.tokens)
+            pairs = [(Markup(a), Markup(b), False)
+                     for a, b in render.passages(tokens, doc.parsed.tokens, english_blocks)]
             if urgent is not None:
                 pairs.insert(1 if lead else 0, (urgent_html, urgent_english, True))
             for suffix, large in variants:

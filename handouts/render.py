@@ -83,13 +83,21 @@ def blocks(tokens: list[Token]) -> list[tuple[int, int]]:
     return spans
 
 
-def passages(translated: list[Token], original: list[Token]) -> list[tuple[str, str]]:
+def passages(translated: list[Token], original: list[Token], english: list[str] | None = None) -> list[tuple[str, str]]:
     """HTML of each top-level block in the translation and in the English, side by side.
 
     Both token lists come from the same parse (the translation only replaces inline
-    content), so their blocks line up one to one.
+    content), so their blocks line up one to one.  ``english``: the English side, as
+    ``english_passages`` gives it (the same for every language of the document).
     """
-    return [(body_html(translated[a:b]), body_html(original[a:b])) for a, b in blocks(original)]
+    spans = blocks(original)
+    english = english if english is not None else english_passages(original)
+    return [(body_html(translated[a:b]), html) for (a, b), html in zip(spans, english)]
+
+
+def english_passages(original: list[Token]) -> list[str]:
+    """HTML of each top-level block of the document as written."""
+    return [body_html(original[a:b]) for a, b in blocks(original)]
 
 
 def lead_end(tokens: list[Token]) -> int:
