@@ -240,6 +240,8 @@ class Store:
         self.digests_loaded = False
         self.pending: dict[Path, bytes] = {}
         """Cache files to write when the run succeeds (``flush``): a failed run leaves build/ as it was."""
+        self.held: dict[Path, object] = {}
+        """What some of ``pending`` holds, kept for the next run of this process once written."""
 
     def _put(self, path: Path, value) -> None:
         self.pending[path] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
@@ -255,6 +257,8 @@ class Store:
             write_bytes(path, data, durable=False)  # a cache: rebuilt if lost
             if path.name == "digests.pickle":
                 _DIGESTS_HELD[os.fspath(path)] = identity(path)
+            if path in self.held:
+                _MEMORY_HELD[os.fspath(path)] = (identity(path), self.held.pop(path))
         self.pending.clear()
 
     def load(self, current_version: str) -> State:
@@ -296,14 +300,22 @@ class Store:
         _KEPT[os.fspath(self.path)] = (identity(self.path), (state, shards))
 
     def load_memory(self, code: str) -> dict:
+        """A language's memory tables as the last run kept them (not to be changed: it may be the very
+        dict this process kept, ``_MEMORY_HELD``)."""
+        path = self.folder / "memory" / f"{code}.pickle"
+        held = _MEMORY_HELD.get(os.fspath(path))
+        if held is not None and path not in self.pending and held[0] is not None and held[0] == identity(path):
+            return held[1]
         try:
-            data = self._get(self.folder / "memory" / f"{code}.pickle")
+            data = self._get(path)
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
 
     def save_memory(self, code: str, data: dict) -> None:
-        self._put(self.folder / "memory" / f"{code}.pickle", data)
+        path = self.folder / "memory" / f"{code}.pickle"
+        self._put(path, data)
+        self.held[path] = data
 
     def document_path(self, name: str) -> Path:
         return self.folder / "documents" / f"{name}.pickle"
@@ -322,6 +334,9 @@ class Store:
                     durable=False)
 
 
+_MEMORY_HELD: dict[str, tuple[tuple | None, dict]] = {}
+"""build/memory/<lang>.pickle -> (its identity as written, what it holds): the next run of the same
+process (``watch``) takes it instead of reading the file again, unless the file changed meanwhile."""
 _KEPT: dict[str, tuple[tuple | None, tuple[State, "Shards"]]] = {}
 """state file -> (its identity as saved, (the State saved, its shards)): the next run of the same
 process (``watch``) takes it instead of reading the file again, unless the file changed meanwhile."""

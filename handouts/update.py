@@ -19,11 +19,11 @@ from typing import Callable
 
 from . import catalogs, render
 from .catalogs import UI_DOMAIN, Message
-from .documents import Changed, replace_if_unchanged, write_text
+from .documents import Changed, listing, replace_if_unchanged, write_text
 from .errors import HandoutsError
 from .memory import Suggester, Suggestion, memory_path, read_memory
 from .pofile import Catalog
-from .state import CatalogState, State, digest, file_digest
+from .state import LISTINGS, CatalogState, State, digest, file_digest
 
 RETRIES = 5
 
@@ -57,11 +57,11 @@ def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
 def _catalog_keys(locale_dir: Path, code: str) -> list[tuple[Path, str | None]]:
     """(catalog, its digest) of every catalog of the language, by name."""
     folder = locale_dir / code / "LC_MESSAGES"
-    try:
-        names = sorted(n for n in os.listdir(folder) if n.endswith(".po"))
-    except (FileNotFoundError, NotADirectoryError):
+    found = listing(folder, LISTINGS)  # files only (a folder named x.po is none), listed again when names change
+    if found is None:
         return []
-    return [(path, file_digest(path)) for path in (folder / n for n in names) if path.is_file()]
+    keys = [(path, file_digest(path)) for path in (folder / n for n in sorted(found[0]) if n.endswith(".po"))]
+    return [(path, key) for path, key in keys if key is not None]  # (a link to nothing is no catalog)
 
 
 def library_digest(locale_dir: Path, code: str, keys: list[tuple[Path, str | None]] | None = None) -> str:
@@ -83,7 +83,6 @@ class Memory:
         self.tables: list[tuple[str, dict[str, str]]] = []
         """(document, msgid -> translation) per catalog, by document name."""
         self._index: dict[str, list[tuple[str, str]]] | None = None
-        folder = locale_dir / code / "LC_MESSAGES"
         cached = store.load_memory(code) if store is not None else {}
         fresh: dict[str, tuple[str, dict[str, str]]] = {}
         changed = False
