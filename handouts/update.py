@@ -10,6 +10,7 @@ entries would find the same translations, is not even parsed (``state.CatalogSta
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import os
@@ -54,21 +55,23 @@ def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
     return list(messages.values())
 
 
-def _catalog_keys(locale_dir: Path, code: str) -> list[tuple[Path, str | None]]:
-    """(catalog, its digest) of every catalog of the language, by name."""
-    folder = locale_dir / code / "LC_MESSAGES"
+def _catalog_keys(locale_dir: Path, code: str) -> list[tuple[str, str, str]]:
+    """(file name, path, digest) of every catalog of the language, by name (strings, not Paths: a
+    language has a catalog per document)."""
+    folder = os.path.join(locale_dir, code, "LC_MESSAGES")
     found = listing(folder, LISTINGS)  # files only (a folder named x.po is none), listed again when names change
     if found is None:
         return []
-    keys = [(path, file_digest(path)) for path in (folder / n for n in sorted(found[0]) if n.endswith(".po"))]
-    return [(path, key) for path, key in keys if key is not None]  # (a link to nothing is no catalog)
+    keys = [(name, path, file_digest(path))
+            for name, path in ((n, os.path.join(folder, n)) for n in sorted(found[0]) if n.endswith(".po"))]
+    return [k for k in keys if k[2] is not None]  # (a link to nothing is no catalog)
 
 
-def library_digest(locale_dir: Path, code: str, keys: list[tuple[Path, str | None]] | None = None) -> str:
+def library_digest(locale_dir: Path, code: str, keys: list[tuple[str, str, str]] | None = None) -> str:
     """One digest of what a language's Memory is made from: its catalogs (``keys``, when already
     listed) and its translation memory."""
     keys = _catalog_keys(locale_dir, code) if keys is None else keys
-    return digest(repr(([(p.name, k) for p, k in keys], file_digest(memory_path(locale_dir, code)))))
+    return digest(repr(([(name, k) for name, _, k in keys], file_digest(memory_path(locale_dir, code)))))
 
 
 class Memory:
@@ -79,40 +82,45 @@ class Memory:
     """
 
     def __init__(self, locale_dir: Path, code: str, rel, store=None,
-                 keys: list[tuple[Path, str | None]] | None = None):
+                 keys: list[tuple[str, str, str]] | None = None):
         self.tables: list[tuple[str, dict[str, str]]] = []
         """(document, msgid -> translation) per catalog, by document name."""
         self._index: dict[str, list[tuple[str, str]]] | None = None
+        self._held = (os.fspath(locale_dir), code)
         cached = store.load_memory(code) if store is not None else {}
         fresh: dict[str, tuple[str, dict[str, str]]] = {}
         changed = False
         keys = _catalog_keys(locale_dir, code) if keys is None else keys
         self.digest = library_digest(locale_dir, code, keys)
         """What the lookups depend on: every catalog of the language and its memory (``library_digest``)."""
-        for path, key in keys:
-            known = cached.get(path.stem)
+        for name, path, key in keys:
+            stem = name[: -len(".po")]
+            known = cached.get(stem)
             if known is not None and known[0] == key:
                 table = known[1]
             else:
                 changed = True
-                catalog = catalogs.load(path, rel(path))
+                catalog = catalogs.load(Path(path), rel(Path(path)))
                 table = {}
                 for entry in catalog.entries if catalog else ():
                     if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags and not entry.msgid_plural:
                         table.setdefault(entry.msgid, entry.msgstr)
-            fresh[path.stem] = (key, table)
-            self.tables.append((path.stem, table))
+            fresh[stem] = (key, table)
+            self.tables.append((stem, table))
         if store is not None and (changed or len(fresh) != len(cached)):
             store.save_memory(code, fresh)
         self.suggester = Suggester(code, self._library, lambda: read_memory(locale_dir, code, rel))
 
     def _library(self) -> dict[str, list[tuple[str, str]]]:
-        """English -> [(document, translation)] over every catalog, made on the first question."""
+        """English -> [(document, translation)] over every catalog, made on the first question.
+
+        The process keeps it for the language's next Memory (``watch``: the next save), which
+        takes it over and changes only what the catalogs that changed since put in it (a table
+        that is not the very object it was made from); it is then what ``index_of`` makes."""
         if self._index is None:
-            self._index = {}
-            for stem, table in self.tables:
-                for key, text in table.items():
-                    self._index.setdefault(key, []).append((stem, text))
+            held = _INDEXES.pop(self._held, None)  # taken over: a run that fails leaves nothing
+            self._index = index_of(self.tables) if held is None else _reindex(held[0], held[1], self.tables)
+            _INDEXES[self._held] = (list(self.tables), self._index)
         return self._index
 
     def lookup(self, domain: str) -> Callable[[str], Suggestion | None]:
@@ -121,6 +129,38 @@ class Memory:
         def find(msgid: str) -> Suggestion | None:
             return self.suggester.suggest(msgid, domain)
         return find
+
+
+_INDEXES: dict[tuple[str, str], tuple[list, dict]] = {}
+"""(locale folder, language) -> (the tables, the index made of them) of its last Memory in this process."""
+
+
+def index_of(tables: list[tuple[str, dict[str, str]]]) -> dict[str, list[tuple[str, str]]]:
+    """English -> [(document, translation)], in the order of ``tables``."""
+    index: dict[str, list[tuple[str, str]]] = {}
+    for stem, table in tables:
+        for key, text in table.items():
+            index.setdefault(key, []).append((stem, text))
+    return index
+
+
+def _reindex(old_tables, index, tables) -> dict[str, list[tuple[str, str]]]:
+    """``index`` (made of ``old_tables``, changed in place) as ``index_of(tables)`` would make it."""
+    before = dict(old_tables)
+    now = dict(tables)
+    rank = {stem: n for n, (stem, _) in enumerate(tables)}
+    for stem, table in old_tables:
+        if now.get(stem) is not table:
+            for key, text in table.items():
+                found = index[key]
+                found.remove((stem, text))
+                if not found:
+                    del index[key]
+    for stem, table in tables:
+        if before.get(stem) is not table:
+            for key, text in table.items():
+                bisect.insort(index.setdefault(key, []), (stem, text), key=lambda x: rank[x[0]])
+    return index
 
 
 @dataclass(slots=True)

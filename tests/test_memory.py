@@ -10,6 +10,7 @@ import subprocess
 
 import polib
 import pytest
+from hypothesis import given, settings, strategies as st
 from translate.storage import tmx, xliff
 
 from handouts.cli import main
@@ -277,3 +278,26 @@ def test_without_the_optional_toolkit_tm_says_how_to_install_it(tmp_path, comman
     assert "pip install 'handouts[tm]'" in r.stderr
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
     assert not (tmp_path / "out.tmx").exists()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "a-b", "b", "c", "c.d", "e"]),
+                          st.dictionaries(st.sampled_from(["Rest.", "Drink water.", "Call 999.", "Sleep."]),
+                                          st.sampled_from(["x", "y", "z"]), max_size=3)),
+                max_size=6, unique_by=lambda t: t[0]),
+       st.lists(st.integers(0, 7), max_size=6))
+def test_an_index_taken_over_and_changed_is_the_index_made_afresh(first, changes):
+    """watch keeps a language's index of translations between saves and changes only what the changed
+    catalogs put in it: the result is what the index made afresh would be, in the same order."""
+    from handouts.update import _reindex, index_of
+
+    old = sorted(first, key=lambda t: t[0] + ".po")  # catalogs by file name, as listed
+    new = list(old)
+    for n in changes:  # a catalog changed (a new table object, perhaps the same words), removed or added
+        if n < len(new) and n % 3 == 0:
+            new[n] = (new[n][0], dict(new[n][1], **{"Sleep.": "w"}))
+        elif n < len(new) and n % 3 == 1:
+            del new[n]
+        elif not any(stem == f"n{n}" for stem, _ in new):
+            new = sorted(new + [(f"n{n}", {"Rest.": "v", "Call 999.": "u"})], key=lambda t: t[0] + ".po")
+    assert _reindex(old, index_of(old), new) == index_of(new)
