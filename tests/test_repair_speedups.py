@@ -168,21 +168,29 @@ _WORDS = sorted({w for path in sorted((ROOT / "tests" / "corpus" / "spun").glob(
                          min_size=1, max_size=25), min_size=1, max_size=3),
        st.lists(st.sampled_from(_WORDS), max_size=40))
 def test_the_compiled_decoder_agrees_on_any_run(paragraphs, elsewhere):
+    found = _suspects_compiled_and_not("_segment_c", speedups.compiled.segment, paragraphs, elsewhere)
+    assert found[0] == found[1]
+
+
+def _suspects_compiled_and_not(name, compiled, paragraphs, elsewhere, titled=(), *floor):
+    """The suspects of each paragraph with the compiled function ``statistical.<name>`` and without it
+    (the Python code beside it), the document's counts taken from the paragraphs and ``elsewhere``."""
     doc = statistical.DocumentCounts()
+    doc.titled.update(titled)
     paras = [tokens.Para.of(" ".join(words)) for words in paragraphs]
     finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
     for para in [*paras, tokens.Para.of(" ".join(elsewhere))]:
         for run in finder.runs(para.toks):
             doc.add(run)
     found = []
-    for compiled in (statistical._segment_c, None):
-        statistical._segment_c = compiled
+    for used in (compiled, None):
+        setattr(statistical, name, used)
         try:
             finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
-            found.append([repr(finder.suspects(p.toks, p.sentence_start, p.heading, doc)) for p in paras])
+            found.append([repr(finder.suspects(p.toks, p.sentence_start, p.heading, doc, *floor)) for p in paras])
         finally:
-            statistical._segment_c = speedups.compiled.segment
-    assert found[0] == found[1]
+            setattr(statistical, name, compiled)
+    return found
 
 
 @compiled_only
@@ -191,21 +199,7 @@ def test_the_compiled_decoder_agrees_on_any_run(paragraphs, elsewhere):
                          min_size=1, max_size=25), min_size=1, max_size=3),
        st.lists(st.sampled_from(_WORDS), max_size=40), st.sampled_from([-5.0, 0.0, 2.0, 8.0]))
 def test_the_compiled_language_model_reading_agrees_on_any_run(paragraphs, elsewhere, floor):
-    doc = statistical.DocumentCounts()
-    doc.titled.add("gout")
-    paras = [tokens.Para.of(" ".join(words)) for words in paragraphs]
-    finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
-    for para in [*paras, tokens.Para.of(" ".join(elsewhere))]:
-        for run in finder.runs(para.toks):
-            doc.add(run)
-    found = []
-    for compiled in (statistical._lm_run, None):
-        statistical._lm_run = compiled
-        try:
-            finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
-            found.append([repr(finder.suspects(p.toks, p.sentence_start, p.heading, doc, floor)) for p in paras])
-        finally:
-            statistical._lm_run = speedups.compiled.lm_run
+    found = _suspects_compiled_and_not("_lm_run", speedups.compiled.lm_run, paragraphs, elsewhere, ("gout",), floor)
     assert found[0] == found[1]
 
 

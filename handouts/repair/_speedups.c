@@ -945,25 +945,17 @@ done:
 }
 
 /* Finder._replaceable(tok, sentence_start, heading), through its cache as Finder._segment reads it */
+static int cached_truth(PyObject *cache, PyObject *key, PyObject *fill, PyObject *const *args, size_t nargs);
+
 static int
 can_replace(Ctx *c, PyObject *tok, PyObject *text, PyObject *start, PyObject *heading)
 {
     PyObject *key = PyTuple_Pack(3, text, start, heading);
     if (key == NULL)
         return -1;
-    PyObject *v = PyDict_GetItemWithError(c->known, key);
-    Py_XINCREF(v);
+    PyObject *args[3] = {tok, start, heading};
+    int yes = cached_truth(c->known, key, c->replaceable, args, 3);
     Py_DECREF(key);
-    if (v == NULL) {
-        if (PyErr_Occurred())
-            return -1;
-        PyObject *args[3] = {tok, start, heading};
-        v = PyObject_Vectorcall(c->replaceable, args, 3, NULL);
-        if (v == NULL)
-            return -1;
-    }
-    int yes = PyObject_IsTrue(v);
-    Py_DECREF(v);
     return yes;
 }
 
@@ -1737,16 +1729,17 @@ lm_scores(PyObject *self, PyObject *args)
    same trigrams and the same sums in the same order.  It returns [(k, scores)] for each word
    whose best score reaches the floor; the caller sorts them and makes the suspects. */
 
-/* value of a cache (dict) at key, or of fill(key) on a miss, as truth (0/1), -1 on an error */
+/* value of a cache (dict) at key, or of fill(*args) on a miss (fill fills the cache), as truth (0/1),
+   -1 on an error */
 static int
-cached_truth(PyObject *cache, PyObject *key, PyObject *fill)
+cached_truth(PyObject *cache, PyObject *key, PyObject *fill, PyObject *const *args, size_t nargs)
 {
     PyObject *v = PyDict_GetItemWithError(cache, key);
     if (v != NULL)
         return PyObject_IsTrue(v);
     if (PyErr_Occurred())
         return -1;
-    v = PyObject_CallOneArg(fill, key);
+    v = PyObject_Vectorcall(fill, args, nargs, NULL);
     if (v == NULL)
         return -1;
     int yes = PyObject_IsTrue(v);
@@ -1813,7 +1806,7 @@ lm_run(PyObject *self, PyObject *args)
             goto fail;
         }
         /* lm.known(w), through its cache */
-        int yes = cached_truth(known_words, keys[p], known_word);
+        int yes = cached_truth(known_words, keys[p], known_word, &keys[p], 1);
         if (yes < 0)
             goto fail;
         unknown[p] = !yes;
