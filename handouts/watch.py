@@ -45,7 +45,7 @@ INPUTS = ("source", "locale", "templates")
 """A change there is built."""
 TOP_LEVEL = FOLDERS + ("pyproject.toml",)
 MANY = 1000
-"""A build that wrote more files than this forgets what ``watch`` knew (``state.Watched``)."""
+"""A build that wrote more files than this forgets what ``watch`` knew (``documents.Watched``)."""
 IGNORED = (".mo", TEMP_SUFFIX, "~", ".swp", ".swx")
 """Never read by the pipeline: compiled catalogs (Poedit writes one beside each save), our own
 temporary files, editors' backups and swap files."""
@@ -178,7 +178,7 @@ class Saves:
     folders made or removed, upon which the first watcher starts again over the folders there are
     now.  Reports that come while a build runs wait for the next one.  ``ready`` is set while
     both watchers are known to be reporting (each has answered once), so that what a run looks at
-    then and is not reported since may be taken as unchanged (``state.Watched``).
+    then and is not reported since may be taken as unchanged (``documents.Watched``).
     """
 
     def __init__(self, root: Path, extra: tuple[Path, ...] = (TEMPLATES,), say: Callable[[str], None] = print):
@@ -255,7 +255,7 @@ class Saves:
                     if not ready.is_set():
                         ready.set()
                         if again:
-                            self.reports.put({str(p) for p in paths})
+                            self.reports.put({self._spelled(str(p)) for p in paths})
                     if self.stopping.is_set() or not changes:
                         continue
                     changed = {self._spelled(path) for _, path in changes}
@@ -266,13 +266,14 @@ class Saves:
                     if changed:
                         self.reports.put(changed)
                 return
-            except OSError as exc:  # e.g. the system's limit of watched folders: poll instead
-                ready.clear()
+            except Exception as exc:  # e.g. the system's limit of watched folders: poll instead
+                ready.clear()  # until the watcher is in place again, every file is looked at
                 if self.polling:
                     self.say(f"watch: cannot watch {', '.join(map(str, paths))}: {exc}")
                     return
                 self.say(f"watch: the system does not report changes here ({exc}); polling instead")
                 self.polling = True
+                again = True  # what changed meanwhile went unreported
 
 
 def _input(saves: Saves, path: str) -> bool:

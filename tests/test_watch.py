@@ -29,13 +29,17 @@ def _until(predicate, seconds=10.0):
     pytest.fail("nothing changed in time")
 
 
-@pytest.fixture
-def watching(tmp_path):
+@pytest.fixture(params=["reported"])
+def watching(tmp_path, request):
+    """A preview of a small project; ``polled``: as on WSL or a network share, where the system
+    reports no saves and watchfiles polls (``WATCHFILES_FORCE_POLLING``)."""
     root = small_project(tmp_path, "fever", DOC, ("de",))
     po = translate(root, "de", "fever", {"Fever": "Fieber", "Drink plenty of fluids.": "Trinken Sie viel."})
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    if request.param == "polled":
+        env["WATCHFILES_FORCE_POLLING"] = "1"
     proc = subprocess.Popen([sys.executable, str(ROOT / "pipeline.py"), "-C", str(root), "watch", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines = []
     url = None
     start = time.monotonic()
@@ -51,6 +55,7 @@ def watching(tmp_path):
         proc.wait()
 
 
+@pytest.mark.parametrize("watching", ["reported", "polled"], indirect=True)
 def test_a_saved_translation_reaches_the_served_page_within_seconds(watching):
     root, po, url, proc = watching
     page = _get(url + "de/fever.html")
@@ -96,6 +101,7 @@ def _save_by_rename(path, text):
     os.replace(tmp, path)
 
 
+@pytest.mark.parametrize("watching", ["reported", "polled"], indirect=True)
 def test_a_catalog_saved_by_renaming_a_new_file_over_it_is_built(watching):
     root, po, url, proc = watching
     _save_by_rename(po, po.read_text(encoding="utf-8").replace("Trinken Sie viel.", "Trinken Sie Wasser."))
