@@ -304,7 +304,7 @@ class Store:
         dict this process kept, ``_MEMORY_HELD``)."""
         path = self.folder / "memory" / f"{code}.pickle"
         held = _MEMORY_HELD.get(os.fspath(path))
-        if held is not None and path not in self.pending and held[0] is not None and held[0] == identity(path):
+        if held is not None and path not in self.pending and held[0] == identity(path):
             return held[1]
         try:
             data = self._get(path)
@@ -314,6 +314,12 @@ class Store:
 
     def save_memory(self, code: str, data: dict) -> None:
         path = self.folder / "memory" / f"{code}.pickle"
+        if documents.WATCHED is not None:
+            # the preview keeps it, unwritten (a pickle of every catalog's table for each save): the file
+            # on disk stays as it was, and the next run of another process checks each of its tables
+            # against its catalog's digest, as always, and parses again the ones saved meanwhile
+            _MEMORY_HELD[os.fspath(path)] = (identity(path), data)
+            return
         self._put(path, data)
         self.held[path] = data
 

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, small_project, translate
+from conftest import ROOT, run_pipeline, small_project, translate
 
 DOC = "# Fever\n\nDrink plenty of fluids.\n"
 
@@ -144,3 +144,26 @@ def test_a_handout_touched_while_watching_is_built_again_by_the_next_save(watchi
     po.write_text(po.read_text(encoding="utf-8").replace("Trinken Sie viel.", "Trinken Sie Saft."), encoding="utf-8")
     _until(lambda: "Trinken Sie Saft." in _get(url + "de/fever.html"))
     _until(lambda: english.read_text(encoding="utf-8") == good, seconds=3.0)
+
+
+def test_pre_fills_under_the_preview_follow_the_translations_saved_meanwhile(watching):
+    """The preview keeps each language's memory of translations between saves, unwritten: a new
+    document is pre-filled from what the translator saved last, and a command-line run afterwards
+    (reading the memory file the preview left as it was) changes nothing."""
+    root, po, url, proc = watching
+    cold = root / "locale" / "de" / "LC_MESSAGES" / "cold.po"
+    (root / "source" / "cold.md").write_text("# Cold\n\nDrink plenty of fluids.\n", encoding="utf-8")
+    _until(lambda: cold.exists() and 'msgstr "Trinken Sie viel."' in cold.read_text(encoding="utf-8"))
+    po.write_text(po.read_text(encoding="utf-8").replace("Trinken Sie viel.", "Trinken Sie reichlich."),
+                  encoding="utf-8")
+    _until(lambda: "Trinken Sie reichlich." in _get(url + "de/fever.html"))
+    flu = root / "locale" / "de" / "LC_MESSAGES" / "flu.po"
+    (root / "source" / "flu.md").write_text("# Flu\n\nDrink plenty of fluids.\n", encoding="utf-8")
+    _until(lambda: flu.exists() and 'msgstr "Trinken Sie reichlich."' in flu.read_text(encoding="utf-8"))
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=10)
+    before = {p: p.read_bytes() for p in (root / "locale").rglob("*.po")}
+    r = run_pipeline("-C", str(root))
+    assert r.returncode == 0, r.stderr
+    assert {p: p.read_bytes() for p in (root / "locale").rglob("*.po")} == before
