@@ -21,6 +21,7 @@ import http.server
 import json
 import mimetypes
 import os
+import platform
 import queue
 import sys
 import threading
@@ -36,6 +37,8 @@ from .errors import HandoutsError
 from .render import TEMPLATES
 
 STATUS_PATH = "/__handouts__/status"
+POLL_SECONDS = 0.3
+"""Where the system reports no saves (WSL, a network share): how often the inputs are looked at."""
 SETTLE_MS = 100
 """A save is built once no other change came for this long (an editor may write several files)."""
 FOLDERS = ("source", "locale", "templates", "output")
@@ -192,19 +195,53 @@ class Saves:
         self._folders_stop = threading.Event()
         self._root_ready = threading.Event()
         self._folders_ready = threading.Event()
-        self.polling: bool | None = None  # None: watchfiles decides (it polls on WSL, or when asked)
+        self.polling = _polls()
+        """Look at the inputs every ``POLL_SECONDS`` instead (``_poll``): then ``ready`` is never set."""
+        self._poller = threading.Lock()
 
     def roots(self) -> list[Path]:
         return [self.root / name for name in FOLDERS] + list(self.extra)
 
     def start(self, wait: float = 5.0) -> None:
+        if self.polling:
+            self._start_polling(announce=False)  # (the first build, after this, reads everything)
+            return
         self._start_folders()
         self._thread(self._watch, [Path(self._real)], False, self._root_ready, self.stopping)
         self._root_ready.wait(wait)
         self._folders_ready.wait(wait)
 
     def ready(self) -> bool:
-        return self._root_ready.is_set() and self._folders_ready.is_set()
+        return not self.polling and self._root_ready.is_set() and self._folders_ready.is_set()
+
+    def _start_polling(self, announce: bool = True) -> None:
+        """Poll from now on; ``announce``: what changed before it began went unreported, so its first
+        report is all of the inputs."""
+        with self._poller:
+            if self._poller_started:
+                return
+            self._poller_started = self.polling = True
+        self._folders_stop.set()  # the system's watchers, if any, stop
+        self._thread(self._poll, announce)
+
+    _poller_started = False
+
+    def _poll(self, announce: bool) -> None:
+        """Every ``POLL_SECONDS``, (modification time in ns, size, inode) of every input file; the paths
+        whose differ are reported.  (watchfiles can poll too, but it compares modification times to the
+        second: a second save within the same second was not seen.)"""
+        inputs = [self.root / name for name in INPUTS] + [self.root / "pyproject.toml", *self.extra]
+        before = _snapshot(inputs)
+        if announce:
+            self.reports.put({os.fspath(p) for p in inputs})
+        while not self.stopping.wait(POLL_SECONDS):
+            now = _snapshot(inputs)
+            if now == before:
+                continue
+            time.sleep(SETTLE_MS / 1000)  # the rest of a save (Poedit writes the .mo after the .po)
+            now = _snapshot(inputs)
+            self.reports.put({p for p in before.keys() | now.keys() if before.get(p) != now.get(p)})
+            before = now
 
     def close(self) -> None:
         self.stopping.set()
@@ -223,6 +260,8 @@ class Saves:
                 return paths
 
     def _start_folders(self, again: bool = False) -> None:
+        if self.polling:
+            return  # the poller looks at every input
         self._folders_stop.set()
         self._folders_stop = threading.Event()
         self._folders_ready = threading.Event()
@@ -251,7 +290,7 @@ class Saves:
                 # an empty answer every half second: the first tells that the watcher is in place
                 for changes in watchfiles.watch(*paths, watch_filter=None, step=SETTLE_MS, stop_event=stop,
                                                 rust_timeout=500, yield_on_timeout=True, recursive=recursive,
-                                                raise_interrupt=False, force_polling=self.polling):
+                                                raise_interrupt=False, force_polling=False):
                     if not ready.is_set():
                         ready.set()
                         if again:
@@ -267,13 +306,39 @@ class Saves:
                         self.reports.put(changed)
                 return
             except Exception as exc:  # e.g. the system's limit of watched folders: poll instead
-                ready.clear()  # until the watcher is in place again, every file is looked at
-                if self.polling:
-                    self.say(f"watch: cannot watch {', '.join(map(str, paths))}: {exc}")
-                    return
-                self.say(f"watch: the system does not report changes here ({exc}); polling instead")
-                self.polling = True
-                again = True  # what changed meanwhile went unreported
+                ready.clear()  # from now on, every file is looked at on every save
+                if not self.polling:
+                    self.say(f"watch: the system does not report changes here ({exc}); polling instead")
+                self._start_polling()
+                return
+
+
+def _polls() -> bool:
+    """Where watchfiles would poll (its own rule): on WSL, whose inotify does not see saves made from
+    Windows, or when ``WATCHFILES_FORCE_POLLING`` asks (a network share)."""
+    asked = os.environ.get("WATCHFILES_FORCE_POLLING")
+    if asked:
+        return asked.lower() not in {"false", "disable", "disabled"}
+    return "microsoft-standard" in platform.uname().release.lower()
+
+
+def _snapshot(paths: list[Path]) -> dict[str, tuple[int, int, int]]:
+    """(mtime_ns, size, inode) of every file under ``paths`` (a save that renames changes the inode)."""
+    seen = {}
+    for top in paths:
+        if top.is_file():
+            files = [top]
+        elif top.is_dir():
+            files = [Path(d) / f for d, _, names in os.walk(top) for f in names if not f.startswith(".")]
+        else:
+            continue
+        for path in files:
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            seen[str(path)] = (st.st_mtime_ns, st.st_size, st.st_ino)
+    return seen
 
 
 def _input(saves: Saves, path: str) -> bool:
