@@ -23,6 +23,7 @@ import re
 import secrets
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import HandoutsError
@@ -430,9 +431,16 @@ class Watched:
     def covers(self, name: str) -> bool:
         return name.startswith(self.roots)
 
-    def keep(self, table: dict, name: str, value) -> None:
-        table[name] = value
-        self.folders.add(os.path.dirname(name))
+    def answer(self, table: dict, name: str, look: Callable[[str], object]):
+        """``look(name)``, or what it answered since the last report on ``name`` (``digests`` or
+        ``outputs`` as ``table``); kept for a file under the roots, but not an "unreadable"."""
+        value = table.get(name, _UNASKED)
+        if value is _UNASKED:
+            value = look(name)
+            if value != "unreadable" and self.covers(name):
+                table[name] = value
+                self.folders.add(os.path.dirname(name))
+        return value
 
     def changed(self, paths) -> None:
         for path in paths:
@@ -461,6 +469,7 @@ class Watched:
         self.names.clear()
 
 
+_UNASKED = object()
 WATCHED: Watched | None = None
 """Set by ``watch`` while the operating system reports the changes under its roots; None otherwise."""
 

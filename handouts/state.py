@@ -75,15 +75,7 @@ def file_digest(path: Path | str) -> str | None:
     name = os.fspath(path)
     _USED.add(name)
     watched = documents.WATCHED
-    if watched is not None:
-        value = watched.digests.get(name, 0)
-        if value != 0:
-            return value
-        value = _file_digest(name)
-        if value != "unreadable" and watched.covers(name):
-            watched.keep(watched.digests, name, value)
-        return value
-    return _file_digest(name)
+    return _file_digest(name) if watched is None else watched.answer(watched.digests, name, _file_digest)
 
 
 def _file_digest(name: str) -> str | None:
@@ -114,9 +106,22 @@ folders hold a killed run's temporary files, which PDFs are on disk."""
 _LISTINGS_LOADED: dict = {}
 
 
-_DIGESTS_HELD: dict[str, tuple] = {}
-"""digests.pickle -> its identity when this process last read or wrote it: what it holds is in
-``_SEEN`` and ``LISTINGS`` already while the file stays so (``watch``: not read again)."""
+_HELD: dict[str, tuple[tuple | None, object]] = {}
+"""A cache file of build/ (digests.pickle, memory/<lang>.pickle) -> (its identity when this process
+last read or wrote it, what it holds): while the file stays so, the next run of the process
+(``watch``) takes that instead of reading the file again."""
+
+
+def _hold(path: Path | str, value, seen: tuple | None | bool = False) -> None:
+    """Keep ``value`` as what ``path`` holds, with the file's identity now (or ``seen``, taken before
+    it was read: a change while it was read then shows)."""
+    _HELD[os.fspath(path)] = (identity(path) if seen is False else seen, value)
+
+
+def _held(path: Path | str):
+    """What ``_hold`` kept for ``path`` while the file is as it was then; None otherwise."""
+    kept = _HELD.get(os.fspath(path))
+    return kept[1] if kept is not None and kept[0] == identity(path) else None
 
 
 def load_digests(folder: Path) -> None:
@@ -124,16 +129,16 @@ def load_digests(folder: Path) -> None:
     their reading."""
     global _LISTINGS_LOADED
     path = os.fspath(folder / "digests.pickle")
-    on_disk = identity(path)
-    if on_disk is not None and _DIGESTS_HELD.get(path) == on_disk:
+    if _held(path) is not None:  # what it holds is in _SEEN and LISTINGS already
         _LISTINGS_LOADED = dict(LISTINGS)
         return
+    on_disk = identity(path)
     try:
         with open(path, "rb") as f:
             kept = pickle.load(f)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return
-    _DIGESTS_HELD[path] = on_disk
+    _hold(path, True, on_disk)
     if not (isinstance(kept, tuple) and len(kept) == 3 and kept[0] == DIGESTS_FORMAT and isinstance(kept[1], dict)
             and isinstance(kept[2], dict)):
         return
@@ -241,7 +246,7 @@ class Store:
         self.pending: dict[Path, bytes] = {}
         """Cache files to write when the run succeeds (``flush``): a failed run leaves build/ as it was."""
         self.held: dict[Path, object] = {}
-        """What some of ``pending`` holds, kept for the next run of this process once written."""
+        """What some of ``pending`` holds, kept for the next run of this process once written (``_hold``)."""
 
     def _put(self, path: Path, value) -> None:
         self.pending[path] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
@@ -255,10 +260,8 @@ class Store:
     def flush(self) -> None:
         for path, data in sorted(self.pending.items()):
             write_bytes(path, data, durable=False)  # a cache: rebuilt if lost
-            if path.name == "digests.pickle":
-                _DIGESTS_HELD[os.fspath(path)] = identity(path)
             if path in self.held:
-                _MEMORY_HELD[os.fspath(path)] = (identity(path), self.held.pop(path))
+                _hold(path, self.held.pop(path))
         self.pending.clear()
 
     def load(self, current_version: str) -> State:
@@ -295,17 +298,18 @@ class Store:
             self.pending[self.path] = data
         if _DIGESTS_CHANGED or LISTINGS != _LISTINGS_LOADED or not (self.folder / "digests.pickle").exists():
             self.pending[self.folder / "digests.pickle"] = kept_digests()
+            self.held[self.folder / "digests.pickle"] = True  # its contents are _SEEN and LISTINGS
         self.flush()
         self.loaded = shards
         _KEPT[os.fspath(self.path)] = (identity(self.path), (state, shards))
 
     def load_memory(self, code: str) -> dict:
         """A language's memory tables as the last run kept them (not to be changed: it may be the very
-        dict this process kept, ``_MEMORY_HELD``)."""
+        dict this process kept, ``_held``)."""
         path = self.folder / "memory" / f"{code}.pickle"
-        held = _MEMORY_HELD.get(os.fspath(path))
-        if held is not None and path not in self.pending and held[0] == identity(path):
-            return held[1]
+        held = _held(path)
+        if held is not None and path not in self.pending:
+            return held
         try:
             data = self._get(path)
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
@@ -318,7 +322,7 @@ class Store:
             # the preview keeps it, unwritten (a pickle of every catalog's table for each save): the file
             # on disk stays as it was, and the next run of another process checks each of its tables
             # against its catalog's digest, as always, and parses again the ones saved meanwhile
-            _MEMORY_HELD[os.fspath(path)] = (identity(path), data)
+            _hold(path, data)
             return
         self._put(path, data)
         self.held[path] = data
@@ -340,9 +344,6 @@ class Store:
                     durable=False)
 
 
-_MEMORY_HELD: dict[str, tuple[tuple | None, dict]] = {}
-"""build/memory/<lang>.pickle -> (its identity as written, what it holds): the next run of the same
-process (``watch``) takes it instead of reading the file again, unless the file changed meanwhile."""
 _KEPT: dict[str, tuple[tuple | None, tuple[State, "Shards"]]] = {}
 """state file -> (its identity as saved, (the State saved, its shards)): the next run of the same
 process (``watch``) takes it instead of reading the file again, unless the file changed meanwhile."""
@@ -421,16 +422,7 @@ def output_stat(path: Path | str) -> tuple[int, int] | None:
     """(size, modification time) of a handout or report, None if there is none: what tells that
     someone touched it since the build wrote it (it is then written again)."""
     watched = documents.WATCHED
-    if watched is not None:
-        name = os.fspath(path)
-        value = watched.outputs.get(name, 0)
-        if value != 0:
-            return value
-        value = _output_stat(name)
-        if watched.covers(name):
-            watched.keep(watched.outputs, name, value)
-        return value
-    return _output_stat(path)
+    return _output_stat(path) if watched is None else watched.answer(watched.outputs, os.fspath(path), _output_stat)
 
 
 def _output_stat(path: Path | str) -> tuple[int, int] | None:
