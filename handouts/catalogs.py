@@ -25,6 +25,7 @@ what the pipeline read (``documents.replace_if_unchanged``).
 from __future__ import annotations
 
 import collections
+import dataclasses
 import difflib
 import hashlib
 import re
@@ -370,6 +371,30 @@ def validate(catalog: Catalog) -> None:
 
 def catalog_text(catalog: Catalog) -> str:
     return pofile.text(catalog)
+
+
+def written_text(catalog: Catalog, old: Catalog | None) -> tuple[str, Callable[[str], None]]:
+    """The text to write for ``catalog``, merged from ``old`` (the file as read), and what to call
+    with the file's name once that text is on disk: it keeps the catalog as what ``load`` reads
+    from it (entries numbered, flags ordered and header as ``pofile.parse`` gives them back), so that
+    the build does not parse again what the update wrote.  A catalog that does not keep its old
+    file's header (a new one) is left to be read."""
+    text, starts = pofile.text_and_lines(catalog)
+
+    def keep(name: str) -> None:
+        if old is None or not old.header or old.header != catalog.header:
+            return
+        for entry, line in zip(catalog.entries, starts):
+            entry.linenum = line
+            entry.flags = pofile.ordered_flags(entry)
+        data = text.encode("utf-8")
+        read = dataclasses.replace(catalog, path=name, data=data, header_line=1, asked=(),
+                                   header_msgstr=old.header_msgstr)
+        _PARSED[(name, hashlib.blake2b(data, digest_size=16).digest())] = read
+        if len(_PARSED) > PARSED_CACHE:
+            _PARSED.popitem(last=False)
+
+    return text, keep
 
 
 def needs_writing(new: Catalog, old: Catalog | None) -> bool:

@@ -734,8 +734,7 @@ def entry_lines(entry: polib.POEntry) -> list[str]:
     if entry.occurrences and not entry.obsolete:
         out.extend(wrap_references([f"{f}:{n}" if n else f for f, n in entry.occurrences]))
     if entry.flags:
-        flags = sorted(dict.fromkeys(entry.flags), key=_flag_rank)
-        out.append("#, " + ", ".join(flags))
+        out.append("#, " + ", ".join(ordered_flags(entry)))
     flags = tuple(entry.flags)  # no-wrap; python-format directives are never broken
     prev = "#~| " if entry.obsolete else "#| "
     if entry.previous_msgctxt is not None:
@@ -769,12 +768,28 @@ def header_lines(comment: str, metadata: dict[str, str], fuzzy: bool) -> list[st
 
 def text(catalog: Catalog) -> str:
     """The file's text: the header as it was, then every entry as GNU gettext writes it."""
+    return text_and_lines(catalog)[0]
+
+
+def text_and_lines(catalog: Catalog) -> tuple[str, list[int]]:
+    """``text``, and the line each entry starts on in it (as ``parse`` numbers ``linenum``)."""
     blocks = []
+    starts = []
+    line = 1
     if catalog.header:
         blocks.append("\n".join(catalog.header))
+        line += len(catalog.header) + 1  # and the blank line after it
     for entry in catalog.entries:
-        blocks.append("\n".join(entry_lines(entry)))
-    return "\n\n".join(blocks) + "\n"
+        lines = entry_lines(entry)
+        starts.append(line)
+        line += len(lines) + 1
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n", starts
+
+
+def ordered_flags(entry: polib.POEntry) -> list[str]:
+    """The entry's flags as ``entry_lines`` writes them (and ``parse`` reads them back)."""
+    return sorted(dict.fromkeys(entry.flags), key=_flag_rank)
 
 
 def same_content(a: Catalog, b: Catalog) -> bool:

@@ -201,33 +201,37 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
             template.digest = digest(template.text)
         pots[domain] = template
 
-    # first pass: merge and check; remember what has to be written
-    to_write: list[tuple[str, str]] = []
-    memories: dict[str, _Lazy] = {}
+    # which catalogs may have changed: their digests compared with the last run's records, here;
+    # each language's catalogs are listed and digested once, before anything is written
+    work: dict[str, list[tuple[str, bool, str | None]]] = {}
+    keys_of: dict[str, list[tuple[str, str, str]]] = {}
     for code in codes:
-        # the language's memory (every catalog's checked translations) is read only if a unit asks it
-        # the language's catalogs and their digests, listed once for both (before anything is written)
-        keys = _Lazy(lambda code=code: _catalog_keys(locale_dir, code))
-        memory = memories[code] = _Lazy(lambda code=code, keys=keys: Memory(locale_dir, code, rel, store, keys()))
+        keys = keys_of[code] = _catalog_keys(locale_dir, code)
+        listed = {name: key for name, _, key in keys}
         folder = os.path.join(locale_dir, code, "LC_MESSAGES")  # strings, not Paths: this loop runs for every catalog
-        library = _Lazy(lambda code=code, keys=keys: library_digest(locale_dir, code, keys()))
+        library = _Lazy(lambda code=code, keys=keys: library_digest(locale_dir, code, keys))
+        items = []
         for domain, template in pots.items():
+            name = f"{domain}.po"
+            found = listed[name] if name in listed else _digest_of(os.path.join(folder, name))
             known = state.catalogs.get((code, domain))
-            found = _digest_of(os.path.join(folder, f"{domain}.po"))
             if known is not None and known.template == template.digest and known.catalog == found:
                 if not known.asked or known.library == library():
                     continue  # nothing it depends on has changed
-                if all(memory().lookup(domain)(m) == t for m, t in known.asked.items()):
-                    state.catalogs[(code, domain)] = dataclasses.replace(known, library=memory().digest)
-                    continue  # the language's catalogs changed, but not what this one's new units find
-            path = catalogs.po_path(locale_dir, code, domain)
-            old = catalogs.load(path, rel(path))
-            new = _merge(template, old, code, domain, memory, locale_dir, rel)
-            catalogs.validate(new)
-            if catalogs.needs_writing(new, old):
-                to_write.append((code, domain))
+                items.append((domain, True, found))  # the language's catalogs changed: ask again what it asked
             else:
-                state.catalogs[(code, domain)] = _catalog_state(template.digest, found, memory, domain, new.asked)
+                items.append((domain, False, found))
+        if items:
+            work[code] = items
+    languages = _Languages(locale_dir, pots, rel, state, store, keys_of)
+
+    # first pass: merge and check; remember what has to be written
+    to_write: dict[str, list[str]] = {}
+    for code, items in work.items():
+        domains, states = languages.check(code, items)
+        state.catalogs.update(states)
+        if domains:
+            to_write[code] = domains
 
     # second pass: everything is checked, write
     written: list[Path] = []
@@ -236,21 +240,69 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
             if write_text(template.path, template.text):
                 written.append(template.path)
             state.templates[template.domain] = (template.source, template.digest)
-    for code in dict.fromkeys(c for c, _ in to_write):
-        memory = memories[code]  # as the first pass read it, if it did; a save since then is caught when writing
-        for domain in [d for c, d in to_write if c == code]:
-            template = pots[domain]
-            path = catalogs.po_path(locale_dir, code, domain)
+    for code, domains in to_write.items():
+        paths, states = languages.write(code, domains)
+        written += paths
+        state.catalogs.update(states)
+    return written
+
+
+class _Languages:
+    """The update's two passes over one language's catalogs, and what they share: the templates, the
+    catalogs' digests as listed before anything was written, and the language's Memory (read, if a
+    unit asks it, by the first pass and used again by the second in the same process)."""
+
+    def __init__(self, locale_dir: Path, pots: dict[str, "_Template"], rel, state: State, store,
+                 keys_of: dict[str, list[tuple[str, str, str]]]):
+        self.locale_dir, self.pots, self.rel, self.state, self.store = locale_dir, pots, rel, state, store
+        self.keys_of = keys_of
+        self.memories: dict[str, _Lazy] = {}
+
+    def memory(self, code: str) -> "_Lazy":
+        if code not in self.memories:
+            self.memories[code] = _Lazy(lambda: Memory(self.locale_dir, code, self.rel, self.store,
+                                                       self.keys_of[code]))
+        return self.memories[code]
+
+    def check(self, code: str, items: list[tuple[str, bool, str | None]]) -> tuple[list[str], dict]:
+        """Merge and check the catalogs that may have changed: (the domains to write, the records of
+        those that need no writing)."""
+        memory = self.memory(code)
+        to_write: list[str] = []
+        states: dict[tuple[str, str], CatalogState] = {}
+        for domain, ask_again, found in items:
+            template = self.pots[domain]
+            known = self.state.catalogs.get((code, domain))
+            if ask_again and all(memory().lookup(domain)(m) == t for m, t in known.asked.items()):
+                states[(code, domain)] = dataclasses.replace(known, library=memory().digest)
+                continue  # the language's catalogs changed, but not what this one's new units find
+            path = catalogs.po_path(self.locale_dir, code, domain)
+            old = catalogs.load(path, self.rel(path))
+            new = _merge(template, old, code, domain, memory, self.locale_dir, self.rel)
+            catalogs.validate(new)
+            if catalogs.needs_writing(new, old):
+                to_write.append(domain)
+            else:
+                states[(code, domain)] = _catalog_state(template.digest, found, memory, domain, new.asked)
+        return to_write, states
+
+    def write(self, code: str, domains: list[str]) -> tuple[list[Path], dict]:
+        """Merge again and write (every check has passed): (the files written, their records)."""
+        memory = self.memory(code)  # as the first pass read it, if it did; a save since then is caught when writing
+        written: list[Path] = []
+        states: dict[tuple[str, str], CatalogState] = {}
+        for domain in domains:
+            template = self.pots[domain]
+            path = catalogs.po_path(self.locale_dir, code, domain)
             remerge = functools.partial(_merge, template, code=code, domain=domain, memory=memory,
-                                        locale_dir=locale_dir, rel=rel)
-            old = catalogs.load(path, rel(path))
+                                        locale_dir=self.locale_dir, rel=self.rel)
+            old = catalogs.load(path, self.rel(path))
             new = remerge(old)
             catalogs.validate(new)
             plan = _Plan(path, new, old, remerge, (code, domain))
-            new_digest = _write(plan, rel, written)
-            state.catalogs[(code, domain)] = _catalog_state(template.digest, new_digest, memory, domain,
-                                                            plan.new.asked)
-    return written
+            new_digest = _write(plan, self.rel, written)
+            states[(code, domain)] = _catalog_state(template.digest, new_digest, memory, domain, plan.new.asked)
+        return written, states
 
 
 def _catalog_state(template: str, catalog: str | None, memory: "_Lazy", domain: str, asked) -> CatalogState:
@@ -318,11 +370,12 @@ def _write(plan: _Plan, rel: Callable[[Path], str], written: list[Path]) -> str 
     for _ in range(RETRIES):
         if not catalogs.needs_writing(new, old):
             return digest(old.data) if old is not None else None
-        text = catalogs.catalog_text(new)
+        text, keep = catalogs.written_text(new, old)
         try:
             replace_if_unchanged(plan.path, text, old.data if old is not None else None)
             written.append(plan.path)
             plan.new = new
+            keep(rel(plan.path))  # the build reads it without parsing it again
             return digest(text)
         except Changed:
             # a translator saved while we worked: start again from their file

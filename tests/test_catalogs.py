@@ -233,3 +233,64 @@ def test_every_catalog_the_pipeline_writes_is_read_by_msgfmt_polib_and_babel(tmp
         # Babel follows the catalog's own Plural-Forms, whatever its CLDR data says
         own = int(polib.pofile(str(path)).metadata["Plural-Forms"].split(";")[0].split("=")[1])
         assert catalog.num_plurals == own
+
+
+def test_a_catalog_the_update_wrote_is_read_back_as_parsing_its_file_gives(tmp_path):
+    """The update keeps each catalog it writes for the build to read without parsing it again: what
+    the build then reads must be what parsing the file gives, to the line number (the build's
+    messages point at lines) and the order of the flags."""
+    import hashlib
+
+    from handouts import catalogs, pofile
+    from handouts.project import Project
+
+    (tmp_path / "locale").mkdir()
+    (tmp_path / "locale" / "LINGUAS").write_text("de\nar\n", encoding="utf-8")
+    source = tmp_path / "source" / "fever.md"
+    source.parent.mkdir()
+    paragraphs = ["Take paracetamol to bring a fever down.", "Drink plenty of fluids, such as water.",
+                  "Rest at home and stay away from other people.", "See a doctor if it lasts more than 3 days."]
+    source.write_text("# Fever\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    Project(tmp_path).run(("repair", "update"))
+    for code in ("de", "ar"):  # translated, with a comment, a translator's flag and plural forms
+        for domain in ("fever", "handouts"):
+            path = tmp_path / "locale" / code / "LC_MESSAGES" / f"{domain}.po"
+            po = polib.pofile(str(path))
+            for n, entry in enumerate(po):
+                if entry.msgid_plural:
+                    entry.msgstr_plural = {i: f"{code} {i} %(count)s" for i in entry.msgstr_plural}
+                else:
+                    entry.msgstr = f"{code} {n} " + entry.msgid.replace("%(count)s", "%(count)s")
+                if n == 1:
+                    entry.tcomment = "checked by Ana\nsecond line"
+                    entry.flags = ["no-wrap", "python-format"] if "%(" in entry.msgid else ["no-wrap"]
+            po.save()
+    # an edit (a fuzzy entry with its previous msgid), a removal (an obsolete one), an addition
+    source.write_text("# Fever\n\n" + "\n\n".join([paragraphs[0].replace("down", "down quickly"),
+                                                  paragraphs[2], paragraphs[3], "Keep it cool."]) + "\n",
+                      encoding="utf-8")
+    (tmp_path / "templates").mkdir()
+    shutil.copy(ROOT / "handouts" / "templates" / "handout.txt.j2", tmp_path / "templates")
+    with open(tmp_path / "templates" / "handout.txt.j2", "a", encoding="utf-8") as f:
+        f.write('{{ ui("Printed copy") }}\n')
+    catalogs._PARSED.clear()
+    summary = Project(tmp_path).run(("repair", "update"))
+    written = sorted(p for p in summary.written if p.suffix == ".po")
+    assert len(written) == 4
+
+    def seen(catalog):
+        return (catalog.path, catalog.header, catalog.metadata, catalog.header_line, catalog.header_msgstr,
+                catalog.data, catalog.nplurals, catalog.asked,
+                [(pofile._signature(e), e.linenum, list(e.flags), e.occurrences) for e in catalog.entries])
+
+    kinds = set()
+    for path in written:
+        name = path.relative_to(tmp_path).as_posix()
+        data = path.read_bytes()
+        kept = catalogs._PARSED[(name, hashlib.blake2b(data, digest_size=16).digest())]
+        parsed = pofile.parse(data.decode("utf-8"), name)
+        parsed.data = data
+        assert seen(kept) == seen(parsed)
+        kinds |= {("obsolete" if e.obsolete else "fuzzy" if "fuzzy" in e.flags else "plural" if e.msgid_plural
+                   else "comment" if e.tcomment else "new" if not e.msgstr else "plain") for e in parsed.entries}
+    assert kinds == {"obsolete", "fuzzy", "plural", "comment", "new", "plain"}
