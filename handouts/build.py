@@ -90,13 +90,19 @@ def translations(locale_dir: Path, code: str, doc: Document, rel=str) -> Transla
     Fuzzy entries are never used; an entry that fails an error-level check is
     treated as untranslated and reported in ``rejected``.
     """
-    units = doc.parsed.units
-    result = Translations(code, doc.name, total_units=len(units), total_words=sum(words(u.msgid) for u in units))
+    if code == SOURCE_LANGUAGE:
+        return translations_of(code, doc.name, doc.parsed.units, None, "")
+    path = catalogs.po_path(locale_dir, code, doc.name)
+    return translations_of(code, doc.name, doc.parsed.units, catalogs.load(path, rel(path)), rel(path))
+
+
+def translations_of(code: str, name: str, units: list, po: catalogs.Catalog | None, where: str) -> Translations:
+    """``translations`` of the document ``name`` (its ``units``), from its catalog as read (``where``: the
+    catalog's name, for the messages)."""
+    result = Translations(code, name, total_units=len(units), total_words=sum(words(u.msgid) for u in units))
     if code == SOURCE_LANGUAGE:
         result.table = {u.msgid: u.msgid for u in units}
     else:
-        path = catalogs.po_path(locale_dir, code, doc.name)
-        po = catalogs.load(path, rel(path))
         entries = {e.msgid: e for e in (po.entries if po else []) if not e.obsolete and e.msgctxt is None}
         nplurals = po.nplurals if po else None
         for msgid in dict.fromkeys(u.msgid for u in units):
@@ -108,7 +114,7 @@ def translations(locale_dir: Path, code: str, doc: Document, rel=str) -> Transla
                 continue
             errors = checks.check_entry(entry, code, nplurals, errors_only=True)
             if errors:
-                result.rejected.append((rel(path), entry.linenum, msgid, errors))
+                result.rejected.append((where, entry.linenum, msgid, errors))
                 continue
             result.table[msgid] = entry.msgstr
     for unit in units:
@@ -318,7 +324,7 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
     results = []
     english_blocks = None
     for code in codes:
-        tr = translations(settings.locale_dir, code, doc, settings.rel)
+        tr = _CONTEXT["ready"].get((name, code)) or translations(settings.locale_dir, code, doc, settings.rel)
         lang = languages[code]
         html_path = settings.output / code / f"{doc.name}.html"
         text_path = settings.output / code / f"{doc.name}.txt"
@@ -445,7 +451,8 @@ class BuildResult:
 
 def build(settings: Settings, names: list[str], load_document: Callable[[str], Document],
           document_keys: dict[str, str], state: State, jobs: int = 1,
-          progress: Callable[[int], object] | None = None, updated: bool = False) -> BuildResult:
+          progress: Callable[[int], object] | None = None, updated: bool = False,
+          read: dict | None = None) -> BuildResult:
     """Build every (document, language) pair whose inputs changed, in parallel, then the index.
 
     ``document_keys`` holds a digest of each document's source; ``load_document`` gives the
@@ -453,7 +460,9 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     returns a bar with ``update(n)`` and ``close()`` (tqdm's), advanced per document.
     ``updated``: the update ran just before, in this run, so each catalog's digest is the one it
     recorded (found or written) and need not be asked of the file system again; a catalog saved
-    since is built with its new text now and seen as changed by the next run.
+    since is built with its new text now and seen as changed by the next run.  ``read``: (code,
+    document) -> (a catalog's digest, its ``Translations``) as the update's workers read them; a
+    pair whose catalog is still that one takes them instead of parsing the catalog again.
     """
     codes = settings.codes
     result = BuildResult(locales=codes)
@@ -461,6 +470,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     common = digest(repr((codes, settings.min_translated, settings.pdf and settings.paper, settings.pdf,
                           settings.large_print, settings.base_url)))  # the paper is the PDFs' alone: the HTML does not name it
     todo: dict[str, list[str]] = {}
+    ready: dict[tuple[str, str], Translations] = {}
     reviewed: set[dt.date] = set()
     folders = {c: os.path.join(settings.locale_dir, c, "LC_MESSAGES") for c in codes}
     out = os.path.join(settings.output, "")
@@ -479,6 +489,9 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
                 result.translated[(name, code)] = known.summary
                 continue
             todo.setdefault(name, []).append(code)
+            found = read.get((code, name)) if read else None
+            if found is not None and found[0] == cat:
+                ready[(name, code)] = found[1]
             if known is not None and known.summary is not None and known.summary.reviewed:
                 reviewed.add(known.summary.reviewed)  # most likely the date the handout shows again
             state.builds[(name, code)] = BuildState(key, {}, None)
@@ -491,7 +504,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
             checks.KNOWN_SYMBOLS[code] = facts.numbers(code)
             for day in reviewed:
                 facts.date(day, code, "long")
-        _CONTEXT.update(settings=settings, load_document=load_document, ui_keys=ui_keys, facts=facts,
+        _CONTEXT.update(settings=settings, load_document=load_document, ui_keys=ui_keys, facts=facts, ready=ready,
                         engine=find_engine() if settings.pdf else "")
         bar = progress(len(todo)) if progress else None
         try:

@@ -258,12 +258,21 @@ class Project:
 
     def update(self, state: State, summary: Summary, sources: list[Source] | None = None) -> None:
         sources = sources if sources is not None else self.sources()
-        documents = [(s.name, self._messages(s), s.key) for s in sources]
-        summary.written += update_stage.update(self.locale, self.locales(), documents, self.rel, state,
-                                               list(self.template_dirs()), self.store)
+        by_name = {s.name: s for s in sources}
+        units: dict[str, list] = {}  # each document's units, kept (the update's workers read them for every language)
 
-    def _messages(self, source: Source) -> Callable[[], list]:
-        return lambda: catalogs.messages_from_units(source.rel, self.document(source).parsed.units)
+        def units_of(name: str) -> list:
+            if name not in units:
+                units[name] = self.document(by_name[name]).parsed.units
+            return units[name]
+
+        documents = [(s.name, lambda s=s: catalogs.messages_from_units(s.rel, units_of(s.name)), s.key)
+                     for s in sources]
+        reader = update_stage.Reader(  # what the build makes of each catalog, when the update's workers read it
+            lambda code, domain, po: build_stage.translations_of(code, domain, units_of(domain), po, po.path))
+        summary.written += update_stage.update(self.locale, self.locales(), documents, self.rel, state,
+                                               list(self.template_dirs()), self.store, self.jobs, reader)
+        self._read = reader.found
 
     def init(self, code: str) -> list[Path]:
         locales.check_locale(code)
@@ -291,7 +300,8 @@ class Project:
             return self.document(by_name[name])
 
         result = build_stage.build(settings, [s.name for s in sources], load,
-                                   {s.name: s.key for s in sources}, state, self.jobs, progress, updated)
+                                   {s.name: s.key for s in sources}, state, self.jobs, progress, updated,
+                                   self._read if updated else None)
         summary.written += result.written
         summary.translated.update(result.translated)
         summary.locales = result.locales
@@ -304,6 +314,7 @@ class Project:
         """Run the stages, redoing only what changed since the last run; remember what was done."""
         summary = Summary()
         self._documents = collections.OrderedDict()  # read afresh (through the cache) by every run
+        self._read: dict = {}  # what the update's workers read of the catalogs, for the build
         state = self.state()
         sources = self.sources()
         self._prepare_all(sources, state)

@@ -100,6 +100,32 @@ def _file_digest(name: str) -> str | None:
     return value
 
 
+def worker_mark(store: "Store | None") -> tuple:
+    """What a forked worker process starts from (``worker_changes``)."""
+    return dict(_SEEN), set(_USED), dict(LISTINGS), dict(store.pending) if store is not None else {}
+
+
+def worker_changes(mark: tuple, store: "Store | None") -> tuple:
+    """What a worker took or would write in build/ since ``mark``, for the process that forked it
+    (``take_worker_changes``): the digests it took, the folders it listed, the cache files it made."""
+    seen, used, listings, pending = mark
+    return ({k: v for k, v in _SEEN.items() if seen.get(k) is not v}, _USED - used,
+            {k: v for k, v in LISTINGS.items() if listings.get(k) is not v},
+            {k: v for k, v in store.pending.items() if pending.get(k) is not v} if store is not None else {})
+
+
+def take_worker_changes(changes: tuple, store: "Store | None") -> None:
+    global _DIGESTS_CHANGED
+    seen, used, listings, pending = changes
+    if seen:
+        _SEEN.update(seen)
+        _DIGESTS_CHANGED = True
+    _USED.update(used)
+    LISTINGS.update(listings)
+    if store is not None:
+        store.pending.update(pending)
+
+
 LISTINGS: dict = {}
 """folder -> its last listing (``documents.listing``), kept between runs with the digests: which
 folders hold a killed run's temporary files, which PDFs are on disk."""

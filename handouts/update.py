@@ -24,7 +24,8 @@ from .documents import Changed, listing, replace_if_unchanged, write_text
 from .errors import HandoutsError
 from .memory import Suggester, Suggestion, memory_path, read_memory
 from .pofile import Catalog
-from .state import LISTINGS, CatalogState, State, digest, file_digest
+from .state import (LISTINGS, CatalogState, State, digest, file_digest, take_worker_changes, worker_changes,
+                    worker_mark)
 
 RETRIES = 5
 
@@ -174,7 +175,7 @@ class _Plan:
 
 def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callable[[], list[Message]], str]],
            rel: Callable[[Path], str], state: State, template_dirs: list[Path] | None = None,
-           store=None) -> list[Path]:
+           store=None, jobs: int = 1, reader: "Reader | None" = None) -> list[Path]:
     """Write ``<domain>.pot`` and every ``<code>/LC_MESSAGES/<domain>.po`` that has to change.
 
     ``documents`` is (domain, messages, digest of what the messages come from) per document;
@@ -183,7 +184,10 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
     Two passes, one language at a time (so that memory holds one language's catalogs, not a
     library's): the first merges and checks every catalog that may have changed and keeps
     only which ones must be written; the second, when every check has passed, merges those
-    again and writes them.
+    again and writes them.  With ``jobs`` above 1 and enough to do (``PARALLEL``), each pass
+    shares the languages among forked worker processes, each language whole in one; they give
+    ``reader`` (when given) what the build makes of each document catalog they read or wrote,
+    which the build, whose processes do not share what they parsed, takes instead of parsing it.
     """
     templates = [p for folder in (template_dirs or []) + [render.TEMPLATES] if folder.is_dir()
                  for p in sorted(folder.glob("*.j2"))]
@@ -223,12 +227,12 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
                 items.append((domain, False, found))
         if items:
             work[code] = items
-    languages = _Languages(locale_dir, pots, rel, state, store, keys_of)
+    workers = _workers(work, jobs)
+    languages = _Languages(locale_dir, pots, rel, state, store, keys_of, reader if workers > 1 else None)
 
     # first pass: merge and check; remember what has to be written
     to_write: dict[str, list[str]] = {}
-    for code, items in work.items():
-        domains, states = languages.check(code, items)
+    for code, (domains, states) in _each(languages, "check", work, workers):
         state.catalogs.update(states)
         if domains:
             to_write[code] = domains
@@ -240,8 +244,7 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
             if write_text(template.path, template.text):
                 written.append(template.path)
             state.templates[template.domain] = (template.source, template.digest)
-    for code, domains in to_write.items():
-        paths, states = languages.write(code, domains)
+    for code, (paths, states) in _each(languages, "write", to_write, workers if len(to_write) > 1 else 1):
         written += paths
         state.catalogs.update(states)
     return written
@@ -253,9 +256,10 @@ class _Languages:
     unit asks it, by the first pass and used again by the second in the same process)."""
 
     def __init__(self, locale_dir: Path, pots: dict[str, "_Template"], rel, state: State, store,
-                 keys_of: dict[str, list[tuple[str, str, str]]]):
+                 keys_of: dict[str, list[tuple[str, str, str]]], reader: "Reader | None" = None):
         self.locale_dir, self.pots, self.rel, self.state, self.store = locale_dir, pots, rel, state, store
         self.keys_of = keys_of
+        self.reader = reader
         self.memories: dict[str, _Lazy] = {}
 
     def memory(self, code: str) -> "_Lazy":
@@ -284,6 +288,7 @@ class _Languages:
                 to_write.append(domain)
             else:
                 states[(code, domain)] = _catalog_state(template.digest, found, memory, domain, new.asked)
+                self._read(code, domain, old)
         return to_write, states
 
     def write(self, code: str, domains: list[str]) -> tuple[list[Path], dict]:
@@ -302,7 +307,75 @@ class _Languages:
             plan = _Plan(path, new, old, remerge, (code, domain))
             new_digest = _write(plan, self.rel, written)
             states[(code, domain)] = _catalog_state(template.digest, new_digest, memory, domain, plan.new.asked)
+            if self.reader is not None:
+                self._read(code, domain, catalogs.load(path, self.rel(path)))  # as written: kept, not parsed
         return written, states
+
+    def _read(self, code: str, domain: str, catalog: Catalog | None) -> None:
+        if self.reader is not None and domain != UI_DOMAIN and catalog is not None and catalog.data is not None:
+            self.reader.found[(code, domain)] = (digest(catalog.data), self.reader.read(code, domain, catalog))
+
+
+class Reader:
+    """What the build makes of a document's catalog (``read(code, domain, catalog)``), made by the
+    update's workers from the catalogs they parsed or wrote: ``found``, (code, domain) -> (the
+    catalog's digest, what ``read`` made of it)."""
+
+    def __init__(self, read: Callable[[str, str, Catalog], object]):
+        self.read = read
+        self.found: dict[tuple[str, str], tuple[str | None, object]] = {}
+
+
+PARALLEL = 48
+"""Catalogs to merge or ask again, at least, for the update to share its languages among worker
+processes: fewer are done sooner here than workers start."""
+
+
+def _workers(work: dict[str, list], jobs: int) -> int:
+    from . import documents
+
+    if jobs < 2 or len(work) < 2 or documents.WATCHED is not None:  # the preview keeps what it reads: here
+        return 1
+    return min(jobs, len(work)) if sum(len(items) for items in work.values()) >= PARALLEL else 1
+
+
+_LANGUAGES: list = []
+"""The ``_Languages`` a pool's forked workers work for (set before they start)."""
+
+
+def _each(languages: _Languages, step: str, work: dict, workers: int):
+    """(code, the step's result) for every language of ``work``, in its order: here, or by forked
+    worker processes, each language whole in one, which send back what they read and would keep
+    in build/ (``state.worker_changes``) and what ``reader`` made."""
+    if workers < 2:
+        for code, items in work.items():
+            yield code, getattr(languages, step)(code, items)
+        return
+    import concurrent.futures
+    import multiprocessing
+
+    _LANGUAGES[:] = [languages]
+    try:
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [(code, pool.submit(_in_worker, step, code, items)) for code, items in work.items()]
+            for code, future in futures:
+                value, changes, found = future.result()
+                take_worker_changes(changes, languages.store)
+                if languages.reader is not None:
+                    languages.reader.found.update(found)
+                yield code, value
+    finally:
+        _LANGUAGES.clear()
+
+
+def _in_worker(step: str, code: str, items):
+    languages = _LANGUAGES[0]
+    mark = worker_mark(languages.store)
+    if languages.reader is not None:
+        languages.reader.found = {}
+    value = getattr(languages, step)(code, items)
+    return value, worker_changes(mark, languages.store), languages.reader.found if languages.reader else {}
 
 
 def _catalog_state(template: str, catalog: str | None, memory: "_Lazy", domain: str, asked) -> CatalogState:

@@ -142,3 +142,79 @@ def test_no_translation_is_ever_lost(tmp_path_factory, steps):
             else:
                 # its unit changed or went away: fuzzy on the edited unit, or obsolete
                 assert all(e.obsolete or "fuzzy" in e.flags for e in holders if e.msgid != source)
+
+
+def _tree(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for folder in ("locale", "output") for p in sorted((root / folder).rglob("*")) if p.is_file()}
+
+
+def test_an_update_shared_among_worker_processes_writes_what_one_process_writes(tmp_path, monkeypatch):
+    """With enough catalogs to merge, the update's languages are shared among forked workers, which
+    send back their records, digests and what the build reads: catalogs and handouts are byte for
+    byte those of one process, at every step, and a run after each writes nothing."""
+    import shutil
+
+    from handouts import update as update_stage
+
+    roots = {}
+    for name in ("serial", "workers"):
+        root = tmp_path / name
+        (root / "locale").mkdir(parents=True)
+        (root / "locale" / "LINGUAS").write_text("es\nde\nfr\n", encoding="utf-8")
+        for n in range(4):
+            write_doc(root, f"doc{n}", PARAGRAPHS[n:n + 3])
+        roots[name] = root
+    monkeypatch.setattr(update_stage, "PARALLEL", 1)
+    shared = []
+    real = update_stage._workers
+    monkeypatch.setattr(update_stage, "_workers", lambda *a: shared.append(real(*a)) or shared[-1])
+
+    def run(name):
+        return Project(roots[name], 0, jobs=1 if name == "serial" else 2).run()
+
+    def translate(root):
+        for path in sorted((root / "locale").rglob("doc*.po")):
+            po = polib.pofile(str(path))
+            for entry in po:
+                entry.msgstr = f"[{path.parent.parent.name}] {entry.msgid}"
+            po.save()
+
+    steps = [lambda root: None, translate,
+             lambda root: write_doc(root, "doc1", [PARAGRAPHS[1] + " Now.", PARAGRAPHS[5]]),
+             lambda root: (root / "locale" / "LINGUAS").write_text("es\nde\nfr\nit\n", encoding="utf-8")]
+    for step in steps:
+        for name in roots:
+            step(roots[name])
+            run(name)
+        assert _tree(roots["workers"]) == _tree(roots["serial"])
+        memories = [sorted(p.name for p in (roots[n] / "build" / "memory").glob("*")) for n in roots]
+        assert memories[0] == memories[1]  # the language's memory tables, made by a worker, kept
+        again = run("workers")
+        assert again.written == []
+    assert 2 in shared  # (the workers did run)
+    shutil.rmtree(tmp_path)
+
+
+def test_a_bad_catalog_stops_an_update_shared_among_workers_before_anything_is_written(tmp_path, monkeypatch):
+    from handouts import update as update_stage
+    from handouts.errors import HandoutsError
+
+    (tmp_path / "locale").mkdir()
+    (tmp_path / "locale" / "LINGUAS").write_text("es\nde\n", encoding="utf-8")
+    for n in range(3):
+        write_doc(tmp_path, f"doc{n}", PARAGRAPHS[n:n + 2])
+    Project(tmp_path, 0, jobs=2).run(("update",))
+    monkeypatch.setattr(update_stage, "PARALLEL", 1)
+    for n in range(3):
+        write_doc(tmp_path, f"doc{n}", PARAGRAPHS[n + 1:n + 4])
+    bad = tmp_path / "locale" / "de" / "LC_MESSAGES" / "doc2.po"
+    bad.write_text(bad.read_text(encoding="utf-8") + '\nmsgid "x"\n', encoding="utf-8")
+    before = {p: p.read_bytes() for p in sorted((tmp_path / "locale").rglob("*.po*"))}
+    try:
+        Project(tmp_path, 0, jobs=2).run(("update",))
+    except HandoutsError as error:
+        assert error.path == "locale/de/LC_MESSAGES/doc2.po" and error.line is not None
+    else:
+        raise AssertionError("the bad catalog was not reported")
+    assert {p: p.read_bytes() for p in sorted((tmp_path / "locale").rglob("*.po*"))} == before
