@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from .pofile import FormatError, python_format
-from .units import parse_inline
+from .units import parse_inline, plain_text
 
 ERROR = "error"
 WARNING = "warning"
@@ -214,11 +214,17 @@ UNIT_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
 _UNIT = re.compile(r"(?<=[\d\s\u00a0\u202f])(" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?![A-Za-z])")
 
 
+@functools.lru_cache(maxsize=16384)
+def _units_in(text: str) -> Counter:
+    """The unit symbols of an English text (each language asks for the same sources): not to be changed."""
+    return Counter(_UNIT.findall(_ascii_digits(text)))
+
+
 def check_units(source: str, translation: str, ctx: Context) -> list[Problem]:
-    source, translation = _strip_placeholders(source, ctx), _strip_placeholders(translation, ctx)
-    src = Counter(_UNIT.findall(_ascii_digits(source)))
+    src = _units_in(_strip_placeholders(source, ctx))
     if not src:
         return []
+    translation = _strip_placeholders(translation, ctx)
     dst_text = _ascii_digits(translation)
     dst = Counter(_UNIT.findall(dst_text))
     names = UNIT_NAMES.get(ctx.locale.split("_")[0], {})
@@ -241,8 +247,18 @@ SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
 
 
 
-@functools.lru_cache(maxsize=8192)
+_NO_MARKUP = (Counter(), Counter(), Counter(), Counter())
+
+
 def _markup(text: str):
+    """(kinds of markup, link targets, image sources, inline code) of a text, counted: not to be changed."""
+    if plain_text(text):
+        return _NO_MARKUP  # one text token, as ``parse_inline`` says: no markup
+    return _parsed_markup(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parsed_markup(text: str):
     tokens = parse_inline(text)
     kinds = Counter(t.type for t in tokens if t.type in ("strong_open", "em_open", "link_open", "image", "hardbreak"))
     hrefs = Counter(str(t.attrs.get("href", "")) for t in tokens if t.type == "link_open")
@@ -396,6 +412,7 @@ NEGATIONS: dict[str, re.Pattern] = {
 }
 
 
+@functools.lru_cache(maxsize=16384)
 def _english_negation(text: str) -> str | None:
     m = _EN_NEGATION.search(_EN_LIMIT.sub(" ", text))
     return m.group(0) if m else None

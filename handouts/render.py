@@ -171,6 +171,16 @@ _ATOM = re.compile(
 )
 
 
+def _words_between_spaces(segment: str) -> list[str]:
+    """``_ATOM.findall(segment.strip())`` for text without CJK, each run of spaces one space."""
+    atoms = []
+    for word in segment.split():
+        if atoms:
+            atoms.append(" ")
+        atoms.append(word)
+    return atoms
+
+
 def wrap(text: str, width: int = TEXT_WIDTH, first: str = "", rest: str = "") -> list[str]:
     """Wrap ``text`` to ``width`` display columns; lines start with ``first`` then ``rest``.
 
@@ -181,8 +191,12 @@ def wrap(text: str, width: int = TEXT_WIDTH, first: str = "", rest: str = "") ->
     for segment in text.split("\n"):
         line, used, space = first if not lines else rest, display_width(first if not lines else rest), False
         prefix_len = used
-        measure = len if _NARROW.fullmatch(segment) else display_width  # Latin text: a column a character
-        for atom in _ATOM.findall(segment.strip()):
+        if _NARROW.fullmatch(segment):
+            # Latin text: a column a character, and (no CJK) the atoms are the words, spaces between them
+            atoms, measure = _words_between_spaces(segment), len
+        else:
+            atoms, measure = _ATOM.findall(segment.strip()), display_width
+        for atom in atoms:
             if atom.isspace():
                 space = True
                 continue

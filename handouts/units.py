@@ -35,10 +35,14 @@ def parse_inline(source: str, env: dict | None = None) -> list[Token]:
     token whatever the rules (its first rule takes everything up to such a character), so that
     token is made directly: most translated sentences, in a tenth of the time of the parse
     (``tests/test_render.py`` compares the two)."""
-    md = markdown()
-    if source and md.inline.terminator_re.search(source) is None:
+    if plain_text(source):
         return [Token("text", "", 0, content=source)]
-    return md.parseInline(source, dict(env or {}))[0].children or []
+    return markdown().parseInline(source, dict(env or {}))[0].children or []
+
+
+def plain_text(source: str) -> bool:
+    """Is ``source`` one text token to markdown-it's inline parser (``parse_inline``): no markup?"""
+    return bool(source) and markdown().inline.terminator_re.search(source) is None
 
 
 @dataclass(frozen=True, slots=True)

@@ -203,3 +203,17 @@ def test_inline_text_is_parsed_as_markdown_it_parses_it(text):
     ours = parse_inline(text)
     assert [t.as_dict() for t in ours] == [t.as_dict() for t in theirs]
     assert md.renderer.renderInline(ours, md.options, {}) == md.renderer.renderInline(theirs, md.options, {})
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(list("ab Z9-./)]},;:!?\u00a0\u00e9\u0161") + ["  ", "http://x.org/a"]),
+                max_size=60).map("".join))
+def test_latin_text_is_cut_into_the_same_words_as_the_general_wrapping_cuts_it(text):
+    """Text without CJK takes a shortcut (split at spaces) past the regular expression that
+    handles CJK: the words, and where spaces stand, must be the same."""
+    from handouts import render
+
+    assert render._NARROW.fullmatch(text)
+    general = [" " if atom.isspace() else atom for atom in render._ATOM.findall(text.strip())]
+    collapsed = [a for i, a in enumerate(general) if not (a == " " and i and general[i - 1] == " ")]
+    assert render._words_between_spaces(text) == collapsed
