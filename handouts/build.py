@@ -324,7 +324,7 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
     results = []
     english_blocks = None
     for code in codes:
-        tr = _CONTEXT["ready"].get((name, code)) or translations(settings.locale_dir, code, doc, settings.rel)
+        tr = _CONTEXT["ready"].get((doc.name, code)) or translations(settings.locale_dir, code, doc, settings.rel)
         lang = languages[code]
         html_path = settings.output / code / f"{doc.name}.html"
         text_path = settings.output / code / f"{doc.name}.txt"
