@@ -108,6 +108,31 @@ def test_the_compiled_runs_of_words_agree_on_any_text(text):
     assert statistical._runs(toks) == list(statistical._word_runs(toks))
 
 
+@compiled_only
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_MARKDOWN | st.sampled_from(["  ", "   ", "word", "Word", "x-y", "a b", "a"]) | st.text(max_size=2),
+                max_size=30).map("".join), st.integers(0, 3))
+def test_the_compiled_run_keys_and_counts_agree_on_any_text(text, short):
+    para = tokens.Para.of(text)
+    toks, starts, heads = para.toks, para.sentence_start, para.heading
+    assert statistical._run_keys(toks, starts, heads) == list(statistical._run_keys_py(toks, starts, heads))
+    # flags shorter than the tokens: zip stops at the shortest, in both
+    cut = max(0, len(toks) - short)
+    assert (statistical._run_keys(toks, starts[:cut], heads)
+            == list(statistical._run_keys_py(toks, starts[:cut], heads)))
+    counted = []
+    for count_runs in (statistical._count_runs, None):
+        statistical._count_runs = count_runs
+        try:
+            doc = statistical.DocumentCounts()
+            n = [doc.count(toks) for _ in range(2)]  # the second into dicts that already hold counts
+            counted.append((n, list(doc.words.items()), list(doc.pairs.items())))
+        finally:
+            statistical._count_runs = speedups.compiled.count_runs
+    assert counted[0] == counted[1]
+    assert counted[0][0][0] == sum(j - i for i, j in statistical._word_runs(toks))
+
+
 _RULES = load_rules()
 _SCAN_WORDS = st.sampled_from(sorted({a for a, _ in _RULES.index2} | {b for _, b in _RULES.index2})[:200]
                               + sorted(_RULES.index)[:50] + ["A", "an", "An", "Buy", "with", "best", "Ibuprofen"])

@@ -8,6 +8,8 @@
  *   tokenize(text, Token)         tokens.tokenize: the same tokens as tokens._TOKEN
  *   segment(...)                  statistical.Finder._segment: the bigram decoder of one run, whole
  *   word_runs(toks)               statistical._word_runs, as a list
+ *   count_runs(toks, words, pairs) statistical.DocumentCounts.count: a paragraph's words and pairs counted
+ *   run_keys(toks, starts, heads) statistical._run_keys: each run of words with its key
  *   screen(...)                   scan._screen: the tokens each loop of scan.scan looks at
  *   lm_scores(...)                statistical.Finder._lm_segment's loop over a word's candidates
  *   lm_run(...)                   statistical.Finder._lm_scored: the language model's reading of a run
@@ -1258,6 +1260,155 @@ fail:
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* count_runs: DocumentCounts.count, and run_keys: the runs as Finder.suspects keys them */
+
+/* d[key] = d.get(key, 0) + 1 */
+static int
+bump(PyObject *d, PyObject *key)
+{
+    long n = 0;
+    PyObject *v = PyDict_GetItemWithError(d, key);
+    if (v != NULL) {
+        n = PyLong_AsLong(v);
+        if (n == -1 && PyErr_Occurred())
+            return -1;
+    } else if (PyErr_Occurred())
+        return -1;
+    PyObject *m = PyLong_FromLong(n + 1);
+    if (m == NULL)
+        return -1;
+    int err = PyDict_SetItem(d, key, m);
+    Py_DECREF(m);
+    return err;
+}
+
+/* the (i, j) of a run in word_runs' list, checked */
+static int
+run_at(PyObject *runs, Py_ssize_t r, Py_ssize_t n, Py_ssize_t *i, Py_ssize_t *j)
+{
+    PyObject *t = PyList_GET_ITEM(runs, r);
+    *i = PyLong_AsSsize_t(PyTuple_GET_ITEM(t, 0));
+    *j = PyLong_AsSsize_t(PyTuple_GET_ITEM(t, 1));
+    if (PyErr_Occurred())
+        return -1;
+    if (*i < 0 || *j < *i || *j > n) {
+        PyErr_SetString(PyExc_IndexError, "a run is out of the paragraph");
+        return -1;
+    }
+    return 0;
+}
+
+/* count_runs(toks, words, pairs): for each run of words (word_runs), its keys counted into words and
+   its adjacent pairs of keys into pairs, as DocumentCounts.add does, run by run; returns how many words */
+static PyObject *
+count_runs(PyObject *self, PyObject *args)
+{
+    PyObject *toks, *words, *pairs, *hold = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!O!:count_runs", &PyList_Type, &toks, &PyDict_Type, &words, &PyDict_Type,
+                          &pairs))
+        return NULL;
+    PyObject *one = Py_BuildValue("(O)", toks);
+    if (one == NULL)
+        return NULL;
+    PyObject *runs = word_runs(self, one);
+    Py_DECREF(one);
+    if (runs == NULL)
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(toks), total = 0;
+    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(runs); r++) {
+        Py_ssize_t i, j;
+        if (run_at(runs, r, n, &i, &j) < 0)
+            goto fail;
+        for (Py_ssize_t k = i; k < j; k++) {
+            PyObject *key = tok_field(PyList_GET_ITEM(toks, k), 4, &hold);
+            if (key == NULL || bump(words, key) < 0)
+                goto fail;
+        }
+        for (Py_ssize_t k = i; k + 1 < j; k++) {
+            PyObject *a = tok_field(PyList_GET_ITEM(toks, k), 4, &hold);
+            if (a == NULL)
+                goto fail;
+            Py_INCREF(a);  /* (hold may drop it when the next field is read through getattr) */
+            PyObject *b = tok_field(PyList_GET_ITEM(toks, k + 1), 4, &hold);
+            PyObject *pair = b == NULL ? NULL : PyTuple_Pack(2, a, b);
+            Py_DECREF(a);
+            if (pair == NULL)
+                goto fail;
+            int err = bump(pairs, pair);
+            Py_DECREF(pair);
+            if (err < 0)
+                goto fail;
+        }
+        total += j - i;
+    }
+    Py_DECREF(runs);
+    Py_XDECREF(hold);
+    return PyLong_FromSsize_t(total);
+fail:
+    Py_DECREF(runs);
+    Py_XDECREF(hold);
+    return NULL;
+}
+
+/* run_keys(toks, sentence_start, heading): (i, j, key) for each run of words (word_runs), the key being
+   tuple(zip(texts, sentence_start[i:j], heading[i:j])), as Finder.suspects keys a run */
+static PyObject *
+run_keys(PyObject *self, PyObject *args)
+{
+    PyObject *toks, *starts, *headings, *hold = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!O!:run_keys", &PyList_Type, &toks, &PyList_Type, &starts, &PyList_Type,
+                          &headings))
+        return NULL;
+    PyObject *one = Py_BuildValue("(O)", toks);
+    if (one == NULL)
+        return NULL;
+    PyObject *runs = word_runs(self, one);
+    Py_DECREF(one);
+    if (runs == NULL)
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(toks);
+    PyObject *out = PyList_New(PyList_GET_SIZE(runs));
+    if (out == NULL)
+        goto fail;
+    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(runs); r++) {
+        Py_ssize_t i, j;
+        if (run_at(runs, r, n, &i, &j) < 0)
+            goto fail;
+        /* zip stops at the shortest: the flags lists may be shorter than the run */
+        Py_ssize_t m = j;
+        if (PyList_GET_SIZE(starts) < m)
+            m = PyList_GET_SIZE(starts) > i ? PyList_GET_SIZE(starts) : i;
+        if (PyList_GET_SIZE(headings) < m)
+            m = PyList_GET_SIZE(headings) > i ? PyList_GET_SIZE(headings) : i;
+        PyObject *key = PyTuple_New(m - i);
+        if (key == NULL)
+            goto fail;
+        for (Py_ssize_t k = i; k < m; k++) {
+            PyObject *text = tok_field(PyList_GET_ITEM(toks, k), 3, &hold);
+            PyObject *t = text == NULL ? NULL
+                : PyTuple_Pack(3, text, PyList_GET_ITEM(starts, k), PyList_GET_ITEM(headings, k));
+            if (t == NULL) {
+                Py_DECREF(key);
+                goto fail;
+            }
+            PyTuple_SET_ITEM(key, k - i, t);
+        }
+        PyObject *item = Py_BuildValue("(nnN)", i, j, key);
+        if (item == NULL)
+            goto fail;
+        PyList_SET_ITEM(out, r, item);
+    }
+    Py_DECREF(runs);
+    Py_XDECREF(hold);
+    return out;
+fail:
+    Py_DECREF(runs);
+    Py_XDECREF(hold);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* screen: scan._screen, the tokens each loop of scan.scan looks at */
 
 static int
@@ -1978,6 +2129,8 @@ static PyMethodDef methods[] = {
     {"segment", segment, METH_VARARGS, "Finder._segment, compiled: the bigram decoder of one run of words"},
     {"pair_score", pair_score, METH_VARARGS, "Scorer._trans, compiled: pair_score(counts, prev, w), None when it cannot tell"},
     {"word_runs", word_runs, METH_VARARGS, "statistical._word_runs, compiled: the (start, end) of each run of words"},
+    {"count_runs", count_runs, METH_VARARGS, "DocumentCounts.count, compiled: count_runs(toks, words, pairs) -> words counted"},
+    {"run_keys", run_keys, METH_VARARGS, "statistical._run_keys, compiled: (i, j, key) of each run of words"},
     {"screen", screen, METH_VARARGS, "scan._screen, compiled: the tokens each loop of scan.scan looks at"},
     {"lm_scores", lm_scores, METH_VARARGS, "Finder._lm_segment's scores of one word's candidates, compiled"},
     {"lm_run", lm_run, METH_VARARGS, "Finder._lm_scored, compiled: the language model's scores of one run's words"},

@@ -192,6 +192,18 @@ class DocumentCounts:
         for pair in zip(keys, keys[1:]):
             pairs[pair] = pairs.get(pair, 0) + 1
 
+    def count(self, toks) -> int:
+        """Add each run of words of a paragraph's tokens (as :meth:`Finder.runs` gives them), run by
+        run; returns how many words (compiled as ``_speedups.count_runs``)."""
+        if _count_runs is not None:
+            return _count_runs(toks, self.words, self.pairs)
+        n = 0
+        for i, j in _runs(toks):
+            keys = [t.key for t in toks[i:j]]
+            self.add(keys)
+            n += len(keys)
+        return n
+
 
 @dataclass(frozen=True, slots=True)
 class Suspect:
@@ -528,8 +540,7 @@ class Finder:
         if decoded is not None and not lm:  # what the earlier call found, run by run
             return [x for x in decoded if x.kind != "model"]
         runs = self._runs
-        for i, j in _runs(toks):
-            run = tuple(zip([t.text for t in toks[i:j]], sentence_start[i:j], heading[i:j]))
+        for i, j, run in _run_keys(toks, sentence_start, heading):
             here = {k - i: v for k, v in marked.items() if i <= k < j} if marked else None
             read_key = (run, floor, tuple(sorted(here.items()))) if here else (run, floor)
             if lm:
@@ -1044,3 +1055,14 @@ def _word_runs(toks):
 
 _runs = _compiled.word_runs if _compiled is not None else _word_runs
 """The runs of words of a paragraph's tokens: :func:`_word_runs`, compiled where it was built."""
+
+
+def _run_keys_py(toks, sentence_start, heading):
+    """(start, end, key) of each run of words: the key is what the run is decoded from (its words as
+    written, which open a sentence, which are in a heading), what :meth:`Finder.suspects` caches by."""
+    for i, j in _word_runs(toks):
+        yield i, j, tuple(zip([t.text for t in toks[i:j]], sentence_start[i:j], heading[i:j]))
+
+
+_run_keys = _compiled.run_keys if _compiled is not None else _run_keys_py
+_count_runs = _compiled.count_runs if _compiled is not None else None
