@@ -547,7 +547,7 @@ tok_field(PyObject *tok, int i, PyObject **hold)
 /* What Finder._segment reads, the same objects for every run of a document (Finder._context) */
 typedef struct {
     PyObject *known, *replaceable, *firsts, *two, *two_words, *cands, *candidates, *following, *none;
-    PyObject *doc_words, *doc_pairs, *trans_cache, *trans, *inners, *inner_of, *counts_tuple;
+    PyObject *doc_words, *doc_pairs, *trans_cache, *trans, *inners, *counts_tuple;
     Py_ssize_t limit;
     double document_word, document_pair;
     Counts counts;
@@ -648,6 +648,40 @@ step_of(Ctx *c, PyObject *a, PyObject *b, int own, double *out)
         return -1;
     *out = t + (n > 0 ? log1p(c->document_pair * (double)n) : 0.0);
     return 0;
+}
+
+/* Finder._inner(words) for a candidate of several words, through its cache for the document (c->inners):
+   the log probability of its word pairs plus its words' use in the document, each summed as Python's
+   sum() sums floats (from 0, left to right) */
+static int
+inner_score(Ctx *c, PyObject *words, double *out)
+{
+    PyObject *v = PyDict_GetItemWithError(c->inners, words);
+    if (v != NULL) {
+        *out = PyFloat_AsDouble(v);
+        return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    Py_ssize_t n = PyTuple_GET_SIZE(words);
+    double pairs = 0.0, used = 0.0, t;
+    for (Py_ssize_t k = 0; k + 1 < n; k++) {
+        if (trans_of(c, PyTuple_GET_ITEM(words, k), PyTuple_GET_ITEM(words, k + 1), &t) < 0)
+            return -1;
+        pairs += t;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (word_bonus(c, PyTuple_GET_ITEM(words, k), 0, &t) < 0)
+            return -1;
+        used += t;
+    }
+    *out = pairs + used;
+    v = PyFloat_FromDouble(*out);
+    if (v == NULL)
+        return -1;
+    int err = PyDict_SetItem(c->inners, words, v);
+    Py_DECREF(v);
+    return err;
 }
 
 /* an option of the decoding: the word as written (kind NULL) or a candidate */
@@ -757,17 +791,8 @@ prune(Ctx *c, PyObject *alts, PyObject *more, PyObject **keys, Py_ssize_t nk, Py
             if (word_bonus(c, PyTuple_GET_ITEM(o->words, 0), 0, &bonus) < 0)
                 return -1;
             o->inner = 0.0 + bonus;
-        } else {  /* a candidate of several words: Finder._inner, in Python (its sums are Python's) */
-            PyObject *v = PyDict_GetItemWithError(c->inners, o->words);  /* what it found for the document */
-            if (v != NULL)
-                Py_INCREF(v);
-            else if (PyErr_Occurred() || (v = PyObject_CallOneArg(c->inner_of, o->words)) == NULL)
-                return -1;
-            o->inner = PyFloat_AsDouble(v);
-            Py_DECREF(v);
-            if (o->inner == -1.0 && PyErr_Occurred())
-                return -1;
-        }
+        } else if (inner_score(c, o->words, &o->inner) < 0)  /* a candidate of several words */
+            return -1;
     }
     return m;
 }
@@ -1010,12 +1035,12 @@ segment(PyObject *self, PyObject *args)
                           &PyList_Type, &headings, &PyTuple_Type, &ctx))
         return NULL;
     c.counts_read = 0;
-    if (!PyArg_ParseTuple(ctx, "O!OOO!OO!OO!O!O!O!O!OO!OO!ndd:segment's context", &PyDict_Type, &c.known,
+    if (!PyArg_ParseTuple(ctx, "O!OOO!OO!OO!O!O!O!O!OO!O!ndd:segment's context", &PyDict_Type, &c.known,
                           &c.replaceable, &c.firsts, &PyDict_Type, &c.two, &c.two_words, &PyDict_Type, &c.cands,
                           &c.candidates,
                           &PyDict_Type, &c.following, &PyDict_Type, &c.none, &PyDict_Type, &c.doc_words,
                           &PyDict_Type, &c.doc_pairs, &PyDict_Type, &c.trans_cache, &c.trans,
-                          &PyDict_Type, &c.inners, &c.inner_of, &PyTuple_Type, &c.counts_tuple,
+                          &PyDict_Type, &c.inners, &PyTuple_Type, &c.counts_tuple,
                           &c.limit, &c.document_word, &c.document_pair))
         return NULL;
     if (i0 < 0 || j0 < i0 || j0 > PyList_GET_SIZE(toks) || j0 > PyList_GET_SIZE(starts)

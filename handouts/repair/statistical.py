@@ -764,7 +764,8 @@ class Finder:
         The compiled decoder (``_speedups.segment``) does all of this method, :meth:`_prune`,
         :meth:`_decode_one` and :meth:`_decode` in one call, with the same look-ups and the same
         sums in the same order; it calls back the methods that fill the caches of
-        :class:`_Shared` on a miss, and :meth:`_inner` for a candidate of several words."""
+        :class:`_Shared` on a miss, and works out :meth:`_inner` for a candidate of several words
+        itself, into the same cache for the document."""
         if _segment_c is not None:
             context = self._context or self._make_context()
             return [self._suspect(start, length, words, kind, margin, toks, i, sentence_start, heading)
@@ -889,7 +890,7 @@ class Finder:
         s = self.settings
         self._context = (self._can_replace, self._replaceable, self.thesaurus.multiword_firsts, self._two,
                          self._two_words, self._cands, self._candidates, sc.model.following, _NONE, self._doc.words,
-                         self._doc.pairs, sc._cache, sc.trans, self._inners, self._inner, sc.counts(),
+                         self._doc.pairs, sc._cache, sc.trans, self._inners, sc.counts(),
                          s.candidates, s.document_word, s.document_pair)
         return self._context
 
