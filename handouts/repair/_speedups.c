@@ -546,7 +546,7 @@ tok_field(PyObject *tok, int i, PyObject **hold)
 
 /* What Finder._segment reads, the same objects for every run of a document (Finder._context) */
 typedef struct {
-    PyObject *known, *replaceable, *firsts, *two, *two_words, *cands, *candidates, *following, *none;
+    PyObject *known, *bits, *replaceable, *firsts, *two, *two_words, *cands, *candidates, *following, *none;
     PyObject *doc_words, *doc_pairs, *trans_cache, *trans, *inners, *counts_tuple;
     Py_ssize_t limit;
     double document_word, document_pair;
@@ -971,18 +971,47 @@ done:
     return err;
 }
 
-/* Finder._replaceable(tok, sentence_start, heading), through its cache as Finder._segment reads it */
+/* Finder._replaceable(tok, sentence_start, heading).  First in c->bits (_Shared.replaceable_bits):
+   text -> an int with two bits for each of the four (sentence start, heading) pairs, asked and the
+   answer, looked up by the text alone, without a key tuple to build and hash; else through Finder's
+   own cache as Finder._segment reads it (the method on a miss), and the answer added to the bits.
+   _may_replace reads the two flags only as true or false. */
 static int cached_truth(PyObject *cache, PyObject *key, PyObject *fill, PyObject *const *args, size_t nargs);
 
 static int
 can_replace(Ctx *c, PyObject *tok, PyObject *text, PyObject *start, PyObject *heading)
 {
+    int s = PyObject_IsTrue(start), h = PyObject_IsTrue(heading);
+    if (s < 0 || h < 0)
+        return -1;
+    int shift = 2 * (2 * s + h);
+    long bits = 0;
+    PyObject *v = PyDict_GetItemWithError(c->bits, text);
+    if (v != NULL) {
+        bits = PyLong_AsLong(v);
+        if (bits == -1 && PyErr_Occurred())
+            return -1;
+        if ((bits >> shift) & 1)
+            return (int)((bits >> (shift + 1)) & 1);
+    } else if (PyErr_Occurred())
+        return -1;
     PyObject *key = PyTuple_Pack(3, text, start, heading);
     if (key == NULL)
         return -1;
     PyObject *args[3] = {tok, start, heading};
     int yes = cached_truth(c->known, key, c->replaceable, args, 3);
     Py_DECREF(key);
+    if (yes < 0)
+        return -1;
+    bits |= (1L | ((long)yes << 1)) << shift;
+    if (PyDict_GET_SIZE(c->bits) > 200000)
+        PyDict_Clear(c->bits);
+    PyObject *nv = PyLong_FromLong(bits);
+    if (nv == NULL || PyDict_SetItem(c->bits, text, nv) < 0) {
+        Py_XDECREF(nv);
+        return -1;
+    }
+    Py_DECREF(nv);
     return yes;
 }
 
@@ -1035,7 +1064,7 @@ segment(PyObject *self, PyObject *args)
                           &PyList_Type, &headings, &PyTuple_Type, &ctx))
         return NULL;
     c.counts_read = 0;
-    if (!PyArg_ParseTuple(ctx, "O!OOO!OO!OO!O!O!O!O!OO!O!ndd:segment's context", &PyDict_Type, &c.known,
+    if (!PyArg_ParseTuple(ctx, "O!O!OOO!OO!OO!O!O!O!O!OO!O!ndd:segment's context", &PyDict_Type, &c.known, &PyDict_Type, &c.bits,
                           &c.replaceable, &c.firsts, &PyDict_Type, &c.two, &c.two_words, &PyDict_Type, &c.cands,
                           &c.candidates,
                           &PyDict_Type, &c.following, &PyDict_Type, &c.none, &PyDict_Type, &c.doc_words,

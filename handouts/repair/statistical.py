@@ -298,13 +298,16 @@ class _Shared:
     token may be replaced, and the context-free part of the language model's scores.  None
     of it depends on the document, so a library repaired in one process pays for it once."""
 
-    __slots__ = ("alive", "cands", "two", "replaceable", "static", "scorer")
+    __slots__ = ("alive", "cands", "two", "replaceable", "replaceable_bits", "static", "scorer")
 
     def __init__(self, *alive) -> None:
         self.alive = alive  # the objects whose ids are part of the key, so that no id is reused
         self.cands: dict[str, list[tuple[tuple[str, ...], str, str, int, float, str]]] = {}
         self.two: dict[str, list[tuple[tuple[str, ...], str, str, int, float, str]]] = {}
         self.replaceable: dict[tuple[str, bool, bool], bool] = {}
+        self.replaceable_bits: dict[str, int] = {}
+        """The compiled decoder's copy of :attr:`replaceable`, by the text alone (``_speedups.c``,
+        ``can_replace``)."""
         self.static: dict[str, list[tuple[float, str]]] = {}
         self.scorer: Scorer | None = None
 
@@ -888,7 +891,7 @@ class Finder:
         """The objects :meth:`_segment`'s compiled decoder reads (kept for the document)."""
         sc = self.scorer
         s = self.settings
-        self._context = (self._can_replace, self._replaceable, self.thesaurus.multiword_firsts, self._two,
+        self._context = (self._can_replace, self._shared.replaceable_bits, self._replaceable, self.thesaurus.multiword_firsts, self._two,
                          self._two_words, self._cands, self._candidates, sc.model.following, _NONE, self._doc.words,
                          self._doc.pairs, sc._cache, sc.trans, self._inners, sc.counts(),
                          s.candidates, s.document_word, s.document_pair)
