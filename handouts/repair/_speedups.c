@@ -554,13 +554,11 @@ typedef struct {
     int counts_read;  /* counts parsed from counts_tuple, on the first miss */
 } Ctx;
 
-/* Scorer.trans(prev, w): its cache, read here; the method on a miss (which fills it) */
+/* Scorer.trans(prev, w): its cache, read here with key (prev, w), a new reference this consumes;
+   the method on a miss (which fills it) */
 static int
-trans_of(Ctx *c, PyObject *prev, PyObject *w, double *out)
+trans_keyed(Ctx *c, PyObject *key, PyObject *prev, PyObject *w, double *out)
 {
-    PyObject *key = PyTuple_Pack(2, prev, w);
-    if (key == NULL)
-        return -1;
     PyObject *v = PyDict_GetItemWithError(c->trans_cache, key);
     Py_XINCREF(v);
     if (v == NULL) {
@@ -602,6 +600,16 @@ trans_of(Ctx *c, PyObject *prev, PyObject *w, double *out)
     return 0;
 }
 
+/* Scorer.trans(prev, w), as above */
+static int
+trans_of(Ctx *c, PyObject *prev, PyObject *w, double *out)
+{
+    PyObject *key = PyTuple_Pack(2, prev, w);
+    if (key == NULL)
+        return -1;
+    return trans_keyed(c, key, prev, w, out);
+}
+
 /* d.get(key, 0), a count */
 static int
 count_of(PyObject *d, PyObject *key, long *out)
@@ -634,17 +642,17 @@ word_bonus(Ctx *c, PyObject *w, int own, double *out)
 static int
 step_of(Ctx *c, PyObject *a, PyObject *b, int own, double *out)
 {
-    PyObject *key = PyTuple_Pack(2, a, b);
+    PyObject *key = PyTuple_Pack(2, a, b);  /* the key of both the document's pairs and the scores' cache */
     if (key == NULL)
         return -1;
     long n;
-    int err = count_of(c->doc_pairs, key, &n);
-    Py_DECREF(key);
-    if (err < 0)
+    if (count_of(c->doc_pairs, key, &n) < 0) {
+        Py_DECREF(key);
         return -1;
+    }
     n -= own;
     double t;
-    if (trans_of(c, a, b, &t) < 0)
+    if (trans_keyed(c, key, a, b, &t) < 0)
         return -1;
     *out = t + (n > 0 ? log1p(c->document_pair * (double)n) : 0.0);
     return 0;

@@ -330,6 +330,24 @@ def _shared(settings: Settings, guarded: frozenset[str], common: frozenset[str],
     return found
 
 
+_GUARDS: dict[tuple, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _guards(guarded: frozenset[str], settings: Settings) -> tuple[frozenset[str], frozenset[str]]:
+    """A finder's guarded words (``guarded``, the negations and the settings' stop words) and the words
+    never suggested (those and the settings' own), the same objects for equal arguments: a repair makes
+    a finder per document, and two set unions and the hash of a new set (for :func:`_shared`) per
+    document were 2 % of repairing a clean leaflet."""
+    key = (guarded, settings.stop_words, settings.never_suggested)
+    found = _GUARDS.get(key)
+    if found is None:
+        if len(_GUARDS) >= 8:
+            _GUARDS.clear()
+        full = guarded | NEGATIONS | settings.stop_words
+        found = _GUARDS[key] = (full, full | settings.never_suggested)
+    return found
+
+
 def _casing(template: str, words: str, capitalise: bool) -> str:
     if len(template) > 1 and template.isupper():
         return words.upper()
@@ -344,7 +362,7 @@ class Finder:
     def __init__(self, guarded: frozenset[str], common: frozenset[str], settings: Settings | None = None,
                  thesaurus: Thesaurus | None = None, model: Model | None = None) -> None:
         self.settings = settings or load_settings()
-        self.guarded = guarded | NEGATIONS | self.settings.stop_words
+        self.guarded, self._banned = _guards(guarded, self.settings)
         self.common = common
         self._thesaurus = thesaurus
         self._model = model
@@ -352,7 +370,6 @@ class Finder:
         self._broad: Broad | None = None
         self._trigram: TrigramModel | None = None
         self._swaps: dict[str, frozenset[str]] | None = None
-        self._banned = self.guarded | self.settings.never_suggested
         shared = self._shared = _shared(self.settings, self.guarded, common, thesaurus, model)
         self._cands = shared.cands
         self._two = shared.two
