@@ -144,7 +144,8 @@ _SCAN_WORDS = st.sampled_from(sorted({a for a, _ in _RULES.index2} | {b for _, b
 def test_the_compiled_screen_of_the_rules_agrees_on_any_text(text):
     para = tokens.Para.of(text)
     drug_keys = {"ibuprofen": "ibuprofen", "with": None, "a": None}  # known drugs, known words, and not asked yet
-    args = (para.toks, para.sentence_start, scan._starts(_RULES), _RULES.index2, drug_keys, scan._PROMO_FIRST)
+    args = (para.toks, para.sentence_start, scan._starts(_RULES), _RULES.index2, drug_keys, scan._PROMO_FIRST,
+            *scan._firsts(_RULES))
     assert scan._screened(*args) == scan._screen(*args)
 
 

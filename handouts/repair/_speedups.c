@@ -1487,9 +1487,10 @@ append_index(PyObject *list, Py_ssize_t k)
 static PyObject *
 screen(PyObject *self, PyObject *args)
 {
-    PyObject *toks, *starts_of, *starts, *pairs, *drug_keys, *promo_first, *hold = NULL;
-    if (!PyArg_ParseTuple(args, "O!O!OO!O!O:screen", &PyList_Type, &toks, &PyList_Type, &starts_of, &starts,
-                          &PyDict_Type, &pairs, &PyDict_Type, &drug_keys, &promo_first))
+    PyObject *toks, *starts_of, *starts, *pairs, *drug_keys, *promo_first, *firsts, *marks, *hold = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!OO!O!OOO!:screen", &PyList_Type, &toks, &PyList_Type, &starts_of, &starts,
+                          &PyDict_Type, &pairs, &PyDict_Type, &drug_keys, &promo_first, &firsts, &PyDict_Type,
+                          &marks))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(toks);
     if (PyList_GET_SIZE(starts_of) < n) {
@@ -1517,9 +1518,32 @@ screen(PyObject *self, PyObject *args)
             int yes = (d == NULL && !PyErr_Occurred()) || (d != NULL && d != Py_None);
             if ((d == NULL && PyErr_Occurred()) || (yes && append_index(drugs, k) < 0))
                 goto fail_key;
-            /* key in starts or (k + 1 < n and (key, toks[k + 1].key) in pairs) */
-            yes = PySequence_Contains(starts, key);
-            if (yes == 0 && k + 1 < n) {
+            /* the word's marks: in starts (1), in firsts (2), in promo_first (4); kept in marks, for
+               these rules, so that a word seen before is one look-up, not three */
+            long mark = 0;
+            PyObject *m = PyDict_GetItemWithError(marks, key);
+            if (m != NULL) {
+                if ((mark = PyLong_AsLong(m)) == -1 && PyErr_Occurred())
+                    goto fail_key;
+            } else {
+                int in_starts, in_firsts, in_promo;
+                if (PyErr_Occurred() || (in_starts = PySequence_Contains(starts, key)) < 0
+                    || (in_firsts = PySequence_Contains(firsts, key)) < 0
+                    || (in_promo = PySequence_Contains(promo_first, key)) < 0)
+                    goto fail_key;
+                mark = in_starts | (in_firsts << 1) | (in_promo << 2);
+                if (PyDict_GET_SIZE(marks) > 200000)
+                    PyDict_Clear(marks);
+                if ((m = PyLong_FromLong(mark)) == NULL)
+                    goto fail_key;
+                int err = PyDict_SetItem(marks, key, m);
+                Py_DECREF(m);
+                if (err < 0)
+                    goto fail_key;
+            }
+            /* key in starts or (k + 1 < n and key in firsts and (key, toks[k + 1].key) in pairs) */
+            yes = mark & 1;
+            if (yes == 0 && k + 1 < n && (mark & 2)) {
                 PyObject *next = tok_field(PyList_GET_ITEM(toks, k + 1), 4, &hold);
                 PyObject *pair = next == NULL ? NULL : PyTuple_Pack(2, key, next);
                 if (pair == NULL)
@@ -1547,8 +1571,7 @@ screen(PyObject *self, PyObject *args)
             }
             if (yes && append_index(detect, k) < 0)
                 goto fail_key;
-            yes = PySequence_Contains(promo_first, key);
-            if (yes < 0 || (yes && append_index(promo, k) < 0))
+            if ((mark & 4) && append_index(promo, k) < 0)
                 goto fail_key;
             Py_DECREF(key);
             continue;

@@ -57,7 +57,7 @@ def _drug_keys(drugs: frozenset[str]) -> dict[str, str | None]:
     return _DRUG_KEYS[1]
 
 
-_STARTS: list = [None, frozenset()]
+_STARTS: list = [None, frozenset(), frozenset(), {}]
 
 
 def _starts(rules: Rules) -> frozenset[str]:
@@ -65,17 +65,28 @@ def _starts(rules: Rules) -> frozenset[str]:
     word: a commerce word or the first word of a one-word-keyed phrase entry (for these rules).
     Elsewhere it can only find an entry of ``rules.index2``, keyed by the word and the next."""
     if _STARTS[0] is not rules:
-        _STARTS[:] = [rules, frozenset(rules.index) | rules.commerce_verbs | rules.english_commerce]
+        _STARTS[:] = [rules, frozenset(rules.index) | rules.commerce_verbs | rules.english_commerce,
+                      frozenset(a for a, _ in rules.index2), {}]
     return _STARTS[1]
 
 
+def _firsts(rules: Rules) -> tuple[frozenset[str], dict[str, int]]:
+    """The first words of ``rules.index2``'s keys (a word that is none needs no look-up of the pair
+    it forms with the next), and the compiled screen's marks of each word seen (``_speedups.c``,
+    ``screen``), for these rules."""
+    _starts(rules)
+    return _STARTS[2], _STARTS[3]
+
+
 def _screen(toks, sentence_start, starts: frozenset[str], pairs: dict, drug_keys: dict,
-            promo_first: frozenset[str]):
+            promo_first: frozenset[str], firsts: frozenset[str], marks: dict[str, int]):
     """The tokens each loop of :func:`scan` looks at, in order (most words need none of them):
     words that may be a drug name (known to be one, or not asked yet), words at which a phrase
     entry or a commerce word can start (``starts``, or the word and the next a key of ``pairs``),
     words for the a/an and capital detectors, and the tokens a promotional link or a sales
-    phrase can start at.  Compiled where it was built (``_speedups.screen``)."""
+    phrase can start at.  ``firsts``: the first words of the keys of ``pairs``; ``marks``: what the
+    compiled version keeps of each word (where it is in ``starts``, ``firsts`` and ``promo_first``),
+    not read here.  Compiled where it was built (``_speedups.screen``)."""
     drugs, found, detect, promo = [], [], [], []
     n = len(toks)
     for k, t in enumerate(toks):
@@ -84,7 +95,7 @@ def _screen(toks, sentence_start, starts: frozenset[str], pairs: dict, drug_keys
             key = t.key
             if drug_keys.get(key, _UNSEEN) is not None:
                 drugs.append(k)
-            if key in starts or (k + 1 < n and (key, toks[k + 1].key) in pairs):
+            if key in starts or (k + 1 < n and key in firsts and (key, toks[k + 1].key) in pairs):
                 found.append(k)
             if key in ("a", "an") or (t.text[0].isupper() and not sentence_start[k]):
                 detect.append(k)
@@ -108,8 +119,9 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
     drug_of: dict[int, str] = {}
     drug_keys = _drug_keys(rules.drugs)
     starts = _starts(rules)
+    firsts, marks = _firsts(rules)
     may_be_drug, may_start, detect, promo = _screened(toks, para.sentence_start, starts, rules.index2, drug_keys,
-                                                      _PROMO_FIRST)
+                                                      _PROMO_FIRST, firsts, marks)
     for k in may_be_drug:
         key = toks[k].key
         d = drug_keys.get(key, _UNSEEN)
