@@ -291,3 +291,24 @@ def test_the_language_models_scores_agree_through_the_direct_call_and_the_bindin
     got = [speedups.compiled.lm_scores(prob, [(0.0, c)], 1, 0.0, -math.inf, a, b, n1, n2, 0.0, {}, {}, {}, 0, 0.0,
                                        1.0, 0.0, 0.0, 1e-6, END, {}) for prob in (fast, model._lm.prob)]
     assert repr(got[0]) == repr(got[1])
+
+
+@compiled_only
+def test_the_compiled_candidates_loop_agrees_on_the_thesaurus():
+    """Finder._candidates with the compiled loop over a group of neighbours (``_speedups.group_alts``)
+    and with the Python loop: the same candidates, in the same order, for words with neighbours of one
+    and of several words, banned ones, and more than ``per_group`` of them."""
+    finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
+    words = sorted(w for w in finder.thesaurus._lines if " " not in w)[::97][:400]
+    words += ["pain", "issue", "steer", "ache", "problem", "tell", "doctor", "medicine", "not", "zzxq"]
+    found = []
+    for loop in (statistical._group_alts, None):
+        statistical._group_alts = loop
+        try:
+            finder._cands.clear()
+            found.append([finder._candidates(w) for w in words])
+        finally:
+            statistical._group_alts = speedups.compiled.group_alts
+    finder._cands.clear()
+    assert found[0] == found[1]
+    assert any(len(x[0]) > 1 for alts in found[0] for x in alts)  # some of several words were there

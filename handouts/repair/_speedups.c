@@ -9,6 +9,7 @@
  *   segment(...)                  statistical.Finder._segment: the bigram decoder of one run, whole
  *   word_runs(toks)               statistical._word_runs, as a list
  *   count_runs(toks, words, pairs) statistical.DocumentCounts.count: a paragraph's words and pairs counted
+ *   group_alts(...)               statistical.Finder._candidates' loop over a group of neighbours
  *   run_keys(toks, starts, heads) statistical._run_keys: each run of words with its key
  *   screen(...)                   scan._screen: the tokens each loop of scan.scan looks at
  *   lm_scores(...)                statistical.Finder._lm_segment's loop over a word's candidates
@@ -1322,6 +1323,78 @@ fail:
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* group_alts: Finder._candidates' loop over one group of a word's thesaurus neighbours */
+
+/* group_alts(found, group, cost, kind, most, banned, following, none, ok, alt): up to `most` of the
+   group's words appended to found, each as statistical._alt makes it: a word inline,
+   ((w,), w, w, 1, cost, kind, following.get(w, none)) unless it is banned; words with a space through
+   the Python functions, alt(w, cost, kind, following) where ok(w) */
+static PyObject *
+group_alts(PyObject *self, PyObject *args)
+{
+    PyObject *found, *group, *cost, *kind, *banned, *following, *none, *ok, *alt;
+    Py_ssize_t most;
+    if (!PyArg_ParseTuple(args, "O!OOOnOO!O!OO:group_alts", &PyList_Type, &found, &group, &cost, &kind, &most,
+                          &banned, &PyDict_Type, &following, &PyDict_Type, &none, &ok, &alt))
+        return NULL;
+    PyObject *seq = PySequence_Fast(group, "a group of neighbours is a sequence");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t taken = 0;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+        if (taken == most)
+            break;
+        PyObject *w = PySequence_Fast_GET_ITEM(seq, i), *item = NULL;
+        if (!PyUnicode_Check(w)) {
+            PyErr_SetString(PyExc_TypeError, "a neighbour is a str");
+            goto fail;
+        }
+        Py_ssize_t space = PyUnicode_FindChar(w, ' ', 0, PyUnicode_GET_LENGTH(w), 1);
+        if (space == -2)
+            goto fail;
+        if (space >= 0) {  /* several words: ok(w) and alt(w, cost, kind, following), in Python */
+            PyObject *yes = PyObject_CallOneArg(ok, w);
+            int truth = yes == NULL ? -1 : PyObject_IsTrue(yes);
+            Py_XDECREF(yes);
+            if (truth < 0)
+                goto fail;
+            if (!truth)
+                continue;
+            item = PyObject_CallFunctionObjArgs(alt, w, cost, kind, following, NULL);
+        } else {  /* one word: w not in banned, then the tuple _alt makes */
+            int in = PySequence_Contains(banned, w);
+            if (in < 0)
+                goto fail;
+            if (in)
+                continue;
+            PyObject *after = PyDict_GetItemWithError(following, w);
+            if (after == NULL) {
+                if (PyErr_Occurred())
+                    goto fail;
+                after = none;
+            }
+            PyObject *words = PyTuple_Pack(1, w), *one = PyLong_FromLong(1);
+            if (words != NULL && one != NULL)
+                item = PyTuple_Pack(7, words, w, w, one, cost, kind, after);
+            Py_XDECREF(words);
+            Py_XDECREF(one);
+        }
+        if (item == NULL)
+            goto fail;
+        int err = PyList_Append(found, item);
+        Py_DECREF(item);
+        if (err < 0)
+            goto fail;
+        taken++;
+    }
+    Py_DECREF(seq);
+    Py_RETURN_NONE;
+fail:
+    Py_DECREF(seq);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* count_runs: DocumentCounts.count, and run_keys: the runs as Finder.suspects keys them */
 
 /* d[key] = d.get(key, 0) + 1 */
@@ -2214,6 +2287,7 @@ static PyMethodDef methods[] = {
     {"segment", segment, METH_VARARGS, "Finder._segment, compiled: the bigram decoder of one run of words"},
     {"pair_score", pair_score, METH_VARARGS, "Scorer._trans, compiled: pair_score(counts, prev, w), None when it cannot tell"},
     {"word_runs", word_runs, METH_VARARGS, "statistical._word_runs, compiled: the (start, end) of each run of words"},
+    {"group_alts", group_alts, METH_VARARGS, "Finder._candidates' loop over one group of neighbours, compiled"},
     {"count_runs", count_runs, METH_VARARGS, "DocumentCounts.count, compiled: count_runs(toks, words, pairs) -> words counted"},
     {"run_keys", run_keys, METH_VARARGS, "statistical._run_keys, compiled: (i, j, key) of each run of words"},
     {"screen", screen, METH_VARARGS, "scan._screen, compiled: the tokens each loop of scan.scan looks at"},

@@ -318,6 +318,7 @@ _SHARED: dict[tuple, _Shared] = {}
 _segment_c = _compiled.segment if _compiled is not None else None
 _lm_scores = _compiled.lm_scores if _compiled is not None else None
 _lm_run = _compiled.lm_run if _compiled is not None else None
+_group_alts = _compiled.group_alts if _compiled is not None else None
 
 
 def _shared(settings: Settings, guarded: frozenset[str], common: frozenset[str], thesaurus, model) -> _Shared:
@@ -474,6 +475,9 @@ class Finder:
                 following = self.scorer.model.following
                 for group, cost, kind in ((nb.synonyms, s.cost_synonym, "synonym"),
                                           (nb.related, s.cost_related, "related")):
+                    if _group_alts is not None:  # the loop below, compiled
+                        _group_alts(found, group, cost, kind, s.per_group, banned, following, _NONE, ok, _alt)
+                        continue
                     taken = 0
                     for w in group:
                         if taken == s.per_group:
