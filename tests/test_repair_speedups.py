@@ -312,3 +312,19 @@ def test_the_compiled_candidates_loop_agrees_on_the_thesaurus():
     finder._cands.clear()
     assert found[0] == found[1]
     assert any(len(x[0]) > 1 for alts in found[0] for x in alts)  # some of several words were there
+
+
+@compiled_only
+@settings(max_examples=3000, deadline=None)
+@given(st.text(st.sampled_from("aAbBzZéÉßǅǆǄΣσ-'’1 .İıﬁ") | st.characters(), min_size=0, max_size=6),
+       st.booleans(), st.booleans())
+def test_the_compiled_may_replace_agrees_on_any_word(text, start, heading):
+    """Whether a word may be replaced, worked out by the compiled decoder (``may_replace``) and by
+    Finder._may_replace: the same answer for any text (None: the compiled code leaves it to Python)."""
+    finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain", "é", "ab"}))
+    tok = tokens.Token("w", 0, len(text), text, tokens.key(text))
+    compiled = speedups.compiled.may_replace(tok.key, tok.text, start, heading, finder.guarded, finder.common)
+    if compiled is None:
+        assert text == ""
+    else:
+        assert compiled == finder._may_replace(tok, start, heading)

@@ -547,7 +547,7 @@ tok_field(PyObject *tok, int i, PyObject **hold)
 
 /* What Finder._segment reads, the same objects for every run of a document (Finder._context) */
 typedef struct {
-    PyObject *known, *bits, *replaceable, *firsts, *two, *two_words, *cands, *candidates, *following, *none;
+    PyObject *known, *bits, *guarded, *common, *replaceable, *firsts, *two, *two_words, *cands, *candidates, *following, *none;
     PyObject *doc_words, *doc_pairs, *trans_cache, *trans, *inners, *counts_tuple;
     Py_ssize_t limit;
     double document_word, document_pair;
@@ -982,13 +982,99 @@ done:
 
 /* Finder._replaceable(tok, sentence_start, heading).  First in c->bits (_Shared.replaceable_bits):
    text -> an int with two bits for each of the four (sentence start, heading) pairs, asked and the
-   answer, looked up by the text alone, without a key tuple to build and hash; else through Finder's
-   own cache as Finder._segment reads it (the method on a miss), and the answer added to the bits.
-   _may_replace reads the two flags only as true or false. */
+   answer, looked up by the text alone, without a key tuple to build and hash; else worked out here
+   (may_replace), or for what only Python can answer through Finder's own cache as Finder._segment reads
+   it (the method on a miss), and the answer added to the bits.  _may_replace reads the two flags only
+   as true or false. */
 static int cached_truth(PyObject *cache, PyObject *key, PyObject *fill, PyObject *const *args, size_t nargs);
 
+/* str.isupper(), as CPython's unicode_isupper_impl: a character is upper case, or (longer) no lower or
+   title case character and at least one upper case one */
 static int
-can_replace(Ctx *c, PyObject *tok, PyObject *text, PyObject *start, PyObject *heading)
+is_upper(PyObject *text)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (n == 1)
+        return Py_UNICODE_ISUPPER(PyUnicode_READ(kind, d, 0)) != 0;
+    int cased = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, d, i);
+        if (Py_UNICODE_ISLOWER(ch) || Py_UNICODE_ISTITLE(ch))
+            return 0;
+        if (Py_UNICODE_ISUPPER(ch))
+            cased = 1;
+    }
+    return cased;
+}
+
+/* Finder._may_replace(tok, sentence_start, heading) for a token with this key and text, the same tests
+   in the same order: 1 yes, 0 no, 2 for the Python method to answer (a text that is not a non-empty
+   str), -1 error */
+static int
+may_replace(Ctx *c, PyObject *key, PyObject *text, int start, int heading)
+{
+    if (!PyUnicode_CheckExact(key) || !PyUnicode_CheckExact(text) || PyUnicode_GET_LENGTH(text) == 0)
+        return 2;
+    int in = PySequence_Contains(c->guarded, key);
+    if (in)
+        return in < 0 ? -1 : 0;
+    /* key.replace("-", "").replace("'", "").isalpha() */
+    int kind = PyUnicode_KIND(key);
+    const void *d = PyUnicode_DATA(key);
+    Py_ssize_t letters = 0;
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(key); i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, d, i);
+        if (ch == '-' || ch == '\'')
+            continue;
+        if (!Py_UNICODE_ISALPHA(ch))
+            return 0;
+        letters++;
+    }
+    if (letters == 0)
+        return 0;
+    /* any(map(str.isupper, text[1:])) and not text.isupper() and not heading: "PrEP", "McDonald" */
+    kind = PyUnicode_KIND(text);
+    d = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int inner_upper = 0;
+    for (Py_ssize_t i = 1; i < n && !inner_upper; i++)
+        inner_upper = Py_UNICODE_ISUPPER(PyUnicode_READ(kind, d, i)) != 0;
+    if (inner_upper && !is_upper(text) && !heading)
+        return 0;
+    if (Py_UNICODE_ISUPPER(PyUnicode_READ(kind, d, 0)) && !start) {
+        if (n > 1 && is_upper(text))
+            return 0;  /* an abbreviation */
+        if (!heading) {
+            in = PySequence_Contains(c->common, key);
+            if (in <= 0)
+                return in < 0 ? -1 : 0;  /* a proper noun */
+        }
+    }
+    return 1;
+}
+
+/* may_replace(key, text, sentence_start, heading, guarded, common): the above from Python, for the
+   tests to compare with Finder._may_replace (None: the Python method would answer) */
+static PyObject *
+may_replace_py(PyObject *self, PyObject *args)
+{
+    Ctx c;
+    PyObject *key, *text;
+    int start, heading;
+    if (!PyArg_ParseTuple(args, "OOppOO:may_replace", &key, &text, &start, &heading, &c.guarded, &c.common))
+        return NULL;
+    int yes = may_replace(&c, key, text, start, heading);
+    if (yes < 0)
+        return NULL;
+    if (yes == 2)
+        Py_RETURN_NONE;
+    return PyBool_FromLong(yes);
+}
+
+static int
+can_replace(Ctx *c, PyObject *tok, PyObject *key, PyObject *text, PyObject *start, PyObject *heading)
 {
     int s = PyObject_IsTrue(start), h = PyObject_IsTrue(heading);
     if (s < 0 || h < 0)
@@ -1004,12 +1090,15 @@ can_replace(Ctx *c, PyObject *tok, PyObject *text, PyObject *start, PyObject *he
             return (int)((bits >> (shift + 1)) & 1);
     } else if (PyErr_Occurred())
         return -1;
-    PyObject *key = PyTuple_Pack(3, text, start, heading);
-    if (key == NULL)
-        return -1;
-    PyObject *args[3] = {tok, start, heading};
-    int yes = cached_truth(c->known, key, c->replaceable, args, 3);
-    Py_DECREF(key);
+    int yes = may_replace(c, key, text, s, h);
+    if (yes == 2) {  /* Finder._replaceable, through its cache */
+        PyObject *cache_key = PyTuple_Pack(3, text, start, heading);
+        if (cache_key == NULL)
+            return -1;
+        PyObject *args[3] = {tok, start, heading};
+        yes = cached_truth(c->known, cache_key, c->replaceable, args, 3);
+        Py_DECREF(cache_key);
+    }
     if (yes < 0)
         return -1;
     bits |= (1L | ((long)yes << 1)) << shift;
@@ -1073,7 +1162,8 @@ segment(PyObject *self, PyObject *args)
                           &PyList_Type, &headings, &PyTuple_Type, &ctx))
         return NULL;
     c.counts_read = 0;
-    if (!PyArg_ParseTuple(ctx, "O!O!OOO!OO!OO!O!O!O!O!OO!O!ndd:segment's context", &PyDict_Type, &c.known, &PyDict_Type, &c.bits,
+    if (!PyArg_ParseTuple(ctx, "O!O!OOOOO!OO!OO!O!O!O!O!OO!O!ndd:segment's context", &PyDict_Type, &c.known, &PyDict_Type, &c.bits,
+                          &c.guarded, &c.common,
                           &c.replaceable, &c.firsts, &PyDict_Type, &c.two, &c.two_words, &PyDict_Type, &c.cands,
                           &c.candidates,
                           &PyDict_Type, &c.following, &PyDict_Type, &c.none, &PyDict_Type, &c.doc_words,
@@ -1125,7 +1215,8 @@ segment(PyObject *self, PyObject *args)
         PyObject *text = tok_field(tok, 3, &hold);
         if (text == NULL)
             goto done;
-        int can = can_replace(&c, tok, text, PyList_GET_ITEM(starts, i0 + p), PyList_GET_ITEM(headings, i0 + p));
+        int can = can_replace(&c, tok, keys[p], text, PyList_GET_ITEM(starts, i0 + p),
+                              PyList_GET_ITEM(headings, i0 + p));
         if (can < 0)
             goto done;
         if (!can)
@@ -1144,7 +1235,7 @@ segment(PyObject *self, PyObject *args)
                 PyObject *next_text = tok_field(next, 3, &hold);
                 if (next_text == NULL)
                     goto done;
-                int yes = can_replace(&c, next, next_text, Py_False, PyList_GET_ITEM(headings, i0 + p + 1));
+                int yes = can_replace(&c, next, right, next_text, Py_False, PyList_GET_ITEM(headings, i0 + p + 1));
                 if (yes < 0)
                     goto done;
                 if (yes) {
@@ -2287,6 +2378,7 @@ static PyMethodDef methods[] = {
     {"segment", segment, METH_VARARGS, "Finder._segment, compiled: the bigram decoder of one run of words"},
     {"pair_score", pair_score, METH_VARARGS, "Scorer._trans, compiled: pair_score(counts, prev, w), None when it cannot tell"},
     {"word_runs", word_runs, METH_VARARGS, "statistical._word_runs, compiled: the (start, end) of each run of words"},
+    {"may_replace", may_replace_py, METH_VARARGS, "Finder._may_replace, compiled (for the tests)"},
     {"group_alts", group_alts, METH_VARARGS, "Finder._candidates' loop over one group of neighbours, compiled"},
     {"count_runs", count_runs, METH_VARARGS, "DocumentCounts.count, compiled: count_runs(toks, words, pairs) -> words counted"},
     {"run_keys", run_keys, METH_VARARGS, "statistical._run_keys, compiled: (i, j, key) of each run of words"},

@@ -912,8 +912,8 @@ class Finder:
         """The objects :meth:`_segment`'s compiled decoder reads (kept for the document)."""
         sc = self.scorer
         s = self.settings
-        self._context = (self._can_replace, self._shared.replaceable_bits, self._replaceable, self.thesaurus.multiword_firsts, self._two,
-                         self._two_words, self._cands, self._candidates, sc.model.following, _NONE, self._doc.words,
+        self._context = (self._can_replace, self._shared.replaceable_bits, self.guarded, self.common,
+                         self._replaceable, self.thesaurus.multiword_firsts, self._two, self._two_words, self._cands, self._candidates, sc.model.following, _NONE, self._doc.words,
                          self._doc.pairs, sc._cache, sc.trans, self._inners, sc.counts(),
                          s.candidates, s.document_word, s.document_pair)
         return self._context
