@@ -115,11 +115,24 @@ def test_the_compiled_runs_of_words_agree_on_any_text(text):
 def test_the_compiled_run_keys_and_counts_agree_on_any_text(text, short):
     para = tokens.Para.of(text)
     toks, starts, heads = para.toks, para.sentence_start, para.heading
-    assert statistical._run_keys(toks, starts, heads) == list(statistical._run_keys_py(toks, starts, heads))
+
+    def as_compiled(key: tuple):  # the compiled key: one str (each word's mark and text), or the tuple
+        if any(" " in t for t, _, _ in key):
+            return key
+        return " ".join(f"{chr(48 + 2 * bool(s) + bool(h))}{t}" for t, s, h in key)
+
+    def expected(starts, heads):
+        return [(i, j, as_compiled(key)) for i, j, key in statistical._run_keys_py(toks, starts, heads)]
+
+    assert statistical._run_keys(toks, starts, heads) == expected(starts, heads)
     # flags shorter than the tokens: zip stops at the shortest, in both
     cut = max(0, len(toks) - short)
-    assert (statistical._run_keys(toks, starts[:cut], heads)
-            == list(statistical._run_keys_py(toks, starts[:cut], heads)))
+    assert statistical._run_keys(toks, starts[:cut], heads) == expected(starts[:cut], heads)
+    # a text with a space (not from the tokenizer): the tuple, as the Python code makes it
+    if toks:
+        odd = [tokens.Token(t.kind, t.start, t.end, t.text + " x", t.key) for t in toks]
+        assert statistical._run_keys(odd, starts, heads) == [
+            (i, j, key) for i, j, key in statistical._run_keys_py(odd, starts, heads)]
     counted = []
     for count_runs in (statistical._count_runs, None):
         statistical._count_runs = count_runs

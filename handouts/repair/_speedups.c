@@ -1576,8 +1576,53 @@ fail:
     return NULL;
 }
 
+/* A run's key as one str, which (unlike a tuple) keeps its hash once worked out, so the look-up and
+   the store of Finder.suspects hash it once: for each word a mark, "0" + 2 * (opens a sentence) +
+   (in a heading), then its text, the words separated by spaces.  NULL without an exception where a
+   text is not a str without a space (the tuple key then). */
+static PyObject *
+run_string(PyObject *toks, PyObject *starts, PyObject *headings, Py_ssize_t i, Py_ssize_t m, PyObject **hold)
+{
+    Py_ssize_t length = 0;
+    Py_UCS4 most = '3';
+    for (Py_ssize_t k = i; k < m; k++) {
+        PyObject *text = tok_field(PyList_GET_ITEM(toks, k), 3, hold);
+        if (text == NULL)
+            return NULL;
+        if (!PyUnicode_CheckExact(text)
+            || PyUnicode_FindChar(text, ' ', 0, PyUnicode_GET_LENGTH(text), 1) != -1)
+            return NULL;  /* (-2, an error, cannot be: the text is a str and the range its own) */
+        Py_UCS4 top = PyUnicode_MAX_CHAR_VALUE(text);
+        if (top > most)
+            most = top;
+        length += 1 + PyUnicode_GET_LENGTH(text) + (k > i);
+    }
+    PyObject *out = PyUnicode_New(length, most);
+    if (out == NULL)
+        return NULL;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t k = i; k < m; k++) {
+        int s = PyObject_IsTrue(PyList_GET_ITEM(starts, k)), h = PyObject_IsTrue(PyList_GET_ITEM(headings, k));
+        PyObject *text = tok_field(PyList_GET_ITEM(toks, k), 3, hold);
+        if (s < 0 || h < 0 || text == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        if (k > i)
+            PyUnicode_WRITE(PyUnicode_KIND(out), PyUnicode_DATA(out), at++, ' ');
+        PyUnicode_WRITE(PyUnicode_KIND(out), PyUnicode_DATA(out), at++, '0' + 2 * s + h);
+        if (PyUnicode_CopyCharacters(out, at, text, 0, PyUnicode_GET_LENGTH(text)) < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        at += PyUnicode_GET_LENGTH(text);
+    }
+    return out;
+}
+
 /* run_keys(toks, sentence_start, heading): (i, j, key) for each run of words (word_runs), the key being
-   tuple(zip(texts, sentence_start[i:j], heading[i:j])), as Finder.suspects keys a run */
+   what tells the run apart, as Finder.suspects keys it: run_string's str, or where that cannot be,
+   tuple(zip(texts, sentence_start[i:j], heading[i:j])) as _run_keys_py makes it */
 static PyObject *
 run_keys(PyObject *self, PyObject *args)
 {
@@ -1606,10 +1651,15 @@ run_keys(PyObject *self, PyObject *args)
             m = PyList_GET_SIZE(starts) > i ? PyList_GET_SIZE(starts) : i;
         if (PyList_GET_SIZE(headings) < m)
             m = PyList_GET_SIZE(headings) > i ? PyList_GET_SIZE(headings) : i;
-        PyObject *key = PyTuple_New(m - i);
+        PyObject *key = run_string(toks, starts, headings, i, m, &hold);
+        if (key == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            key = PyTuple_New(m - i);
+        }
         if (key == NULL)
             goto fail;
-        for (Py_ssize_t k = i; k < m; k++) {
+        for (Py_ssize_t k = i; k < m && PyTuple_Check(key); k++) {
             PyObject *text = tok_field(PyList_GET_ITEM(toks, k), 3, &hold);
             PyObject *t = text == NULL ? NULL
                 : PyTuple_Pack(3, text, PyList_GET_ITEM(starts, k), PyList_GET_ITEM(headings, k));

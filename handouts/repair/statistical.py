@@ -1084,7 +1084,9 @@ _runs = _compiled.word_runs if _compiled is not None else _word_runs
 
 def _run_keys_py(toks, sentence_start, heading):
     """(start, end, key) of each run of words: the key is what the run is decoded from (its words as
-    written, which open a sentence, which are in a heading), what :meth:`Finder.suspects` caches by."""
+    written, which open a sentence, which are in a heading), what :meth:`Finder.suspects` caches by.
+    (The compiled version makes most keys one str instead, which keeps its hash: the same runs are
+    told apart, as the same key is never made for two different runs.)"""
     for i, j in _word_runs(toks):
         yield i, j, tuple(zip([t.text for t in toks[i:j]], sentence_start[i:j], heading[i:j]))
 
