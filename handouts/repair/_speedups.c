@@ -755,9 +755,21 @@ prune(Ctx *c, PyObject *alts, PyObject *more, PyObject **keys, Py_ssize_t nk, Py
             return -1;
         PyObject *after_last = PyTuple_GET_ITEM(alt, 6);
         PyObject *right = length == 1 ? right1 : (p + length < nk ? keys[p + length] : NULL);
+        long u;
+        if (count_of(c->doc_words, first, &u) < 0)
+            return -1;
+        int used = u > 0;
+        /* kept when pairs > own or (used and pairs >= own and (pairs or used)), that is when pairs
+           reaches need: a pair that could not bring it there is not looked up (each look-up is in a
+           dictionary of its own, spread over memory), and a candidate not kept is not ranked */
+        long need = used ? own : own + 1;
+        if (1 + (right != NULL) < need)
+            continue;
         int a = PySequence_Contains(after_left, first);
         if (a < 0)
             return -1;
+        if (a + (right != NULL) < need)
+            continue;
         int b = 0;
         if (right != NULL) {
             b = PySequence_Contains(after_last, right);
@@ -765,12 +777,7 @@ prune(Ctx *c, PyObject *alts, PyObject *more, PyObject **keys, Py_ssize_t nk, Py
                 return -1;
         }
         long pairs = a + b;
-        long u;
-        if (count_of(c->doc_words, first, &u) < 0)
-            return -1;
-        int used = u > 0;
-        /* pairs > own or (used and pairs >= own and (pairs or used)) */
-        if (pairs > own || (used && pairs >= own)) {
+        if (pairs >= need) {
             ranked[m].pairs = pairs;
             ranked[m].used = used;
             ranked[m].cost = cost;
