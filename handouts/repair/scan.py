@@ -78,6 +78,22 @@ def _firsts(rules: Rules) -> tuple[frozenset[str], dict[str, int]]:
     return _STARTS[2], _STARTS[3]
 
 
+_PROMO: list = [None, 0, None]
+
+
+def _promo_index(phrases: tuple[tuple[str, ...], ...]) -> tuple[int, dict | None]:
+    """The longest of the sales phrases, and the phrases by their first word, each word's in their
+    order (a phrase can only match where its first word is; None if a phrase is empty, which matches
+    anywhere): worked out once for these phrases, not at every "with" of the text."""
+    if _PROMO[0] is not phrases:
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            if phrase:
+                by_first.setdefault(phrase[0], []).append(phrase)
+        _PROMO[:] = [phrases, max(map(len, phrases), default=0), by_first if all(phrases) else None]
+    return _PROMO[1], _PROMO[2]
+
+
 def _screen(toks, sentence_start, starts: frozenset[str], pairs: dict, drug_keys: dict,
             promo_first: frozenset[str], firsts: frozenset[str], marks: dict[str, int]):
     """The tokens each loop of :func:`scan` looks at, in order (most words need none of them):
@@ -280,15 +296,16 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
                 scan.flags.append((toks[j].start, t.end, "looks like a promotional link (buy/order); remove it", "",
                                    False, "spam:promotional link"))
         elif t.kind == "w" and t.key in _PROMO_FIRST and k + 1 < n:
-            ahead = [x.key for x in toks[k : k + max(map(len, rules.promo_phrases), default=0)]]
-            for phrase in rules.promo_phrases:
+            longest, by_first = _promo_index(rules.promo_phrases)
+            ahead = [x.key for x in toks[k : k + longest]]
+            for phrase in rules.promo_phrases if by_first is None else by_first.get(t.key, ()):
                 if tuple(ahead[: len(phrase)]) == phrase:
                     scan.spam += 1
                     scan.flags.append((t.start, toks[k + len(phrase) - 1].end,
                                        "sales phrase injected into the text (keyword stuffing)", "",
                                        False, "spam:sales phrase"))
                     break
-    for m in _SPINTAX.finditer(text):
+    for m in _SPINTAX.finditer(text) if "{" in text else ():  # (spintax opens with a brace)
         scan.spam += 1
         first = m.group()[1:].split("|", 1)[0]
         scan.flags.append((m.start(), m.end(), "spintax left over from an article spinner", first))
