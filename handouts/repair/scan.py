@@ -79,6 +79,7 @@ def _firsts(rules: Rules) -> tuple[frozenset[str], dict[str, int]]:
 
 
 _PROMO: list = [None, 0, None]
+_INF = float("inf")
 
 
 def _promo_index(phrases: tuple[tuple[str, ...], ...]) -> tuple[int, dict | None]:
@@ -236,10 +237,12 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
         i += 1
 
     # -- detectors that look at single words, skipped where a phrase repair already acts --
-    edited = sorted((e.start, e.end) for e in edits)
+    edited = sorted([(e.start, e.end) for e in edits]) if edits else None
 
     def touched(tok: Token) -> bool:
-        k = bisect.bisect_right(edited, (tok.start, float("inf"))) - 1
+        if edited is None:  # the common case: no edit in the paragraph
+            return False
+        k = bisect.bisect_right(edited, (tok.start, _INF)) - 1
         return (k >= 0 and edited[k][1] > tok.start) or (k + 1 < len(edited) and edited[k + 1][0] < tok.end)
 
     for i in detect:
