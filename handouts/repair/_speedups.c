@@ -10,6 +10,7 @@
  *   word_runs(toks)               statistical._word_runs, as a list
  *   count_runs(toks, words, pairs) statistical.DocumentCounts.count: a paragraph's words and pairs counted
  *   group_alts(...)               statistical.Finder._candidates' loop over a group of neighbours
+ *   may_replace(...)              statistical.Finder._may_replace (what segment works out; for the tests)
  *   run_keys(toks, starts, heads) statistical._run_keys: each run of words with its key
  *   screen(...)                   scan._screen: the tokens each loop of scan.scan looks at
  *   lm_scores(...)                statistical.Finder._lm_segment's loop over a word's candidates

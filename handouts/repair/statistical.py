@@ -46,8 +46,11 @@ none of this changes a fix, a flag or a margin):
   (``_speedups.segment``): the same steps as :meth:`Finder._segment`, :meth:`Finder._prune`,
   :meth:`Finder._decode_one` and :meth:`Finder._decode`, the same look-ups and the same sums in
   the same order, so the same suspects to the last bit; it reads the per-process caches itself
-  and calls the methods that fill them on a miss.  The Python code stays, for
-  ``HANDOUTS_PURE=1`` and for installs without a C compiler.
+  and calls the methods that fill them on a miss (it works out a candidate of several words and
+  whether a word may be replaced itself).  A paragraph's runs are counted and keyed for the caches
+  in one compiled call each (``_speedups.count_runs``, ``run_keys``), and a word's candidates are
+  listed by a compiled loop (``group_alts``).  The Python code stays, for ``HANDOUTS_PURE=1`` and
+  for installs without a C compiler.
 """
 from __future__ import annotations
 
