@@ -108,6 +108,44 @@ def test_the_compiled_runs_of_words_agree_on_any_text(text):
     assert statistical._runs(toks) == list(statistical._word_runs(toks))
 
 
+@compiled_only
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_MARKDOWN | st.sampled_from(["  ", "   ", "word", "Word", "x-y", "a b", "a"]) | st.text(max_size=2),
+                max_size=30).map("".join), st.integers(0, 3))
+def test_the_compiled_run_keys_and_counts_agree_on_any_text(text, short):
+    para = tokens.Para.of(text)
+    toks, starts, heads = para.toks, para.sentence_start, para.heading
+
+    def as_compiled(key: tuple):  # the compiled key: one str (each word's mark and text), or the tuple
+        if any(" " in t for t, _, _ in key):
+            return key
+        return " ".join(f"{chr(48 + 2 * bool(s) + bool(h))}{t}" for t, s, h in key)
+
+    def expected(starts, heads):
+        return [(i, j, as_compiled(key)) for i, j, key in statistical._run_keys_py(toks, starts, heads)]
+
+    assert statistical._run_keys(toks, starts, heads) == expected(starts, heads)
+    # flags shorter than the tokens: zip stops at the shortest, in both
+    cut = max(0, len(toks) - short)
+    assert statistical._run_keys(toks, starts[:cut], heads) == expected(starts[:cut], heads)
+    # a text with a space (not from the tokenizer): the tuple, as the Python code makes it
+    if toks:
+        odd = [tokens.Token(t.kind, t.start, t.end, t.text + " x", t.key) for t in toks]
+        assert statistical._run_keys(odd, starts, heads) == [
+            (i, j, key) for i, j, key in statistical._run_keys_py(odd, starts, heads)]
+    counted = []
+    for count_runs in (statistical._count_runs, None):
+        statistical._count_runs = count_runs
+        try:
+            doc = statistical.DocumentCounts()
+            n = [doc.count(toks) for _ in range(2)]  # the second into dicts that already hold counts
+            counted.append((n, list(doc.words.items()), list(doc.pairs.items())))
+        finally:
+            statistical._count_runs = speedups.compiled.count_runs
+    assert counted[0] == counted[1]
+    assert counted[0][0][0] == sum(j - i for i, j in statistical._word_runs(toks))
+
+
 _RULES = load_rules()
 _SCAN_WORDS = st.sampled_from(sorted({a for a, _ in _RULES.index2} | {b for _, b in _RULES.index2})[:200]
                               + sorted(_RULES.index)[:50] + ["A", "an", "An", "Buy", "with", "best", "Ibuprofen"])
@@ -119,7 +157,8 @@ _SCAN_WORDS = st.sampled_from(sorted({a for a, _ in _RULES.index2} | {b for _, b
 def test_the_compiled_screen_of_the_rules_agrees_on_any_text(text):
     para = tokens.Para.of(text)
     drug_keys = {"ibuprofen": "ibuprofen", "with": None, "a": None}  # known drugs, known words, and not asked yet
-    args = (para.toks, para.sentence_start, scan._starts(_RULES), _RULES.index2, drug_keys, scan._PROMO_FIRST)
+    args = (para.toks, para.sentence_start, scan._starts(_RULES), _RULES.index2, drug_keys, scan._PROMO_FIRST,
+            *scan._firsts(_RULES))
     assert scan._screened(*args) == scan._screen(*args)
 
 
@@ -265,3 +304,40 @@ def test_the_language_models_scores_agree_through_the_direct_call_and_the_bindin
     got = [speedups.compiled.lm_scores(prob, [(0.0, c)], 1, 0.0, -math.inf, a, b, n1, n2, 0.0, {}, {}, {}, 0, 0.0,
                                        1.0, 0.0, 0.0, 1e-6, END, {}) for prob in (fast, model._lm.prob)]
     assert repr(got[0]) == repr(got[1])
+
+
+@compiled_only
+def test_the_compiled_candidates_loop_agrees_on_the_thesaurus():
+    """Finder._candidates with the compiled loop over a group of neighbours (``_speedups.group_alts``)
+    and with the Python loop: the same candidates, in the same order, for words with neighbours of one
+    and of several words, banned ones, and more than ``per_group`` of them."""
+    finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
+    words = sorted(w for w in finder.thesaurus._lines if " " not in w)[::97][:400]
+    words += ["pain", "issue", "steer", "ache", "problem", "tell", "doctor", "medicine", "not", "zzxq"]
+    found = []
+    for loop in (statistical._group_alts, None):
+        statistical._group_alts = loop
+        try:
+            finder._cands.clear()
+            found.append([finder._candidates(w) for w in words])
+        finally:
+            statistical._group_alts = speedups.compiled.group_alts
+    finder._cands.clear()
+    assert found[0] == found[1]
+    assert any(len(x[0]) > 1 for alts in found[0] for x in alts)  # some of several words were there
+
+
+@compiled_only
+@settings(max_examples=3000, deadline=None)
+@given(st.text(st.sampled_from("aAbBzZéÉßǅǆǄΣσ-'’1 .İıﬁ") | st.characters(), min_size=0, max_size=6),
+       st.booleans(), st.booleans())
+def test_the_compiled_may_replace_agrees_on_any_word(text, start, heading):
+    """Whether a word may be replaced, worked out by the compiled decoder (``may_replace``) and by
+    Finder._may_replace: the same answer for any text (None: the compiled code leaves it to Python)."""
+    finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain", "é", "ab"}))
+    tok = tokens.Token("w", 0, len(text), text, tokens.key(text))
+    compiled = speedups.compiled.may_replace(tok.key, tok.text, start, heading, finder.guarded, finder.common)
+    if compiled is None:
+        assert text == ""
+    else:
+        assert compiled == finder._may_replace(tok, start, heading)

@@ -8,6 +8,10 @@
  *   tokenize(text, Token)         tokens.tokenize: the same tokens as tokens._TOKEN
  *   segment(...)                  statistical.Finder._segment: the bigram decoder of one run, whole
  *   word_runs(toks)               statistical._word_runs, as a list
+ *   count_runs(toks, words, pairs) statistical.DocumentCounts.count: a paragraph's words and pairs counted
+ *   group_alts(...)               statistical.Finder._candidates' loop over a group of neighbours
+ *   may_replace(...)              statistical.Finder._may_replace (what segment works out; for the tests)
+ *   run_keys(toks, starts, heads) statistical._run_keys: each run of words with its key
  *   screen(...)                   scan._screen: the tokens each loop of scan.scan looks at
  *   lm_scores(...)                statistical.Finder._lm_segment's loop over a word's candidates
  *   lm_run(...)                   statistical.Finder._lm_scored: the language model's reading of a run
@@ -544,21 +548,19 @@ tok_field(PyObject *tok, int i, PyObject **hold)
 
 /* What Finder._segment reads, the same objects for every run of a document (Finder._context) */
 typedef struct {
-    PyObject *known, *replaceable, *firsts, *two, *two_words, *cands, *candidates, *following, *none;
-    PyObject *doc_words, *doc_pairs, *trans_cache, *trans, *inners, *inner_of, *counts_tuple;
+    PyObject *known, *bits, *guarded, *common, *replaceable, *firsts, *two, *two_words, *cands, *candidates, *following, *none;
+    PyObject *doc_words, *doc_pairs, *trans_cache, *trans, *inners, *counts_tuple;
     Py_ssize_t limit;
     double document_word, document_pair;
     Counts counts;
     int counts_read;  /* counts parsed from counts_tuple, on the first miss */
 } Ctx;
 
-/* Scorer.trans(prev, w): its cache, read here; the method on a miss (which fills it) */
+/* Scorer.trans(prev, w): its cache, read here with key (prev, w), a new reference this consumes;
+   the method on a miss (which fills it) */
 static int
-trans_of(Ctx *c, PyObject *prev, PyObject *w, double *out)
+trans_keyed(Ctx *c, PyObject *key, PyObject *prev, PyObject *w, double *out)
 {
-    PyObject *key = PyTuple_Pack(2, prev, w);
-    if (key == NULL)
-        return -1;
     PyObject *v = PyDict_GetItemWithError(c->trans_cache, key);
     Py_XINCREF(v);
     if (v == NULL) {
@@ -600,6 +602,16 @@ trans_of(Ctx *c, PyObject *prev, PyObject *w, double *out)
     return 0;
 }
 
+/* Scorer.trans(prev, w), as above */
+static int
+trans_of(Ctx *c, PyObject *prev, PyObject *w, double *out)
+{
+    PyObject *key = PyTuple_Pack(2, prev, w);
+    if (key == NULL)
+        return -1;
+    return trans_keyed(c, key, prev, w, out);
+}
+
 /* d.get(key, 0), a count */
 static int
 count_of(PyObject *d, PyObject *key, long *out)
@@ -632,20 +644,54 @@ word_bonus(Ctx *c, PyObject *w, int own, double *out)
 static int
 step_of(Ctx *c, PyObject *a, PyObject *b, int own, double *out)
 {
-    PyObject *key = PyTuple_Pack(2, a, b);
+    PyObject *key = PyTuple_Pack(2, a, b);  /* the key of both the document's pairs and the scores' cache */
     if (key == NULL)
         return -1;
     long n;
-    int err = count_of(c->doc_pairs, key, &n);
-    Py_DECREF(key);
-    if (err < 0)
+    if (count_of(c->doc_pairs, key, &n) < 0) {
+        Py_DECREF(key);
         return -1;
+    }
     n -= own;
     double t;
-    if (trans_of(c, a, b, &t) < 0)
+    if (trans_keyed(c, key, a, b, &t) < 0)
         return -1;
     *out = t + (n > 0 ? log1p(c->document_pair * (double)n) : 0.0);
     return 0;
+}
+
+/* Finder._inner(words) for a candidate of several words, through its cache for the document (c->inners):
+   the log probability of its word pairs plus its words' use in the document, each summed as Python's
+   sum() sums floats (from 0, left to right) */
+static int
+inner_score(Ctx *c, PyObject *words, double *out)
+{
+    PyObject *v = PyDict_GetItemWithError(c->inners, words);
+    if (v != NULL) {
+        *out = PyFloat_AsDouble(v);
+        return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    Py_ssize_t n = PyTuple_GET_SIZE(words);
+    double pairs = 0.0, used = 0.0, t;
+    for (Py_ssize_t k = 0; k + 1 < n; k++) {
+        if (trans_of(c, PyTuple_GET_ITEM(words, k), PyTuple_GET_ITEM(words, k + 1), &t) < 0)
+            return -1;
+        pairs += t;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (word_bonus(c, PyTuple_GET_ITEM(words, k), 0, &t) < 0)
+            return -1;
+        used += t;
+    }
+    *out = pairs + used;
+    v = PyFloat_FromDouble(*out);
+    if (v == NULL)
+        return -1;
+    int err = PyDict_SetItem(c->inners, words, v);
+    Py_DECREF(v);
+    return err;
 }
 
 /* an option of the decoding: the word as written (kind NULL) or a candidate */
@@ -710,9 +756,21 @@ prune(Ctx *c, PyObject *alts, PyObject *more, PyObject **keys, Py_ssize_t nk, Py
             return -1;
         PyObject *after_last = PyTuple_GET_ITEM(alt, 6);
         PyObject *right = length == 1 ? right1 : (p + length < nk ? keys[p + length] : NULL);
+        long u;
+        if (count_of(c->doc_words, first, &u) < 0)
+            return -1;
+        int used = u > 0;
+        /* kept when pairs > own or (used and pairs >= own and (pairs or used)), that is when pairs
+           reaches need: a pair that could not bring it there is not looked up (each look-up is in a
+           dictionary of its own, spread over memory), and a candidate not kept is not ranked */
+        long need = used ? own : own + 1;
+        if (1 + (right != NULL) < need)
+            continue;
         int a = PySequence_Contains(after_left, first);
         if (a < 0)
             return -1;
+        if (a + (right != NULL) < need)
+            continue;
         int b = 0;
         if (right != NULL) {
             b = PySequence_Contains(after_last, right);
@@ -720,12 +778,7 @@ prune(Ctx *c, PyObject *alts, PyObject *more, PyObject **keys, Py_ssize_t nk, Py
                 return -1;
         }
         long pairs = a + b;
-        long u;
-        if (count_of(c->doc_words, first, &u) < 0)
-            return -1;
-        int used = u > 0;
-        /* pairs > own or (used and pairs >= own and (pairs or used)) */
-        if (pairs > own || (used && pairs >= own)) {
+        if (pairs >= need) {
             ranked[m].pairs = pairs;
             ranked[m].used = used;
             ranked[m].cost = cost;
@@ -755,17 +808,8 @@ prune(Ctx *c, PyObject *alts, PyObject *more, PyObject **keys, Py_ssize_t nk, Py
             if (word_bonus(c, PyTuple_GET_ITEM(o->words, 0), 0, &bonus) < 0)
                 return -1;
             o->inner = 0.0 + bonus;
-        } else {  /* a candidate of several words: Finder._inner, in Python (its sums are Python's) */
-            PyObject *v = PyDict_GetItemWithError(c->inners, o->words);  /* what it found for the document */
-            if (v != NULL)
-                Py_INCREF(v);
-            else if (PyErr_Occurred() || (v = PyObject_CallOneArg(c->inner_of, o->words)) == NULL)
-                return -1;
-            o->inner = PyFloat_AsDouble(v);
-            Py_DECREF(v);
-            if (o->inner == -1.0 && PyErr_Occurred())
-                return -1;
-        }
+        } else if (inner_score(c, o->words, &o->inner) < 0)  /* a candidate of several words */
+            return -1;
     }
     return m;
 }
@@ -944,18 +988,136 @@ done:
     return err;
 }
 
-/* Finder._replaceable(tok, sentence_start, heading), through its cache as Finder._segment reads it */
+/* Finder._replaceable(tok, sentence_start, heading).  First in c->bits (_Shared.replaceable_bits):
+   text -> an int with two bits for each of the four (sentence start, heading) pairs, asked and the
+   answer, looked up by the text alone, without a key tuple to build and hash; else worked out here
+   (may_replace), or for what only Python can answer through Finder's own cache as Finder._segment reads
+   it (the method on a miss), and the answer added to the bits.  _may_replace reads the two flags only
+   as true or false. */
 static int cached_truth(PyObject *cache, PyObject *key, PyObject *fill, PyObject *const *args, size_t nargs);
 
+/* str.isupper(), as CPython's unicode_isupper_impl: a character is upper case, or (longer) no lower or
+   title case character and at least one upper case one */
 static int
-can_replace(Ctx *c, PyObject *tok, PyObject *text, PyObject *start, PyObject *heading)
+is_upper(PyObject *text)
 {
-    PyObject *key = PyTuple_Pack(3, text, start, heading);
-    if (key == NULL)
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (n == 1)
+        return Py_UNICODE_ISUPPER(PyUnicode_READ(kind, d, 0)) != 0;
+    int cased = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, d, i);
+        if (Py_UNICODE_ISLOWER(ch) || Py_UNICODE_ISTITLE(ch))
+            return 0;
+        if (Py_UNICODE_ISUPPER(ch))
+            cased = 1;
+    }
+    return cased;
+}
+
+/* Finder._may_replace(tok, sentence_start, heading) for a token with this key and text, the same tests
+   in the same order: 1 yes, 0 no, 2 for the Python method to answer (a text that is not a non-empty
+   str), -1 error */
+static int
+may_replace(Ctx *c, PyObject *key, PyObject *text, int start, int heading)
+{
+    if (!PyUnicode_CheckExact(key) || !PyUnicode_CheckExact(text) || PyUnicode_GET_LENGTH(text) == 0)
+        return 2;
+    int in = PySequence_Contains(c->guarded, key);
+    if (in)
+        return in < 0 ? -1 : 0;
+    /* key.replace("-", "").replace("'", "").isalpha() */
+    int kind = PyUnicode_KIND(key);
+    const void *d = PyUnicode_DATA(key);
+    Py_ssize_t letters = 0;
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(key); i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, d, i);
+        if (ch == '-' || ch == '\'')
+            continue;
+        if (!Py_UNICODE_ISALPHA(ch))
+            return 0;
+        letters++;
+    }
+    if (letters == 0)
+        return 0;
+    /* any(map(str.isupper, text[1:])) and not text.isupper() and not heading: "PrEP", "McDonald" */
+    kind = PyUnicode_KIND(text);
+    d = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int inner_upper = 0;
+    for (Py_ssize_t i = 1; i < n && !inner_upper; i++)
+        inner_upper = Py_UNICODE_ISUPPER(PyUnicode_READ(kind, d, i)) != 0;
+    if (inner_upper && !is_upper(text) && !heading)
+        return 0;
+    if (Py_UNICODE_ISUPPER(PyUnicode_READ(kind, d, 0)) && !start) {
+        if (n > 1 && is_upper(text))
+            return 0;  /* an abbreviation */
+        if (!heading) {
+            in = PySequence_Contains(c->common, key);
+            if (in <= 0)
+                return in < 0 ? -1 : 0;  /* a proper noun */
+        }
+    }
+    return 1;
+}
+
+/* may_replace(key, text, sentence_start, heading, guarded, common): the above from Python, for the
+   tests to compare with Finder._may_replace (None: the Python method would answer) */
+static PyObject *
+may_replace_py(PyObject *self, PyObject *args)
+{
+    Ctx c;
+    PyObject *key, *text;
+    int start, heading;
+    if (!PyArg_ParseTuple(args, "OOppOO:may_replace", &key, &text, &start, &heading, &c.guarded, &c.common))
+        return NULL;
+    int yes = may_replace(&c, key, text, start, heading);
+    if (yes < 0)
+        return NULL;
+    if (yes == 2)
+        Py_RETURN_NONE;
+    return PyBool_FromLong(yes);
+}
+
+static int
+can_replace(Ctx *c, PyObject *tok, PyObject *key, PyObject *text, PyObject *start, PyObject *heading)
+{
+    int s = PyObject_IsTrue(start), h = PyObject_IsTrue(heading);
+    if (s < 0 || h < 0)
         return -1;
-    PyObject *args[3] = {tok, start, heading};
-    int yes = cached_truth(c->known, key, c->replaceable, args, 3);
-    Py_DECREF(key);
+    int shift = 2 * (2 * s + h);
+    long bits = 0;
+    PyObject *v = PyDict_GetItemWithError(c->bits, text);
+    if (v != NULL) {
+        bits = PyLong_AsLong(v);
+        if (bits == -1 && PyErr_Occurred())
+            return -1;
+        if ((bits >> shift) & 1)
+            return (int)((bits >> (shift + 1)) & 1);
+    } else if (PyErr_Occurred())
+        return -1;
+    int yes = may_replace(c, key, text, s, h);
+    if (yes == 2) {  /* Finder._replaceable, through its cache */
+        PyObject *cache_key = PyTuple_Pack(3, text, start, heading);
+        if (cache_key == NULL)
+            return -1;
+        PyObject *args[3] = {tok, start, heading};
+        yes = cached_truth(c->known, cache_key, c->replaceable, args, 3);
+        Py_DECREF(cache_key);
+    }
+    if (yes < 0)
+        return -1;
+    bits |= (1L | ((long)yes << 1)) << shift;
+    if (PyDict_GET_SIZE(c->bits) > 200000)
+        PyDict_Clear(c->bits);
+    PyObject *nv = PyLong_FromLong(bits);
+    if (nv == NULL || PyDict_SetItem(c->bits, text, nv) < 0) {
+        Py_XDECREF(nv);
+        return -1;
+    }
+    Py_DECREF(nv);
     return yes;
 }
 
@@ -1008,12 +1170,13 @@ segment(PyObject *self, PyObject *args)
                           &PyList_Type, &headings, &PyTuple_Type, &ctx))
         return NULL;
     c.counts_read = 0;
-    if (!PyArg_ParseTuple(ctx, "O!OOO!OO!OO!O!O!O!O!OO!OO!ndd:segment's context", &PyDict_Type, &c.known,
+    if (!PyArg_ParseTuple(ctx, "O!O!OOOOO!OO!OO!O!O!O!O!OO!O!ndd:segment's context", &PyDict_Type, &c.known, &PyDict_Type, &c.bits,
+                          &c.guarded, &c.common,
                           &c.replaceable, &c.firsts, &PyDict_Type, &c.two, &c.two_words, &PyDict_Type, &c.cands,
                           &c.candidates,
                           &PyDict_Type, &c.following, &PyDict_Type, &c.none, &PyDict_Type, &c.doc_words,
                           &PyDict_Type, &c.doc_pairs, &PyDict_Type, &c.trans_cache, &c.trans,
-                          &PyDict_Type, &c.inners, &c.inner_of, &PyTuple_Type, &c.counts_tuple,
+                          &PyDict_Type, &c.inners, &PyTuple_Type, &c.counts_tuple,
                           &c.limit, &c.document_word, &c.document_pair))
         return NULL;
     if (i0 < 0 || j0 < i0 || j0 > PyList_GET_SIZE(toks) || j0 > PyList_GET_SIZE(starts)
@@ -1060,7 +1223,8 @@ segment(PyObject *self, PyObject *args)
         PyObject *text = tok_field(tok, 3, &hold);
         if (text == NULL)
             goto done;
-        int can = can_replace(&c, tok, text, PyList_GET_ITEM(starts, i0 + p), PyList_GET_ITEM(headings, i0 + p));
+        int can = can_replace(&c, tok, keys[p], text, PyList_GET_ITEM(starts, i0 + p),
+                              PyList_GET_ITEM(headings, i0 + p));
         if (can < 0)
             goto done;
         if (!can)
@@ -1079,7 +1243,7 @@ segment(PyObject *self, PyObject *args)
                 PyObject *next_text = tok_field(next, 3, &hold);
                 if (next_text == NULL)
                     goto done;
-                int yes = can_replace(&c, next, next_text, Py_False, PyList_GET_ITEM(headings, i0 + p + 1));
+                int yes = can_replace(&c, next, right, next_text, Py_False, PyList_GET_ITEM(headings, i0 + p + 1));
                 if (yes < 0)
                     goto done;
                 if (yes) {
@@ -1258,6 +1422,277 @@ fail:
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* group_alts: Finder._candidates' loop over one group of a word's thesaurus neighbours */
+
+/* group_alts(found, group, cost, kind, most, banned, following, none, ok, alt): up to `most` of the
+   group's words appended to found, each as statistical._alt makes it: a word inline,
+   ((w,), w, w, 1, cost, kind, following.get(w, none)) unless it is banned; words with a space through
+   the Python functions, alt(w, cost, kind, following) where ok(w) */
+static PyObject *
+group_alts(PyObject *self, PyObject *args)
+{
+    PyObject *found, *group, *cost, *kind, *banned, *following, *none, *ok, *alt;
+    Py_ssize_t most;
+    if (!PyArg_ParseTuple(args, "O!OOOnOO!O!OO:group_alts", &PyList_Type, &found, &group, &cost, &kind, &most,
+                          &banned, &PyDict_Type, &following, &PyDict_Type, &none, &ok, &alt))
+        return NULL;
+    PyObject *seq = PySequence_Fast(group, "a group of neighbours is a sequence");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t taken = 0;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+        if (taken == most)
+            break;
+        PyObject *w = PySequence_Fast_GET_ITEM(seq, i), *item = NULL;
+        if (!PyUnicode_Check(w)) {
+            PyErr_SetString(PyExc_TypeError, "a neighbour is a str");
+            goto fail;
+        }
+        Py_ssize_t space = PyUnicode_FindChar(w, ' ', 0, PyUnicode_GET_LENGTH(w), 1);
+        if (space == -2)
+            goto fail;
+        if (space >= 0) {  /* several words: ok(w) and alt(w, cost, kind, following), in Python */
+            PyObject *yes = PyObject_CallOneArg(ok, w);
+            int truth = yes == NULL ? -1 : PyObject_IsTrue(yes);
+            Py_XDECREF(yes);
+            if (truth < 0)
+                goto fail;
+            if (!truth)
+                continue;
+            item = PyObject_CallFunctionObjArgs(alt, w, cost, kind, following, NULL);
+        } else {  /* one word: w not in banned, then the tuple _alt makes */
+            int in = PySequence_Contains(banned, w);
+            if (in < 0)
+                goto fail;
+            if (in)
+                continue;
+            PyObject *after = PyDict_GetItemWithError(following, w);
+            if (after == NULL) {
+                if (PyErr_Occurred())
+                    goto fail;
+                after = none;
+            }
+            PyObject *words = PyTuple_Pack(1, w), *one = PyLong_FromLong(1);
+            if (words != NULL && one != NULL)
+                item = PyTuple_Pack(7, words, w, w, one, cost, kind, after);
+            Py_XDECREF(words);
+            Py_XDECREF(one);
+        }
+        if (item == NULL)
+            goto fail;
+        int err = PyList_Append(found, item);
+        Py_DECREF(item);
+        if (err < 0)
+            goto fail;
+        taken++;
+    }
+    Py_DECREF(seq);
+    Py_RETURN_NONE;
+fail:
+    Py_DECREF(seq);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* count_runs: DocumentCounts.count, and run_keys: the runs as Finder.suspects keys them */
+
+/* d[key] = d.get(key, 0) + 1 */
+static int
+bump(PyObject *d, PyObject *key)
+{
+    long n = 0;
+    PyObject *v = PyDict_GetItemWithError(d, key);
+    if (v != NULL) {
+        n = PyLong_AsLong(v);
+        if (n == -1 && PyErr_Occurred())
+            return -1;
+    } else if (PyErr_Occurred())
+        return -1;
+    PyObject *m = PyLong_FromLong(n + 1);
+    if (m == NULL)
+        return -1;
+    int err = PyDict_SetItem(d, key, m);
+    Py_DECREF(m);
+    return err;
+}
+
+/* the (i, j) of a run in word_runs' list, checked */
+static int
+run_at(PyObject *runs, Py_ssize_t r, Py_ssize_t n, Py_ssize_t *i, Py_ssize_t *j)
+{
+    PyObject *t = PyList_GET_ITEM(runs, r);
+    *i = PyLong_AsSsize_t(PyTuple_GET_ITEM(t, 0));
+    *j = PyLong_AsSsize_t(PyTuple_GET_ITEM(t, 1));
+    if (PyErr_Occurred())
+        return -1;
+    if (*i < 0 || *j < *i || *j > n) {
+        PyErr_SetString(PyExc_IndexError, "a run is out of the paragraph");
+        return -1;
+    }
+    return 0;
+}
+
+/* count_runs(toks, words, pairs): for each run of words (word_runs), its keys counted into words and
+   its adjacent pairs of keys into pairs, as DocumentCounts.add does, run by run; returns how many words */
+static PyObject *
+count_runs(PyObject *self, PyObject *args)
+{
+    PyObject *toks, *words, *pairs, *hold = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!O!:count_runs", &PyList_Type, &toks, &PyDict_Type, &words, &PyDict_Type,
+                          &pairs))
+        return NULL;
+    PyObject *one = Py_BuildValue("(O)", toks);
+    if (one == NULL)
+        return NULL;
+    PyObject *runs = word_runs(self, one);
+    Py_DECREF(one);
+    if (runs == NULL)
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(toks), total = 0;
+    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(runs); r++) {
+        Py_ssize_t i, j;
+        if (run_at(runs, r, n, &i, &j) < 0)
+            goto fail;
+        for (Py_ssize_t k = i; k < j; k++) {
+            PyObject *key = tok_field(PyList_GET_ITEM(toks, k), 4, &hold);
+            if (key == NULL || bump(words, key) < 0)
+                goto fail;
+        }
+        for (Py_ssize_t k = i; k + 1 < j; k++) {
+            PyObject *a = tok_field(PyList_GET_ITEM(toks, k), 4, &hold);
+            if (a == NULL)
+                goto fail;
+            Py_INCREF(a);  /* (hold may drop it when the next field is read through getattr) */
+            PyObject *b = tok_field(PyList_GET_ITEM(toks, k + 1), 4, &hold);
+            PyObject *pair = b == NULL ? NULL : PyTuple_Pack(2, a, b);
+            Py_DECREF(a);
+            if (pair == NULL)
+                goto fail;
+            int err = bump(pairs, pair);
+            Py_DECREF(pair);
+            if (err < 0)
+                goto fail;
+        }
+        total += j - i;
+    }
+    Py_DECREF(runs);
+    Py_XDECREF(hold);
+    return PyLong_FromSsize_t(total);
+fail:
+    Py_DECREF(runs);
+    Py_XDECREF(hold);
+    return NULL;
+}
+
+/* A run's key as one str, which (unlike a tuple) keeps its hash once worked out, so the look-up and
+   the store of Finder.suspects hash it once: for each word a mark, "0" + 2 * (opens a sentence) +
+   (in a heading), then its text, the words separated by spaces.  NULL without an exception where a
+   text is not a str without a space (the tuple key then). */
+static PyObject *
+run_string(PyObject *toks, PyObject *starts, PyObject *headings, Py_ssize_t i, Py_ssize_t m, PyObject **hold)
+{
+    Py_ssize_t length = 0;
+    Py_UCS4 most = '3';
+    for (Py_ssize_t k = i; k < m; k++) {
+        PyObject *text = tok_field(PyList_GET_ITEM(toks, k), 3, hold);
+        if (text == NULL)
+            return NULL;
+        if (!PyUnicode_CheckExact(text)
+            || PyUnicode_FindChar(text, ' ', 0, PyUnicode_GET_LENGTH(text), 1) != -1)
+            return NULL;  /* (-2, an error, cannot be: the text is a str and the range its own) */
+        Py_UCS4 top = PyUnicode_MAX_CHAR_VALUE(text);
+        if (top > most)
+            most = top;
+        length += 1 + PyUnicode_GET_LENGTH(text) + (k > i);
+    }
+    PyObject *out = PyUnicode_New(length, most);
+    if (out == NULL)
+        return NULL;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t k = i; k < m; k++) {
+        int s = PyObject_IsTrue(PyList_GET_ITEM(starts, k)), h = PyObject_IsTrue(PyList_GET_ITEM(headings, k));
+        PyObject *text = tok_field(PyList_GET_ITEM(toks, k), 3, hold);
+        if (s < 0 || h < 0 || text == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        if (k > i)
+            PyUnicode_WRITE(PyUnicode_KIND(out), PyUnicode_DATA(out), at++, ' ');
+        PyUnicode_WRITE(PyUnicode_KIND(out), PyUnicode_DATA(out), at++, '0' + 2 * s + h);
+        if (PyUnicode_CopyCharacters(out, at, text, 0, PyUnicode_GET_LENGTH(text)) < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        at += PyUnicode_GET_LENGTH(text);
+    }
+    return out;
+}
+
+/* run_keys(toks, sentence_start, heading): (i, j, key) for each run of words (word_runs), the key being
+   what tells the run apart, as Finder.suspects keys it: run_string's str, or where that cannot be,
+   tuple(zip(texts, sentence_start[i:j], heading[i:j])) as _run_keys_py makes it */
+static PyObject *
+run_keys(PyObject *self, PyObject *args)
+{
+    PyObject *toks, *starts, *headings, *hold = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!O!:run_keys", &PyList_Type, &toks, &PyList_Type, &starts, &PyList_Type,
+                          &headings))
+        return NULL;
+    PyObject *one = Py_BuildValue("(O)", toks);
+    if (one == NULL)
+        return NULL;
+    PyObject *runs = word_runs(self, one);
+    Py_DECREF(one);
+    if (runs == NULL)
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(toks);
+    PyObject *out = PyList_New(PyList_GET_SIZE(runs));
+    if (out == NULL)
+        goto fail;
+    for (Py_ssize_t r = 0; r < PyList_GET_SIZE(runs); r++) {
+        Py_ssize_t i, j;
+        if (run_at(runs, r, n, &i, &j) < 0)
+            goto fail;
+        /* zip stops at the shortest: the flags lists may be shorter than the run */
+        Py_ssize_t m = j;
+        if (PyList_GET_SIZE(starts) < m)
+            m = PyList_GET_SIZE(starts) > i ? PyList_GET_SIZE(starts) : i;
+        if (PyList_GET_SIZE(headings) < m)
+            m = PyList_GET_SIZE(headings) > i ? PyList_GET_SIZE(headings) : i;
+        PyObject *key = run_string(toks, starts, headings, i, m, &hold);
+        if (key == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            key = PyTuple_New(m - i);
+        }
+        if (key == NULL)
+            goto fail;
+        for (Py_ssize_t k = i; k < m && PyTuple_Check(key); k++) {
+            PyObject *text = tok_field(PyList_GET_ITEM(toks, k), 3, &hold);
+            PyObject *t = text == NULL ? NULL
+                : PyTuple_Pack(3, text, PyList_GET_ITEM(starts, k), PyList_GET_ITEM(headings, k));
+            if (t == NULL) {
+                Py_DECREF(key);
+                goto fail;
+            }
+            PyTuple_SET_ITEM(key, k - i, t);
+        }
+        PyObject *item = Py_BuildValue("(nnN)", i, j, key);
+        if (item == NULL)
+            goto fail;
+        PyList_SET_ITEM(out, r, item);
+    }
+    Py_DECREF(runs);
+    Py_XDECREF(hold);
+    return out;
+fail:
+    Py_DECREF(runs);
+    Py_XDECREF(hold);
+    Py_XDECREF(out);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* screen: scan._screen, the tokens each loop of scan.scan looks at */
 
 static int
@@ -1274,9 +1709,10 @@ append_index(PyObject *list, Py_ssize_t k)
 static PyObject *
 screen(PyObject *self, PyObject *args)
 {
-    PyObject *toks, *starts_of, *starts, *pairs, *drug_keys, *promo_first, *hold = NULL;
-    if (!PyArg_ParseTuple(args, "O!O!OO!O!O:screen", &PyList_Type, &toks, &PyList_Type, &starts_of, &starts,
-                          &PyDict_Type, &pairs, &PyDict_Type, &drug_keys, &promo_first))
+    PyObject *toks, *starts_of, *starts, *pairs, *drug_keys, *promo_first, *firsts, *marks, *hold = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!OO!O!OOO!:screen", &PyList_Type, &toks, &PyList_Type, &starts_of, &starts,
+                          &PyDict_Type, &pairs, &PyDict_Type, &drug_keys, &promo_first, &firsts, &PyDict_Type,
+                          &marks))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(toks);
     if (PyList_GET_SIZE(starts_of) < n) {
@@ -1304,9 +1740,32 @@ screen(PyObject *self, PyObject *args)
             int yes = (d == NULL && !PyErr_Occurred()) || (d != NULL && d != Py_None);
             if ((d == NULL && PyErr_Occurred()) || (yes && append_index(drugs, k) < 0))
                 goto fail_key;
-            /* key in starts or (k + 1 < n and (key, toks[k + 1].key) in pairs) */
-            yes = PySequence_Contains(starts, key);
-            if (yes == 0 && k + 1 < n) {
+            /* the word's marks: in starts (1), in firsts (2), in promo_first (4); kept in marks, for
+               these rules, so that a word seen before is one look-up, not three */
+            long mark = 0;
+            PyObject *m = PyDict_GetItemWithError(marks, key);
+            if (m != NULL) {
+                if ((mark = PyLong_AsLong(m)) == -1 && PyErr_Occurred())
+                    goto fail_key;
+            } else {
+                int in_starts, in_firsts, in_promo;
+                if (PyErr_Occurred() || (in_starts = PySequence_Contains(starts, key)) < 0
+                    || (in_firsts = PySequence_Contains(firsts, key)) < 0
+                    || (in_promo = PySequence_Contains(promo_first, key)) < 0)
+                    goto fail_key;
+                mark = in_starts | (in_firsts << 1) | (in_promo << 2);
+                if (PyDict_GET_SIZE(marks) > 200000)
+                    PyDict_Clear(marks);
+                if ((m = PyLong_FromLong(mark)) == NULL)
+                    goto fail_key;
+                int err = PyDict_SetItem(marks, key, m);
+                Py_DECREF(m);
+                if (err < 0)
+                    goto fail_key;
+            }
+            /* key in starts or (k + 1 < n and key in firsts and (key, toks[k + 1].key) in pairs) */
+            yes = mark & 1;
+            if (yes == 0 && k + 1 < n && (mark & 2)) {
                 PyObject *next = tok_field(PyList_GET_ITEM(toks, k + 1), 4, &hold);
                 PyObject *pair = next == NULL ? NULL : PyTuple_Pack(2, key, next);
                 if (pair == NULL)
@@ -1334,8 +1793,7 @@ screen(PyObject *self, PyObject *args)
             }
             if (yes && append_index(detect, k) < 0)
                 goto fail_key;
-            yes = PySequence_Contains(promo_first, key);
-            if (yes < 0 || (yes && append_index(promo, k) < 0))
+            if ((mark & 4) && append_index(promo, k) < 0)
                 goto fail_key;
             Py_DECREF(key);
             continue;
@@ -1978,6 +2436,10 @@ static PyMethodDef methods[] = {
     {"segment", segment, METH_VARARGS, "Finder._segment, compiled: the bigram decoder of one run of words"},
     {"pair_score", pair_score, METH_VARARGS, "Scorer._trans, compiled: pair_score(counts, prev, w), None when it cannot tell"},
     {"word_runs", word_runs, METH_VARARGS, "statistical._word_runs, compiled: the (start, end) of each run of words"},
+    {"may_replace", may_replace_py, METH_VARARGS, "Finder._may_replace, compiled (for the tests)"},
+    {"group_alts", group_alts, METH_VARARGS, "Finder._candidates' loop over one group of neighbours, compiled"},
+    {"count_runs", count_runs, METH_VARARGS, "DocumentCounts.count, compiled: count_runs(toks, words, pairs) -> words counted"},
+    {"run_keys", run_keys, METH_VARARGS, "statistical._run_keys, compiled: (i, j, key) of each run of words"},
     {"screen", screen, METH_VARARGS, "scan._screen, compiled: the tokens each loop of scan.scan looks at"},
     {"lm_scores", lm_scores, METH_VARARGS, "Finder._lm_segment's scores of one word's candidates, compiled"},
     {"lm_run", lm_run, METH_VARARGS, "Finder._lm_scored, compiled: the language model's scores of one run's words"},

@@ -25,6 +25,8 @@ def drug_key(key: str, drugs: frozenset[str]) -> str | None:
 
 @functools.lru_cache(maxsize=4096)
 def fold(word: str) -> str:
+    if word.isascii():  # NFKD leaves ASCII as it is, and no ASCII character is combining
+        return word
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 

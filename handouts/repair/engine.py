@@ -262,10 +262,7 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
     paras = [_Para.of(para_text) for _, para_text, _ in pieces]
     counted = []  # the words of each paragraph: each is in one run
     for para in paras:
-        runs = finder.runs(para.toks)
-        for run in runs:
-            doc.add(run)
-        counted.append(sum(map(len, runs)))
+        counted.append(doc.count(para.toks))
         if not doc.titled and any(para.heading):  # the document's title: the first heading
             line_end = para.text.find("\n")
             doc.titled.update(t.key for t, h in zip(para.toks, para.heading)

@@ -57,7 +57,7 @@ def _drug_keys(drugs: frozenset[str]) -> dict[str, str | None]:
     return _DRUG_KEYS[1]
 
 
-_STARTS: list = [None, frozenset()]
+_STARTS: list = [None, frozenset(), frozenset(), {}]
 
 
 def _starts(rules: Rules) -> frozenset[str]:
@@ -65,17 +65,45 @@ def _starts(rules: Rules) -> frozenset[str]:
     word: a commerce word or the first word of a one-word-keyed phrase entry (for these rules).
     Elsewhere it can only find an entry of ``rules.index2``, keyed by the word and the next."""
     if _STARTS[0] is not rules:
-        _STARTS[:] = [rules, frozenset(rules.index) | rules.commerce_verbs | rules.english_commerce]
+        _STARTS[:] = [rules, frozenset(rules.index) | rules.commerce_verbs | rules.english_commerce,
+                      frozenset(a for a, _ in rules.index2), {}]
     return _STARTS[1]
 
 
+def _firsts(rules: Rules) -> tuple[frozenset[str], dict[str, int]]:
+    """The first words of ``rules.index2``'s keys (a word that is none needs no look-up of the pair
+    it forms with the next), and the compiled screen's marks of each word seen (``_speedups.c``,
+    ``screen``), for these rules."""
+    _starts(rules)
+    return _STARTS[2], _STARTS[3]
+
+
+_PROMO: list = [None, 0, None]
+_INF = float("inf")
+
+
+def _promo_index(phrases: tuple[tuple[str, ...], ...]) -> tuple[int, dict | None]:
+    """The longest of the sales phrases, and the phrases by their first word, each word's in their
+    order (a phrase can only match where its first word is; None if a phrase is empty, which matches
+    anywhere): worked out once for these phrases, not at every "with" of the text."""
+    if _PROMO[0] is not phrases:
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            if phrase:
+                by_first.setdefault(phrase[0], []).append(phrase)
+        _PROMO[:] = [phrases, max(map(len, phrases), default=0), by_first if all(phrases) else None]
+    return _PROMO[1], _PROMO[2]
+
+
 def _screen(toks, sentence_start, starts: frozenset[str], pairs: dict, drug_keys: dict,
-            promo_first: frozenset[str]):
+            promo_first: frozenset[str], firsts: frozenset[str], marks: dict[str, int]):
     """The tokens each loop of :func:`scan` looks at, in order (most words need none of them):
     words that may be a drug name (known to be one, or not asked yet), words at which a phrase
     entry or a commerce word can start (``starts``, or the word and the next a key of ``pairs``),
     words for the a/an and capital detectors, and the tokens a promotional link or a sales
-    phrase can start at.  Compiled where it was built (``_speedups.screen``)."""
+    phrase can start at.  ``firsts``: the first words of the keys of ``pairs``; ``marks``: what the
+    compiled version keeps of each word (where it is in ``starts``, ``firsts`` and ``promo_first``),
+    not read here.  Compiled where it was built (``_speedups.screen``)."""
     drugs, found, detect, promo = [], [], [], []
     n = len(toks)
     for k, t in enumerate(toks):
@@ -84,7 +112,7 @@ def _screen(toks, sentence_start, starts: frozenset[str], pairs: dict, drug_keys
             key = t.key
             if drug_keys.get(key, _UNSEEN) is not None:
                 drugs.append(k)
-            if key in starts or (k + 1 < n and (key, toks[k + 1].key) in pairs):
+            if key in starts or (k + 1 < n and key in firsts and (key, toks[k + 1].key) in pairs):
                 found.append(k)
             if key in ("a", "an") or (t.text[0].isupper() and not sentence_start[k]):
                 detect.append(k)
@@ -108,8 +136,9 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
     drug_of: dict[int, str] = {}
     drug_keys = _drug_keys(rules.drugs)
     starts = _starts(rules)
+    firsts, marks = _firsts(rules)
     may_be_drug, may_start, detect, promo = _screened(toks, para.sentence_start, starts, rules.index2, drug_keys,
-                                                      _PROMO_FIRST)
+                                                      _PROMO_FIRST, firsts, marks)
     for k in may_be_drug:
         key = toks[k].key
         d = drug_keys.get(key, _UNSEEN)
@@ -208,10 +237,12 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
         i += 1
 
     # -- detectors that look at single words, skipped where a phrase repair already acts --
-    edited = sorted((e.start, e.end) for e in edits)
+    edited = sorted([(e.start, e.end) for e in edits]) if edits else None
 
     def touched(tok: Token) -> bool:
-        k = bisect.bisect_right(edited, (tok.start, float("inf"))) - 1
+        if edited is None:  # the common case: no edit in the paragraph
+            return False
+        k = bisect.bisect_right(edited, (tok.start, _INF)) - 1
         return (k >= 0 and edited[k][1] > tok.start) or (k + 1 < len(edited) and edited[k + 1][0] < tok.end)
 
     for i in detect:
@@ -268,15 +299,16 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
                 scan.flags.append((toks[j].start, t.end, "looks like a promotional link (buy/order); remove it", "",
                                    False, "spam:promotional link"))
         elif t.kind == "w" and t.key in _PROMO_FIRST and k + 1 < n:
-            ahead = [x.key for x in toks[k : k + max(map(len, rules.promo_phrases), default=0)]]
-            for phrase in rules.promo_phrases:
+            longest, by_first = _promo_index(rules.promo_phrases)
+            ahead = [x.key for x in toks[k : k + longest]]
+            for phrase in rules.promo_phrases if by_first is None else by_first.get(t.key, ()):
                 if tuple(ahead[: len(phrase)]) == phrase:
                     scan.spam += 1
                     scan.flags.append((t.start, toks[k + len(phrase) - 1].end,
                                        "sales phrase injected into the text (keyword stuffing)", "",
                                        False, "spam:sales phrase"))
                     break
-    for m in _SPINTAX.finditer(text):
+    for m in _SPINTAX.finditer(text) if "{" in text else ():  # (spintax opens with a brace)
         scan.spam += 1
         first = m.group()[1:].split("|", 1)[0]
         scan.flags.append((m.start(), m.end(), "spintax left over from an article spinner", first))

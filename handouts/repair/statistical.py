@@ -46,8 +46,11 @@ none of this changes a fix, a flag or a margin):
   (``_speedups.segment``): the same steps as :meth:`Finder._segment`, :meth:`Finder._prune`,
   :meth:`Finder._decode_one` and :meth:`Finder._decode`, the same look-ups and the same sums in
   the same order, so the same suspects to the last bit; it reads the per-process caches itself
-  and calls the methods that fill them on a miss.  The Python code stays, for
-  ``HANDOUTS_PURE=1`` and for installs without a C compiler.
+  and calls the methods that fill them on a miss (it works out a candidate of several words and
+  whether a word may be replaced itself).  A paragraph's runs are counted and keyed for the caches
+  in one compiled call each (``_speedups.count_runs``, ``run_keys``), and a word's candidates are
+  listed by a compiled loop (``group_alts``).  The Python code stays, for ``HANDOUTS_PURE=1`` and
+  for installs without a C compiler.
 """
 from __future__ import annotations
 
@@ -192,6 +195,18 @@ class DocumentCounts:
         for pair in zip(keys, keys[1:]):
             pairs[pair] = pairs.get(pair, 0) + 1
 
+    def count(self, toks) -> int:
+        """Add each run of words of a paragraph's tokens (as :meth:`Finder.runs` gives them), run by
+        run; returns how many words (compiled as ``_speedups.count_runs``)."""
+        if _count_runs is not None:
+            return _count_runs(toks, self.words, self.pairs)
+        n = 0
+        for i, j in _runs(toks):
+            keys = [t.key for t in toks[i:j]]
+            self.add(keys)
+            n += len(keys)
+        return n
+
 
 @dataclass(frozen=True, slots=True)
 class Suspect:
@@ -286,13 +301,16 @@ class _Shared:
     token may be replaced, and the context-free part of the language model's scores.  None
     of it depends on the document, so a library repaired in one process pays for it once."""
 
-    __slots__ = ("alive", "cands", "two", "replaceable", "static", "scorer")
+    __slots__ = ("alive", "cands", "two", "replaceable", "replaceable_bits", "static", "scorer")
 
     def __init__(self, *alive) -> None:
         self.alive = alive  # the objects whose ids are part of the key, so that no id is reused
         self.cands: dict[str, list[tuple[tuple[str, ...], str, str, int, float, str]]] = {}
         self.two: dict[str, list[tuple[tuple[str, ...], str, str, int, float, str]]] = {}
         self.replaceable: dict[tuple[str, bool, bool], bool] = {}
+        self.replaceable_bits: dict[str, int] = {}
+        """The compiled decoder's copy of :attr:`replaceable`, by the text alone (``_speedups.c``,
+        ``can_replace``)."""
         self.static: dict[str, list[tuple[float, str]]] = {}
         self.scorer: Scorer | None = None
 
@@ -303,6 +321,7 @@ _SHARED: dict[tuple, _Shared] = {}
 _segment_c = _compiled.segment if _compiled is not None else None
 _lm_scores = _compiled.lm_scores if _compiled is not None else None
 _lm_run = _compiled.lm_run if _compiled is not None else None
+_group_alts = _compiled.group_alts if _compiled is not None else None
 
 
 def _shared(settings: Settings, guarded: frozenset[str], common: frozenset[str], thesaurus, model) -> _Shared:
@@ -312,6 +331,24 @@ def _shared(settings: Settings, guarded: frozenset[str], common: frozenset[str],
         if len(_SHARED) >= 8:
             _SHARED.clear()
         found = _SHARED[key] = _Shared(settings, thesaurus, model)
+    return found
+
+
+_GUARDS: dict[tuple, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _guards(guarded: frozenset[str], settings: Settings) -> tuple[frozenset[str], frozenset[str]]:
+    """A finder's guarded words (``guarded``, the negations and the settings' stop words) and the words
+    never suggested (those and the settings' own), the same objects for equal arguments: a repair makes
+    a finder per document, and two set unions and the hash of a new set (for :func:`_shared`) per
+    document were 2 % of repairing a clean leaflet."""
+    key = (guarded, settings.stop_words, settings.never_suggested)
+    found = _GUARDS.get(key)
+    if found is None:
+        if len(_GUARDS) >= 8:
+            _GUARDS.clear()
+        full = guarded | NEGATIONS | settings.stop_words
+        found = _GUARDS[key] = (full, full | settings.never_suggested)
     return found
 
 
@@ -329,7 +366,7 @@ class Finder:
     def __init__(self, guarded: frozenset[str], common: frozenset[str], settings: Settings | None = None,
                  thesaurus: Thesaurus | None = None, model: Model | None = None) -> None:
         self.settings = settings or load_settings()
-        self.guarded = guarded | NEGATIONS | self.settings.stop_words
+        self.guarded, self._banned = _guards(guarded, self.settings)
         self.common = common
         self._thesaurus = thesaurus
         self._model = model
@@ -337,7 +374,6 @@ class Finder:
         self._broad: Broad | None = None
         self._trigram: TrigramModel | None = None
         self._swaps: dict[str, frozenset[str]] | None = None
-        self._banned = self.guarded | self.settings.never_suggested
         shared = self._shared = _shared(self.settings, self.guarded, common, thesaurus, model)
         self._cands = shared.cands
         self._two = shared.two
@@ -442,6 +478,9 @@ class Finder:
                 following = self.scorer.model.following
                 for group, cost, kind in ((nb.synonyms, s.cost_synonym, "synonym"),
                                           (nb.related, s.cost_related, "related")):
+                    if _group_alts is not None:  # the loop below, compiled
+                        _group_alts(found, group, cost, kind, s.per_group, banned, following, _NONE, ok, _alt)
+                        continue
                     taken = 0
                     for w in group:
                         if taken == s.per_group:
@@ -528,8 +567,7 @@ class Finder:
         if decoded is not None and not lm:  # what the earlier call found, run by run
             return [x for x in decoded if x.kind != "model"]
         runs = self._runs
-        for i, j in _runs(toks):
-            run = tuple(zip([t.text for t in toks[i:j]], sentence_start[i:j], heading[i:j]))
+        for i, j, run in _run_keys(toks, sentence_start, heading):
             here = {k - i: v for k, v in marked.items() if i <= k < j} if marked else None
             read_key = (run, floor, tuple(sorted(here.items()))) if here else (run, floor)
             if lm:
@@ -753,7 +791,8 @@ class Finder:
         The compiled decoder (``_speedups.segment``) does all of this method, :meth:`_prune`,
         :meth:`_decode_one` and :meth:`_decode` in one call, with the same look-ups and the same
         sums in the same order; it calls back the methods that fill the caches of
-        :class:`_Shared` on a miss, and :meth:`_inner` for a candidate of several words."""
+        :class:`_Shared` on a miss, and works out :meth:`_inner` for a candidate of several words
+        itself, into the same cache for the document."""
         if _segment_c is not None:
             context = self._context or self._make_context()
             return [self._suspect(start, length, words, kind, margin, toks, i, sentence_start, heading)
@@ -876,9 +915,9 @@ class Finder:
         """The objects :meth:`_segment`'s compiled decoder reads (kept for the document)."""
         sc = self.scorer
         s = self.settings
-        self._context = (self._can_replace, self._replaceable, self.thesaurus.multiword_firsts, self._two,
-                         self._two_words, self._cands, self._candidates, sc.model.following, _NONE, self._doc.words,
-                         self._doc.pairs, sc._cache, sc.trans, self._inners, self._inner, sc.counts(),
+        self._context = (self._can_replace, self._shared.replaceable_bits, self.guarded, self.common,
+                         self._replaceable, self.thesaurus.multiword_firsts, self._two, self._two_words, self._cands, self._candidates, sc.model.following, _NONE, self._doc.words,
+                         self._doc.pairs, sc._cache, sc.trans, self._inners, sc.counts(),
                          s.candidates, s.document_word, s.document_pair)
         return self._context
 
@@ -1044,3 +1083,16 @@ def _word_runs(toks):
 
 _runs = _compiled.word_runs if _compiled is not None else _word_runs
 """The runs of words of a paragraph's tokens: :func:`_word_runs`, compiled where it was built."""
+
+
+def _run_keys_py(toks, sentence_start, heading):
+    """(start, end, key) of each run of words: the key is what the run is decoded from (its words as
+    written, which open a sentence, which are in a heading), what :meth:`Finder.suspects` caches by.
+    (The compiled version makes most keys one str instead, which keeps its hash: the same runs are
+    told apart, as the same key is never made for two different runs.)"""
+    for i, j in _word_runs(toks):
+        yield i, j, tuple(zip([t.text for t in toks[i:j]], sentence_start[i:j], heading[i:j]))
+
+
+_run_keys = _compiled.run_keys if _compiled is not None else _run_keys_py
+_count_runs = _compiled.count_runs if _compiled is not None else None
