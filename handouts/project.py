@@ -108,6 +108,7 @@ class Project:
         self.base_url = config["base-url"]
         """Where output/ is published: printed handouts then carry a QR code of their address."""
         self.jobs = jobs or default_jobs()
+        self._read: dict = {}  # what the update's workers read of the catalogs, for the build (``run``)
         self.store = Store(self.root)
         self._documents: collections.OrderedDict[str, Document] = collections.OrderedDict()
         """A few documents kept parsed in memory; the rest are a pickle away in build/documents/."""
