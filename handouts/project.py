@@ -315,7 +315,6 @@ class Project:
         """Run the stages, redoing only what changed since the last run; remember what was done."""
         summary = Summary()
         self._documents = collections.OrderedDict()  # read afresh (through the cache) by every run
-        self._read: dict = {}  # what the update's workers read of the catalogs, for the build
         state = self.state()
         sources = self.sources()
         self._prepare_all(sources, state)

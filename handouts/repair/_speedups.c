@@ -1532,6 +1532,18 @@ run_at(PyObject *runs, Py_ssize_t r, Py_ssize_t n, Py_ssize_t *i, Py_ssize_t *j)
     return 0;
 }
 
+/* word_runs(toks) called from C: the runs of words of a token list */
+static PyObject *
+runs_of(PyObject *self, PyObject *toks)
+{
+    PyObject *one = PyTuple_Pack(1, toks);
+    if (one == NULL)
+        return NULL;
+    PyObject *runs = word_runs(self, one);
+    Py_DECREF(one);
+    return runs;
+}
+
 /* count_runs(toks, words, pairs): for each run of words (word_runs), its keys counted into words and
    its adjacent pairs of keys into pairs, as DocumentCounts.add does, run by run; returns how many words */
 static PyObject *
@@ -1541,11 +1553,7 @@ count_runs(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!O!O!:count_runs", &PyList_Type, &toks, &PyDict_Type, &words, &PyDict_Type,
                           &pairs))
         return NULL;
-    PyObject *one = Py_BuildValue("(O)", toks);
-    if (one == NULL)
-        return NULL;
-    PyObject *runs = word_runs(self, one);
-    Py_DECREF(one);
+    PyObject *runs = runs_of(self, toks);
     if (runs == NULL)
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(toks), total = 0;
@@ -1638,11 +1646,7 @@ run_keys(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!O!O!:run_keys", &PyList_Type, &toks, &PyList_Type, &starts, &PyList_Type,
                           &headings))
         return NULL;
-    PyObject *one = Py_BuildValue("(O)", toks);
-    if (one == NULL)
-        return NULL;
-    PyObject *runs = word_runs(self, one);
-    Py_DECREF(one);
+    PyObject *runs = runs_of(self, toks);
     if (runs == NULL)
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(toks);
