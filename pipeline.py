@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Command-line entry: see `python pipeline.py --help`."""
-from handouts.cli import main
+from handouts.resident import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

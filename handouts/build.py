@@ -23,7 +23,7 @@ from .documents import listing, remove, write_bytes, write_text
 from .locales import babel_locale, language
 from .pdf import find_engine, print_pdf, screenshot
 from .pofile import plural_function
-from .state import LISTINGS, BuildState, State, digest, file_digest, output_stat
+from .state import LISTINGS, BuildState, State, digest, file_digest, output_stat, output_stats
 from .units import Parsed, urgent_unit
 
 SOURCE_LANGUAGE = "en"
@@ -484,8 +484,8 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
                 cat = file_digest(os.path.join(folders[code], f"{name}.po"))
             key = (common, document_keys[name], cat, ui_keys[code])  # digests already: compared, not hashed again
             known = state.builds.get((name, code))
-            if known is not None and known.key == key and all(
-                    output_stat(out + rel) == stat for rel, stat in known.outputs.items()):
+            if known is not None and known.key == key and output_stats(
+                    [out + rel for rel in known.outputs]) == list(known.outputs.values()):
                 result.translated[(name, code)] = known.summary
                 continue
             todo.setdefault(name, []).append(code)

@@ -7,6 +7,8 @@ package prints or exits.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -164,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, root: Path | None = None, ran: list | None = None) -> int:
+    """The command line; ``root`` and ``ran``: a command run by a watch for it (``run_for_watch``)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -173,14 +176,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(exc.code, file=sys.stderr)
             return EXIT_USAGE
         return exc.code if isinstance(exc.code, int) else EXIT_OK
+    if root is not None:
+        args.root = root  # the project as the watch spells it
+    args.ran = ran
     try:
         return args.run(args)
     except HandoutsError as exc:
         print(exc, file=sys.stderr)
+        if ran is not None:
+            ran.append(exc)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def run_for_watch(argv: Sequence[str], root: Path) -> tuple[int, str, str, Summary | HandoutsError | None]:
+    """A command of ``python pipeline.py`` run by a watch in its own process (``resident``): its exit
+    status, what it printed on stdout and on stderr, and its run's summary (or the error it stopped at)."""
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="backslashreplace", write_through=True)
+    ran: list = []
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv, root, ran)
+    return (code, out.buffer.getvalue().decode("utf-8"), err.buffer.getvalue().decode("utf-8"),
+            ran[-1] if ran else None)
+
+
+def _ran(args: argparse.Namespace, summary: Summary) -> Summary:
+    if getattr(args, "ran", None) is not None:
+        args.ran.append(summary)
+    return summary
 
 
 # ---------------------------------------------------------------------------
@@ -258,7 +284,7 @@ def _progress(args: argparse.Namespace):
 def _cmd_update(args: argparse.Namespace) -> int:
     project = _project(args)
     with project.lock():
-        summary = project.run(("update",))
+        summary = _ran(args, project.run(("update",)))
     _print_written(project, summary, args.quiet)
     return EXIT_OK
 
@@ -266,7 +292,7 @@ def _cmd_update(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     project = _project(args)
     with project.lock():
-        summary = project.run(("build",), paper=args.paper, pdf=args.pdf, progress=_progress(args))
+        summary = _ran(args, project.run(("build",), paper=args.paper, pdf=args.pdf, progress=_progress(args)))
     _print_written(project, summary, args.quiet)
     _print_rejected(summary)
     return EXIT_OK
@@ -290,7 +316,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
 
     project = _project(args)
     project.sources()  # a project without documents is an error now, not a blank page
-    return watch(lambda: _project(args), project.root, port=args.port, quiet=args.quiet)
+    return watch(lambda: _project(args), project.root, port=args.port, quiet=args.quiet, commands=run_for_watch)
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -336,7 +362,7 @@ def _cmd_tm_export(args: argparse.Namespace) -> int:
 def _cmd_all(args: argparse.Namespace) -> int:
     project = _project(args)
     with project.lock():
-        summary = project.run(progress=_progress(args))
+        summary = _ran(args, project.run(progress=_progress(args)))
     _print_rejected(summary)
     if not args.quiet:
         print(format_summary(project, summary))

@@ -442,6 +442,15 @@ class Watched:
                 self.folders.add(os.path.dirname(name))
         return value
 
+    def answers(self, table: dict, names: list[str], look: Callable[[str], object]) -> list:
+        """``answer`` for many names at once (a language's catalogs, a handout's files)."""
+        get = table.get
+        values = [get(name, _UNASKED) for name in names]
+        if _UNASKED in values:
+            values = [self.answer(table, name, look) if value is _UNASKED else value
+                      for name, value in zip(names, values)]
+        return values
+
     def changed(self, paths) -> None:
         for path in paths:
             name = os.fspath(path)

@@ -78,6 +78,14 @@ def file_digest(path: Path | str) -> str | None:
     return _file_digest(name) if watched is None else watched.answer(watched.digests, name, _file_digest)
 
 
+def file_digests(names: list[str]) -> list[str | None]:
+    """``file_digest`` of each of ``names``."""
+    _USED.update(names)
+    watched = documents.WATCHED
+    return [_file_digest(n) for n in names] if watched is None else watched.answers(watched.digests, names,
+                                                                                     _file_digest)
+
+
 def _file_digest(name: str) -> str | None:
     try:
         st = os.stat(name)
@@ -449,6 +457,13 @@ def output_stat(path: Path | str) -> tuple[int, int] | None:
     someone touched it since the build wrote it (it is then written again)."""
     watched = documents.WATCHED
     return _output_stat(path) if watched is None else watched.answer(watched.outputs, os.fspath(path), _output_stat)
+
+
+def output_stats(paths: list[str]) -> list[tuple[int, int] | None]:
+    """``output_stat`` of each of ``paths``."""
+    watched = documents.WATCHED
+    return [_output_stat(p) for p in paths] if watched is None else watched.answers(watched.outputs, paths,
+                                                                                    _output_stat)
 
 
 def _output_stat(path: Path | str) -> tuple[int, int] | None:

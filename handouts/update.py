@@ -24,8 +24,8 @@ from .documents import Changed, listing, replace_if_unchanged, write_text
 from .errors import HandoutsError
 from .memory import Suggester, Suggestion, memory_path, read_memory
 from .pofile import Catalog
-from .state import (LISTINGS, CatalogState, State, digest, file_digest, take_worker_changes, worker_changes,
-                    worker_mark)
+from .state import (LISTINGS, CatalogState, State, digest, file_digest, file_digests, take_worker_changes,
+                    worker_changes, worker_mark)
 
 RETRIES = 5
 
@@ -63,8 +63,9 @@ def _catalog_keys(locale_dir: Path, code: str) -> list[tuple[str, str, str]]:
     found = listing(folder, LISTINGS)  # files only (a folder named x.po is none), listed again when names change
     if found is None:
         return []
-    keys = [(name, path, file_digest(path))
-            for name, path in ((n, os.path.join(folder, n)) for n in sorted(found[0]) if n.endswith(".po"))]
+    names = [n for n in sorted(found[0]) if n.endswith(".po")]
+    paths = [os.path.join(folder, n) for n in names]
+    keys = zip(names, paths, file_digests(paths))
     return [k for k in keys if k[2] is not None]  # (a link to nothing is no catalog)
 
 

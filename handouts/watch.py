@@ -31,7 +31,7 @@ from typing import Callable
 
 import watchfiles
 
-from . import documents, review
+from . import documents, resident, review
 from .documents import TEMP_SUFFIX, identity
 from .errors import HandoutsError
 from .render import TEMPLATES
@@ -49,6 +49,10 @@ INPUTS = ("source", "locale", "templates")
 TOP_LEVEL = FOLDERS + ("pyproject.toml",)
 MANY = 1000
 """A build that wrote more files than this forgets what ``watch`` knew (``documents.Watched``)."""
+SYNC = ".handouts-sync-"
+"""A file made and removed at once by ``Saves.sync`` (hidden: never an input, never served)."""
+REQUEST = "\0request"
+"""Put among the reported paths when the command line asks for a run (``resident``): not a path."""
 IGNORED = (".mo", TEMP_SUFFIX, "~", ".swp", ".swx")
 """Never read by the pipeline: compiled catalogs (Poedit writes one beside each save), our own
 temporary files, editors' backups and swap files."""
@@ -198,6 +202,7 @@ class Saves:
         self.polling = _polls()
         """Look at the inputs every ``POLL_SECONDS`` instead (``_poll``): then ``ready`` is never set."""
         self._poller = threading.Lock()
+        self._syncs = 0
 
     def roots(self) -> list[Path]:
         return [self.root / name for name in FOLDERS] + list(self.extra)
@@ -259,6 +264,30 @@ class Saves:
             except queue.Empty:
                 return paths
 
+    def sync(self, timeout: float = 5.0) -> tuple[set[str], bool]:
+        """Every change reported until now, for a run the command line asked for (``resident``): a file
+        made and removed at once in ``output/`` and in the project's folder, and each watcher's reports
+        read until its file is among them (a system reports one watch's changes in order).  The paths
+        read (without those files), and whether both files came within ``timeout``."""
+        self._syncs += 1
+        name = f"{SYNC}{os.getpid()}-{self._syncs}"
+        markers = {os.fspath(self.root / "output" / name), os.fspath(self.root / name)}
+        seen: set[str] = set()
+        try:
+            for marker in markers:
+                with open(marker, "x"):
+                    pass
+                os.unlink(marker)
+        except OSError:
+            return seen, False
+        deadline = time.monotonic() + timeout
+        while not markers <= seen:
+            try:
+                seen |= self.reports.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return seen - markers, False
+        return seen - markers, True
+
     def _start_folders(self, again: bool = False) -> None:
         if self.polling:
             return  # the poller looks at every input
@@ -299,8 +328,9 @@ class Saves:
                         continue
                     changed = {self._spelled(path) for _, path in changes}
                     if not recursive:
-                        changed = {p for p in changed if os.path.basename(p) in TOP_LEVEL}
-                        if any(os.path.basename(p) != "pyproject.toml" for p in changed):
+                        changed = {p for p in changed if os.path.basename(p) in TOP_LEVEL
+                                   or os.path.basename(p).startswith(SYNC)}
+                        if any(os.path.basename(p) in FOLDERS for p in changed):
                             self._start_folders(again=True)  # a folder made or removed: watch what is there now
                     if changed:
                         self.reports.put(changed)
@@ -353,7 +383,9 @@ def _input(saves: Saves, path: str) -> bool:
 
 
 def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host: str = "127.0.0.1",
-          out=None, quiet: bool = False) -> int:
+          out=None, quiet: bool = False, commands: Callable | None = None) -> int:
+    """``commands``: runs a command of ``python pipeline.py`` in this process (``cli.run_for_watch``), for
+    the command line while this watch runs (``resident``)."""
     out = out or sys.stderr
     status = Status()
     project = make_project()
@@ -361,8 +393,9 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
     def say(text: str) -> None:
         print(text, file=out, flush=True)
 
-    def build() -> list[Path]:
-        """Run the pipeline; the files it wrote."""
+    def build(request: dict | None = None, reply: dict | None = None) -> list[Path]:
+        """Run the pipeline (``request``: the command line's command, whose output goes into ``reply``);
+        the files it wrote."""
         started = time.perf_counter()
         restarts = saves.restarts
         if not saves.ready():
@@ -370,9 +403,17 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
         elif documents.WATCHED is None:
             documents.WATCHED = documents.Watched(saves.roots())
         try:
-            current = make_project()  # the configuration may have changed too
-            with current.lock():
-                summary = current.run()
+            if request is None:
+                current = make_project()  # the configuration may have changed too
+                with current.lock():
+                    summary = current.run()
+            else:
+                code, stdout, stderr, summary = commands(request["argv"], root)
+                reply.update(exit=code, stdout=stdout, stderr=stderr)
+                if isinstance(summary, HandoutsError):
+                    raise summary
+                if summary is None:
+                    return []  # the command's own mistake (its usage): nothing was run
         except HandoutsError as exc:
             if [str(exc)] != status.snapshot()[1]:
                 say(str(exc))
@@ -389,7 +430,8 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
             for line in rejected:
                 say(line)
             if not quiet:
-                say(f"built in {time.perf_counter() - started:.2f} s: {summary.rebuilt} handout(s) built, "
+                asked = " for the command line" if request is not None else ""
+                say(f"built{asked} in {time.perf_counter() - started:.2f} s: {summary.rebuilt} handout(s) built, "
                     f"{len(summary.written)} file(s) changed")
         status.publish(rejected, changed=bool(summary.written))
         if documents.WATCHED is not None:
@@ -401,6 +443,7 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
 
     saves = Saves(root, say=say)
     server = None
+    listener = None
     try:
         for name in ("source", "locale", "output"):  # made now, not by the first build, which would start the
             (root / name).mkdir(exist_ok=True)       # watcher of folders again
@@ -412,19 +455,43 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
         threading.Thread(target=server.serve_forever, daemon=True).start()
         say(f"serving http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)")
         say(f"review the repair at http://{host}:{server.server_address[1]}{review.PREFIX}")
+        if commands is not None:
+            listener = resident.Listener(root, wake=lambda: saves.reports.put({REQUEST}))
+            listener.start()
+            if listener.problem:
+                say(f"watch: python pipeline.py runs on its own: {listener.problem}")
+            elif not quiet:
+                say("python pipeline.py on this project is run here while this watch runs")
         while True:
             changed = saves.wait(timeout=1.0)  # a timeout, so that Ctrl-C is heard on every system
+            taken = listener.take() if listener is not None and REQUEST in changed else []
+            changed.discard(REQUEST)
+            if taken and documents.WATCHED is not None:
+                # the command line may have saved a file just before it asked: hear of it first
+                seen, complete = saves.sync()
+                changed |= seen - {REQUEST}
+                if REQUEST in seen:
+                    taken += listener.take()
+                if not complete:
+                    documents.WATCHED = None  # a report may be missing: this run looks at every file
             if documents.WATCHED is not None:
                 documents.WATCHED.changed(changed)
+            if taken:
+                for request, conn in taken:  # each run builds what changed, the first everything pending
+                    reply: dict = {}
+                    ours = _written(build(request, reply))
+                    listener.answer(conn, reply)
             # the build's own writes (an updated catalog) are reported too: those still as written are
             # not news; anything else the pipeline reads is built, and a save during the build is
             # reported again after it
-            if any(ours.get(path, False) != identity(path) for path in changed if _input(saves, path)):
+            elif any(ours.get(path, False) != identity(path) for path in changed if _input(saves, path)):
                 ours = _written(build())
     except KeyboardInterrupt:
         say("watch: stopped")
     finally:
         documents.WATCHED = None
+        if listener is not None:
+            listener.close()
         saves.close()
         if server is not None:
             server.shutdown()

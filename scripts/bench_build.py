@@ -155,7 +155,7 @@ def bench_watch(checkout: Path, root: Path, docs: list[tuple[str, str]], locales
                     text = text[:at] + f"Bearbeitet {n}: " + re.sub(r"^Bearbeitet \d+: ", "", text[at:])
                     path = po
                 else:
-                    text = re.sub(r"This leaflet(, revised(?: \d+ times)?,)? is number",
+                    text = re.sub(r"This leaflet(, (?:revised|changed)(?: \d+ times)?,)? is number",
                                   f"This leaflet, revised {n + 1} times, is number", src.read_text(encoding="utf-8"))
                     path = src
                 start = time.perf_counter()
@@ -166,6 +166,23 @@ def bench_watch(checkout: Path, root: Path, docs: list[tuple[str, str]], locales
                     time.sleep(0.01)
                 results.setdefault(step, []).append(time.perf_counter() - start)
                 time.sleep(1.0)  # the build's own writes settle (and, polled, are seen) before the next save
+        # the command line while the watch runs (handouts/resident.py): from the save to its exit
+        for n in range(rounds):
+            for step in ("no-op", "one .po edit", "one source edit"):
+                if step == "one .po edit":
+                    text = po.read_text(encoding="utf-8")
+                    at = text.index(marker, text.index("\nmsgid", text.index("\n\n") + 1)) + len(marker)
+                    po.write_text(text[:at] + f"Befehl {n}: " + re.sub(r"^(Befehl|Bearbeitet) \d+: ", "", text[at:]),
+                                  encoding="utf-8")
+                elif step == "one source edit":
+                    src.write_text(re.sub(r"This leaflet(, (?:revised|changed)(?: \d+ times)?,)? is number",
+                                          f"This leaflet, changed {n + 1} times, is number",
+                                          src.read_text(encoding="utf-8")), encoding="utf-8")
+                start = time.perf_counter()
+                subprocess.run([sys.executable, str(checkout / "pipeline.py"), "-C", str(root), "--quiet"],
+                               check=True, stdout=subprocess.DEVNULL)
+                results.setdefault(f"command line, {step}", []).append(time.perf_counter() - start)
+                time.sleep(1.0)
         return results
     finally:
         proc.terminate()

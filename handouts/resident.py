@@ -1,0 +1,286 @@
+"""The command line answered by a running ``watch``: a resident process, as Gradle's daemon or dmypy.
+
+A fresh ``python pipeline.py`` pays for its imports, for reading the state and for looking at every
+catalog and handout of the library before it knows what changed: about 1.6 s at 1,000 documents ×
+16 languages before any work.  ``watch`` keeps all of that between saves.  So while a watch runs on
+a project, it listens on a socket in the project's ``build/`` folder (``build/watch.sock``, git
+ignores it), and ``python pipeline.py`` (with no command, ``update`` or ``build`` without ``--pdf``)
+hands its arguments to it, prints what the watch's run printed and exits with its status.  The run
+is the same code under the same lock, on the same files, so what it writes is what the command
+line would have written; the watch first makes sure that it has heard of every save made before
+the request (``watch.Saves.sync``).
+
+The command line runs by itself instead, as before, when no watch answers, when the watch runs
+other code (the package, Python or a dependency changed since it started: ``stamp``), another
+environment that the pipeline reads (``HANDOUTS_*``, the cache folder, the umask), or when the
+socket's path is too long for the system.  ``HANDOUTS_RESIDENT=off`` turns it off.  Only the same
+user's processes are answered (the socket is the user's only, and on Linux its peer is checked).
+
+This module imports only the standard library, so that asking costs a few milliseconds.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import struct
+import sys
+import threading
+from pathlib import Path
+
+SOCKET = os.path.join("build", "watch.sock")
+"""Under the project's folder."""
+PACKAGE = Path(__file__).resolve().parent
+ENVIRONMENT = ("HOME", "XDG_CACHE_HOME")
+"""Besides every ``HANDOUTS_*`` variable: what the run reads from the environment (the cache's folder)."""
+_OFF = ("off", "0", "no", "false")
+
+
+def enabled() -> bool:
+    return os.environ.get("HANDOUTS_RESIDENT", "").lower() not in _OFF and hasattr(socket, "AF_UNIX")
+
+
+def stamp() -> dict:
+    """What must be the same in the watch and in the command line for one to answer for the other:
+    Python, this package's files (by size and modification time), the installed distributions
+    (their ``.dist-info`` folders name their versions), the environment the pipeline reads, the umask."""
+    files = []
+    for folder, dirs, names in os.walk(PACKAGE):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith(".pyc"):
+                continue
+            path = os.path.join(folder, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            files.append([os.path.relpath(path, PACKAGE), st.st_size, st.st_mtime_ns])
+    installed = []
+    for entry in sys.path:
+        if os.path.basename(entry) in ("site-packages", "dist-packages") and os.path.isdir(entry):
+            installed += sorted(n for n in os.listdir(entry) if n.endswith(".dist-info"))
+    mask = os.umask(0o022)
+    os.umask(mask)
+    environment = {k: v for k, v in os.environ.items() if k.startswith("HANDOUTS_") or k in ENVIRONMENT}
+    return {"python": [sys.executable, sys.version], "package": [str(PACKAGE), files], "installed": installed,
+            "environment": dict(sorted(environment.items())), "umask": mask}
+
+
+# ---------------------------------------------------------------------------
+# The command line's side
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python pipeline.py``: run by a watch on the project when one may (``client``), else here."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    answered = client(argv)
+    if answered is None:
+        from .cli import main as run_here  # the whole pipeline's imports, only now
+
+        answered = run_here(argv)
+    return answered
+
+
+def _root_of(argv: list[str]) -> str | None:
+    """The project folder of a command a watch may run for the command line (``-C``), or None."""
+    root = "."
+    command = None
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name, has_value, _ = arg.partition("=")
+        if arg in ("-q", "--quiet") or (command == "build" and arg == "--large-print"):
+            pass
+        elif arg in ("-C", "-j") or (name in ("--jobs", "--min-translated") or name == "--paper" and command == "build"):
+            if not has_value:
+                i += 1
+                if i == len(argv):
+                    return None
+                if arg == "-C":
+                    root = argv[i]
+        elif arg.startswith("-C"):
+            root = arg[2:]
+        elif arg.startswith("-j") and arg[2:].isdigit():
+            pass
+        elif command is None and arg in ("update", "build"):
+            command = arg
+        else:
+            return None  # another command, --pdf, --help, --version, a mistake: the command line's own
+        i += 1
+    return root
+
+
+def client(argv: list[str]) -> int | None:
+    """Have a watch running on the project run this command; its exit status, or None (nobody
+    answered, or the watch may not run it: the caller runs it itself)."""
+    if not enabled():
+        return None
+    root = _root_of(argv)
+    if root is None:
+        return None
+    path = os.path.join(os.path.realpath(root), SOCKET)
+    if not os.path.exists(path):
+        return None
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(2.0)
+            conn.connect(path)
+            request = {"argv": argv, "root": os.path.realpath(root), "stamp": stamp()}
+            conn.sendall(json.dumps(request).encode("utf-8") + b"\n")
+            conn.settimeout(None)  # the run may take long
+            data = b""
+            while chunk := conn.recv(65536):
+                data += chunk
+    except OSError:
+        return None  # a socket left by a watch that has stopped, or one going away
+    try:
+        reply = json.loads(data.decode("utf-8"))
+    except ValueError:
+        return None  # the watch stopped during the run: the command line looks again itself
+    if "exit" not in reply:
+        return None  # declined
+    sys.stderr.write(reply.get("stderr", ""))
+    sys.stderr.flush()
+    sys.stdout.flush()
+    sys.stdout.buffer.write(reply.get("stdout", "").encode("utf-8"))
+    sys.stdout.buffer.flush()
+    return int(reply["exit"])
+
+
+# ---------------------------------------------------------------------------
+# The watch's side
+
+
+class Listener:
+    """The socket a watch answers on.  Requests wait in ``requests`` (with their connection) for the
+    watch's loop, which is woken by ``wake()``; ``answer`` sends a reply and closes the connection."""
+
+    def __init__(self, root: Path, wake) -> None:
+        self.path = os.path.join(os.path.realpath(root), SOCKET)
+        self.root = os.path.realpath(root)
+        self.stamp = stamp()
+        self.wake = wake
+        self.requests: queue.Queue = queue.Queue()
+        self.sock: socket.socket | None = None
+        self.problem: str | None = None
+        """Why the watch does not answer the command line (None: it does)."""
+        self._inode: int | None = None
+
+    def start(self) -> None:
+        if not enabled():
+            self.problem = "HANDOUTS_RESIDENT is off"
+            return
+        if _answers(self.path):
+            self.problem = f"another watch answers it ({self.path})"
+            return
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            try:
+                os.unlink(self.path)  # left by a watch that stopped without removing it
+            except FileNotFoundError:
+                pass
+            mask = os.umask(0o177)  # the socket is the user's only
+            try:
+                sock.bind(self.path)
+            finally:
+                os.umask(mask)
+            sock.listen(8)
+            self._inode = os.stat(self.path).st_ino
+        except OSError as exc:  # e.g. a path too long for a socket
+            sock.close()
+            self.problem = f"no socket at {self.path}: {exc.strerror or exc}"
+            return
+        self.sock = sock
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        if self.sock is None:
+            return
+        try:
+            if os.stat(self.path).st_ino == self._inode:  # ours, not a newer watch's
+                os.unlink(self.path)
+        except OSError:
+            pass
+        self.sock.close()
+        self.sock = None
+        while True:  # whoever still waits runs the command itself
+            try:
+                _request, conn = self.requests.get_nowait()
+            except queue.Empty:
+                break
+            conn.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return  # closed
+            threading.Thread(target=self._read, args=(conn,), daemon=True).start()
+
+    def _read(self, conn: socket.socket) -> None:
+        try:
+            if not _same_user(conn):
+                conn.close()
+                return
+            conn.settimeout(5.0)
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    conn.close()
+                    return
+                data += chunk
+            conn.settimeout(None)
+            request = json.loads(data.decode("utf-8"))
+        except (OSError, ValueError):
+            conn.close()
+            return
+        if request.get("stamp") != self.stamp or request.get("root") != self.root:
+            self.answer(conn, {"declined": "the watch runs other code, or another project, or another environment"})
+            return
+        self.requests.put((request, conn))
+        self.wake()
+
+    def take(self) -> list[tuple[dict, socket.socket]]:
+        taken = []
+        while True:
+            try:
+                taken.append(self.requests.get_nowait())
+            except queue.Empty:
+                return taken
+
+    @staticmethod
+    def answer(conn: socket.socket, reply: dict) -> None:
+        try:
+            conn.sendall(json.dumps(reply).encode("utf-8"))
+        except OSError:
+            pass  # the command line gave up (Ctrl-C): the run is done all the same
+        finally:
+            conn.close()
+
+
+def _answers(path: str) -> bool:
+    if not os.path.exists(path):
+        return False
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1.0)
+            probe.connect(path)
+        return True
+    except OSError:
+        return False
+
+
+def _same_user(conn: socket.socket) -> bool:
+    """On Linux, the connecting process's user is checked; elsewhere the socket file's mode (the
+    user's only, in the project's ``build/``) keeps others out."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return True
+    size = struct.calcsize("3i")
+    _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, option, size))
+    return uid == os.getuid()

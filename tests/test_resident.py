@@ -1,0 +1,179 @@
+"""While `python pipeline.py watch` runs, `python pipeline.py` is run by the watch (handouts/resident.py):
+the same output, the same files, the same exit status, without a fresh process's start."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import ROOT, run_pipeline, small_project, translate
+
+DOC = "# Fever\n\nDrink plenty of fluids.\n\nRest at home.\n"
+ANSWERING = "python pipeline.py on this project is run here while this watch runs"
+ANSWERED = "built for the command line"
+
+
+class Watch:
+    def __init__(self, root):
+        env = dict(os.environ, PYTHONIOENCODING="utf-8")
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "pipeline.py"), "-C", str(root), "watch",
+                                      "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     env=env)
+        self.lines = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.until(ANSWERING)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def until(self, text, seconds=30.0):
+        start = time.monotonic()
+        while time.monotonic() - start < seconds:
+            if any(text in line for line in self.lines):
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        pytest.fail(f"the watch never said {text!r}:\n" + "".join(self.lines))
+
+    def count(self, text):
+        return sum(text in line for line in self.lines)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def watched(tmp_path):
+    (tmp_path / "a").mkdir()
+    root = small_project(tmp_path / "a", "fever", DOC, ("de",))
+    translate(root, "de", "fever", {"Fever": "Fieber", "Drink plenty of fluids.": "Trinken Sie viel.",
+                                    "Rest at home.": "Ruhen Sie sich zu Hause aus."})
+    assert run_pipeline("-C", str(root)).returncode == 0
+    watch = Watch(root)
+    yield root, watch
+    watch.stop()
+
+
+def _twin(root, tmp_path):
+    """A copy of the project, as it is now, that no watch runs on."""
+    twin = tmp_path / "b"
+    shutil.copytree(root, twin, ignore=shutil.ignore_patterns("watch.sock"))
+    return twin
+
+
+def _files(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for folder in ("locale", "output") for p in sorted((root / folder).rglob("*")) if p.is_file()}
+
+
+def test_the_watch_runs_the_command_and_it_prints_and_writes_what_it_would_alone(watched, tmp_path):
+    root, watch = watched
+    twin = _twin(root, tmp_path)
+    for project in (root, twin):  # a handout scribbled over: not an input, so the watch leaves it to the next run
+        (project / "output" / "de" / "fever.html").write_text("scribbled over", encoding="utf-8")
+    here = run_pipeline("-C", str(root))
+    alone = run_pipeline("-C", str(twin))
+    assert watch.count(ANSWERED) == 1, "".join(watch.lines)
+    assert (here.returncode, here.stdout, here.stderr) == (alone.returncode, alone.stdout, alone.stderr)
+    assert "1 handout(s) built" in here.stdout
+    assert _files(root) == _files(twin)
+    # quiet, and the build command, as the command line has them
+    for args in (["-q"], ["build"], ["-j", "1", "update"]):
+        here = run_pipeline("-C", str(root), *args)
+        alone = run_pipeline("-C", str(twin), *args)
+        assert (here.returncode, here.stdout, here.stderr) == (alone.returncode, alone.stdout, alone.stderr), args
+    assert _files(root) == _files(twin)
+
+
+def test_a_save_just_before_the_command_is_in_its_run(watched):
+    """The watch hears of every save made before the command asked (``Saves.sync``), so a run never
+    misses the edit the user has just made, however the save and the request race."""
+    root, watch = watched
+    source = root / "source" / "fever.md"
+    for n in range(4):
+        source.write_text(DOC.replace("Rest at home.", f"Rest at home, day {n}."), encoding="utf-8")
+        r = run_pipeline("-C", str(root), "-q")
+        assert r.returncode == 0, r.stderr
+        assert f"Rest at home, day {n}." in (root / "output" / "en" / "fever.html").read_text(encoding="utf-8")
+        assert f'msgid "Rest at home, day {n}."' in (root / "locale" / "de" / "LC_MESSAGES" / "fever.po").read_text(
+            encoding="utf-8")
+
+
+def test_an_error_reaches_the_command_line_as_it_would_alone(watched, tmp_path):
+    root, watch = watched
+    twin = _twin(root, tmp_path)
+    for project in (root, twin):
+        po = project / "locale" / "de" / "LC_MESSAGES" / "fever.po"
+        po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Trinken Sie viel."', 'msgstr "Trinken'),
+                      encoding="utf-8")
+    here = run_pipeline("-C", str(root))
+    alone = run_pipeline("-C", str(twin))
+    assert here.returncode == alone.returncode == 2
+    assert here.stderr == alone.stderr and "fever.po:" in here.stderr and ": error: " in here.stderr
+    assert "Traceback" not in here.stderr
+    assert watch.proc.poll() is None  # the watch goes on
+    usage = run_pipeline("-C", str(root), "build", "--paper", "A5")  # argparse's own mistake, from the watch
+    assert usage.returncode == 2 and "invalid choice: 'A5'" in usage.stderr
+
+
+def test_the_command_line_runs_on_its_own_where_the_watch_may_not_run_it(watched, tmp_path):
+    root, watch = watched
+    handout = root / "output" / "de" / "fever.html"
+    good = handout.read_bytes()
+    # another environment than the watch's (the repair's cache elsewhere), or asked not to
+    for extra in ({"XDG_CACHE_HOME": str(tmp_path / "cache")}, {"HANDOUTS_RESIDENT": "off"}):
+        handout.write_text("scribbled over", encoding="utf-8")
+        env = dict(os.environ, PYTHONIOENCODING="utf-8", **extra)
+        r = subprocess.run([sys.executable, str(ROOT / "pipeline.py"), "-C", str(root)], capture_output=True,
+                           text=True, encoding="utf-8", env=env)
+        assert r.returncode == 0, r.stderr
+        assert handout.read_bytes() == good
+    time.sleep(0.5)
+    assert watch.count(ANSWERED) == 0, "".join(watch.lines)
+
+
+def test_a_socket_left_by_a_killed_watch_is_not_in_the_way(watched):
+    root, watch = watched
+    watch.proc.kill()
+    watch.proc.wait()
+    assert (root / "build" / "watch.sock").exists()  # nobody removed it
+    handout = root / "output" / "de" / "fever.html"
+    good = handout.read_bytes()
+    handout.write_text("scribbled over", encoding="utf-8")
+    r = run_pipeline("-C", str(root))
+    assert r.returncode == 0, r.stderr
+    assert handout.read_bytes() == good
+    again = Watch(root)  # a new watch takes the socket's place
+    try:
+        handout.write_text("scribbled over", encoding="utf-8")
+        assert run_pipeline("-C", str(root)).returncode == 0
+        assert handout.read_bytes() == good
+        assert again.count(ANSWERED) == 1
+    finally:
+        again.stop()
+    assert not (root / "build" / "watch.sock").exists()  # removed by the watch that stopped
+
+
+@pytest.mark.parametrize("argv, root", [
+    ([], "."), (["-C", "lib"], "lib"), (["-Clib", "-q"], "lib"), (["--jobs=2", "build", "--paper", "Letter"], "."),
+    (["-j", "3", "update"], "."), (["build", "--large-print"], "."),
+    (["build", "--pdf"], None), (["status"], None), (["check"], None), (["watch"], None), (["--help"], None),
+    (["--version"], None), (["fix", "x.md"], None), (["-C"], None), (["update", "build"], None),
+    (["--paper", "A4"], None),
+])
+def test_which_commands_a_watch_may_run(argv, root):
+    from handouts.resident import _root_of
+
+    assert _root_of(argv) == root
