@@ -746,7 +746,7 @@ def entry_lines(entry: polib.POEntry) -> list[str]:
     prefix = "#~ " if entry.obsolete else ""
     if entry.msgctxt is not None:
         out.extend(wrap_string("msgctxt", entry.msgctxt, prefix=prefix, flags=flags))
-    out.extend(wrap_string("msgid", entry.msgid, prefix=prefix, flags=flags))
+    out.extend(_wrapped_msgid(entry.msgid, prefix, flags))
     if entry.msgid_plural:
         out.extend(wrap_string("msgid_plural", entry.msgid_plural, prefix=prefix, flags=flags))
         for index in sorted(entry.msgstr_plural):
@@ -754,6 +754,12 @@ def entry_lines(entry: polib.POEntry) -> list[str]:
     else:
         out.extend(wrap_string("msgstr", entry.msgstr, prefix=prefix, flags=flags))
     return out
+
+
+@functools.lru_cache(maxsize=65536)
+def _wrapped_msgid(msgid: str, prefix: str, flags: tuple[str, ...]) -> tuple[str, ...]:
+    """A msgid's lines: the same English in the template and in every language's catalog, wrapped once."""
+    return tuple(wrap_string("msgid", msgid, prefix=prefix, flags=flags))
 
 
 def header_lines(comment: str, metadata: dict[str, str], fuzzy: bool) -> list[str]:
