@@ -448,6 +448,9 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
         for name in ("source", "locale", "output"):  # made now, not by the first build, which would start the
             (root / name).mkdir(exist_ok=True)       # watcher of folders again
         saves.start()  # before the first build: a change during it is built next
+        if commands is not None:  # a command asked during the first build waits for it
+            listener = resident.Listener(root, wake=lambda: saves.reports.put({REQUEST}))
+            listener.start()
         ours = _written(build())
         reviewing = review.Review(root, review.PREFIX)
         server = http.server.ThreadingHTTPServer((host, port), make_handler(project.output, status, reviewing))
@@ -455,9 +458,7 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
         threading.Thread(target=server.serve_forever, daemon=True).start()
         say(f"serving http://{host}:{server.server_address[1]}/ (Ctrl-C to stop)")
         say(f"review the repair at http://{host}:{server.server_address[1]}{review.PREFIX}")
-        if commands is not None:
-            listener = resident.Listener(root, wake=lambda: saves.reports.put({REQUEST}))
-            listener.start()
+        if listener is not None:
             if listener.problem:
                 say(f"watch: python pipeline.py runs on its own: {listener.problem}")
             elif not quiet:
