@@ -75,7 +75,11 @@ def stamp() -> dict:
 def main(argv: list[str] | None = None) -> int:
     """``python pipeline.py``: run by a watch on the project when one may (``client``), else here."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    answered = client(argv)
+    try:
+        answered = client(argv)
+    except KeyboardInterrupt:  # the watch finishes the run; its news is in the watch's terminal
+        print("interrupted", file=sys.stderr)
+        return 130
     if answered is None:
         from .cli import main as run_here  # the whole pipeline's imports, only now
 
