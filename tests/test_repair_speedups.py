@@ -341,3 +341,48 @@ def test_the_compiled_may_replace_agrees_on_any_word(text, start, heading):
         assert text == ""
     else:
         assert compiled == finder._may_replace(tok, start, heading)
+
+
+@compiled_only
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["pain", "ache", "not", "two words", "not pain", "zzxq", "", "x y z",
+                                           "physique", "body", "ibuprofen"]),
+                          st.text(st.sampled_from("mbsr:x"), max_size=4)), max_size=8),
+       st.sampled_from(["0", "1", "7", "40", " 3"]), st.booleans())
+def test_the_compiled_static_candidates_agree_on_any_line(items, size, tab):
+    """A word's candidates for the model's reading with their context-free scores, compiled
+    (``_speedups.static_candidates``) and in Python (Finder._static_candidates), on a candidate table
+    of one line of any shape: empty items, no colon, letters repeated or unknown, banned words, words
+    of several, candidates listed twice or also a known swap ("ache" swaps to "pain" and more)."""
+    from handouts.repair.thesaurus import Broad
+
+    line = size + ("\t" + "|".join(w + ":" + letters if letters != "x" else w for w, letters in items) if tab else "")
+    lines = {"ache": line, "pain": "12\tache:mb", "two words": "2\tx:m"}
+    assert _static_both_ways(lambda: Broad(dict(lines)), ["ache", "pain", "zzxq"]) is not None
+
+
+@compiled_only
+def test_the_compiled_static_candidates_agree_on_the_table():
+    """... and on the real table: every 37th of its words, the phrase tables' swapped words and a few more."""
+    from handouts.repair.thesaurus import load_broad
+
+    words = sorted(load_broad()._lines)[::37] + sorted(load_rules().swaps)[::3] + ["pain", "ache", "zzxq", "not"]
+    found = _static_both_ways(load_broad, words)
+    assert sum(map(len, found)) > 10_000  # candidates compared
+    assert any(c == "pain" for alts in found for _, c in alts)
+
+
+def _static_both_ways(broad, words):
+    found = []
+    for compiled in (statistical._static_c, None):
+        statistical._static_c = compiled
+        finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
+        finder._broad = broad()
+        finder._static.clear()  # the process's cache (shared by finders of this configuration)
+        try:
+            found.append([finder._static_candidates(w) for w in words])
+        finally:
+            statistical._static_c = speedups.compiled.static_candidates
+            finder._static.clear()
+    assert repr(found[0]) == repr(found[1])  # the scores to the last bit
+    return found[0]

@@ -15,6 +15,7 @@
  *   screen(...)                   scan._screen: the tokens each loop of scan.scan looks at
  *   lm_scores(...)                statistical.Finder._lm_segment's loop over a word's candidates
  *   lm_run(...)                   statistical.Finder._lm_scored: the language model's reading of a run
+ *   static_candidates(w, ctx)     statistical.Finder._static_candidates: a word's candidates for that reading
  *   trigram(model, library, at)   lm.TrigramModel.prob: the trigram library's own C function, called
  *                                 without going through its Python binding
  */
@@ -2433,6 +2434,321 @@ done:
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* static_candidates: Finder._static_candidates, a word's candidate originals for the model's
+   reading with the part of their score that needs no context, best first
+
+   The word's line of the candidate table is read as Broad._entry reads it (rest.split("|"), each
+   item partitioned at ":"), each candidate's Moby size as Broad.size gives it (through and into its
+   cache), its log count as Scorer.word (through and into the counts' cache), and the score summed
+   in Python's order; then the phrase tables' swaps that the line lacks, sorted; then the sort by
+   (-score, word), stable. */
+
+/* Broad.size(word): through and into its cache (sizes), from the line's first field */
+static int
+broad_size(PyObject *lines, PyObject *sizes, PyObject *word, double *out)
+{
+    PyObject *v = PyDict_GetItemWithError(sizes, word);
+    if (v != NULL) {
+        Py_INCREF(v);
+    } else {
+        if (PyErr_Occurred())
+            return -1;
+        PyObject *line = PyDict_GetItemWithError(lines, word);
+        if (line == NULL) {
+            if (PyErr_Occurred())
+                return -1;
+            v = PyLong_FromLong(0);
+        } else {
+            if (!PyUnicode_Check(line)) {
+                PyErr_SetString(PyExc_TypeError, "a line of the candidate table is a str");
+                return -1;
+            }
+            Py_ssize_t tab = PyUnicode_FindChar(line, '\t', 0, PyUnicode_GET_LENGTH(line), 1);
+            if (tab == -2)
+                return -1;
+            PyObject *field = tab < 0 ? (Py_INCREF(line), line) : PyUnicode_Substring(line, 0, tab);
+            if (field == NULL)
+                return -1;
+            v = PyLong_FromUnicodeObject(field, 10);  /* int(field) */
+            Py_DECREF(field);
+        }
+        if (v == NULL || PyDict_SetItem(sizes, word, v) < 0) {
+            Py_XDECREF(v);
+            return -1;
+        }
+    }
+    /* -math.log(max(1, size)) is taken by the caller from this: max(1, size) as a double */
+    int small = 0;
+    PyObject *one = PyLong_FromLong(1);
+    if (one == NULL || (small = PyObject_RichCompareBool(v, one, Py_LT)) < 0) {  /* max(1, v) */
+        Py_XDECREF(one);
+        Py_DECREF(v);
+        return -1;
+    }
+    double x = small ? 1.0 : PyLong_AsDouble(v);
+    Py_DECREF(one);
+    Py_DECREF(v);
+    if (x == -1.0 && PyErr_Occurred())
+        return -1;
+    *out = x;
+    return 0;
+}
+
+/* Finder._candidate_ok(words): no word of it banned */
+static int
+candidate_ok(PyObject *banned, PyObject *words)
+{
+    Py_ssize_t space = PyUnicode_FindChar(words, ' ', 0, PyUnicode_GET_LENGTH(words), 1);
+    if (space == -2)
+        return -1;
+    if (space < 0) {
+        int in = PySequence_Contains(banned, words);
+        return in < 0 ? -1 : !in;
+    }
+    PyObject *sep = PyUnicode_FromOrdinal(' ');
+    PyObject *parts = sep == NULL ? NULL : PyUnicode_Split(words, sep, -1);
+    Py_XDECREF(sep);
+    if (parts == NULL)
+        return -1;
+    int ok = 1;
+    for (Py_ssize_t q = 0; q < PyList_GET_SIZE(parts) && ok == 1; q++) {
+        int in = PySequence_Contains(banned, PyList_GET_ITEM(parts, q));
+        ok = in < 0 ? -1 : !in;
+    }
+    Py_DECREF(parts);
+    return ok;
+}
+
+/* Scorer.word(w): the log count, or the scorer's least one for an unlisted word; 1 when the
+   Python method must answer */
+static int
+scorer_word(Counts *m, PyObject *w, double *out)
+{
+    int found = 0;
+    int err = word_log(m, w, &found, out);
+    if (err == 0 && !found)
+        *out = m->min_word;
+    return err;
+}
+
+typedef struct {
+    double st;
+    PyObject *word;  /* borrowed from the list that holds it */
+    Py_ssize_t at;   /* its place before the sort: the sort is stable */
+} Static;
+
+static int
+cmp_static(const void *pa, const void *pb)
+{
+    const Static *a = pa, *b = pb;
+    if (a->st != b->st)
+        return a->st > b->st ? -1 : 1;  /* by -score */
+    int c = PyUnicode_Compare(a->word, b->word);  /* str objects: cannot fail */
+    if (c != 0)
+        return c;
+    return a->at < b->at ? -1 : a->at > b->at;
+}
+
+static PyObject *
+static_candidates(PyObject *self, PyObject *args)
+{
+    PyObject *w, *ctx, *counts_tuple, *lines, *sizes, *banned, *swaps_of, *known_words, *known_word, *word_py;
+    double bias, wt[7];
+    if (!PyArg_ParseTuple(args, "UO!:static_candidates", &w, &PyTuple_Type, &ctx))
+        return NULL;
+    if (!PyArg_ParseTuple(ctx, "O!O!O!OO!O!OOd(ddddddd):static_candidates' context", &PyDict_Type, &lines,
+                          &PyDict_Type, &sizes, &PyTuple_Type, &counts_tuple, &banned, &PyDict_Type, &swaps_of,
+                          &PyDict_Type, &known_words, &known_word, &word_py, &bias, &wt[0], &wt[1], &wt[2], &wt[3],
+                          &wt[4], &wt[5], &wt[6]))
+        return NULL;
+    /* wt: the weights channel (1), frequency (2), wordnet_synonym (5), wordnet_related (6),
+       both_ways (8), moby (9) and swap (10) of LM_FEATURES */
+    Counts m;
+    if (counts_of(counts_tuple, &m) < 0)
+        return NULL;
+    PyObject *found = PyList_New(0), *listed = PySet_New(NULL), *items = NULL, *ordered = NULL;
+    PyObject *pipe = PyUnicode_FromOrdinal('|');
+    Static *all = NULL;
+    if (found == NULL || listed == NULL || pipe == NULL)
+        goto fail;
+    double uw;
+    int err = scorer_word(&m, w, &uw);
+    if (err) {
+        if (err > 0) {  /* a count the C code does not read: the Python method answers */
+            PyObject *v = PyObject_CallOneArg(word_py, w);
+            uw = v == NULL ? -1.0 : PyFloat_AsDouble(v);
+            Py_XDECREF(v);
+            if (uw == -1.0 && PyErr_Occurred())
+                goto fail;
+        } else
+            goto fail;
+    }
+    PyObject *swaps = PyDict_GetItemWithError(swaps_of, w);  /* self.swaps.get(w, ()) */
+    if (swaps == NULL && PyErr_Occurred())
+        goto fail;
+    PyObject *line = PyDict_GetItemWithError(lines, w);
+    if (line == NULL && PyErr_Occurred())
+        goto fail;
+    if (line != NULL) {  /* Broad._entry(w)'s candidates */
+        if (!PyUnicode_Check(line)) {
+            PyErr_SetString(PyExc_TypeError, "a line of the candidate table is a str");
+            goto fail;
+        }
+        Py_ssize_t n = PyUnicode_GET_LENGTH(line);
+        Py_ssize_t tab = PyUnicode_FindChar(line, '\t', 0, n, 1);
+        if (tab == -2)
+            goto fail;
+        PyObject *rest = PyUnicode_Substring(line, tab < 0 ? n : tab + 1, n);  /* line.partition("\t")[2] */
+        if (rest == NULL)
+            goto fail;
+        items = PyUnicode_Split(rest, pipe, -1);
+        Py_DECREF(rest);
+        if (items == NULL)
+            goto fail;
+        for (Py_ssize_t q = 0; q < PyList_GET_SIZE(items); q++) {
+            PyObject *item = PyList_GET_ITEM(items, q);
+            Py_ssize_t len = PyUnicode_GET_LENGTH(item);
+            Py_ssize_t colon = PyUnicode_FindChar(item, ':', 0, len, 1);
+            if (colon == -2)
+                goto fail;
+            int flag[4] = {0, 0, 0, 0};  /* "m", "b", "s", "r" in the letters after the colon */
+            if (colon >= 0) {
+                const Py_UCS4 letters[4] = {'m', 'b', 's', 'r'};
+                for (int f = 0; f < 4; f++) {
+                    Py_ssize_t at = PyUnicode_FindChar(item, letters[f], colon + 1, len, 1);
+                    if (at == -2)
+                        goto fail;
+                    flag[f] = at >= 0;
+                }
+            }
+            PyObject *c = colon < 0 ? (Py_INCREF(item), item) : PyUnicode_Substring(item, 0, colon);
+            if (c == NULL)
+                goto fail;
+            /* the list holds c from here on: borrowed below */
+            int ok = PyList_SetItem(items, q, c) < 0 ? -1 : candidate_ok(banned, c);
+            if (ok < 0)
+                goto fail;
+            if (!ok)
+                continue;
+            if (PySet_Add(listed, c) < 0)
+                goto fail;
+            double size, wc;
+            if (broad_size(lines, sizes, c, &size) < 0)
+                goto fail;
+            if ((err = scorer_word(&m, c, &wc)) != 0) {
+                if (err > 0) {
+                    PyObject *v = PyObject_CallOneArg(word_py, c);
+                    wc = v == NULL ? -1.0 : PyFloat_AsDouble(v);
+                    Py_XDECREF(v);
+                    if (wc == -1.0 && PyErr_Occurred())
+                        goto fail;
+                } else
+                    goto fail;
+            }
+            int swap = swaps == NULL ? 0 : PySequence_Contains(swaps, c);
+            if (swap < 0)
+                goto fail;
+            double st = (bias + wt[0] * -log(size) + wt[1] * (wc - uw) + wt[2] * (double)flag[2]
+                         + wt[3] * (double)flag[3] + wt[4] * (double)flag[1] + wt[5] * (double)flag[0]
+                         + wt[6] * (double)swap);
+            PyObject *sv = PyFloat_FromDouble(st);
+            PyObject *pair = sv == NULL ? NULL : PyTuple_Pack(2, sv, c);
+            Py_XDECREF(sv);
+            if (pair == NULL || PyList_Append(found, pair) < 0) {
+                Py_XDECREF(pair);
+                goto fail;
+            }
+            Py_DECREF(pair);
+        }
+    }
+    if (swaps != NULL) {  /* a known swap of the phrase tables that the line lacks, in sorted order */
+        ordered = PySequence_List(swaps);
+        if (ordered == NULL || PyList_Sort(ordered) < 0)
+            goto fail;
+        for (Py_ssize_t q = 0; q < PyList_GET_SIZE(ordered); q++) {
+            PyObject *c = PyList_GET_ITEM(ordered, q);
+            if (!PyUnicode_Check(c)) {
+                PyErr_SetString(PyExc_TypeError, "a known swap is a str");
+                goto fail;
+            }
+            int in = PySet_Contains(listed, c);
+            if (in < 0)
+                goto fail;
+            if (in)
+                continue;
+            int ok = candidate_ok(banned, c);
+            if (ok < 0)
+                goto fail;
+            if (!ok)
+                continue;
+            ok = cached_truth(known_words, c, known_word, &c, 1);
+            if (ok < 0)
+                goto fail;
+            if (!ok)
+                continue;
+            double size, wc;
+            if (broad_size(lines, sizes, c, &size) < 0)
+                goto fail;
+            if ((err = scorer_word(&m, c, &wc)) != 0) {
+                if (err > 0) {
+                    PyObject *v = PyObject_CallOneArg(word_py, c);
+                    wc = v == NULL ? -1.0 : PyFloat_AsDouble(v);
+                    Py_XDECREF(v);
+                    if (wc == -1.0 && PyErr_Occurred())
+                        goto fail;
+                } else
+                    goto fail;
+            }
+            double st = bias + wt[0] * -log(size) + wt[1] * (wc - uw) + wt[6];
+            PyObject *sv = PyFloat_FromDouble(st);
+            PyObject *pair = sv == NULL ? NULL : PyTuple_Pack(2, sv, c);
+            Py_XDECREF(sv);
+            if (pair == NULL || PyList_Append(found, pair) < 0) {
+                Py_XDECREF(pair);
+                goto fail;
+            }
+            Py_DECREF(pair);
+        }
+    }
+    /* found.sort(key=lambda x: (-x[0], x[1])) */
+    Py_ssize_t count = PyList_GET_SIZE(found);
+    if (count > 1) {
+        all = PyMem_Malloc(count * sizeof(Static));
+        PyObject **was = PyMem_Malloc(count * sizeof(PyObject *));
+        if (all == NULL || was == NULL) {
+            PyMem_Free(was);
+            PyErr_NoMemory();
+            goto fail;
+        }
+        for (Py_ssize_t q = 0; q < count; q++) {
+            PyObject *pair = PyList_GET_ITEM(found, q);
+            all[q].st = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(pair, 0));
+            all[q].word = PyTuple_GET_ITEM(pair, 1);
+            all[q].at = q;
+            was[q] = pair;
+        }
+        qsort(all, count, sizeof(Static), cmp_static);
+        for (Py_ssize_t q = 0; q < count; q++)  /* the list keeps its references, in the new order */
+            PyList_SET_ITEM(found, q, was[all[q].at]);
+        PyMem_Free(was);
+    }
+    PyMem_Free(all);
+    Py_XDECREF(items);
+    Py_XDECREF(ordered);
+    Py_DECREF(listed);
+    Py_DECREF(pipe);
+    return found;
+fail:
+    PyMem_Free(all);
+    Py_XDECREF(items);
+    Py_XDECREF(ordered);
+    Py_XDECREF(listed);
+    Py_XDECREF(pipe);
+    Py_XDECREF(found);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
 
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS, "tokens.tokenize, compiled: tokenize(text, Token)"},
@@ -2447,6 +2763,8 @@ static PyMethodDef methods[] = {
     {"screen", screen, METH_VARARGS, "scan._screen, compiled: the tokens each loop of scan.scan looks at"},
     {"lm_scores", lm_scores, METH_VARARGS, "Finder._lm_segment's scores of one word's candidates, compiled"},
     {"lm_run", lm_run, METH_VARARGS, "Finder._lm_scored, compiled: the language model's scores of one run's words"},
+    {"static_candidates", static_candidates, METH_VARARGS,
+     "Finder._static_candidates, compiled: a word's candidates with their context-free scores, best first"},
     {"trigram", trigram, METH_VARARGS, "lm.TrigramModel.prob, compiled: trigram(model, library, at) -> Trigram"},
     {NULL, NULL, 0, NULL},
 };

@@ -322,6 +322,7 @@ _segment_c = _compiled.segment if _compiled is not None else None
 _lm_scores = _compiled.lm_scores if _compiled is not None else None
 _lm_run = _compiled.lm_run if _compiled is not None else None
 _group_alts = _compiled.group_alts if _compiled is not None else None
+_static_c = _compiled.static_candidates if _compiled is not None else None
 
 
 def _shared(settings: Settings, guarded: frozenset[str], common: frozenset[str], thesaurus, model) -> _Shared:
@@ -391,6 +392,8 @@ class Finder:
         """What the compiled decoder reads, the same objects for every run of the document."""
         self._lm_context: tuple | None = None
         """What the compiled reading of the language model reads, likewise."""
+        self._static_context: tuple | None = None
+        """What the compiled :meth:`_static_candidates` reads (the same for every document)."""
 
     @property
     def broad(self) -> Broad:
@@ -760,6 +763,9 @@ class Finder:
         found = self._static.get(w)
         if found is not None:
             return found
+        if _static_c is not None:  # all of the below, compiled
+            found = self._static[w] = _static_c(w, self._static_context or self._make_static_context())
+            return found
         s = self.settings
         wt = s.lm_weights
         broad, word = self.broad, self.scorer.word
@@ -784,6 +790,17 @@ class Finder:
         found.sort(key=lambda x: (-x[0], x[1]))
         self._static[w] = found
         return found
+
+    def _make_static_context(self) -> tuple:
+        """What :meth:`_static_candidates`' compiled version (``_speedups.static_candidates``) reads, in
+        its order: the candidate table's lines and sizes, the counts, the banned words, the known swaps,
+        the trigram model's known words, and the weights it sums."""
+        wt = self.settings.lm_weights
+        broad, trigram = self.broad, self.trigram
+        self._static_context = (broad._lines, broad._sizes, self.scorer.counts(), self._banned, self.swaps,
+                                trigram._known, trigram.known, self.scorer.word, self.settings.lm_bias,
+                                (wt[1], wt[2], wt[5], wt[6], wt[8], wt[9], wt[10]))
+        return self._static_context
 
     def _segment(self, toks, i: int, j: int, sentence_start, heading) -> list[Suspect]:
         """Decode one run of words between punctuation: ``toks[i:j]``.
