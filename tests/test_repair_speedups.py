@@ -386,3 +386,24 @@ def _static_both_ways(broad, words):
             finder._static.clear()
     assert repr(found[0]) == repr(found[1])  # the scores to the last bit
     return found[0]
+
+
+@compiled_only
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS) | st.sampled_from([".", ",", "#", "Pain"]), min_size=1, max_size=25),
+                min_size=1, max_size=2), st.sampled_from([0.0, 2.0]))
+def test_the_compiled_reading_agrees_through_the_binding_too(paragraphs, floor):
+    """The compiled reading keeps each word's candidates' ids in the trigram model for the process
+    (``word_lists``), for the look-up it was made with: through the binding's own call (no ids), and
+    back, it reads the same as the Python code."""
+    from handouts.repair.lm import load_trigram
+
+    model = load_trigram()
+    fast = model.prob
+    try:
+        for prob in (model._lm.prob, fast):
+            model.prob = prob
+            found = _suspects_compiled_and_not("_lm_run", speedups.compiled.lm_run, paragraphs, [], (), floor)
+            assert found[0] == found[1]
+    finally:
+        model.prob = fast

@@ -2056,16 +2056,39 @@ prob_of(PyObject *prob, PyObject *w, PyObject *a, PyObject *b, double *out)
     return 0;
 }
 
-/* the scores of one word's candidates (a list of (score, word)), as lm_scores below */
-static PyObject *
-scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most, double floor_, PyObject *a,
-          PyObject *b, PyObject *n1, PyObject *n2, double base, PyObject *after_prev, PyObject *following,
-          PyObject *doc, long own, double fixed, double wt0, double wt3, double wt7, double ln, PyObject *end,
-          PyObject *none)
+/* A candidate list sorted best first, as sorted(key=lambda x: (-x[0], x[1])): by score, highest first,
+   then by word; stable */
+typedef struct {
+    double st;
+    PyObject *word;  /* borrowed from the list that holds it */
+    Py_ssize_t at;   /* its place before the sort */
+} Static;
+
+static int
+cmp_static(const void *pa, const void *pb)
 {
-    PyObject *out = PyList_New(0);
-    if (out == NULL)
-        return NULL;
+    const Static *a = pa, *b = pb;
+    if (a->st != b->st)
+        return a->st > b->st ? -1 : 1;  /* by -score */
+    int c = PyUnicode_Compare(a->word, b->word);  /* str objects: cannot fail */
+    if (c != 0)
+        return c;
+    return a->at < b->at ? -1 : a->at > b->at;
+}
+
+/* The scores of one word's candidates (statics: a list of (score, word), best first without context)
+   into scores[0 .. *n), in the list's order, up to scored_most of them and until one cannot reach the
+   floor, as Finder._lm_scored's loop sums them.  ids and follows (or NULL): each candidate's id in the
+   trigram model and following.get(c, none), kept for the process (lm_run's word lists); otherwise
+   each is looked up. */
+static int
+score_candidates(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most, double floor_,
+                 PyObject *a, PyObject *b, PyObject *n1, PyObject *n2, double base, PyObject *after_prev,
+                 PyObject *following, PyObject *doc, long own, double fixed, double wt0, double wt3, double wt7,
+                 double ln, PyObject *end, PyObject *none, const int32_t *ids, PyObject *follows, double *scores,
+                 Py_ssize_t *n)
+{
+    *n = 0;
     Py_ssize_t count = PyList_GET_SIZE(statics);
     if (scored_most < count)
         count = scored_most < 0 ? 0 : scored_most;
@@ -2078,17 +2101,18 @@ scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most
         tg = (TrigramObject *)prob;
         if (wid_of(tg, a, &ia) < 0 || wid_of(tg, b, &ib) < 0
             || (n1 == Py_None ? wid_of(tg, end, &iend) : (wid_of(tg, n1, &i1) < 0 ? -1 : wid_of(tg, n2, &i2))) < 0)
-            goto fail;
-    }
+            return -1;
+    } else
+        ids = NULL;
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *item = PyList_GET_ITEM(statics, i);
         if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
             PyErr_SetString(PyExc_TypeError, "a candidate is a tuple (score, word)");
-            goto fail;
+            return -1;
         }
         double st = PyFloat_AsDouble(PyTuple_GET_ITEM(item, 0));
         if (st == -1.0 && PyErr_Occurred())
-            goto fail;
+            return -1;
         PyObject *c = PyTuple_GET_ITEM(item, 1);
         if (st + most < floor_)
             break;
@@ -2096,12 +2120,14 @@ scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most
         long pairs;
         int in_prev = PyDict_Contains(after_prev, c);
         if (in_prev < 0)
-            goto fail;
+            return -1;
         if (tg != NULL && PyUnicode_CheckExact(c)) {
             /* what prob_of does for each trigram (ngram_prob's steps), with the ids above */
             int32_t ic, h[2], used;
-            if (wid_of(tg, c, &ic) < 0)
-                goto fail;
+            if (ids != NULL)
+                ic = ids[i];
+            else if (wid_of(tg, c, &ic) < 0)
+                return -1;
             h[0] = ia, h[1] = ib;
             p1 = (double)tg->ng_prob(tg->model, ic, h, 2, &used);
             if (n1 == Py_None) {
@@ -2115,24 +2141,26 @@ scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most
             }
         } else if (n1 == Py_None) {
             if (prob_of(prob, c, a, b, &p1) < 0 || prob_of(prob, end, c, a, &p2) < 0)
-                goto fail;
+                return -1;
         } else if (prob_of(prob, c, a, b, &p1) < 0 || prob_of(prob, n1, c, a, &p2) < 0
                    || prob_of(prob, n2, n1, c, &p3) < 0)
-            goto fail;
+            return -1;
         if (n1 == Py_None) {
             window = p1 * ln + p2 * ln;
             pairs = in_prev + 0 - own;
         } else {
             window = p1 * ln + p2 * ln + p3 * ln;
-            PyObject *fc = PyDict_GetItemWithError(following, c);
-            if (fc == NULL) {
+            PyObject *fc;
+            if (follows != NULL)
+                fc = PyTuple_GET_ITEM(follows, i);
+            else if ((fc = PyDict_GetItemWithError(following, c)) == NULL) {
                 if (PyErr_Occurred())
-                    goto fail;
+                    return -1;
                 fc = none;
             }
             int in_next = PySequence_Contains(fc, n1);
             if (in_next < 0)
-                goto fail;
+                return -1;
             pairs = in_prev + in_next - own;
         }
         double delta = window - base;
@@ -2145,25 +2173,62 @@ scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most
         if (u != NULL) {
             used = PyFloat_AsDouble(u);
             if (used == -1.0 && PyErr_Occurred())
-                goto fail;
+                return -1;
         } else if (PyErr_Occurred())
-            goto fail;
-        double score = st + fixed + wt0 * delta + wt3 * log1p(used) + wt7 * (double)pairs;
-        PyObject *s = PyFloat_FromDouble(score);
-        if (s == NULL)
-            goto fail;
-        PyObject *pair = PyTuple_Pack(2, s, c);
-        Py_DECREF(s);
-        if (pair == NULL || PyList_Append(out, pair) < 0) {
-            Py_XDECREF(pair);
-            goto fail;
-        }
-        Py_DECREF(pair);
+            return -1;
+        scores[(*n)++] = st + fixed + wt0 * delta + wt3 * log1p(used) + wt7 * (double)pairs;
     }
+    return 0;
+}
+
+/* [(score, word)] of the first n candidates of statics, their scores given; sorted best first when
+   asked (then as sorted(key=lambda x: (-x[0], x[1]))) */
+static PyObject *
+scored_list(PyObject *statics, const double *scores, Py_ssize_t n, int sort)
+{
+    Static *order = NULL;
+    if (sort && n > 1) {
+        if ((order = PyMem_Malloc(n * sizeof(Static))) == NULL)
+            return PyErr_NoMemory();
+        for (Py_ssize_t q = 0; q < n; q++) {
+            order[q].st = scores[q];
+            order[q].word = PyTuple_GET_ITEM(PyList_GET_ITEM(statics, q), 1);
+            order[q].at = q;
+        }
+        qsort(order, n, sizeof(Static), cmp_static);
+    }
+    PyObject *out = PyList_New(n);
+    for (Py_ssize_t q = 0; out != NULL && q < n; q++) {
+        Py_ssize_t at = order != NULL ? order[q].at : q;
+        PyObject *s = PyFloat_FromDouble(scores[at]);
+        PyObject *pair = s == NULL ? NULL : PyTuple_Pack(2, s, PyTuple_GET_ITEM(PyList_GET_ITEM(statics, at), 1));
+        Py_XDECREF(s);
+        if (pair == NULL)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, q, pair);
+    }
+    PyMem_Free(order);
     return out;
-fail:
-    Py_DECREF(out);
-    return NULL;
+}
+
+/* the scores of one word's candidates (a list of (score, word)), as lm_scores below */
+static PyObject *
+scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most, double floor_, PyObject *a,
+          PyObject *b, PyObject *n1, PyObject *n2, double base, PyObject *after_prev, PyObject *following,
+          PyObject *doc, long own, double fixed, double wt0, double wt3, double wt7, double ln, PyObject *end,
+          PyObject *none)
+{
+    Py_ssize_t count = PyList_GET_SIZE(statics), n;
+    double *scores = PyMem_Malloc((count ? count : 1) * sizeof(double));
+    if (scores == NULL)
+        return PyErr_NoMemory();
+    PyObject *out = NULL;
+    if (score_candidates(prob, statics, scored_most, most, floor_, a, b, n1, n2, base, after_prev, following, doc,
+                         own, fixed, wt0, wt3, wt7, ln, end, none, NULL, NULL, scores, &n) == 0)
+        out = scored_list(statics, scores, n, 0);
+    PyMem_Free(scores);
+    return out;
 }
 
 static PyObject *
@@ -2190,7 +2255,10 @@ lm_scores(PyObject *self, PyObject *args)
    with candidates), the trigram window of each, the bound that skips a word whose candidates
    cannot reach the floor, and the scores of its candidates (scores_of); the same look-ups, the
    same trigrams and the same sums in the same order.  It returns [(k, scores)] for each word
-   whose best score reaches the floor; the caller sorts them and makes the suspects. */
+   whose best score reaches the floor, the scores best first (as the Python code sorts them); the
+   caller makes the suspects.  A word's scores stay C doubles until it is known to be read, and its
+   candidates' ids in the trigram model and their pairs in the web counts are kept for the process
+   (word_lists). */
 
 /* value of a cache (dict) at key, or of fill(*args) on a miss (fill fills the cache), as truth (0/1),
    -1 on an error */
@@ -2210,6 +2278,68 @@ cached_truth(PyObject *cache, PyObject *key, PyObject *fill, PyObject *const *ar
     return yes;
 }
 
+/* A word's candidates as lm_run reads them, kept for the process in lists (Finder's shared lm_lists):
+   w -> (statics, prob, ids, follows), where ids holds each candidate's id in the trigram model
+   (ngram_wid, as int32; None when prob is not a Trigram) and follows following.get(c, none) for each;
+   made again when the word's list or the model is another object.  A new reference. */
+static PyObject *
+word_lists(PyObject *lists, PyObject *w, PyObject *statics, PyObject *prob, PyObject *following, PyObject *none)
+{
+    PyObject *entry = PyDict_GetItemWithError(lists, w);
+    if (entry != NULL && PyTuple_Check(entry) && PyTuple_GET_SIZE(entry) == 4 && PyTuple_GET_ITEM(entry, 0) == statics
+        && PyTuple_GET_ITEM(entry, 1) == prob) {
+        Py_INCREF(entry);
+        return entry;
+    }
+    if (entry == NULL && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(statics);
+    TrigramObject *tg = Py_IS_TYPE(prob, &Trigram_Type) && ((TrigramObject *)prob)->wid != NULL
+                        && ((TrigramObject *)prob)->ng_prob != NULL ? (TrigramObject *)prob : NULL;
+    PyObject *follows = PyTuple_New(n);
+    PyObject *ids = tg == NULL ? (Py_INCREF(Py_None), Py_None) : PyBytes_FromStringAndSize(NULL, n * sizeof(int32_t));
+    if (follows == NULL || ids == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(statics, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+            PyErr_SetString(PyExc_TypeError, "a candidate is a tuple (score, word)");
+            goto fail;
+        }
+        PyObject *c = PyTuple_GET_ITEM(item, 1);
+        PyObject *fc = PyDict_GetItemWithError(following, c);
+        if (fc == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            fc = none;
+        }
+        Py_INCREF(fc);
+        PyTuple_SET_ITEM(follows, i, fc);
+        if (tg != NULL) {
+            int32_t id = 0;  /* (a candidate that is not a str is read through prob_of, without it) */
+            if (PyUnicode_CheckExact(c) && wid_of(tg, c, &id) < 0)
+                goto fail;
+            ((int32_t *)PyBytes_AS_STRING(ids))[i] = id;
+        }
+    }
+    entry = PyTuple_Pack(4, statics, prob, ids, follows);
+    Py_DECREF(ids);
+    Py_DECREF(follows);
+    if (entry == NULL)
+        return NULL;
+    if (PyDict_GET_SIZE(lists) > 200000)
+        PyDict_Clear(lists);
+    if (PyDict_SetItem(lists, w, entry) < 0) {
+        Py_DECREF(entry);
+        return NULL;
+    }
+    return entry;
+fail:
+    Py_XDECREF(ids);
+    Py_XDECREF(follows);
+    return NULL;
+}
+
 static PyObject *
 lm_run(PyObject *self, PyObject *args)
 {
@@ -2219,8 +2349,8 @@ lm_run(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!nnO!O!O!dO!:lm_run", &PyList_Type, &toks, &i, &j, &PyList_Type, &ss,
                           &PyList_Type, &hd, &PySet_Type, &taken, &floor_, &PyTuple_Type, &ctx))
         return NULL;
-    if (PyTuple_GET_SIZE(ctx) != 22) {
-        PyErr_SetString(PyExc_TypeError, "lm_run's context is a tuple of 22");
+    if (PyTuple_GET_SIZE(ctx) != 23) {
+        PyErr_SetString(PyExc_TypeError, "lm_run's context is a tuple of 23");
         return NULL;
     }
     PyObject *titled = PyTuple_GET_ITEM(ctx, 0), *doc = PyTuple_GET_ITEM(ctx, 1);
@@ -2230,15 +2360,17 @@ lm_run(PyObject *self, PyObject *args)
     PyObject *static_of = PyTuple_GET_ITEM(ctx, 8), *static_fill = PyTuple_GET_ITEM(ctx, 9);
     PyObject *prob = PyTuple_GET_ITEM(ctx, 10), *start = PyTuple_GET_ITEM(ctx, 11), *end = PyTuple_GET_ITEM(ctx, 12);
     Py_ssize_t scored_most = PyLong_AsSsize_t(PyTuple_GET_ITEM(ctx, 13));
-    double c[8];
-    for (int q = 0; q < 8; q++)
+    double c[7];
+    for (int q = 0; q < 7; q++)
         c[q] = PyFloat_AsDouble(PyTuple_GET_ITEM(ctx, 14 + q));
     if (PyErr_Occurred())
         return NULL;
     double doc_most = c[0], pairs_most = c[1], wt0 = c[2], wt3 = c[3], wt4 = c[4], wt7 = c[5], ln = c[6];
-    (void)c[7];
+    PyObject *lists = PyTuple_GET_ITEM(ctx, 22);  /* (21: unused) */
+    double *scores = NULL;
+    Py_ssize_t room = 0;
     if (!PyDict_Check(doc) || !PyDict_Check(following) || !PyDict_Check(none) || !PyDict_Check(known_words)
-        || !PyDict_Check(can_cache) || !PyDict_Check(static_of) || !PyAnySet_Check(titled)) {
+        || !PyDict_Check(can_cache) || !PyDict_Check(static_of) || !PyAnySet_Check(titled) || !PyDict_Check(lists)) {
         PyErr_SetString(PyExc_TypeError, "lm_run's context holds dicts and a set where Finder keeps them");
         return NULL;
     }
@@ -2397,22 +2529,36 @@ lm_run(PyObject *self, PyObject *args)
             goto fail;
         double fixed = wt4 * log1p((double)(used - 1 > 0 ? used - 1 : 0));
         double most = wt0 * m + doc_most + pairs_most + fixed;
-        PyObject *scored = scores_of(prob, statics, scored_most, most, floor_, a, b, n1, n2, base, after_prev,
-                                     following, doc, (long)(own_prev + own_next), fixed, wt0, wt3, wt7, ln, end,
-                                     none);
+        /* the candidates' scores, in C until the word is known to be read: then as a list, best first */
+        Py_ssize_t ns = PyList_GET_SIZE(statics);
+        if (ns > room) {
+            PyMem_Free(scores);
+            if ((scores = PyMem_Malloc(ns * sizeof(double))) == NULL) {
+                PyErr_NoMemory();
+                goto fail;
+            }
+            room = ns;
+        }
+        PyObject *entry = word_lists(lists, w, statics, prob, following, none);
+        if (entry == NULL)
+            goto fail;
+        PyObject *ids = PyTuple_GET_ITEM(entry, 2);
+        int err = score_candidates(prob, statics, scored_most, most, floor_, a, b, n1, n2, base, after_prev,
+                                   following, doc, (long)(own_prev + own_next), fixed, wt0, wt3, wt7, ln, end, none,
+                                   ids == Py_None ? NULL : (const int32_t *)PyBytes_AS_STRING(ids),
+                                   PyTuple_GET_ITEM(entry, 3), scores, &ns);
+        Py_DECREF(entry);
+        if (err < 0)
+            goto fail;
+        double best = 0.0;
+        for (Py_ssize_t q = 0; q < ns; q++)
+            if (q == 0 || scores[q] > best)
+                best = scores[q];
+        if (ns == 0 || !(best >= floor_))
+            continue;
+        PyObject *scored = scored_list(statics, scores, ns, 1);
         if (scored == NULL)
             goto fail;
-        Py_ssize_t ns = PyList_GET_SIZE(scored);
-        double best = 0.0;
-        for (Py_ssize_t q = 0; q < ns; q++) {
-            double x = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(PyList_GET_ITEM(scored, q), 0));
-            if (q == 0 || x > best)
-                best = x;
-        }
-        if (ns == 0 || !(best >= floor_)) {
-            Py_DECREF(scored);
-            continue;
-        }
         PyObject *hit = Py_BuildValue("(nN)", k, scored);
         if (hit == NULL || PyList_Append(out, hit) < 0) {
             Py_XDECREF(hit);
@@ -2425,6 +2571,7 @@ fail:
     Py_CLEAR(out);
 done:
     Py_XDECREF(held);
+    PyMem_Free(scores);
     PyMem_Free(keys);
     PyMem_Free(near);
     PyMem_Free(unknown);
@@ -2529,24 +2676,6 @@ scorer_word(Counts *m, PyObject *w, double *out)
     if (err == 0 && !found)
         *out = m->min_word;
     return err;
-}
-
-typedef struct {
-    double st;
-    PyObject *word;  /* borrowed from the list that holds it */
-    Py_ssize_t at;   /* its place before the sort: the sort is stable */
-} Static;
-
-static int
-cmp_static(const void *pa, const void *pb)
-{
-    const Static *a = pa, *b = pb;
-    if (a->st != b->st)
-        return a->st > b->st ? -1 : 1;  /* by -score */
-    int c = PyUnicode_Compare(a->word, b->word);  /* str objects: cannot fail */
-    if (c != 0)
-        return c;
-    return a->at < b->at ? -1 : a->at > b->at;
 }
 
 static PyObject *

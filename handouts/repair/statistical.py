@@ -301,7 +301,7 @@ class _Shared:
     token may be replaced, and the context-free part of the language model's scores.  None
     of it depends on the document, so a library repaired in one process pays for it once."""
 
-    __slots__ = ("alive", "cands", "two", "replaceable", "replaceable_bits", "static", "scorer")
+    __slots__ = ("alive", "cands", "two", "replaceable", "replaceable_bits", "static", "lm_lists", "scorer")
 
     def __init__(self, *alive) -> None:
         self.alive = alive  # the objects whose ids are part of the key, so that no id is reused
@@ -312,6 +312,9 @@ class _Shared:
         """The compiled decoder's copy of :attr:`replaceable`, by the text alone (``_speedups.c``,
         ``can_replace``)."""
         self.static: dict[str, list[tuple[float, str]]] = {}
+        self.lm_lists: dict[str, tuple] = {}
+        """The compiled reading's copy of :attr:`static`: each candidate's id in the trigram model and the
+        words that follow it in the web counts (``_speedups.c``, ``word_lists``)."""
         self.scorer: Scorer | None = None
 
 
@@ -620,7 +623,6 @@ class Finder:
         s = self.settings
         out = []
         for k, scored in hits:
-            scored.sort(key=_best_first)
             best, c = scored[0]
             tok = toks[k]
             capitalise = tok.text[:1].isupper() and (sentence_start[k] or heading[k])
@@ -637,16 +639,16 @@ class Finder:
         self._lm_context = (self._doc.titled, self._doc.words, self.scorer.model.following, _NONE, lm._known,
                             lm.known, self._can_replace, self._replaceable, self._static, self._static_candidates,
                             lm.prob, START, END, s.lm_scored, wt[3] * math.log1p(self._doc_max),
-                            max(0.0, 2 * wt[7]), wt[0], wt[3], wt[4], wt[7], _LN, 0.0)
+                            max(0.0, 2 * wt[7]), wt[0], wt[3], wt[4], wt[7], _LN, 0.0, self._shared.lm_lists)
         return self._lm_context
 
     def _lm_scored(self, toks, i: int, j: int, sentence_start, heading, taken: set[int],
                    floor: float, marked: dict[int, bool] | None = None,
                    needs_an=None) -> list[tuple[int, list[tuple[float, str]]]]:
         """The words of ``toks[i:j]`` that :meth:`_lm_segment` reads, each as (its index, its
-        candidates' scores), where the best score reaches ``floor`` (a ``marked`` word: whatever it
-        scores); compiled as ``_speedups.lm_run`` for a run with no marked word (the same look-ups,
-        trigrams and sums in the same order)."""
+        candidates' scores, best first), where the best score reaches ``floor`` (a ``marked`` word:
+        whatever it scores); compiled as ``_speedups.lm_run`` for a run with no marked word (the same
+        look-ups, trigrams and sums in the same order, and the same order of the scores)."""
         lm = self.trigram
         words = [t.key for t in toks[i:j]]
         known_word = lm.known
@@ -754,6 +756,7 @@ class Finder:
                     scored.append((st + fixed + wt0 * delta + wt3 * log1p(doc.get(c, 0)) + wt7 * pairs, c))
             if not scored or not max(scored)[0] >= floor:
                 continue  # not read: below the floor
+            scored.sort(key=_best_first)
             out.append((k, scored))
         return out
 
