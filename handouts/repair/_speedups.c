@@ -2022,6 +2022,14 @@ trigram(PyObject *self, PyObject *args)
 /* ------------------------------------------------------------------------------------ */
 /* lm_scores: the language model's reading of one word's candidates */
 
+/* ngram_ng_prob(model, w, (a, b)): what trigram3 does once the three ids are known */
+static int32_t
+ng3(TrigramObject *t, int32_t w, int32_t a, int32_t b)
+{
+    int32_t history[2] = {a, b}, used;
+    return t->ng_prob(t->model, w, history, 2, &used);
+}
+
 static int
 prob_of(PyObject *prob, PyObject *w, PyObject *a, PyObject *b, double *out)
 {
@@ -2085,8 +2093,8 @@ static int
 score_candidates(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most, double floor_,
                  PyObject *a, PyObject *b, PyObject *n1, PyObject *n2, double base, PyObject *after_prev,
                  PyObject *following, PyObject *doc, long own, double fixed, double wt0, double wt3, double wt7,
-                 double ln, PyObject *end, PyObject *none, const int32_t *ids, PyObject *follows, double *scores,
-                 Py_ssize_t *n)
+                 double ln, PyObject *end, PyObject *none, const int32_t *ids, PyObject *follows,
+                 const int32_t *around, double *scores, Py_ssize_t *n)
 {
     *n = 0;
     Py_ssize_t count = PyList_GET_SIZE(statics);
@@ -2099,8 +2107,10 @@ score_candidates(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, doub
         && ((TrigramObject *)prob)->ng_prob != NULL && PyUnicode_CheckExact(a) && PyUnicode_CheckExact(b)
         && PyUnicode_CheckExact(end) && (n1 == Py_None || (PyUnicode_CheckExact(n1) && PyUnicode_CheckExact(n2)))) {
         tg = (TrigramObject *)prob;
-        if (wid_of(tg, a, &ia) < 0 || wid_of(tg, b, &ib) < 0
-            || (n1 == Py_None ? wid_of(tg, end, &iend) : (wid_of(tg, n1, &i1) < 0 ? -1 : wid_of(tg, n2, &i2))) < 0)
+        if (around != NULL)  /* the ids of a, b, n1, n2 and end, as below */
+            ia = around[0], ib = around[1], i1 = around[2], i2 = around[3], iend = around[4];
+        else if (wid_of(tg, a, &ia) < 0 || wid_of(tg, b, &ib) < 0
+                 || (n1 == Py_None ? wid_of(tg, end, &iend) : (wid_of(tg, n1, &i1) < 0 ? -1 : wid_of(tg, n2, &i2))) < 0)
             return -1;
     } else
         ids = NULL;
@@ -2225,7 +2235,7 @@ scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most
         return PyErr_NoMemory();
     PyObject *out = NULL;
     if (score_candidates(prob, statics, scored_most, most, floor_, a, b, n1, n2, base, after_prev, following, doc,
-                         own, fixed, wt0, wt3, wt7, ln, end, none, NULL, NULL, scores, &n) == 0)
+                         own, fixed, wt0, wt3, wt7, ln, end, none, NULL, NULL, NULL, scores, &n) == 0)
         out = scored_list(statics, scores, n, 0);
     PyMem_Free(scores);
     return out;
@@ -2368,6 +2378,7 @@ lm_run(PyObject *self, PyObject *args)
     double doc_most = c[0], pairs_most = c[1], wt0 = c[2], wt3 = c[3], wt4 = c[4], wt7 = c[5], ln = c[6];
     PyObject *lists = PyTuple_GET_ITEM(ctx, 22);  /* (21: unused) */
     double *scores = NULL;
+    int32_t *wids = NULL;
     Py_ssize_t room = 0;
     if (!PyDict_Check(doc) || !PyDict_Check(following) || !PyDict_Check(none) || !PyDict_Check(known_words)
         || !PyDict_Check(can_cache) || !PyDict_Check(static_of) || !PyAnySet_Check(titled) || !PyDict_Check(lists)) {
@@ -2409,6 +2420,27 @@ lm_run(PyObject *self, PyObject *args)
     for (Py_ssize_t p = 0; p < nw; p++)
         for (Py_ssize_t q = p - 2 < 0 ? 0 : p - 2; q < nw && q <= p + 2; q++)
             near[p] |= unknown[q];
+    /* with a Trigram: each word's id in the model (ngram_wid, kept in its cache), the sentence marks'
+       in wids[0], wids[1] (before the run) and wids[nw + 2] (after it): ID_AT(q) for q from -2 to nw */
+    TrigramObject *tg = Py_IS_TYPE(prob, &Trigram_Type) && ((TrigramObject *)prob)->wid != NULL
+                        && ((TrigramObject *)prob)->ng_prob != NULL && PyUnicode_CheckExact(start)
+                        && PyUnicode_CheckExact(end) ? (TrigramObject *)prob : NULL;
+    for (Py_ssize_t p = 0; tg != NULL && p < nw; p++)
+        if (!PyUnicode_CheckExact(keys[p]))
+            tg = NULL;  /* (a key of a str subclass: prob_of, as before) */
+    if (tg != NULL) {
+        if ((wids = PyMem_Malloc((nw + 3) * sizeof(int32_t))) == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        if (wid_of(tg, start, &wids[0]) < 0 || wid_of(tg, end, &wids[nw + 2]) < 0)
+            goto fail;
+        wids[1] = wids[0];
+        for (Py_ssize_t p = 0; p < nw; p++)
+            if (wid_of(tg, keys[p], &wids[p + 2]) < 0)
+                goto fail;
+    }
+#define ID_AT(q) (wids[(q) + 2 > nw + 2 ? nw + 2 : (q) + 2])
     for (Py_ssize_t p = 0; p < nw; p++) {
         Py_ssize_t k = i + p;
         PyObject *w = keys[p];
@@ -2463,14 +2495,24 @@ lm_run(PyObject *self, PyObject *args)
         PyObject *n1 = p + 1 < nw ? keys[p + 1] : Py_None;
         PyObject *n2 = p + 2 < nw ? keys[p + 2] : end;
         double t0, t1, t2, base;
+        /* with the run's ids: what prob_of does, without looking each word's id up again */
+        int32_t around[5];  /* the ids of a, b, n1, n2 and end, for score_candidates */
+        if (tg != NULL) {
+            around[0] = ID_AT(p - 1), around[1] = ID_AT(p - 2), around[2] = ID_AT(p + 1), around[3] = ID_AT(p + 2);
+            around[4] = wids[nw + 2];
+        }
         if (!have[p]) {
-            if (prob_of(prob, w, a, b, &tri[p]) < 0)
+            if (tg != NULL)
+                tri[p] = (double)ng3(tg, ID_AT(p), ID_AT(p - 1), ID_AT(p - 2));
+            else if (prob_of(prob, w, a, b, &tri[p]) < 0)
                 goto fail;
             have[p] = 1;
         }
         t0 = tri[p];
         if (!have[p + 1]) {
-            if (prob_of(prob, n1 == Py_None ? end : n1, w, a, &tri[p + 1]) < 0)
+            if (tg != NULL)
+                tri[p + 1] = (double)ng3(tg, ID_AT(p + 1), ID_AT(p), ID_AT(p - 1));
+            else if (prob_of(prob, n1 == Py_None ? end : n1, w, a, &tri[p + 1]) < 0)
                 goto fail;
             have[p + 1] = 1;
         }
@@ -2479,7 +2521,9 @@ lm_run(PyObject *self, PyObject *args)
             base = t0 * ln + t1 * ln;
         else {
             if (!have[p + 2]) {
-                if (prob_of(prob, n2, n1, w, &tri[p + 2]) < 0)
+                if (tg != NULL)
+                    tri[p + 2] = (double)ng3(tg, ID_AT(p + 2), ID_AT(p + 1), ID_AT(p));
+                else if (prob_of(prob, n2, n1, w, &tri[p + 2]) < 0)
                     goto fail;
                 have[p + 2] = 1;
             }
@@ -2546,7 +2590,7 @@ lm_run(PyObject *self, PyObject *args)
         int err = score_candidates(prob, statics, scored_most, most, floor_, a, b, n1, n2, base, after_prev,
                                    following, doc, (long)(own_prev + own_next), fixed, wt0, wt3, wt7, ln, end, none,
                                    ids == Py_None ? NULL : (const int32_t *)PyBytes_AS_STRING(ids),
-                                   PyTuple_GET_ITEM(entry, 3), scores, &ns);
+                                   PyTuple_GET_ITEM(entry, 3), tg != NULL ? around : NULL, scores, &ns);
         Py_DECREF(entry);
         if (err < 0)
             goto fail;
@@ -2570,7 +2614,9 @@ lm_run(PyObject *self, PyObject *args)
 fail:
     Py_CLEAR(out);
 done:
+#undef ID_AT
     Py_XDECREF(held);
+    PyMem_Free(wids);
     PyMem_Free(scores);
     PyMem_Free(keys);
     PyMem_Free(near);

@@ -620,14 +620,18 @@ class Finder:
                            self._lm_context or self._make_lm_context())
         else:  # (a run with a word after an a/an error is read here, compiled or not: it is rare)
             hits = self._lm_scored(toks, i, j, sentence_start, heading, taken, floor, marked, needs_an)
-        s = self.settings
+        most = self.settings.lm_alternatives
         out = []
         for k, scored in hits:
             best, c = scored[0]
-            tok = toks[k]
-            capitalise = tok.text[:1].isupper() and (sentence_start[k] or heading[k])
-            alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
-            out.append(Suspect(k, k, _casing(tok.text, c, capitalise), best, "model", alts))
+            text = toks[k].text
+            capitalise = text[:1].isupper() and (sentence_start[k] or heading[k])
+            if capitalise or (len(text) > 1 and text.isupper()):
+                alts = tuple(_casing(text, a, capitalise) for _, a in scored[1 : 1 + most])
+                c = _casing(text, c, capitalise)
+            else:  # (what _casing leaves as it is)
+                alts = tuple([a for _, a in scored[1 : 1 + most]])
+            out.append(Suspect(k, k, c, best, "model", alts))
         return [x for x in out if x.margin >= floor or (marked and x.first - i in marked)]
 
     def _make_lm_context(self) -> tuple:
