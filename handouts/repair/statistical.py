@@ -49,8 +49,9 @@ none of this changes a fix, a flag or a margin):
   and calls the methods that fill them on a miss (it works out a candidate of several words and
   whether a word may be replaced itself).  A paragraph's runs are counted and keyed for the caches
   in one compiled call each (``_speedups.count_runs``, ``run_keys``), and a word's candidates are
-  listed by a compiled loop (``group_alts``).  The Python code stays, for ``HANDOUTS_PURE=1`` and
-  for installs without a C compiler.
+  listed by a compiled loop (``group_alts``), those of the language model's reading with their
+  context-free scores by another (``static_candidates``).  The Python code stays, for
+  ``HANDOUTS_PURE=1`` and for installs without a C compiler.
 """
 from __future__ import annotations
 
