@@ -35,6 +35,7 @@ def test_the_compiled_code_is_the_one_used_where_it_was_built():
     assert scan._screened is speedups.compiled.screen
     assert statistical._lm_scores is speedups.compiled.lm_scores
     assert statistical._lm_run is speedups.compiled.lm_run
+    assert statistical._static_c is speedups.compiled.static_candidates
     from handouts.repair.lm import load_trigram
     assert type(load_trigram().prob) is speedups.compiled.Trigram
 
@@ -43,10 +44,10 @@ def test_the_pure_python_code_runs_when_asked():
     code = ("from handouts.repair import scan, speedups, statistical, tokens; "
             "print(speedups.compiled is None, tokens.tokenize is tokens._tokenize, "
             "statistical._segment_c is None, statistical._lm_scores is None, statistical._runs is statistical._word_runs, "
-            "scan._screened is scan._screen, statistical._lm_run is None)")
+            "scan._screened is scan._screen, statistical._lm_run is None, statistical._static_c is None)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
                          env={**os.environ, "HANDOUTS_PURE": "1"})
-    assert out.stdout.split() == ["True"] * 7
+    assert out.stdout.split() == ["True"] * 8
 
 
 def _para(of, text: str) -> tuple:
