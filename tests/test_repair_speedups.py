@@ -35,6 +35,7 @@ def test_the_compiled_code_is_the_one_used_where_it_was_built():
     assert scan._screened is speedups.compiled.screen
     assert statistical._lm_scores is speedups.compiled.lm_scores
     assert statistical._lm_run is speedups.compiled.lm_run
+    assert statistical._static_c is speedups.compiled.static_candidates
     from handouts.repair.lm import load_trigram
     assert type(load_trigram().prob) is speedups.compiled.Trigram
 
@@ -43,10 +44,10 @@ def test_the_pure_python_code_runs_when_asked():
     code = ("from handouts.repair import scan, speedups, statistical, tokens; "
             "print(speedups.compiled is None, tokens.tokenize is tokens._tokenize, "
             "statistical._segment_c is None, statistical._lm_scores is None, statistical._runs is statistical._word_runs, "
-            "scan._screened is scan._screen, statistical._lm_run is None)")
+            "scan._screened is scan._screen, statistical._lm_run is None, statistical._static_c is None)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
                          env={**os.environ, "HANDOUTS_PURE": "1"})
-    assert out.stdout.split() == ["True"] * 7
+    assert out.stdout.split() == ["True"] * 8
 
 
 def _para(of, text: str) -> tuple:
@@ -341,3 +342,69 @@ def test_the_compiled_may_replace_agrees_on_any_word(text, start, heading):
         assert text == ""
     else:
         assert compiled == finder._may_replace(tok, start, heading)
+
+
+@compiled_only
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["pain", "ache", "not", "two words", "not pain", "zzxq", "", "x y z",
+                                           "physique", "body", "ibuprofen"]),
+                          st.text(st.sampled_from("mbsr:x"), max_size=4)), max_size=8),
+       st.sampled_from(["0", "1", "7", "40", " 3"]), st.booleans())
+def test_the_compiled_static_candidates_agree_on_any_line(items, size, tab):
+    """A word's candidates for the model's reading with their context-free scores, compiled
+    (``_speedups.static_candidates``) and in Python (Finder._static_candidates), on a candidate table
+    of one line of any shape: empty items, no colon, letters repeated or unknown, banned words, words
+    of several, candidates listed twice or also a known swap ("ache" swaps to "pain" and more)."""
+    from handouts.repair.thesaurus import Broad
+
+    line = size + ("\t" + "|".join(w + ":" + letters if letters != "x" else w for w, letters in items) if tab else "")
+    lines = {"ache": line, "pain": "12\tache:mb", "two words": "2\tx:m"}
+    assert _static_both_ways(lambda: Broad(dict(lines)), ["ache", "pain", "zzxq"]) is not None
+
+
+@compiled_only
+def test_the_compiled_static_candidates_agree_on_the_table():
+    """... and on the real table: every 37th of its words, the phrase tables' swapped words and a few more."""
+    from handouts.repair.thesaurus import load_broad
+
+    words = sorted(load_broad()._lines)[::37] + sorted(load_rules().swaps)[::3] + ["pain", "ache", "zzxq", "not"]
+    found = _static_both_ways(load_broad, words)
+    assert sum(map(len, found)) > 10_000  # candidates compared
+    assert any(c == "pain" for alts in found for _, c in alts)
+
+
+def _static_both_ways(broad, words):
+    found = []
+    for compiled in (statistical._static_c, None):
+        statistical._static_c = compiled
+        finder = statistical.Finder(frozenset({"ibuprofen", "mg"}), frozenset({"pain"}))
+        finder._broad = broad()
+        finder._static.clear()  # the process's cache (shared by finders of this configuration)
+        try:
+            found.append([finder._static_candidates(w) for w in words])
+        finally:
+            statistical._static_c = speedups.compiled.static_candidates
+            finder._static.clear()
+    assert repr(found[0]) == repr(found[1])  # the scores to the last bit
+    return found[0]
+
+
+@compiled_only
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS) | st.sampled_from([".", ",", "#", "Pain"]), min_size=1, max_size=25),
+                min_size=1, max_size=2), st.sampled_from([0.0, 2.0]))
+def test_the_compiled_reading_agrees_through_the_binding_too(paragraphs, floor):
+    """The compiled reading keeps each word's candidates' ids in the trigram model for the process
+    (``word_lists``), for the look-up it was made with: through the binding's own call (no ids), and
+    back, it reads the same as the Python code."""
+    from handouts.repair.lm import load_trigram
+
+    model = load_trigram()
+    fast = model.prob
+    try:
+        for prob in (model._lm.prob, fast):
+            model.prob = prob
+            found = _suspects_compiled_and_not("_lm_run", speedups.compiled.lm_run, paragraphs, [], (), floor)
+            assert found[0] == found[1]
+    finally:
+        model.prob = fast

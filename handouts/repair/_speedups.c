@@ -15,6 +15,7 @@
  *   screen(...)                   scan._screen: the tokens each loop of scan.scan looks at
  *   lm_scores(...)                statistical.Finder._lm_segment's loop over a word's candidates
  *   lm_run(...)                   statistical.Finder._lm_scored: the language model's reading of a run
+ *   static_candidates(w, ctx)     statistical.Finder._static_candidates: a word's candidates for that reading
  *   trigram(model, library, at)   lm.TrigramModel.prob: the trigram library's own C function, called
  *                                 without going through its Python binding
  */
@@ -2021,6 +2022,14 @@ trigram(PyObject *self, PyObject *args)
 /* ------------------------------------------------------------------------------------ */
 /* lm_scores: the language model's reading of one word's candidates */
 
+/* ngram_ng_prob(model, w, (a, b)): what trigram3 does once the three ids are known */
+static int32_t
+ng3(TrigramObject *t, int32_t w, int32_t a, int32_t b)
+{
+    int32_t history[2] = {a, b}, used;
+    return t->ng_prob(t->model, w, history, 2, &used);
+}
+
 static int
 prob_of(PyObject *prob, PyObject *w, PyObject *a, PyObject *b, double *out)
 {
@@ -2055,16 +2064,39 @@ prob_of(PyObject *prob, PyObject *w, PyObject *a, PyObject *b, double *out)
     return 0;
 }
 
-/* the scores of one word's candidates (a list of (score, word)), as lm_scores below */
-static PyObject *
-scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most, double floor_, PyObject *a,
-          PyObject *b, PyObject *n1, PyObject *n2, double base, PyObject *after_prev, PyObject *following,
-          PyObject *doc, long own, double fixed, double wt0, double wt3, double wt7, double ln, PyObject *end,
-          PyObject *none)
+/* A candidate list sorted best first, as sorted(key=lambda x: (-x[0], x[1])): by score, highest first,
+   then by word; stable */
+typedef struct {
+    double st;
+    PyObject *word;  /* borrowed from the list that holds it */
+    Py_ssize_t at;   /* its place before the sort */
+} Static;
+
+static int
+cmp_static(const void *pa, const void *pb)
 {
-    PyObject *out = PyList_New(0);
-    if (out == NULL)
-        return NULL;
+    const Static *a = pa, *b = pb;
+    if (a->st != b->st)
+        return a->st > b->st ? -1 : 1;  /* by -score */
+    int c = PyUnicode_Compare(a->word, b->word);  /* str objects: cannot fail */
+    if (c != 0)
+        return c;
+    return a->at < b->at ? -1 : a->at > b->at;
+}
+
+/* The scores of one word's candidates (statics: a list of (score, word), best first without context)
+   into scores[0 .. *n), in the list's order, up to scored_most of them and until one cannot reach the
+   floor, as Finder._lm_scored's loop sums them.  ids and follows (or NULL): each candidate's id in the
+   trigram model and following.get(c, none), kept for the process (lm_run's word lists); otherwise
+   each is looked up. */
+static int
+score_candidates(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most, double floor_,
+                 PyObject *a, PyObject *b, PyObject *n1, PyObject *n2, double base, PyObject *after_prev,
+                 PyObject *following, PyObject *doc, long own, double fixed, double wt0, double wt3, double wt7,
+                 double ln, PyObject *end, PyObject *none, const int32_t *ids, PyObject *follows,
+                 const int32_t *around, double *scores, Py_ssize_t *n)
+{
+    *n = 0;
     Py_ssize_t count = PyList_GET_SIZE(statics);
     if (scored_most < count)
         count = scored_most < 0 ? 0 : scored_most;
@@ -2075,19 +2107,22 @@ scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most
         && ((TrigramObject *)prob)->ng_prob != NULL && PyUnicode_CheckExact(a) && PyUnicode_CheckExact(b)
         && PyUnicode_CheckExact(end) && (n1 == Py_None || (PyUnicode_CheckExact(n1) && PyUnicode_CheckExact(n2)))) {
         tg = (TrigramObject *)prob;
-        if (wid_of(tg, a, &ia) < 0 || wid_of(tg, b, &ib) < 0
-            || (n1 == Py_None ? wid_of(tg, end, &iend) : (wid_of(tg, n1, &i1) < 0 ? -1 : wid_of(tg, n2, &i2))) < 0)
-            goto fail;
-    }
+        if (around != NULL)  /* the ids of a, b, n1, n2 and end, as below */
+            ia = around[0], ib = around[1], i1 = around[2], i2 = around[3], iend = around[4];
+        else if (wid_of(tg, a, &ia) < 0 || wid_of(tg, b, &ib) < 0
+                 || (n1 == Py_None ? wid_of(tg, end, &iend) : (wid_of(tg, n1, &i1) < 0 ? -1 : wid_of(tg, n2, &i2))) < 0)
+            return -1;
+    } else
+        ids = NULL;
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *item = PyList_GET_ITEM(statics, i);
         if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
             PyErr_SetString(PyExc_TypeError, "a candidate is a tuple (score, word)");
-            goto fail;
+            return -1;
         }
         double st = PyFloat_AsDouble(PyTuple_GET_ITEM(item, 0));
         if (st == -1.0 && PyErr_Occurred())
-            goto fail;
+            return -1;
         PyObject *c = PyTuple_GET_ITEM(item, 1);
         if (st + most < floor_)
             break;
@@ -2095,12 +2130,14 @@ scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most
         long pairs;
         int in_prev = PyDict_Contains(after_prev, c);
         if (in_prev < 0)
-            goto fail;
+            return -1;
         if (tg != NULL && PyUnicode_CheckExact(c)) {
             /* what prob_of does for each trigram (ngram_prob's steps), with the ids above */
             int32_t ic, h[2], used;
-            if (wid_of(tg, c, &ic) < 0)
-                goto fail;
+            if (ids != NULL)
+                ic = ids[i];
+            else if (wid_of(tg, c, &ic) < 0)
+                return -1;
             h[0] = ia, h[1] = ib;
             p1 = (double)tg->ng_prob(tg->model, ic, h, 2, &used);
             if (n1 == Py_None) {
@@ -2114,24 +2151,26 @@ scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most
             }
         } else if (n1 == Py_None) {
             if (prob_of(prob, c, a, b, &p1) < 0 || prob_of(prob, end, c, a, &p2) < 0)
-                goto fail;
+                return -1;
         } else if (prob_of(prob, c, a, b, &p1) < 0 || prob_of(prob, n1, c, a, &p2) < 0
                    || prob_of(prob, n2, n1, c, &p3) < 0)
-            goto fail;
+            return -1;
         if (n1 == Py_None) {
             window = p1 * ln + p2 * ln;
             pairs = in_prev + 0 - own;
         } else {
             window = p1 * ln + p2 * ln + p3 * ln;
-            PyObject *fc = PyDict_GetItemWithError(following, c);
-            if (fc == NULL) {
+            PyObject *fc;
+            if (follows != NULL)
+                fc = PyTuple_GET_ITEM(follows, i);
+            else if ((fc = PyDict_GetItemWithError(following, c)) == NULL) {
                 if (PyErr_Occurred())
-                    goto fail;
+                    return -1;
                 fc = none;
             }
             int in_next = PySequence_Contains(fc, n1);
             if (in_next < 0)
-                goto fail;
+                return -1;
             pairs = in_prev + in_next - own;
         }
         double delta = window - base;
@@ -2144,25 +2183,62 @@ scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most
         if (u != NULL) {
             used = PyFloat_AsDouble(u);
             if (used == -1.0 && PyErr_Occurred())
-                goto fail;
+                return -1;
         } else if (PyErr_Occurred())
-            goto fail;
-        double score = st + fixed + wt0 * delta + wt3 * log1p(used) + wt7 * (double)pairs;
-        PyObject *s = PyFloat_FromDouble(score);
-        if (s == NULL)
-            goto fail;
-        PyObject *pair = PyTuple_Pack(2, s, c);
-        Py_DECREF(s);
-        if (pair == NULL || PyList_Append(out, pair) < 0) {
-            Py_XDECREF(pair);
-            goto fail;
-        }
-        Py_DECREF(pair);
+            return -1;
+        scores[(*n)++] = st + fixed + wt0 * delta + wt3 * log1p(used) + wt7 * (double)pairs;
     }
+    return 0;
+}
+
+/* [(score, word)] of the first n candidates of statics, their scores given; sorted best first when
+   asked (then as sorted(key=lambda x: (-x[0], x[1]))) */
+static PyObject *
+scored_list(PyObject *statics, const double *scores, Py_ssize_t n, int sort)
+{
+    Static *order = NULL;
+    if (sort && n > 1) {
+        if ((order = PyMem_Malloc(n * sizeof(Static))) == NULL)
+            return PyErr_NoMemory();
+        for (Py_ssize_t q = 0; q < n; q++) {
+            order[q].st = scores[q];
+            order[q].word = PyTuple_GET_ITEM(PyList_GET_ITEM(statics, q), 1);
+            order[q].at = q;
+        }
+        qsort(order, n, sizeof(Static), cmp_static);
+    }
+    PyObject *out = PyList_New(n);
+    for (Py_ssize_t q = 0; out != NULL && q < n; q++) {
+        Py_ssize_t at = order != NULL ? order[q].at : q;
+        PyObject *s = PyFloat_FromDouble(scores[at]);
+        PyObject *pair = s == NULL ? NULL : PyTuple_Pack(2, s, PyTuple_GET_ITEM(PyList_GET_ITEM(statics, at), 1));
+        Py_XDECREF(s);
+        if (pair == NULL)
+            Py_CLEAR(out);
+        else
+            PyList_SET_ITEM(out, q, pair);
+    }
+    PyMem_Free(order);
     return out;
-fail:
-    Py_DECREF(out);
-    return NULL;
+}
+
+/* the scores of one word's candidates (a list of (score, word)), as lm_scores below */
+static PyObject *
+scores_of(PyObject *prob, PyObject *statics, Py_ssize_t scored_most, double most, double floor_, PyObject *a,
+          PyObject *b, PyObject *n1, PyObject *n2, double base, PyObject *after_prev, PyObject *following,
+          PyObject *doc, long own, double fixed, double wt0, double wt3, double wt7, double ln, PyObject *end,
+          PyObject *none)
+{
+    Py_ssize_t count = PyList_GET_SIZE(statics), n;
+    double *scores = PyMem_Malloc((count ? count : 1) * sizeof(double));
+    if (scores == NULL)
+        return PyErr_NoMemory();
+    PyObject *out = NULL;
+    if (score_candidates(prob, statics, scored_most, most, floor_, a, b, n1, n2, base, after_prev, following, doc,
+                         own, fixed, wt0, wt3, wt7, ln, end, none, NULL, NULL, NULL, scores, &n) == 0)
+        out = scored_list(statics, scores, n, 0);
+    PyMem_Free(scores);
+    return out;
 }
 
 static PyObject *
@@ -2189,7 +2265,10 @@ lm_scores(PyObject *self, PyObject *args)
    with candidates), the trigram window of each, the bound that skips a word whose candidates
    cannot reach the floor, and the scores of its candidates (scores_of); the same look-ups, the
    same trigrams and the same sums in the same order.  It returns [(k, scores)] for each word
-   whose best score reaches the floor; the caller sorts them and makes the suspects. */
+   whose best score reaches the floor, the scores best first (as the Python code sorts them); the
+   caller makes the suspects.  A word's scores stay C doubles until it is known to be read, and its
+   candidates' ids in the trigram model and their pairs in the web counts are kept for the process
+   (word_lists). */
 
 /* value of a cache (dict) at key, or of fill(*args) on a miss (fill fills the cache), as truth (0/1),
    -1 on an error */
@@ -2209,6 +2288,68 @@ cached_truth(PyObject *cache, PyObject *key, PyObject *fill, PyObject *const *ar
     return yes;
 }
 
+/* A word's candidates as lm_run reads them, kept for the process in lists (Finder's shared lm_lists):
+   w -> (statics, prob, ids, follows), where ids holds each candidate's id in the trigram model
+   (ngram_wid, as int32; None when prob is not a Trigram) and follows following.get(c, none) for each;
+   made again when the word's list or the model is another object.  A new reference. */
+static PyObject *
+word_lists(PyObject *lists, PyObject *w, PyObject *statics, PyObject *prob, PyObject *following, PyObject *none)
+{
+    PyObject *entry = PyDict_GetItemWithError(lists, w);
+    if (entry != NULL && PyTuple_Check(entry) && PyTuple_GET_SIZE(entry) == 4 && PyTuple_GET_ITEM(entry, 0) == statics
+        && PyTuple_GET_ITEM(entry, 1) == prob) {
+        Py_INCREF(entry);
+        return entry;
+    }
+    if (entry == NULL && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(statics);
+    TrigramObject *tg = Py_IS_TYPE(prob, &Trigram_Type) && ((TrigramObject *)prob)->wid != NULL
+                        && ((TrigramObject *)prob)->ng_prob != NULL ? (TrigramObject *)prob : NULL;
+    PyObject *follows = PyTuple_New(n);
+    PyObject *ids = tg == NULL ? (Py_INCREF(Py_None), Py_None) : PyBytes_FromStringAndSize(NULL, n * sizeof(int32_t));
+    if (follows == NULL || ids == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(statics, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+            PyErr_SetString(PyExc_TypeError, "a candidate is a tuple (score, word)");
+            goto fail;
+        }
+        PyObject *c = PyTuple_GET_ITEM(item, 1);
+        PyObject *fc = PyDict_GetItemWithError(following, c);
+        if (fc == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            fc = none;
+        }
+        Py_INCREF(fc);
+        PyTuple_SET_ITEM(follows, i, fc);
+        if (tg != NULL) {
+            int32_t id = 0;  /* (a candidate that is not a str is read through prob_of, without it) */
+            if (PyUnicode_CheckExact(c) && wid_of(tg, c, &id) < 0)
+                goto fail;
+            ((int32_t *)PyBytes_AS_STRING(ids))[i] = id;
+        }
+    }
+    entry = PyTuple_Pack(4, statics, prob, ids, follows);
+    Py_DECREF(ids);
+    Py_DECREF(follows);
+    if (entry == NULL)
+        return NULL;
+    if (PyDict_GET_SIZE(lists) > 200000)
+        PyDict_Clear(lists);
+    if (PyDict_SetItem(lists, w, entry) < 0) {
+        Py_DECREF(entry);
+        return NULL;
+    }
+    return entry;
+fail:
+    Py_XDECREF(ids);
+    Py_XDECREF(follows);
+    return NULL;
+}
+
 static PyObject *
 lm_run(PyObject *self, PyObject *args)
 {
@@ -2218,8 +2359,8 @@ lm_run(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!nnO!O!O!dO!:lm_run", &PyList_Type, &toks, &i, &j, &PyList_Type, &ss,
                           &PyList_Type, &hd, &PySet_Type, &taken, &floor_, &PyTuple_Type, &ctx))
         return NULL;
-    if (PyTuple_GET_SIZE(ctx) != 22) {
-        PyErr_SetString(PyExc_TypeError, "lm_run's context is a tuple of 22");
+    if (PyTuple_GET_SIZE(ctx) != 23) {
+        PyErr_SetString(PyExc_TypeError, "lm_run's context is a tuple of 23");
         return NULL;
     }
     PyObject *titled = PyTuple_GET_ITEM(ctx, 0), *doc = PyTuple_GET_ITEM(ctx, 1);
@@ -2229,15 +2370,18 @@ lm_run(PyObject *self, PyObject *args)
     PyObject *static_of = PyTuple_GET_ITEM(ctx, 8), *static_fill = PyTuple_GET_ITEM(ctx, 9);
     PyObject *prob = PyTuple_GET_ITEM(ctx, 10), *start = PyTuple_GET_ITEM(ctx, 11), *end = PyTuple_GET_ITEM(ctx, 12);
     Py_ssize_t scored_most = PyLong_AsSsize_t(PyTuple_GET_ITEM(ctx, 13));
-    double c[8];
-    for (int q = 0; q < 8; q++)
+    double c[7];
+    for (int q = 0; q < 7; q++)
         c[q] = PyFloat_AsDouble(PyTuple_GET_ITEM(ctx, 14 + q));
     if (PyErr_Occurred())
         return NULL;
     double doc_most = c[0], pairs_most = c[1], wt0 = c[2], wt3 = c[3], wt4 = c[4], wt7 = c[5], ln = c[6];
-    (void)c[7];
+    PyObject *lists = PyTuple_GET_ITEM(ctx, 22);  /* (21: unused) */
+    double *scores = NULL;
+    int32_t *wids = NULL;
+    Py_ssize_t room = 0;
     if (!PyDict_Check(doc) || !PyDict_Check(following) || !PyDict_Check(none) || !PyDict_Check(known_words)
-        || !PyDict_Check(can_cache) || !PyDict_Check(static_of) || !PyAnySet_Check(titled)) {
+        || !PyDict_Check(can_cache) || !PyDict_Check(static_of) || !PyAnySet_Check(titled) || !PyDict_Check(lists)) {
         PyErr_SetString(PyExc_TypeError, "lm_run's context holds dicts and a set where Finder keeps them");
         return NULL;
     }
@@ -2276,6 +2420,27 @@ lm_run(PyObject *self, PyObject *args)
     for (Py_ssize_t p = 0; p < nw; p++)
         for (Py_ssize_t q = p - 2 < 0 ? 0 : p - 2; q < nw && q <= p + 2; q++)
             near[p] |= unknown[q];
+    /* with a Trigram: each word's id in the model (ngram_wid, kept in its cache), the sentence marks'
+       in wids[0], wids[1] (before the run) and wids[nw + 2] (after it): ID_AT(q) for q from -2 to nw */
+    TrigramObject *tg = Py_IS_TYPE(prob, &Trigram_Type) && ((TrigramObject *)prob)->wid != NULL
+                        && ((TrigramObject *)prob)->ng_prob != NULL && PyUnicode_CheckExact(start)
+                        && PyUnicode_CheckExact(end) ? (TrigramObject *)prob : NULL;
+    for (Py_ssize_t p = 0; tg != NULL && p < nw; p++)
+        if (!PyUnicode_CheckExact(keys[p]))
+            tg = NULL;  /* (a key of a str subclass: prob_of, as before) */
+    if (tg != NULL) {
+        if ((wids = PyMem_Malloc((nw + 3) * sizeof(int32_t))) == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        if (wid_of(tg, start, &wids[0]) < 0 || wid_of(tg, end, &wids[nw + 2]) < 0)
+            goto fail;
+        wids[1] = wids[0];
+        for (Py_ssize_t p = 0; p < nw; p++)
+            if (wid_of(tg, keys[p], &wids[p + 2]) < 0)
+                goto fail;
+    }
+#define ID_AT(q) (wids[(q) + 2 > nw + 2 ? nw + 2 : (q) + 2])
     for (Py_ssize_t p = 0; p < nw; p++) {
         Py_ssize_t k = i + p;
         PyObject *w = keys[p];
@@ -2330,14 +2495,24 @@ lm_run(PyObject *self, PyObject *args)
         PyObject *n1 = p + 1 < nw ? keys[p + 1] : Py_None;
         PyObject *n2 = p + 2 < nw ? keys[p + 2] : end;
         double t0, t1, t2, base;
+        /* with the run's ids: what prob_of does, without looking each word's id up again */
+        int32_t around[5];  /* the ids of a, b, n1, n2 and end, for score_candidates */
+        if (tg != NULL) {
+            around[0] = ID_AT(p - 1), around[1] = ID_AT(p - 2), around[2] = ID_AT(p + 1), around[3] = ID_AT(p + 2);
+            around[4] = wids[nw + 2];
+        }
         if (!have[p]) {
-            if (prob_of(prob, w, a, b, &tri[p]) < 0)
+            if (tg != NULL)
+                tri[p] = (double)ng3(tg, ID_AT(p), ID_AT(p - 1), ID_AT(p - 2));
+            else if (prob_of(prob, w, a, b, &tri[p]) < 0)
                 goto fail;
             have[p] = 1;
         }
         t0 = tri[p];
         if (!have[p + 1]) {
-            if (prob_of(prob, n1 == Py_None ? end : n1, w, a, &tri[p + 1]) < 0)
+            if (tg != NULL)
+                tri[p + 1] = (double)ng3(tg, ID_AT(p + 1), ID_AT(p), ID_AT(p - 1));
+            else if (prob_of(prob, n1 == Py_None ? end : n1, w, a, &tri[p + 1]) < 0)
                 goto fail;
             have[p + 1] = 1;
         }
@@ -2346,7 +2521,9 @@ lm_run(PyObject *self, PyObject *args)
             base = t0 * ln + t1 * ln;
         else {
             if (!have[p + 2]) {
-                if (prob_of(prob, n2, n1, w, &tri[p + 2]) < 0)
+                if (tg != NULL)
+                    tri[p + 2] = (double)ng3(tg, ID_AT(p + 2), ID_AT(p + 1), ID_AT(p));
+                else if (prob_of(prob, n2, n1, w, &tri[p + 2]) < 0)
                     goto fail;
                 have[p + 2] = 1;
             }
@@ -2396,22 +2573,36 @@ lm_run(PyObject *self, PyObject *args)
             goto fail;
         double fixed = wt4 * log1p((double)(used - 1 > 0 ? used - 1 : 0));
         double most = wt0 * m + doc_most + pairs_most + fixed;
-        PyObject *scored = scores_of(prob, statics, scored_most, most, floor_, a, b, n1, n2, base, after_prev,
-                                     following, doc, (long)(own_prev + own_next), fixed, wt0, wt3, wt7, ln, end,
-                                     none);
+        /* the candidates' scores, in C until the word is known to be read: then as a list, best first */
+        Py_ssize_t ns = PyList_GET_SIZE(statics);
+        if (ns > room) {
+            PyMem_Free(scores);
+            if ((scores = PyMem_Malloc(ns * sizeof(double))) == NULL) {
+                PyErr_NoMemory();
+                goto fail;
+            }
+            room = ns;
+        }
+        PyObject *entry = word_lists(lists, w, statics, prob, following, none);
+        if (entry == NULL)
+            goto fail;
+        PyObject *ids = PyTuple_GET_ITEM(entry, 2);
+        int err = score_candidates(prob, statics, scored_most, most, floor_, a, b, n1, n2, base, after_prev,
+                                   following, doc, (long)(own_prev + own_next), fixed, wt0, wt3, wt7, ln, end, none,
+                                   ids == Py_None ? NULL : (const int32_t *)PyBytes_AS_STRING(ids),
+                                   PyTuple_GET_ITEM(entry, 3), tg != NULL ? around : NULL, scores, &ns);
+        Py_DECREF(entry);
+        if (err < 0)
+            goto fail;
+        double best = 0.0;
+        for (Py_ssize_t q = 0; q < ns; q++)
+            if (q == 0 || scores[q] > best)
+                best = scores[q];
+        if (ns == 0 || !(best >= floor_))
+            continue;
+        PyObject *scored = scored_list(statics, scores, ns, 1);
         if (scored == NULL)
             goto fail;
-        Py_ssize_t ns = PyList_GET_SIZE(scored);
-        double best = 0.0;
-        for (Py_ssize_t q = 0; q < ns; q++) {
-            double x = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(PyList_GET_ITEM(scored, q), 0));
-            if (q == 0 || x > best)
-                best = x;
-        }
-        if (ns == 0 || !(best >= floor_)) {
-            Py_DECREF(scored);
-            continue;
-        }
         PyObject *hit = Py_BuildValue("(nN)", k, scored);
         if (hit == NULL || PyList_Append(out, hit) < 0) {
             Py_XDECREF(hit);
@@ -2423,13 +2614,313 @@ lm_run(PyObject *self, PyObject *args)
 fail:
     Py_CLEAR(out);
 done:
+#undef ID_AT
     Py_XDECREF(held);
+    PyMem_Free(wids);
+    PyMem_Free(scores);
     PyMem_Free(keys);
     PyMem_Free(near);
     PyMem_Free(unknown);
     PyMem_Free(have);
     PyMem_Free(tri);
     return out;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* static_candidates: Finder._static_candidates, a word's candidate originals for the model's
+   reading with the part of their score that needs no context, best first
+
+   The word's line of the candidate table is read as Broad._entry reads it (rest.split("|"), each
+   item partitioned at ":"), each candidate's Moby size as Broad.size gives it (through and into its
+   cache), its log count as Scorer.word (through and into the counts' cache), and the score summed
+   in Python's order; then the phrase tables' swaps that the line lacks, sorted; then the sort by
+   (-score, word), stable. */
+
+/* Broad.size(word): through and into its cache (sizes), from the line's first field */
+static int
+broad_size(PyObject *lines, PyObject *sizes, PyObject *word, double *out)
+{
+    PyObject *v = PyDict_GetItemWithError(sizes, word);
+    if (v != NULL) {
+        Py_INCREF(v);
+    } else {
+        if (PyErr_Occurred())
+            return -1;
+        PyObject *line = PyDict_GetItemWithError(lines, word);
+        if (line == NULL) {
+            if (PyErr_Occurred())
+                return -1;
+            v = PyLong_FromLong(0);
+        } else {
+            if (!PyUnicode_Check(line)) {
+                PyErr_SetString(PyExc_TypeError, "a line of the candidate table is a str");
+                return -1;
+            }
+            Py_ssize_t tab = PyUnicode_FindChar(line, '\t', 0, PyUnicode_GET_LENGTH(line), 1);
+            if (tab == -2)
+                return -1;
+            PyObject *field = tab < 0 ? (Py_INCREF(line), line) : PyUnicode_Substring(line, 0, tab);
+            if (field == NULL)
+                return -1;
+            v = PyLong_FromUnicodeObject(field, 10);  /* int(field) */
+            Py_DECREF(field);
+        }
+        if (v == NULL || PyDict_SetItem(sizes, word, v) < 0) {
+            Py_XDECREF(v);
+            return -1;
+        }
+    }
+    /* -math.log(max(1, size)) is taken by the caller from this: max(1, size) as a double */
+    int small = 0;
+    PyObject *one = PyLong_FromLong(1);
+    if (one == NULL || (small = PyObject_RichCompareBool(v, one, Py_LT)) < 0) {  /* max(1, v) */
+        Py_XDECREF(one);
+        Py_DECREF(v);
+        return -1;
+    }
+    double x = small ? 1.0 : PyLong_AsDouble(v);
+    Py_DECREF(one);
+    Py_DECREF(v);
+    if (x == -1.0 && PyErr_Occurred())
+        return -1;
+    *out = x;
+    return 0;
+}
+
+/* Finder._candidate_ok(words): no word of it banned */
+static int
+candidate_ok(PyObject *banned, PyObject *words)
+{
+    Py_ssize_t space = PyUnicode_FindChar(words, ' ', 0, PyUnicode_GET_LENGTH(words), 1);
+    if (space == -2)
+        return -1;
+    if (space < 0) {
+        int in = PySequence_Contains(banned, words);
+        return in < 0 ? -1 : !in;
+    }
+    PyObject *sep = PyUnicode_FromOrdinal(' ');
+    PyObject *parts = sep == NULL ? NULL : PyUnicode_Split(words, sep, -1);
+    Py_XDECREF(sep);
+    if (parts == NULL)
+        return -1;
+    int ok = 1;
+    for (Py_ssize_t q = 0; q < PyList_GET_SIZE(parts) && ok == 1; q++) {
+        int in = PySequence_Contains(banned, PyList_GET_ITEM(parts, q));
+        ok = in < 0 ? -1 : !in;
+    }
+    Py_DECREF(parts);
+    return ok;
+}
+
+/* Scorer.word(w): the log count, or the scorer's least one for an unlisted word; 1 when the
+   Python method must answer */
+static int
+scorer_word(Counts *m, PyObject *w, double *out)
+{
+    int found = 0;
+    int err = word_log(m, w, &found, out);
+    if (err == 0 && !found)
+        *out = m->min_word;
+    return err;
+}
+
+static PyObject *
+static_candidates(PyObject *self, PyObject *args)
+{
+    PyObject *w, *ctx, *counts_tuple, *lines, *sizes, *banned, *swaps_of, *known_words, *known_word, *word_py;
+    double bias, wt[7];
+    if (!PyArg_ParseTuple(args, "UO!:static_candidates", &w, &PyTuple_Type, &ctx))
+        return NULL;
+    if (!PyArg_ParseTuple(ctx, "O!O!O!OO!O!OOd(ddddddd):static_candidates' context", &PyDict_Type, &lines,
+                          &PyDict_Type, &sizes, &PyTuple_Type, &counts_tuple, &banned, &PyDict_Type, &swaps_of,
+                          &PyDict_Type, &known_words, &known_word, &word_py, &bias, &wt[0], &wt[1], &wt[2], &wt[3],
+                          &wt[4], &wt[5], &wt[6]))
+        return NULL;
+    /* wt: the weights channel (1), frequency (2), wordnet_synonym (5), wordnet_related (6),
+       both_ways (8), moby (9) and swap (10) of LM_FEATURES */
+    Counts m;
+    if (counts_of(counts_tuple, &m) < 0)
+        return NULL;
+    PyObject *found = PyList_New(0), *listed = PySet_New(NULL), *items = NULL, *ordered = NULL;
+    PyObject *pipe = PyUnicode_FromOrdinal('|');
+    Static *all = NULL;
+    if (found == NULL || listed == NULL || pipe == NULL)
+        goto fail;
+    double uw;
+    int err = scorer_word(&m, w, &uw);
+    if (err) {
+        if (err > 0) {  /* a count the C code does not read: the Python method answers */
+            PyObject *v = PyObject_CallOneArg(word_py, w);
+            uw = v == NULL ? -1.0 : PyFloat_AsDouble(v);
+            Py_XDECREF(v);
+            if (uw == -1.0 && PyErr_Occurred())
+                goto fail;
+        } else
+            goto fail;
+    }
+    PyObject *swaps = PyDict_GetItemWithError(swaps_of, w);  /* self.swaps.get(w, ()) */
+    if (swaps == NULL && PyErr_Occurred())
+        goto fail;
+    PyObject *line = PyDict_GetItemWithError(lines, w);
+    if (line == NULL && PyErr_Occurred())
+        goto fail;
+    if (line != NULL) {  /* Broad._entry(w)'s candidates */
+        if (!PyUnicode_Check(line)) {
+            PyErr_SetString(PyExc_TypeError, "a line of the candidate table is a str");
+            goto fail;
+        }
+        Py_ssize_t n = PyUnicode_GET_LENGTH(line);
+        Py_ssize_t tab = PyUnicode_FindChar(line, '\t', 0, n, 1);
+        if (tab == -2)
+            goto fail;
+        PyObject *rest = PyUnicode_Substring(line, tab < 0 ? n : tab + 1, n);  /* line.partition("\t")[2] */
+        if (rest == NULL)
+            goto fail;
+        items = PyUnicode_Split(rest, pipe, -1);
+        Py_DECREF(rest);
+        if (items == NULL)
+            goto fail;
+        for (Py_ssize_t q = 0; q < PyList_GET_SIZE(items); q++) {
+            PyObject *item = PyList_GET_ITEM(items, q);
+            Py_ssize_t len = PyUnicode_GET_LENGTH(item);
+            Py_ssize_t colon = PyUnicode_FindChar(item, ':', 0, len, 1);
+            if (colon == -2)
+                goto fail;
+            int flag[4] = {0, 0, 0, 0};  /* "m", "b", "s", "r" in the letters after the colon */
+            if (colon >= 0) {
+                const Py_UCS4 letters[4] = {'m', 'b', 's', 'r'};
+                for (int f = 0; f < 4; f++) {
+                    Py_ssize_t at = PyUnicode_FindChar(item, letters[f], colon + 1, len, 1);
+                    if (at == -2)
+                        goto fail;
+                    flag[f] = at >= 0;
+                }
+            }
+            PyObject *c = colon < 0 ? (Py_INCREF(item), item) : PyUnicode_Substring(item, 0, colon);
+            if (c == NULL)
+                goto fail;
+            /* the list holds c from here on: borrowed below */
+            int ok = PyList_SetItem(items, q, c) < 0 ? -1 : candidate_ok(banned, c);
+            if (ok < 0)
+                goto fail;
+            if (!ok)
+                continue;
+            if (PySet_Add(listed, c) < 0)
+                goto fail;
+            double size, wc;
+            if (broad_size(lines, sizes, c, &size) < 0)
+                goto fail;
+            if ((err = scorer_word(&m, c, &wc)) != 0) {
+                if (err > 0) {
+                    PyObject *v = PyObject_CallOneArg(word_py, c);
+                    wc = v == NULL ? -1.0 : PyFloat_AsDouble(v);
+                    Py_XDECREF(v);
+                    if (wc == -1.0 && PyErr_Occurred())
+                        goto fail;
+                } else
+                    goto fail;
+            }
+            int swap = swaps == NULL ? 0 : PySequence_Contains(swaps, c);
+            if (swap < 0)
+                goto fail;
+            double st = (bias + wt[0] * -log(size) + wt[1] * (wc - uw) + wt[2] * (double)flag[2]
+                         + wt[3] * (double)flag[3] + wt[4] * (double)flag[1] + wt[5] * (double)flag[0]
+                         + wt[6] * (double)swap);
+            PyObject *sv = PyFloat_FromDouble(st);
+            PyObject *pair = sv == NULL ? NULL : PyTuple_Pack(2, sv, c);
+            Py_XDECREF(sv);
+            if (pair == NULL || PyList_Append(found, pair) < 0) {
+                Py_XDECREF(pair);
+                goto fail;
+            }
+            Py_DECREF(pair);
+        }
+    }
+    if (swaps != NULL) {  /* a known swap of the phrase tables that the line lacks, in sorted order */
+        ordered = PySequence_List(swaps);
+        if (ordered == NULL || PyList_Sort(ordered) < 0)
+            goto fail;
+        for (Py_ssize_t q = 0; q < PyList_GET_SIZE(ordered); q++) {
+            PyObject *c = PyList_GET_ITEM(ordered, q);
+            if (!PyUnicode_Check(c)) {
+                PyErr_SetString(PyExc_TypeError, "a known swap is a str");
+                goto fail;
+            }
+            int in = PySet_Contains(listed, c);
+            if (in < 0)
+                goto fail;
+            if (in)
+                continue;
+            int ok = candidate_ok(banned, c);
+            if (ok < 0)
+                goto fail;
+            if (!ok)
+                continue;
+            ok = cached_truth(known_words, c, known_word, &c, 1);
+            if (ok < 0)
+                goto fail;
+            if (!ok)
+                continue;
+            double size, wc;
+            if (broad_size(lines, sizes, c, &size) < 0)
+                goto fail;
+            if ((err = scorer_word(&m, c, &wc)) != 0) {
+                if (err > 0) {
+                    PyObject *v = PyObject_CallOneArg(word_py, c);
+                    wc = v == NULL ? -1.0 : PyFloat_AsDouble(v);
+                    Py_XDECREF(v);
+                    if (wc == -1.0 && PyErr_Occurred())
+                        goto fail;
+                } else
+                    goto fail;
+            }
+            double st = bias + wt[0] * -log(size) + wt[1] * (wc - uw) + wt[6];
+            PyObject *sv = PyFloat_FromDouble(st);
+            PyObject *pair = sv == NULL ? NULL : PyTuple_Pack(2, sv, c);
+            Py_XDECREF(sv);
+            if (pair == NULL || PyList_Append(found, pair) < 0) {
+                Py_XDECREF(pair);
+                goto fail;
+            }
+            Py_DECREF(pair);
+        }
+    }
+    /* found.sort(key=lambda x: (-x[0], x[1])) */
+    Py_ssize_t count = PyList_GET_SIZE(found);
+    if (count > 1) {
+        all = PyMem_Malloc(count * sizeof(Static));
+        PyObject **was = PyMem_Malloc(count * sizeof(PyObject *));
+        if (all == NULL || was == NULL) {
+            PyMem_Free(was);
+            PyErr_NoMemory();
+            goto fail;
+        }
+        for (Py_ssize_t q = 0; q < count; q++) {
+            PyObject *pair = PyList_GET_ITEM(found, q);
+            all[q].st = PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(pair, 0));
+            all[q].word = PyTuple_GET_ITEM(pair, 1);
+            all[q].at = q;
+            was[q] = pair;
+        }
+        qsort(all, count, sizeof(Static), cmp_static);
+        for (Py_ssize_t q = 0; q < count; q++)  /* the list keeps its references, in the new order */
+            PyList_SET_ITEM(found, q, was[all[q].at]);
+        PyMem_Free(was);
+    }
+    PyMem_Free(all);
+    Py_XDECREF(items);
+    Py_XDECREF(ordered);
+    Py_DECREF(listed);
+    Py_DECREF(pipe);
+    return found;
+fail:
+    PyMem_Free(all);
+    Py_XDECREF(items);
+    Py_XDECREF(ordered);
+    Py_XDECREF(listed);
+    Py_XDECREF(pipe);
+    Py_XDECREF(found);
+    return NULL;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -2447,6 +2938,8 @@ static PyMethodDef methods[] = {
     {"screen", screen, METH_VARARGS, "scan._screen, compiled: the tokens each loop of scan.scan looks at"},
     {"lm_scores", lm_scores, METH_VARARGS, "Finder._lm_segment's scores of one word's candidates, compiled"},
     {"lm_run", lm_run, METH_VARARGS, "Finder._lm_scored, compiled: the language model's scores of one run's words"},
+    {"static_candidates", static_candidates, METH_VARARGS,
+     "Finder._static_candidates, compiled: a word's candidates with their context-free scores, best first"},
     {"trigram", trigram, METH_VARARGS, "lm.TrigramModel.prob, compiled: trigram(model, library, at) -> Trigram"},
     {NULL, NULL, 0, NULL},
 };

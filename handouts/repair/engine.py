@@ -314,7 +314,7 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
     pieces = [_Piece(0, len(orig), None)]
     current = orig
     first_suspects = scan.suspects
-    if spun:
+    if spun and scan.spun_matters:  # (otherwise the scan as read is the one that reads it as spun)
         scan = _scan(para, rules, spun=True)
     sticky: list[tuple[int, int, str, str | None, str, float | None, tuple[str, ...]]] = []
     settings = finder.settings

@@ -43,6 +43,10 @@ class Scan:
     """Statistical suspects at the evidence margin (first pass only)."""
     suspects: list | None = None
     """The statistical layer's suspects in the paragraph as read (first pass only)."""
+    spun_matters: bool = False
+    """Would the scan with the other ``spun`` differ?  Only where a spun-only entry matched (it applies,
+    and ranks, by it) or a stray capital was found (repaired or flagged by it); otherwise every step
+    is the same."""
 
 
 
@@ -211,6 +215,8 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
             j = _match(entry, para, i)
             if j is None:
                 continue
+            if entry.when == "spun":
+                scan.spun_matters = True
             applies = entry.when == "always" or (entry.when == "spun" and spun)
             rank = (applies, j - i)
             if best is None or rank > best[0]:
@@ -278,6 +284,7 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
             and not _in_name(para, i)
         ):
             scan.weak += 1
+            scan.spun_matters = True
             lower = t.text[0].lower() + t.text[1:]
             if spun:
                 edits.append(Edit(t.start, t.end, lower, "stray-capital"))

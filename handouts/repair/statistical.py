@@ -49,8 +49,9 @@ none of this changes a fix, a flag or a margin):
   and calls the methods that fill them on a miss (it works out a candidate of several words and
   whether a word may be replaced itself).  A paragraph's runs are counted and keyed for the caches
   in one compiled call each (``_speedups.count_runs``, ``run_keys``), and a word's candidates are
-  listed by a compiled loop (``group_alts``).  The Python code stays, for ``HANDOUTS_PURE=1`` and
-  for installs without a C compiler.
+  listed by a compiled loop (``group_alts``), those of the language model's reading with their
+  context-free scores by another (``static_candidates``).  The Python code stays, for
+  ``HANDOUTS_PURE=1`` and for installs without a C compiler.
 """
 from __future__ import annotations
 
@@ -301,7 +302,7 @@ class _Shared:
     token may be replaced, and the context-free part of the language model's scores.  None
     of it depends on the document, so a library repaired in one process pays for it once."""
 
-    __slots__ = ("alive", "cands", "two", "replaceable", "replaceable_bits", "static", "scorer")
+    __slots__ = ("alive", "cands", "two", "replaceable", "replaceable_bits", "static", "lm_lists", "scorer")
 
     def __init__(self, *alive) -> None:
         self.alive = alive  # the objects whose ids are part of the key, so that no id is reused
@@ -312,6 +313,9 @@ class _Shared:
         """The compiled decoder's copy of :attr:`replaceable`, by the text alone (``_speedups.c``,
         ``can_replace``)."""
         self.static: dict[str, list[tuple[float, str]]] = {}
+        self.lm_lists: dict[str, tuple] = {}
+        """The compiled reading's copy of :attr:`static`: each candidate's id in the trigram model and the
+        words that follow it in the web counts (``_speedups.c``, ``word_lists``)."""
         self.scorer: Scorer | None = None
 
 
@@ -322,6 +326,7 @@ _segment_c = _compiled.segment if _compiled is not None else None
 _lm_scores = _compiled.lm_scores if _compiled is not None else None
 _lm_run = _compiled.lm_run if _compiled is not None else None
 _group_alts = _compiled.group_alts if _compiled is not None else None
+_static_c = _compiled.static_candidates if _compiled is not None else None
 
 
 def _shared(settings: Settings, guarded: frozenset[str], common: frozenset[str], thesaurus, model) -> _Shared:
@@ -391,6 +396,8 @@ class Finder:
         """What the compiled decoder reads, the same objects for every run of the document."""
         self._lm_context: tuple | None = None
         """What the compiled reading of the language model reads, likewise."""
+        self._static_context: tuple | None = None
+        """What the compiled :meth:`_static_candidates` reads (the same for every document)."""
 
     @property
     def broad(self) -> Broad:
@@ -614,15 +621,18 @@ class Finder:
                            self._lm_context or self._make_lm_context())
         else:  # (a run with a word after an a/an error is read here, compiled or not: it is rare)
             hits = self._lm_scored(toks, i, j, sentence_start, heading, taken, floor, marked, needs_an)
-        s = self.settings
+        most = self.settings.lm_alternatives
         out = []
         for k, scored in hits:
-            scored.sort(key=_best_first)
             best, c = scored[0]
-            tok = toks[k]
-            capitalise = tok.text[:1].isupper() and (sentence_start[k] or heading[k])
-            alts = tuple(_casing(tok.text, a, capitalise) for _, a in scored[1 : 1 + s.lm_alternatives])
-            out.append(Suspect(k, k, _casing(tok.text, c, capitalise), best, "model", alts))
+            text = toks[k].text
+            capitalise = text[:1].isupper() and (sentence_start[k] or heading[k])
+            if capitalise or (len(text) > 1 and text.isupper()):
+                alts = tuple(_casing(text, a, capitalise) for _, a in scored[1 : 1 + most])
+                c = _casing(text, c, capitalise)
+            else:  # (what _casing leaves as it is)
+                alts = tuple([a for _, a in scored[1 : 1 + most]])
+            out.append(Suspect(k, k, c, best, "model", alts))
         return [x for x in out if x.margin >= floor or (marked and x.first - i in marked)]
 
     def _make_lm_context(self) -> tuple:
@@ -634,16 +644,16 @@ class Finder:
         self._lm_context = (self._doc.titled, self._doc.words, self.scorer.model.following, _NONE, lm._known,
                             lm.known, self._can_replace, self._replaceable, self._static, self._static_candidates,
                             lm.prob, START, END, s.lm_scored, wt[3] * math.log1p(self._doc_max),
-                            max(0.0, 2 * wt[7]), wt[0], wt[3], wt[4], wt[7], _LN, 0.0)
+                            max(0.0, 2 * wt[7]), wt[0], wt[3], wt[4], wt[7], _LN, 0.0, self._shared.lm_lists)
         return self._lm_context
 
     def _lm_scored(self, toks, i: int, j: int, sentence_start, heading, taken: set[int],
                    floor: float, marked: dict[int, bool] | None = None,
                    needs_an=None) -> list[tuple[int, list[tuple[float, str]]]]:
         """The words of ``toks[i:j]`` that :meth:`_lm_segment` reads, each as (its index, its
-        candidates' scores), where the best score reaches ``floor`` (a ``marked`` word: whatever it
-        scores); compiled as ``_speedups.lm_run`` for a run with no marked word (the same look-ups,
-        trigrams and sums in the same order)."""
+        candidates' scores, best first), where the best score reaches ``floor`` (a ``marked`` word:
+        whatever it scores); compiled as ``_speedups.lm_run`` for a run with no marked word (the same
+        look-ups, trigrams and sums in the same order, and the same order of the scores)."""
         lm = self.trigram
         words = [t.key for t in toks[i:j]]
         known_word = lm.known
@@ -751,6 +761,7 @@ class Finder:
                     scored.append((st + fixed + wt0 * delta + wt3 * log1p(doc.get(c, 0)) + wt7 * pairs, c))
             if not scored or not max(scored)[0] >= floor:
                 continue  # not read: below the floor
+            scored.sort(key=_best_first)
             out.append((k, scored))
         return out
 
@@ -759,6 +770,9 @@ class Finder:
         best first (cached for the process)."""
         found = self._static.get(w)
         if found is not None:
+            return found
+        if _static_c is not None:  # all of the below, compiled
+            found = self._static[w] = _static_c(w, self._static_context or self._make_static_context())
             return found
         s = self.settings
         wt = s.lm_weights
@@ -784,6 +798,17 @@ class Finder:
         found.sort(key=lambda x: (-x[0], x[1]))
         self._static[w] = found
         return found
+
+    def _make_static_context(self) -> tuple:
+        """What :meth:`_static_candidates`' compiled version (``_speedups.static_candidates``) reads, in
+        its order: the candidate table's lines and sizes, the counts, the banned words, the known swaps,
+        the trigram model's known words, and the weights it sums."""
+        wt = self.settings.lm_weights
+        broad, trigram = self.broad, self.trigram
+        self._static_context = (broad._lines, broad._sizes, self.scorer.counts(), self._banned, self.swaps,
+                                trigram._known, trigram.known, self.scorer.word, self.settings.lm_bias,
+                                (wt[1], wt[2], wt[5], wt[6], wt[8], wt[9], wt[10]))
+        return self._static_context
 
     def _segment(self, toks, i: int, j: int, sentence_start, heading) -> list[Suspect]:
         """Decode one run of words between punctuation: ``toks[i:j]``.
