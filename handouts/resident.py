@@ -4,7 +4,7 @@ A fresh ``python pipeline.py`` pays for its imports, for reading the state and f
 catalog and handout of the library before it knows what changed: about 1.6 s at 1,000 documents ×
 16 languages before any work.  ``watch`` keeps all of that between saves.  So while a watch runs on
 a project, it listens on a socket in the project's ``build/`` folder (``build/watch.sock``, git
-ignores it), and ``python pipeline.py`` (with no command, ``update`` or ``build`` without ``--pdf``)
+ignores it; ``socket_path``), and ``python pipeline.py`` (with no command, ``update`` or ``build`` without ``--pdf``)
 hands its arguments to it, prints what the watch's run printed and exits with its status.  The run
 is the same code under the same lock, on the same files, so what it writes is what the command
 line would have written; the watch first makes sure that it has heard of every save made before
@@ -13,13 +13,14 @@ the request (``watch.Saves.sync``).
 The command line runs by itself instead, as before, when no watch answers, when the watch runs
 other code (the package, Python or a dependency changed since it started: ``stamp``), another
 environment that the pipeline reads (``HANDOUTS_*``, the cache folder, the umask), or when the
-socket's path is too long for the system.  ``HANDOUTS_RESIDENT=off`` turns it off.  Only the same
+socket's path is too long for the system and there is no ``$XDG_RUNTIME_DIR``.  ``HANDOUTS_RESIDENT=off`` turns it off.  Only the same
 user's processes are answered (the socket is the user's only, and on Linux its peer is checked).
 
 This module imports only the standard library, so that asking costs a few milliseconds.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import queue
@@ -31,10 +32,27 @@ from pathlib import Path
 
 SOCKET = os.path.join("build", "watch.sock")
 """Under the project's folder."""
+MAX_PATH = 100
+"""Bytes of a socket's path that every system takes (Linux 107, macOS 103)."""
 PACKAGE = Path(__file__).resolve().parent
 ENVIRONMENT = ("HOME", "XDG_CACHE_HOME")
 """Besides every ``HANDOUTS_*`` variable: what the run reads from the environment (the cache's folder)."""
 _OFF = ("off", "0", "no", "false")
+
+
+def socket_path(root: str | Path) -> str:
+    """Where the watch on the project at ``root`` listens: ``build/watch.sock`` in it, or, where that
+    path is too long for a socket (about 100 bytes), a name made from the project's path in the
+    user's own ``$XDG_RUNTIME_DIR`` (a folder only the user may enter)."""
+    real = os.path.realpath(root)
+    path = os.path.join(real, SOCKET)
+    if len(os.fsencode(path)) <= MAX_PATH:
+        return path
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):
+        name = hashlib.blake2b(os.fsencode(real), digest_size=10).hexdigest()
+        return os.path.join(runtime, f"handouts-{name}.sock")
+    return path  # too long: the watch says so, and the command line runs on its own
 
 
 def enabled() -> bool:
@@ -64,7 +82,7 @@ def stamp() -> dict:
     mask = os.umask(0o022)
     os.umask(mask)
     environment = {k: v for k, v in os.environ.items() if k.startswith("HANDOUTS_") or k in ENVIRONMENT}
-    return {"python": [sys.executable, sys.version], "package": [str(PACKAGE), files], "installed": installed,
+    return {"python": [os.path.realpath(sys.executable), sys.prefix, sys.version], "package": [str(PACKAGE), files], "installed": installed,
             "environment": dict(sorted(environment.items())), "umask": mask}
 
 
@@ -124,7 +142,7 @@ def client(argv: list[str]) -> int | None:
     root = _root_of(argv)
     if root is None:
         return None
-    path = os.path.join(os.path.realpath(root), SOCKET)
+    path = socket_path(root)
     if not os.path.exists(path):
         return None
     try:
@@ -162,7 +180,7 @@ class Listener:
     watch's loop, which is woken by ``wake()``; ``answer`` sends a reply and closes the connection."""
 
     def __init__(self, root: Path, wake) -> None:
-        self.path = os.path.join(os.path.realpath(root), SOCKET)
+        self.path = socket_path(root)
         self.root = os.path.realpath(root)
         self.stamp = stamp()
         self.wake = wake

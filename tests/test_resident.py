@@ -5,14 +5,18 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, run_pipeline, small_project, translate
 
 DOC = "# Fever\n\nDrink plenty of fluids.\n\nRest at home.\n"
+GERMAN = {"Fever": "Fieber", "Drink plenty of fluids.": "Trinken Sie viel.",
+          "Rest at home.": "Ruhen Sie sich zu Hause aus."}
 ANSWERING = "python pipeline.py on this project is run here while this watch runs"
 ANSWERED = "built for the command line"
 
@@ -58,8 +62,7 @@ class Watch:
 def watched(tmp_path):
     (tmp_path / "a").mkdir()
     root = small_project(tmp_path / "a", "fever", DOC, ("de",))
-    translate(root, "de", "fever", {"Fever": "Fieber", "Drink plenty of fluids.": "Trinken Sie viel.",
-                                    "Rest at home.": "Ruhen Sie sich zu Hause aus."})
+    translate(root, "de", "fever", GERMAN)
     assert run_pipeline("-C", str(root)).returncode == 0
     watch = Watch(root)
     yield root, watch
@@ -164,6 +167,32 @@ def test_a_socket_left_by_a_killed_watch_is_not_in_the_way(watched):
     finally:
         again.stop()
     assert not (root / "build" / "watch.sock").exists()  # removed by the watch that stopped
+
+
+def test_a_project_too_deep_for_a_socket_is_answered_through_the_users_runtime_folder(tmp_path, monkeypatch):
+    runtime = Path(tempfile.mkdtemp(prefix="run-"))  # short, as /run/user/UID is
+    runtime.chmod(0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    deep = tmp_path / ("d" * 60) / ("e" * 40)
+    deep.mkdir(parents=True)
+    root = small_project(deep, "fever", DOC, ("de",))
+    translate(root, "de", "fever", GERMAN)
+    assert run_pipeline("-C", str(root)).returncode == 0
+    watch = Watch(root)
+    try:
+        assert len(list(runtime.glob("handouts-*.sock"))) == 1 and not (root / "build" / "watch.sock").exists()
+        handout = root / "output" / "de" / "fever.html"
+        good = handout.read_bytes()
+        handout.write_text("scribbled over", encoding="utf-8")
+        r = run_pipeline("-C", str(root))
+        assert r.returncode == 0, r.stderr
+        assert handout.read_bytes() == good
+        assert watch.count(ANSWERED) == 1, "".join(watch.lines)
+    finally:
+        watch.stop()
+        left = list(runtime.glob("handouts-*.sock"))
+        shutil.rmtree(runtime)
+    assert left == []
 
 
 @pytest.mark.parametrize("argv, root", [
