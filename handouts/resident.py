@@ -4,17 +4,18 @@ A fresh ``python pipeline.py`` pays for its imports, for reading the state and f
 catalog and handout of the library before it knows what changed: about 1.6 s at 1,000 documents ×
 16 languages before any work.  ``watch`` keeps all of that between saves.  So while a watch runs on
 a project, it listens on a socket in the project's ``build/`` folder (``build/watch.sock``, git
-ignores it; ``socket_path``), and ``python pipeline.py`` (with no command, ``update`` or ``build`` without ``--pdf``)
-hands its arguments to it, prints what the watch's run printed and exits with its status.  The run
-is the same code under the same lock, on the same files, so what it writes is what the command
-line would have written; the watch first makes sure that it has heard of every save made before
-the request (``watch.Saves.sync``).
+ignores it; ``socket_path``), and ``python pipeline.py`` (with no command, ``update`` or ``build``
+without ``--pdf``) hands its arguments to it, prints what the watch's run printed and exits with
+its status.  The run is the same code under the same lock, on the same files, so what it writes is
+what the command line would have written; the watch first makes sure that it has heard of every
+save made before the request (``watch.Saves.sync``).
 
 The command line runs by itself instead, as before, when no watch answers, when the watch runs
 other code (the package, Python or a dependency changed since it started: ``stamp``), another
 environment that the pipeline reads (``HANDOUTS_*``, the cache folder, the umask), or when the
-socket's path is too long for the system and there is no ``$XDG_RUNTIME_DIR``.  ``HANDOUTS_RESIDENT=off`` turns it off.  Only the same
-user's processes are answered (the socket is the user's only, and on Linux its peer is checked).
+socket's path is too long for the system and there is no ``$XDG_RUNTIME_DIR``.
+``HANDOUTS_RESIDENT=off`` turns it off.  Only the same user's processes are answered (the socket
+is the user's only, and on Linux its peer is checked).
 
 This module imports only the standard library, so that asking costs a few milliseconds.
 """
