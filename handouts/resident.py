@@ -83,7 +83,8 @@ def stamp() -> dict:
     mask = os.umask(0o022)
     os.umask(mask)
     environment = {k: v for k, v in os.environ.items() if k.startswith("HANDOUTS_") or k in ENVIRONMENT}
-    return {"python": [os.path.realpath(sys.executable), sys.prefix, sys.version], "package": [str(PACKAGE), files], "installed": installed,
+    return {"python": [os.path.realpath(sys.executable), sys.prefix, sys.version],
+            "package": [str(PACKAGE), files], "installed": installed,
             "environment": dict(sorted(environment.items())), "umask": mask}
 
 
@@ -116,7 +117,8 @@ def _root_of(argv: list[str]) -> str | None:
         name, has_value, _ = arg.partition("=")
         if arg in ("-q", "--quiet") or (command == "build" and arg == "--large-print"):
             pass
-        elif arg in ("-C", "-j") or (name in ("--jobs", "--min-translated") or name == "--paper" and command == "build"):
+        elif arg in ("-C", "-j") or name in ("--jobs", "--min-translated") or (name == "--paper"
+                                                                              and command == "build"):
             if not has_value:
                 i += 1
                 if i == len(argv):
