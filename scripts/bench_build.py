@@ -152,7 +152,9 @@ def bench_watch(checkout: Path, root: Path, docs: list[tuple[str, str]], locales
                     text = po.read_text(encoding="utf-8")
                     marker = 'msgstr "'
                     at = text.index(marker, text.index("\nmsgid", text.index("\n\n") + 1)) + len(marker)
-                    text = text[:at] + f"Bearbeitet {n}: " + re.sub(r"^Bearbeitet \d+: ", "", text[at:])
+                    # new words every round, but no digits: a number the English lacks is a translation error
+                    text = text[:at] + f"Bearbeitet {'x' * (n + 1)}: " + re.sub(r"^(Befehl|Bearbeitet) x+: ", "",
+                                                                                text[at:])
                     path = po
                 else:
                     text = re.sub(r"This leaflet(, (?:revised|changed)(?: \d+ times)?,)? is number",
@@ -172,8 +174,8 @@ def bench_watch(checkout: Path, root: Path, docs: list[tuple[str, str]], locales
                 if step == "one .po edit":
                     text = po.read_text(encoding="utf-8")
                     at = text.index(marker, text.index("\nmsgid", text.index("\n\n") + 1)) + len(marker)
-                    po.write_text(text[:at] + f"Befehl {n}: " + re.sub(r"^(Befehl|Bearbeitet) \d+: ", "", text[at:]),
-                                  encoding="utf-8")
+                    po.write_text(text[:at] + f"Befehl {'x' * (n + 1)}: "
+                                  + re.sub(r"^(Befehl|Bearbeitet) x+: ", "", text[at:]), encoding="utf-8")
                 elif step == "one source edit":
                     src.write_text(re.sub(r"This leaflet(, (?:revised|changed)(?: \d+ times)?,)? is number",
                                           f"This leaflet, changed {n + 1} times, is number",
