@@ -23,6 +23,15 @@ def pipeline():
     return run_pipeline
 
 
+def ctrl_c_as_at_a_terminal() -> None:
+    """``preexec_fn`` of a child that the tests stop with SIGINT: Ctrl-C reaches it as at a terminal,
+    even where the test run itself was started with SIGINT ignored (under nohup, or as a background
+    job of a script), which a child inherits and Python then leaves alone."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def small_project(root: Path, name: str, text: str, langs: tuple[str, ...]) -> Path:
     """A project folder with one source document and these languages, catalogs updated."""
     (root / "source").mkdir()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_pipeline, small_project, translate
+from conftest import ROOT, ctrl_c_as_at_a_terminal, run_pipeline, small_project, translate
 
 DOC = "# Fever\n\nDrink plenty of fluids.\n\nRest at home.\n"
 GERMAN = {"Fever": "Fieber", "Drink plenty of fluids.": "Trinken Sie viel.",
@@ -26,7 +26,7 @@ class Watch:
         env = dict(os.environ, PYTHONIOENCODING="utf-8")
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "pipeline.py"), "-C", str(root), "watch",
                                       "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env=env)
+                                     env=env, preexec_fn=ctrl_c_as_at_a_terminal)
         self.lines = []
         threading.Thread(target=self._read, daemon=True).start()
         self.until(ANSWERING)

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, run_pipeline, small_project, translate
+from conftest import ROOT, ctrl_c_as_at_a_terminal, run_pipeline, small_project, translate
 
 DOC = "# Fever\n\nDrink plenty of fluids.\n"
 
@@ -39,7 +39,8 @@ def watching(tmp_path, request):
     if request.param == "polled":
         env["WATCHFILES_FORCE_POLLING"] = "1"
     proc = subprocess.Popen([sys.executable, str(ROOT / "pipeline.py"), "-C", str(root), "watch", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            preexec_fn=ctrl_c_as_at_a_terminal)
     lines = []
     url = None
     start = time.monotonic()
