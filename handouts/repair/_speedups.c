@@ -2724,6 +2724,32 @@ scorer_word(Counts *m, PyObject *w, double *out)
     return err;
 }
 
+/* scorer_word, with Scorer.word (``word_py``) answering where the C code does not read the count;
+   -1 on an error */
+static int
+word_count(Counts *m, PyObject *word_py, PyObject *w, double *out)
+{
+    int err = scorer_word(m, w, out);
+    if (err <= 0)
+        return err;
+    PyObject *v = PyObject_CallOneArg(word_py, w);
+    *out = v == NULL ? -1.0 : PyFloat_AsDouble(v);
+    Py_XDECREF(v);
+    return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* found.append((score, c)); -1 on an error */
+static int
+append_scored(PyObject *found, double score, PyObject *c)
+{
+    PyObject *sv = PyFloat_FromDouble(score);
+    PyObject *pair = sv == NULL ? NULL : PyTuple_Pack(2, sv, c);
+    Py_XDECREF(sv);
+    int res = pair == NULL ? -1 : PyList_Append(found, pair);
+    Py_XDECREF(pair);
+    return res;
+}
+
 static PyObject *
 static_candidates(PyObject *self, PyObject *args)
 {
@@ -2747,17 +2773,8 @@ static_candidates(PyObject *self, PyObject *args)
     if (found == NULL || listed == NULL || pipe == NULL)
         goto fail;
     double uw;
-    int err = scorer_word(&m, w, &uw);
-    if (err) {
-        if (err > 0) {  /* a count the C code does not read: the Python method answers */
-            PyObject *v = PyObject_CallOneArg(word_py, w);
-            uw = v == NULL ? -1.0 : PyFloat_AsDouble(v);
-            Py_XDECREF(v);
-            if (uw == -1.0 && PyErr_Occurred())
-                goto fail;
-        } else
-            goto fail;
-    }
+    if (word_count(&m, word_py, w, &uw) < 0)
+        goto fail;
     PyObject *swaps = PyDict_GetItemWithError(swaps_of, w);  /* self.swaps.get(w, ()) */
     if (swaps == NULL && PyErr_Occurred())
         goto fail;
@@ -2810,30 +2827,16 @@ static_candidates(PyObject *self, PyObject *args)
             double size, wc;
             if (broad_size(lines, sizes, c, &size) < 0)
                 goto fail;
-            if ((err = scorer_word(&m, c, &wc)) != 0) {
-                if (err > 0) {
-                    PyObject *v = PyObject_CallOneArg(word_py, c);
-                    wc = v == NULL ? -1.0 : PyFloat_AsDouble(v);
-                    Py_XDECREF(v);
-                    if (wc == -1.0 && PyErr_Occurred())
-                        goto fail;
-                } else
-                    goto fail;
-            }
+            if (word_count(&m, word_py, c, &wc) < 0)
+                goto fail;
             int swap = swaps == NULL ? 0 : PySequence_Contains(swaps, c);
             if (swap < 0)
                 goto fail;
             double st = (bias + wt[0] * -log(size) + wt[1] * (wc - uw) + wt[2] * (double)flag[2]
                          + wt[3] * (double)flag[3] + wt[4] * (double)flag[1] + wt[5] * (double)flag[0]
                          + wt[6] * (double)swap);
-            PyObject *sv = PyFloat_FromDouble(st);
-            PyObject *pair = sv == NULL ? NULL : PyTuple_Pack(2, sv, c);
-            Py_XDECREF(sv);
-            if (pair == NULL || PyList_Append(found, pair) < 0) {
-                Py_XDECREF(pair);
+            if (append_scored(found, st, c) < 0)
                 goto fail;
-            }
-            Py_DECREF(pair);
         }
     }
     if (swaps != NULL) {  /* a known swap of the phrase tables that the line lacks, in sorted order */
@@ -2864,25 +2867,11 @@ static_candidates(PyObject *self, PyObject *args)
             double size, wc;
             if (broad_size(lines, sizes, c, &size) < 0)
                 goto fail;
-            if ((err = scorer_word(&m, c, &wc)) != 0) {
-                if (err > 0) {
-                    PyObject *v = PyObject_CallOneArg(word_py, c);
-                    wc = v == NULL ? -1.0 : PyFloat_AsDouble(v);
-                    Py_XDECREF(v);
-                    if (wc == -1.0 && PyErr_Occurred())
-                        goto fail;
-                } else
-                    goto fail;
-            }
-            double st = bias + wt[0] * -log(size) + wt[1] * (wc - uw) + wt[6];
-            PyObject *sv = PyFloat_FromDouble(st);
-            PyObject *pair = sv == NULL ? NULL : PyTuple_Pack(2, sv, c);
-            Py_XDECREF(sv);
-            if (pair == NULL || PyList_Append(found, pair) < 0) {
-                Py_XDECREF(pair);
+            if (word_count(&m, word_py, c, &wc) < 0)
                 goto fail;
-            }
-            Py_DECREF(pair);
+            double st = bias + wt[0] * -log(size) + wt[1] * (wc - uw) + wt[6];
+            if (append_scored(found, st, c) < 0)
+                goto fail;
         }
     }
     /* found.sort(key=lambda x: (-x[0], x[1])) */
