@@ -145,13 +145,11 @@ def client(argv: list[str]) -> int | None:
     root = _root_of(argv)
     if root is None:
         return None
-    path = socket_path(root)
-    if not os.path.exists(path):
+    conn = _connected(socket_path(root), 2.0)
+    if conn is None:
         return None
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.settimeout(2.0)
-            conn.connect(path)
+        with conn:
             request = {"argv": argv, "root": os.path.realpath(root), "stamp": stamp()}
             conn.sendall(json.dumps(request).encode("utf-8") + b"\n")
             conn.settimeout(None)  # the run may take long
@@ -159,7 +157,7 @@ def client(argv: list[str]) -> int | None:
             while chunk := conn.recv(65536):
                 data += chunk
     except OSError:
-        return None  # a socket left by a watch that has stopped, or one going away
+        return None  # the watch went away meanwhile
     try:
         reply = json.loads(data.decode("utf-8"))
     except ValueError:
@@ -288,16 +286,27 @@ class Listener:
             conn.close()
 
 
-def _answers(path: str) -> bool:
+def _connected(path: str, timeout: float) -> socket.socket | None:
+    """A socket connected to the one at ``path``; None where there is none, or nobody listens on
+    it (one a watch that stopped left behind)."""
     if not os.path.exists(path):
-        return False
+        return None
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-            probe.settimeout(1.0)
-            probe.connect(path)
-        return True
+        conn.settimeout(timeout)
+        conn.connect(path)
     except OSError:
+        conn.close()
+        return None
+    return conn
+
+
+def _answers(path: str) -> bool:
+    conn = _connected(path, 1.0)
+    if conn is None:
         return False
+    conn.close()
+    return True
 
 
 def _same_user(conn: socket.socket) -> bool:
