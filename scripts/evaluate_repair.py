@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
             f"first suggestion right for {_pct(total.suggested, total.flagged)}), "
             f"repaired or flagged {_pct(total.repaired + total.flagged, total.garbled)}, missed {total.missed} "
             f"({_pct(total.missed, total.garbled)}); {total.damaged} right words changed; "
-            f"{total.flags_raised} flags in {total.words} words ({total.flags_per_1000:.0f} per 1,000 words)")
+            f"{total.flags_raised} flags in {total.words} words ({total.flags_per_1000:.0f} per 1,000 words); "
+            f"of the {total.flags_on_garbled} flags on garbled phrases, the first suggestion is right "
+            f"for {total.flags_right} ({_pct(total.flags_right, total.flags_on_garbled)})")
         if args.missed:
             for context in total.damaged_words:
                 print(f"  damaged: {context}")

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handouts.repair.evaluation import Score, score_pair
+from handouts.repair.evaluation import Score, flag_is_right, score_pair, _words
+from handouts.repair.records import Flag
 from handouts.repair import load_rules, repair
 from conftest import CORPUS, ROOT
 
@@ -111,6 +112,8 @@ def test_spun_samples_are_mostly_repaired_and_nothing_right_is_damaged():
     assert total.repaired / total.garbled >= REPAIRED_FLOOR
     assert (total.repaired + total.flagged) / total.garbled >= HANDLED_FLOOR
     assert total.damaged <= DAMAGE_CEILING
+    # the issue's measure of suggestions, per flag on a garbled phrase
+    assert total.flags_right / total.flags_on_garbled >= FLAGS_RIGHT_FLOOR
     # an editor reviews every flag: no more than now (a recurring word is not flagged)
     assert 1000 * flags / words <= SPUN_FLAGS_PER_1000
 
@@ -118,6 +121,7 @@ def test_spun_samples_are_mostly_repaired_and_nothing_right_is_damaged():
 # development split only (tests/corpus/spun); the held-out split is never a floor
 REPAIRED_FLOOR = 0.21   # measured 242 of 1,033 (23 %; 233 before the model's wider candidate lists)
 HANDLED_FLOOR = 0.63    # repaired or flagged: measured 672 of 1,033 (65 %)
+FLAGS_RIGHT_FLOOR = 0.40  # first suggestion right: measured 197 of the 472 flags on garbled phrases (42 %)
 DAMAGE_CEILING = 18     # measured 17 (20 before the word after an a/an error was read)
 SPUN_FLAGS_PER_1000 = 140  # measured 138 (137 before the wider candidate lists, 145 before the model repaired the phrase tables' known swaps at 5:
                            # 131 before the language model read headings and scored every candidate,
@@ -219,3 +223,28 @@ def test_rule_table_is_consistent():
         result = repair(literal)
         sure = [f for f in result.fixes if not f.rule.startswith(("stray", "a-an"))]
         assert not sure, f"{entry.name}: its fix {literal!r} is changed again by {sure[0].rule}"
+
+
+@pytest.mark.parametrize("spun, flagged, suggestion, right", [
+    # the flag's word comes back where the original has it, though "Right" is still spun
+    ("Searching Right after your baby.", "Searching", "Looking", True),
+    # one word of a two-word phrase, right
+    ("A correct synthetic tear.", "synthetic", "artificial", True),
+    # a near synonym that is not the original
+    ("A correct synthetic tear.", "synthetic", "plastic", False),
+    # a flag on a right word: any change is wrong, keeping it is not a suggestion
+    ("A correct synthetic tear.", "tear", "drop", False),
+    # two words for one, taken whole
+    ("After Surgical procedure you rest.", "Surgical procedure", "surgery", True),
+    # a suggestion that brings the original back but breaks the next word is not right
+    ("A correct synthetic tear.", "synthetic tear", "artificial", False),
+])
+def test_a_flags_suggestion_is_right_only_where_it_gives_the_original_words(spun, flagged, suggestion, right):
+    originals = {
+        "Searching Right after your baby.": "Looking after your baby.",
+        "A correct synthetic tear.": "A right artificial tear.",
+        "After Surgical procedure you rest.": "After surgery you rest.",
+    }
+    start = spun.index(flagged)
+    flag = Flag(start, start + len(flagged), flagged, "test", suggestion=suggestion)
+    assert flag_is_right(flag, _words(originals[spun]), spun) is right

@@ -42,6 +42,10 @@ class Score:
     """Words of the spun text (split on white space; ``score_split`` counts them)."""
     flags_raised: int = 0
     """Flags the repair raised in it, on garbled phrases or not (``score_split`` counts them)."""
+    flags_on_garbled: int = 0
+    """Flags that point at a garbled phrase the repair did not restore."""
+    flags_right: int = 0
+    """... of which the first suggestion, put in place alone, is right (``flag_is_right``)."""
 
     @property
     def flags_per_1000(self) -> float:
@@ -58,6 +62,8 @@ class Score:
         self.damaged_words.extend(other.damaged_words)
         self.words += other.words
         self.flags_raised += other.flags_raised
+        self.flags_on_garbled += other.flags_on_garbled
+        self.flags_right += other.flags_right
         return self
 
 
@@ -83,6 +89,7 @@ def score_pair(original: str, spun: str, result: Repair) -> Score:
             where[block.a + k] = block.b + k
     # where each original word survives, unchanged, in the spun text
     kept_by_spinner: set[int] = set()
+    garbled_spans: list[tuple[int, int]] = []
     score = Score()
     for op, i1, i2, j1, j2 in _matcher(orig_w, spun_w).get_opcodes():
         if op == "equal":
@@ -102,6 +109,7 @@ def score_pair(original: str, spun: str, result: Repair) -> Score:
         else:
             start = spun_w[j1 - 1].start if j1 > 0 else 0
             end = spun_w[j1].end if j1 < len(spun_w) else len(spun)
+        garbled_spans.append((start, end))
         pointing = [f for f in result.flags if _overlaps(f, start, end)]
         if pointing:
             score.flagged += 1
@@ -114,6 +122,11 @@ def score_pair(original: str, spun: str, result: Repair) -> Score:
                 " ".join(w.text for w in spun_w[j1:j2]),
                 " ".join(w.text for w in orig_w[i1:i2]),
             ))
+    unrestored = [(start, end) for start, end in garbled_spans]
+    for f in result.flags:
+        if any(_overlaps(f, start, end) for start, end in unrestored):
+            score.flags_on_garbled += 1
+            score.flags_right += flag_is_right(f, orig_w, spun)
     lost = sorted(k for k in kept_by_spinner if k not in where)
     score.damaged = len(lost)
     score.damaged_words = [" ".join(w.text for w in orig_w[max(0, k - 3) : k + 4]) + f"  [{orig_w[k].text}]"
@@ -138,6 +151,38 @@ def _suggests(flag: Flag, want: str, spun: str, start: int, end: int) -> bool:
         return False
     fixed = spun[min(start, flag.start) : flag.start] + flag.suggestion + spun[flag.end : max(end, flag.end)]
     return " ".join(w.text for w in _words(fixed)).lower() == want
+
+
+def _errors(orig_keys: list[str], keys: list[str]) -> tuple[int, set[int]]:
+    """Word errors of ``keys`` against the original (each unequal run counts its longer
+    side), and the indexes of ``keys`` that match the original."""
+    errors, right = 0, set()
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, orig_keys, keys, autojunk=False).get_opcodes():
+        if op == "equal":
+            right.update(range(j1, j2))
+        else:
+            errors += max(i2 - i1, j2 - j1)
+    return errors, right
+
+
+def flag_is_right(flag: Flag, orig_w, spun: str) -> bool:
+    """Is the flag's first suggestion, accepted alone, right for the words it covers?
+
+    It is when the text has fewer word errors against the original with it, and every word it
+    puts in stands where the original has it (case aside): "Searching" → "Looking" in
+    "Searching Right after" (was "looking after") is right, though "Right" is still the
+    spinner's. This is the issue's measure, per flag; ``_suggests`` is the stricter one per
+    phrase (one flag's suggestion restores the whole phrase)."""
+    if flag.suggestion is None:
+        return False
+    orig_keys = [k.lower() for k in _keys(orig_w)]
+    before = [k.lower() for k in _keys(_words(spun))]
+    head = _words(spun[: flag.start])
+    put = _words(flag.suggestion)
+    after = [k.lower() for k in _keys(head + put + _words(spun[flag.end :]))]
+    errors_before, _ = _errors(orig_keys, before)
+    errors_after, right = _errors(orig_keys, after)
+    return errors_after < errors_before and all(len(head) + k in right for k in range(len(put)))
 
 
 def _overlaps(flag: Flag, start: int, end: int) -> bool:
