@@ -103,7 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
                     "A broken catalog shows its error in the terminal and on the page. Ctrl-C stops.",
     )
     watch.add_argument("--port", type=int, default=8000, help="port to serve on (default 8000; 0: any free port)")
+    watch.add_argument("--resident", action="store_true", help=argparse.SUPPRESS)  # started by the command line
     watch.set_defaults(run=_cmd_watch)
+
+    stop = commands.add_parser(
+        "stop", help="stop the resident process the command line started for this project",
+        description="With [tool.handouts] resident = true, the command line starts a process that answers the "
+                    "next commands quickly and ends by itself after resident-idle-minutes without one. This ends "
+                    "it now. (A watch in a terminal is stopped there, with Ctrl-C.)",
+    )
+    stop.set_defaults(run=_cmd_stop)
 
     review = commands.add_parser(
         "review", help="review the repair in a browser: accept, keep or edit every flag and statistical repair",
@@ -316,7 +325,27 @@ def _cmd_watch(args: argparse.Namespace) -> int:
 
     project = _project(args)
     project.sources()  # a project without documents is an error now, not a blank page
-    return watch(lambda: _project(args), project.root, port=args.port, quiet=args.quiet, commands=run_for_watch)
+    idle = None
+    if args.resident:
+        from .resident import IDLE_MINUTES
+
+        idle = 60 * (project.resident_idle_minutes or IDLE_MINUTES)
+    return watch(lambda: _project(args), project.root, port=args.port, quiet=args.quiet, commands=run_for_watch,
+                 idle=idle)
+
+
+def _cmd_stop(args: argparse.Namespace) -> int:
+    from .resident import stop
+
+    said = stop(args.root)
+    if said is None:
+        print("no resident process runs for this project", file=sys.stderr)
+    elif said == "stopped":
+        print("stopped the resident process for this project", file=sys.stderr)
+    else:
+        print(f"not stopped: {said}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
 
 
 def _cmd_review(args: argparse.Namespace) -> int:

@@ -106,6 +106,9 @@ class Project:
         self.large_print = large_print if large_print is not None else config["large-print"]
         self.require_review = config["require-review"]
         self.base_url = config["base-url"]
+        self.resident = config["resident"]
+        """Does the command line start a resident process for the project (``resident``)?"""
+        self.resident_idle_minutes = config["resident-idle-minutes"]
         """Where output/ is published: printed handouts then carry a QR code of their address."""
         self.jobs = jobs or default_jobs()
         self._read: dict = {}  # what the update's workers read of the catalogs, for the build (``run``)
@@ -116,9 +119,10 @@ class Project:
     def _configuration(self) -> dict:
         """``[tool.handouts]`` in pyproject.toml: ``min-translated`` (%, default 80), ``large-print`` (default
         false), ``require-review`` (default false: catalogs are updated whether or not an editor decided
-        every flag and statistical repair), ``base-url`` (default none)."""
+        every flag and statistical repair), ``base-url`` (default none), ``resident`` (default false) and
+        ``resident-idle-minutes`` (default 20)."""
         config = {"min-translated": DEFAULT_MIN_TRANSLATED, "large-print": False, "require-review": False,
-                  "base-url": None}
+                  "base-url": None, "resident": False, "resident-idle-minutes": None}
         path = self.root / "pyproject.toml"
         if not path.exists():
             return config
@@ -141,7 +145,14 @@ class Project:
                                      and len(base.split()) == 1 and len(base) > len("https://x")):
             raise HandoutsError(self.rel(path), '[tool.handouts] base-url must be a web address such as '
                                                 '"https://clinic.example/handouts/"')
-        return {"min-translated": value, "large-print": large, "require-review": review, "base-url": base}
+        resident = table.get("resident", False)
+        if not isinstance(resident, bool):
+            raise HandoutsError(self.rel(path), "[tool.handouts] resident must be true or false")
+        idle = table.get("resident-idle-minutes")
+        if idle is not None and (isinstance(idle, bool) or not isinstance(idle, (int, float)) or not idle > 0):
+            raise HandoutsError(self.rel(path), "[tool.handouts] resident-idle-minutes must be a number above 0")
+        return {"min-translated": value, "large-print": large, "require-review": review, "base-url": base,
+                "resident": resident, "resident-idle-minutes": idle}
 
     def rel(self, path: Path) -> str:
         try:

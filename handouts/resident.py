@@ -17,6 +17,14 @@ socket's path is too long for the system and there is no ``$XDG_RUNTIME_DIR``.
 ``HANDOUTS_RESIDENT=off`` turns it off.  Only the same user's processes are answered (the socket
 is the user's only, and on Linux its peer is checked).
 
+Without a watch, a project may ask for one to be started by the command line itself: with
+``[tool.handouts] resident = true`` (or ``HANDOUTS_RESIDENT=on``), a command that finds no watch
+starts one in the background (``start``: ``watch --resident``, which serves no pages and builds only
+when the command line asks, its news in ``build/resident.log``), hands its command to it, and the
+next commands find it.  It ends by itself after ``resident-idle-minutes`` (default 20) without a
+command, when its code or the project's folder goes, or with ``python pipeline.py stop``.  Off by
+default: a process that outlives the command is the project's choice.
+
 This module imports only the standard library, so that asking costs a few milliseconds.
 """
 from __future__ import annotations
@@ -29,6 +37,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 from pathlib import Path
 
 SOCKET = os.path.join("build", "watch.sock")
@@ -39,6 +48,14 @@ PACKAGE = Path(__file__).resolve().parent
 ENVIRONMENT = ("HOME", "XDG_CACHE_HOME")
 """Besides every ``HANDOUTS_*`` variable: what the run reads from the environment (the cache's folder)."""
 _OFF = ("off", "0", "no", "false")
+_ON = ("on", "1", "yes", "true")
+IDLE_MINUTES = 20.0
+"""How long a started resident waits for a command before it ends (``resident-idle-minutes``)."""
+LOG = os.path.join("build", "resident.log")
+LOCK = os.path.join("build", "resident.lock")
+"""Held by a started resident while it runs: a second one started at the same moment ends at once."""
+STARTING_SECONDS = 30.0
+"""How long the command line waits for a resident it started to answer before it runs on its own."""
 
 
 def socket_path(root: str | Path) -> str:
@@ -58,6 +75,31 @@ def socket_path(root: str | Path) -> str:
 
 def enabled() -> bool:
     return os.environ.get("HANDOUTS_RESIDENT", "").lower() not in _OFF and hasattr(socket, "AF_UNIX")
+
+
+def wanted(root: str | Path) -> float | None:
+    """The idle minutes of a resident the command line should start for the project at ``root``, or None
+    (it should not: ``HANDOUTS_RESIDENT=off``, or the project does not ask for one).  A configuration
+    this cannot read starts none; the run itself then says what is wrong with it."""
+    setting = os.environ.get("HANDOUTS_RESIDENT", "").lower()
+    if setting in _OFF:
+        return None
+    try:
+        import tomllib
+
+        with open(os.path.join(root, "pyproject.toml"), "rb") as f:
+            table = tomllib.load(f).get("tool", {}).get("handouts", {})
+    except (OSError, ValueError):
+        table = {}
+    if not isinstance(table, dict):
+        return None
+    asked = table.get("resident", False)
+    if setting not in _ON and asked is not True:
+        return None
+    idle = table.get("resident-idle-minutes", IDLE_MINUTES)
+    if isinstance(idle, bool) or not isinstance(idle, (int, float)) or not idle > 0:
+        return None
+    return float(idle)
 
 
 def stamp() -> dict:
@@ -145,9 +187,15 @@ def client(argv: list[str]) -> int | None:
     root = _root_of(argv)
     if root is None:
         return None
-    conn = _connected(socket_path(root), 2.0)
+    path = socket_path(root)
+    conn = _connected(path, 2.0)
     if conn is None:
-        return None
+        idle = wanted(root)
+        if idle is None or len(os.fsencode(path)) > MAX_PATH:
+            return None
+        conn = start(root, path)
+        if conn is None:
+            return None
     try:
         with conn:
             request = {"argv": argv, "root": os.path.realpath(root), "stamp": stamp()}
@@ -172,6 +220,58 @@ def client(argv: list[str]) -> int | None:
     return int(reply["exit"])
 
 
+def start(root: str, path: str) -> socket.socket | None:
+    """Start a resident for the project at ``root`` in the background (``watch --resident``), in its own
+    session, with this environment, its news in ``build/resident.log``; a connection to it once it
+    answers, or None (it did not within ``STARTING_SECONDS``, or it ended: the command line then runs
+    on its own, as without one)."""
+    import subprocess
+
+    real = os.path.realpath(root)
+    build = os.path.join(real, "build")
+    try:
+        os.makedirs(build, exist_ok=True)
+        log = open(os.path.join(real, LOG), "wb")
+    except OSError:
+        return None
+    code = ("import sys; sys.path.insert(0, sys.argv.pop(1)); from handouts.cli import main; "
+            "sys.exit(main(sys.argv[1:]))")
+    with log:
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", code, str(PACKAGE.parent), "-C", real, "watch", "--resident"],
+                cwd=real, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+        except OSError:
+            return None
+    deadline = time.monotonic() + STARTING_SECONDS
+    while time.monotonic() < deadline:
+        conn = _connected(path, 2.0)
+        if conn is not None:
+            return conn
+        if process.poll() is not None:  # it ended (another resident started at the same time): that one?
+            return _connected(path, 2.0)
+        time.sleep(0.02)
+    return None
+
+
+def stop(root: str | Path) -> str | None:
+    """Ask the resident answering for the project at ``root`` to end; what it said, or None (none answers)."""
+    conn = _connected(socket_path(root), 2.0)
+    if conn is None:
+        return None
+    try:
+        with conn:
+            conn.sendall(json.dumps({"stop": True}).encode("utf-8") + b"\n")
+            conn.settimeout(30.0)
+            data = b""
+            while chunk := conn.recv(65536):
+                data += chunk
+        reply = json.loads(data.decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return "stopped" if reply.get("stopped") else reply.get("declined", "declined")
+
+
 # ---------------------------------------------------------------------------
 # The watch's side
 
@@ -180,7 +280,11 @@ class Listener:
     """The socket a watch answers on.  Requests wait in ``requests`` (with their connection) for the
     watch's loop, which is woken by ``wake()``; ``answer`` sends a reply and closes the connection."""
 
-    def __init__(self, root: Path, wake) -> None:
+    def __init__(self, root: Path, wake, resident: bool = False) -> None:
+        self.resident = resident
+        """Started by the command line (``watch --resident``): ends when asked to, or when it can no
+        longer answer (``ended``)."""
+        self.ended: str | None = None
         self.path = socket_path(root)
         self.root = os.path.realpath(root)
         self.stamp = stamp()
@@ -194,6 +298,9 @@ class Listener:
     def start(self) -> None:
         if not enabled():
             self.problem = "HANDOUTS_RESIDENT is off"
+            return
+        if self.resident and not self._only_resident():
+            self.problem = "another resident is starting for this project"
             return
         if _answers(self.path):
             self.problem = f"another watch answers it ({self.path})"
@@ -218,6 +325,26 @@ class Listener:
             return
         self.sock = sock
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def _only_resident(self) -> bool:
+        """Hold ``build/resident.lock`` for as long as this process runs (two commands that found no
+        watch at the same moment start two residents: the second ends at once)."""
+        try:
+            import fcntl
+        except ImportError:
+            return True
+        try:
+            os.makedirs(os.path.join(self.root, "build"), exist_ok=True)
+            fd = os.open(os.path.join(self.root, LOCK), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd  # released when the process ends
+        return True
 
     def close(self) -> None:
         if self.sock is None:
@@ -262,11 +389,32 @@ class Listener:
         except (OSError, ValueError):
             conn.close()
             return
+        if not isinstance(request, dict):
+            conn.close()
+            return
+        if request.get("stop"):
+            if not self.resident:
+                self.answer(conn, {"declined": "a watch runs in a terminal: stop it there (Ctrl-C)"})
+                return
+            self.ended = "asked to stop"
+            self.answer(conn, {"stopped": True})
+            self.wake()
+            return
         if request.get("stamp") != self.stamp or request.get("root") != self.root:
             self.answer(conn, {"declined": "the watch runs other code, or another project, or another environment"})
+            if self.resident and request.get("root") == self.root:
+                self.ended = "its code or environment is not the command line's"  # it can answer no one
+                self.wake()
             return
         self.requests.put((request, conn))
         self.wake()
+
+    def gone(self) -> bool:
+        """Is the socket no longer this listener's (build/ deleted, the project's folder gone)?"""
+        try:
+            return os.stat(self.path).st_ino != self._inode
+        except OSError:
+            return True
 
     def take(self) -> list[tuple[dict, socket.socket]]:
         taken = []

@@ -383,9 +383,12 @@ def _input(saves: Saves, path: str) -> bool:
 
 
 def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host: str = "127.0.0.1",
-          out=None, quiet: bool = False, commands: Callable | None = None) -> int:
+          out=None, quiet: bool = False, commands: Callable | None = None, idle: float | None = None) -> int:
     """``commands``: runs a command of ``python pipeline.py`` in this process (``cli.run_for_watch``), for
-    the command line while this watch runs (``resident``)."""
+    the command line while this watch runs (``resident``).  ``idle``: a resident the command line started
+    (``watch --resident``), which serves no pages, builds only when the command line asks (a save is
+    noted, not built) and ends after ``idle`` seconds without a command, when asked to
+    (``python pipeline.py stop``), or when its socket or the project's folder goes."""
     out = out or sys.stderr
     status = Status()
     project = make_project()
@@ -449,8 +452,17 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
             (root / name).mkdir(exist_ok=True)       # watcher of folders again
         saves.start()  # before the first build: a change during it is built next
         if commands is not None:  # a command asked during the first build waits for it
-            listener = resident.Listener(root, wake=lambda: saves.reports.put({REQUEST}))
+            if idle is None and resident.stop(root) == "stopped":
+                say("watch: the resident process for this project stopped; this watch answers the command line")
+            listener = resident.Listener(root, wake=lambda: saves.reports.put({REQUEST}), resident=idle is not None)
             listener.start()
+            if idle is not None and listener.problem:
+                say(f"watch: not started: {listener.problem}")
+                return 1
+        if idle is not None:  # its first command's run is its first build
+            say(f"resident for the command line; ends after {idle / 60:g} minute(s) without a command")
+            _answer_until_idle(saves, listener, build, idle, root)
+            return 0
         ours = _written(build())
         reviewing = review.Review(root, review.PREFIX)
         server = http.server.ThreadingHTTPServer((host, port), make_handler(project.output, status, reviewing))
@@ -465,18 +477,7 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
                 say("python pipeline.py on this project is run here while this watch runs")
         while True:
             changed = saves.wait(timeout=1.0)  # a timeout, so that Ctrl-C is heard on every system
-            taken = listener.take() if listener is not None and REQUEST in changed else []
-            changed.discard(REQUEST)
-            if taken and documents.WATCHED is not None:
-                # the command line may have saved a file just before it asked: hear of it first
-                seen, complete = saves.sync()
-                changed |= seen - {REQUEST}
-                if REQUEST in seen:
-                    taken += listener.take()
-                if not complete:
-                    documents.WATCHED = None  # a report may be missing: this run looks at every file
-            if documents.WATCHED is not None:
-                documents.WATCHED.changed(changed)
+            taken = _requests(saves, listener, changed)
             if taken:
                 for request, conn in taken:  # each run builds what changed, the first everything pending
                     reply: dict = {}
@@ -498,6 +499,45 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
             server.shutdown()
             server.server_close()
     return 0
+
+
+def _requests(saves: Saves, listener: "resident.Listener | None", changed: set[str]) -> list:
+    """The command line's requests among the reported ``changed`` (taken out of it), after hearing of
+    every save made before them: the command line may have saved a file just before it asked.  What
+    was heard is added to ``changed``, and all of it is noted in ``documents.WATCHED``."""
+    taken = listener.take() if listener is not None and REQUEST in changed else []
+    changed.discard(REQUEST)
+    if taken and documents.WATCHED is not None:
+        seen, complete = saves.sync()
+        changed |= seen - {REQUEST}
+        if REQUEST in seen:
+            taken += listener.take()
+        if not complete:
+            documents.WATCHED = None  # a report may be missing: this run looks at every file
+    if documents.WATCHED is not None:
+        documents.WATCHED.changed(changed)
+    return taken
+
+
+def _answer_until_idle(saves: Saves, listener: "resident.Listener", build, idle: float, root: Path) -> None:
+    """A resident's loop: note every save (``documents.Watched``), run each command the command line
+    hands over, after hearing of every save before it, and end when idle, asked, or orphaned."""
+    last = time.monotonic()
+    while True:
+        changed = saves.wait(timeout=1.0)
+        if listener.ended or listener.gone() or not os.path.isdir(root):
+            saves.say(f"resident: ended: {listener.ended or 'its socket or the project folder is gone'}")
+            return
+        taken = _requests(saves, listener, changed)
+        for request, conn in taken:
+            reply: dict = {}
+            build(request, reply)
+            listener.answer(conn, reply)
+        if taken:
+            last = time.monotonic()
+        elif time.monotonic() - last > idle:
+            saves.say(f"resident: ended: no command for {idle / 60:g} minute(s)")
+            return
 
 
 def _written(paths: list[Path]) -> dict[str, tuple | None]:

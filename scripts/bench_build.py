@@ -169,26 +169,60 @@ def bench_watch(checkout: Path, root: Path, docs: list[tuple[str, str]], locales
                 results.setdefault(step, []).append(time.perf_counter() - start)
                 time.sleep(1.0)  # the build's own writes settle (and, polled, are seen) before the next save
         # the command line while the watch runs (handouts/resident.py): from the save to its exit
-        for n in range(rounds):
-            for step in ("no-op", "one .po edit", "one source edit"):
-                if step == "one .po edit":
-                    text = po.read_text(encoding="utf-8")
-                    at = text.index(marker, text.index("\nmsgid", text.index("\n\n") + 1)) + len(marker)
-                    po.write_text(text[:at] + f"Befehl {'x' * (n + 1)}: "
-                                  + re.sub(r"^(Befehl|Bearbeitet) x+: ", "", text[at:]), encoding="utf-8")
-                elif step == "one source edit":
-                    src.write_text(re.sub(r"This leaflet(, (?:revised|changed)(?: \d+ times)?,)? is number",
-                                          f"This leaflet, changed {n + 1} times, is number",
-                                          src.read_text(encoding="utf-8")), encoding="utf-8")
-                start = time.perf_counter()
-                subprocess.run([sys.executable, str(checkout / "pipeline.py"), "-C", str(root), "--quiet"],
-                               check=True, stdout=subprocess.DEVNULL)
-                results.setdefault(f"command line, {step}", []).append(time.perf_counter() - start)
-                time.sleep(1.0)
+        results.update(_command_line_rounds(checkout, root, po, src, rounds))
         return results
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def _command_line_rounds(checkout: Path, root: Path, po: Path, src: Path, rounds: int) -> dict[str, list[float]]:
+    """``python pipeline.py`` after each kind of save (nothing, a new msgstr, a new source paragraph;
+    new text every round), from the save to its exit."""
+    import re
+
+    results: dict[str, list[float]] = {}
+    marker = 'msgstr "'
+    for n in range(rounds):
+        for step in ("no-op", "one .po edit", "one source edit"):
+            if step == "one .po edit":
+                text = po.read_text(encoding="utf-8")
+                at = text.index(marker, text.index("\nmsgid", text.index("\n\n") + 1)) + len(marker)
+                po.write_text(text[:at] + f"Befehl {'x' * (n + 1)}: "
+                              + re.sub(r"^(Befehl|Bearbeitet) x+: ", "", text[at:]), encoding="utf-8")
+            elif step == "one source edit":
+                src.write_text(re.sub(r"This leaflet(, (?:revised|changed)(?: \d+ times)?,)? is number",
+                                      f"This leaflet, changed {n + 1} times, is number",
+                                      src.read_text(encoding="utf-8")), encoding="utf-8")
+            start = time.perf_counter()
+            subprocess.run([sys.executable, str(checkout / "pipeline.py"), "-C", str(root), "--quiet"],
+                           check=True, stdout=subprocess.DEVNULL)
+            results.setdefault(f"command line, {step}", []).append(time.perf_counter() - start)
+            time.sleep(1.0)
+    return results
+
+
+def bench_resident(checkout: Path, root: Path, docs: list[tuple[str, str]], locales: list[str],
+                   rounds: int = 5) -> dict[str, list[float]]:
+    """The command line with ``[tool.handouts] resident = true`` and no watch: its first run (which
+    starts the resident), then each kind of save as in ``bench_watch``."""
+    with open(root / "pyproject.toml", "a", encoding="utf-8") as f:
+        f.write("\n[tool.handouts]\nresident = true\n")
+    try:  # the configuration's change is built first, alone and not timed
+        subprocess.run([sys.executable, str(checkout / "pipeline.py"), "-C", str(root), "--quiet"], check=True,
+                       stdout=subprocess.DEVNULL, env=dict(os.environ, HANDOUTS_RESIDENT="off"))
+        start = time.perf_counter()
+        subprocess.run([sys.executable, str(checkout / "pipeline.py"), "-C", str(root), "--quiet"],
+                       check=True, stdout=subprocess.DEVNULL)
+        results = {"command line, first run (starts the resident)": [time.perf_counter() - start]}
+        time.sleep(1.0)
+        po = root / "locale" / locales[0] / "LC_MESSAGES" / f"{docs[len(docs) // 2][0]}.po"
+        src = root / "source" / f"{docs[len(docs) // 3][0]}.md"
+        results.update(_command_line_rounds(checkout, root, po, src, rounds))
+        return results
+    finally:
+        subprocess.run([sys.executable, str(checkout / "pipeline.py"), "-C", str(root), "stop"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 # ---------------------------------------------------------------------------
@@ -318,6 +352,13 @@ def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, v
             print(f"live preview (watch), {watch} saves of each kind, from the save to the page's news:")
             for name, (checkout, where) in roots.items():
                 for step, values in bench_watch(checkout, where, docs, locales, watch).items():
+                    print(f"  {name}: {step}: median {statistics.median(values):.2f}, "
+                          f"each {' '.join(f'{v:.2f}' for v in values)}", flush=True)
+            print(f"the command line with resident = true and no watch, {watch} saves of each kind:")
+            for name, (checkout, where) in roots.items():
+                if not (checkout / "handouts" / "resident.py").exists():
+                    continue
+                for step, values in bench_resident(checkout, where, docs, locales, watch).items():
                     print(f"  {name}: {step}: median {statistics.median(values):.2f}, "
                           f"each {' '.join(f'{v:.2f}' for v in values)}", flush=True)
         ours = results["handouts"]

@@ -205,3 +205,113 @@ def test_which_commands_a_watch_may_run(argv, root):
     from handouts.resident import _root_of
 
     assert _root_of(argv) == root
+
+
+# ---------------------------------------------------------------------------
+# A resident started by the command line ([tool.handouts] resident = true)
+
+STARTED = "resident for the command line"
+
+
+def _asks_for_a_resident(root, minutes):
+    with open(root / "pyproject.toml", "a", encoding="utf-8") as f:
+        f.write(f"[tool.handouts]\nresident = true\nresident-idle-minutes = {minutes}\n")
+
+
+def _log(root):
+    path = root / "build" / "resident.log"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def _until(condition, seconds=30.0):
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _alone(*args):
+    """The command line with no resident, as before the setting."""
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", HANDOUTS_RESIDENT="off")
+    return subprocess.run([sys.executable, str(ROOT / "pipeline.py"), *args], capture_output=True, text=True,
+                          encoding="utf-8", env=env)
+
+
+@pytest.fixture
+def resident_project(tmp_path):
+    (tmp_path / "a").mkdir()
+    root = small_project(tmp_path / "a", "fever", DOC, ("de",))
+    translate(root, "de", "fever", GERMAN)
+    yield root
+    run_pipeline("-C", str(root), "stop")
+
+
+def test_a_project_that_asks_for_a_resident_gets_one_and_it_answers_as_the_command_line_would(
+        resident_project, tmp_path):
+    root = resident_project
+    twin = _twin(root, tmp_path)
+    _asks_for_a_resident(root, 5)
+    _asks_for_a_resident(twin, 5)
+    here = run_pipeline("-C", str(root))  # starts the resident, which runs this first command
+    alone = _alone("-C", str(twin))
+    assert (here.returncode, here.stdout, here.stderr) == (alone.returncode, alone.stdout, alone.stderr)
+    assert "1 document(s) in 2 language(s)" in here.stdout
+    assert _files(root) == _files(twin)
+    assert STARTED in _log(root) and (root / "build" / "watch.sock").exists()
+    assert not (twin / "build" / "watch.sock").exists()  # HANDOUTS_RESIDENT=off: none started
+    # the next commands are its: an edit saved just before, an error, quiet
+    for project in (root, twin):
+        source = project / "source" / "fever.md"
+        source.write_text(DOC.replace("Rest at home.", "Rest at home for a day."), encoding="utf-8")
+    here = run_pipeline("-C", str(root))
+    alone = _alone("-C", str(twin))
+    assert (here.returncode, here.stdout, here.stderr) == (alone.returncode, alone.stdout, alone.stderr)
+    assert "Rest at home for a day." in (root / "output" / "en" / "fever.html").read_text(encoding="utf-8")
+    assert _files(root) == _files(twin)
+    assert _log(root).count(ANSWERED) == 2, _log(root)
+    # stopped on request: the socket goes, and the command line runs on its own until it starts another
+    stopped = run_pipeline("-C", str(root), "stop")
+    assert stopped.returncode == 0 and "stopped the resident process" in stopped.stderr
+    assert _until(lambda: "ended: asked to stop" in _log(root) and not (root / "build" / "watch.sock").exists())
+    again = run_pipeline("-C", str(root), "stop")
+    assert again.returncode == 0 and "no resident process runs" in again.stderr
+
+
+def test_a_resident_ends_by_itself_after_its_idle_time(resident_project):
+    root = resident_project
+    _asks_for_a_resident(root, 0.02)  # 1.2 s
+    assert run_pipeline("-C", str(root), "-q").returncode == 0
+    assert STARTED in _log(root)
+    assert _until(lambda: "ended: no command for 0.02 minute(s)" in _log(root)), _log(root)
+    assert _until(lambda: not (root / "build" / "watch.sock").exists())
+    _scribbled_handout_is_built_again(root)  # the next command starts another, which answers it
+    assert _log(root).count(STARTED) == 1 and ANSWERED in _log(root)
+
+
+def test_a_watch_in_a_terminal_takes_over_from_a_resident(resident_project):
+    root = resident_project
+    _asks_for_a_resident(root, 5)
+    assert run_pipeline("-C", str(root), "-q").returncode == 0
+    assert STARTED in _log(root)
+    watch = Watch(root)
+    try:
+        assert watch.count("the resident process for this project stopped") == 1, "".join(watch.lines)
+        assert "ended: asked to stop" in _log(root)
+        _scribbled_handout_is_built_again(root)
+        assert watch.count(ANSWERED) == 1, "".join(watch.lines)
+        refused = run_pipeline("-C", str(root), "stop")  # a watch in a terminal is stopped there
+        assert refused.returncode == 1 and "stop it there (Ctrl-C)" in refused.stderr
+    finally:
+        watch.stop()
+
+
+def test_a_wrong_resident_setting_is_an_error_and_starts_nothing(resident_project):
+    root = resident_project
+    with open(root / "pyproject.toml", "a", encoding="utf-8") as f:
+        f.write('[tool.handouts]\nresident = "yes"\n')
+    r = run_pipeline("-C", str(root))
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "pyproject.toml: error: [tool.handouts] resident must be true or false" in r.stderr
+    assert not (root / "build" / "watch.sock").exists()
