@@ -33,7 +33,9 @@ step in turn with this one.  `--library DIR` copies a library an earlier run mad
 same --documents, --locales and --length) instead of making it.  `--watch ROUNDS` then runs the
 live preview (`watch`) on each checkout's library: its CPU while nothing is saved, and the seconds
 from a save (a new msgstr, a new source paragraph, ROUNDS of each) until the served page is told
-that a newer build is there.
+that a newer build is there; then the command line after each kind of save while the watch runs;
+then, with `[tool.handouts] resident = true` and no watch, the first command (which starts the
+resident) and the command line after each kind of save again.
 """
 from __future__ import annotations
 
