@@ -207,9 +207,13 @@ class Saves:
     def roots(self) -> list[Path]:
         return [self.root / name for name in FOLDERS] + list(self.extra)
 
-    def start(self, wait: float = 5.0) -> None:
+    def start(self, wait: float = 5.0, poll: bool = True) -> None:
+        """``poll``: where the system reports no saves, look at the inputs every ``POLL_SECONDS``
+        (else nothing is reported, and every build looks at every file: a resident, which builds
+        only when asked, does not poll in the background)."""
         if self.polling:
-            self._start_polling(announce=False)  # (the first build, after this, reads everything)
+            if poll:
+                self._start_polling(announce=False)  # (the first build, after this, reads everything)
             return
         self._start_folders()
         self._thread(self._watch, [Path(self._real)], False, self._root_ready, self.stopping)
@@ -450,7 +454,7 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
     try:
         for name in ("source", "locale", "output"):  # made now, not by the first build, which would start the
             (root / name).mkdir(exist_ok=True)       # watcher of folders again
-        saves.start()  # before the first build: a change during it is built next
+        saves.start(poll=idle is None)  # before the first build: a change during it is built next
         if commands is not None:  # a command asked during the first build waits for it
             if idle is None and resident.stop(root) == "stopped":
                 say("watch: the resident process for this project stopped; this watch answers the command line")

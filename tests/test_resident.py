@@ -315,3 +315,19 @@ def test_a_wrong_resident_setting_is_an_error_and_starts_nothing(resident_projec
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert "pyproject.toml: error: [tool.handouts] resident must be true or false" in r.stderr
     assert not (root / "build" / "watch.sock").exists()
+
+
+def test_where_the_system_reports_no_saves_a_resident_looks_at_every_file_when_asked(resident_project, monkeypatch):
+    """On WSL or a network share (watchfiles would poll), a resident does not poll in the background:
+    each command it runs looks at every file, as the command line alone does."""
+    monkeypatch.setenv("WATCHFILES_FORCE_POLLING", "1")
+    root = resident_project
+    _asks_for_a_resident(root, 5)
+    assert run_pipeline("-C", str(root), "-q").returncode == 0
+    source = root / "source" / "fever.md"
+    for n in range(2):
+        source.write_text(DOC.replace("Rest at home.", f"Rest at home, day {n}."), encoding="utf-8")
+        r = run_pipeline("-C", str(root), "-q")
+        assert r.returncode == 0, r.stderr
+        assert f"Rest at home, day {n}." in (root / "output" / "en" / "fever.html").read_text(encoding="utf-8")
+    assert _log(root).count(STARTED) == 1 and _log(root).count(ANSWERED) == 3, _log(root)
