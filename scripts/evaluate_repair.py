@@ -16,13 +16,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handouts.repair.evaluation import score_clean_folder, score_split  # noqa: E402
+from handouts.repair.evaluation import score_clean_folder, score_split, score_split_cross  # noqa: E402
 
 SPLITS = {"dev": "spun", "heldout": "heldout"}
 
 
 def _pct(n: int, total: int) -> str:
     return f"{n / total:.0%}" if total else "-"
+
+
+def _line(label: str, total) -> str:
+    return (f"{label}: {total.garbled} garbled, repaired {total.repaired} "
+            f"({_pct(total.repaired, total.garbled)}), flagged {total.flagged} ({_pct(total.flagged, total.garbled)}; "
+            f"first suggestion right for {_pct(total.suggested, total.flagged)}), "
+            f"repaired or flagged {_pct(total.repaired + total.flagged, total.garbled)}, missed {total.missed} "
+            f"({_pct(total.missed, total.garbled)}); {total.damaged} right words changed; "
+            f"{total.flags_raised} flags in {total.words} words ({total.flags_per_1000:.0f} per 1,000 words); "
+            f"of the {total.flags_on_garbled} flags on garbled phrases, the first suggestion is right "
+            f"for {total.flags_right} ({_pct(total.flags_right, total.flags_on_garbled)})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="which spun split to score (default: both)")
     parser.add_argument("--missed", action="store_true", help="list every missed phrase and damaged word")
     parser.add_argument("--quiet", action="store_true", help="totals only")
+    parser.add_argument("--cross", action="store_true",
+                        help="also score the development split leaving each text out of the swaps it is "
+                             "repaired with (swaps.txt comes from that split)")
     args = parser.parse_args(argv)
     corpus = Path(args.corpus)
     splits = ["dev", "heldout"] if args.split == "all" else [args.split]
@@ -46,20 +60,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'spun text':36} {'garbled':>7} {'repaired':>8} {'flagged':>7} {'missed':>6} {'damaged':>7}")
             for name, s in each:
                 print(f"{name:36} {s.garbled:7} {s.repaired:8} {s.flagged:7} {s.missed:6} {s.damaged:7}")
-        summary.append(
-            f"{split:8} {len(each):3} texts: {total.garbled} garbled, repaired {total.repaired} "
-            f"({_pct(total.repaired, total.garbled)}), flagged {total.flagged} ({_pct(total.flagged, total.garbled)}; "
-            f"first suggestion right for {_pct(total.suggested, total.flagged)}), "
-            f"repaired or flagged {_pct(total.repaired + total.flagged, total.garbled)}, missed {total.missed} "
-            f"({_pct(total.missed, total.garbled)}); {total.damaged} right words changed; "
-            f"{total.flags_raised} flags in {total.words} words ({total.flags_per_1000:.0f} per 1,000 words); "
-            f"of the {total.flags_on_garbled} flags on garbled phrases, the first suggestion is right "
-            f"for {total.flags_right} ({_pct(total.flags_right, total.flags_on_garbled)})")
+        summary.append(_line(f"{split:8} {len(each):3} texts", total))
         if args.missed:
             for context in total.damaged_words:
                 print(f"  damaged: {context}")
             for spun, orig in total.missed_phrases:
                 print(f"  missed: {spun!r} (was {orig!r})")
+    if args.cross and (corpus / SPLITS["dev"]).is_dir():
+        total = score_split_cross(corpus / SPLITS["dev"], corpus / "clean")
+        summary.append(_line("dev, each text left out of swaps.txt", total))
     clean = score_clean_folder(corpus / "clean")
     if not args.quiet:
         for name, f in clean.flags:

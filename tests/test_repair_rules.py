@@ -248,3 +248,27 @@ def test_report_groups_statistical_repairs_first(pipeline):
     assert headings[-1].startswith("# flags")
     assert any('"transpires" → "happens"  [statistical:' in l for l in lines)
     assert lines[-1].startswith(f"{src}: ") and "fixed (" in lines[-1]
+
+
+def test_a_broken_swap_table_is_a_path_line_error(tmp_path):
+    import shutil
+
+    from handouts.errors import HandoutsError
+    from handouts.repair.rules import RULES_DIR, load_rules
+
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, folder)
+    (folder / "swaps.txt").write_text("# header\nassist\thelp\nmending heal\n", encoding="utf-8")
+    with pytest.raises(HandoutsError) as e:
+        load_rules(folder)
+    assert str(e.value).startswith(f"{folder / 'swaps.txt'}:3: error: expected a word, a tab")
+
+
+def test_the_development_splits_swaps_are_known_swaps():
+    """A swap the development split shows ("assist" for *help*) is a known swap of the rules, as a
+    phrase-table entry's words are; a word no table holds is not."""
+    from handouts.repair import load_rules
+
+    swaps = load_rules().swaps
+    assert "help" in swaps["assist"] and "stomach" in swaps["abdomen"]
+    assert "unwell" not in swaps  # a clean leaflet uses it: a writer's word, not learned

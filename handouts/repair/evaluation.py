@@ -227,6 +227,61 @@ def score_split(folder: Path, repair=repair) -> tuple[Score, list[tuple[str, Sco
     return total, each
 
 
+def swap_pairs(texts: list[tuple[str, Path, Path]]) -> dict[str, set[str]]:
+    """Written word -> the original words it replaced, over (name, original, spun) texts: every run
+    of words the spinner replaced one for one, aligned as ``score_pair`` aligns them, where both
+    words are of letters (``scripts/make_swaps.py`` writes ``swaps.txt`` from these)."""
+    found: dict[str, set[str]] = {}
+    for _name, original, spun in texts:
+        orig_w = _words(original.read_text(encoding="utf-8"))
+        spun_w = _words(spun.read_text(encoding="utf-8"))
+        for op, i1, i2, j1, j2 in _matcher(orig_w, spun_w).get_opcodes():
+            if op != "replace" or i2 - i1 != j2 - j1:
+                continue
+            for was, wrote in zip(orig_w[i1:i2], spun_w[j1:j2]):
+                was, wrote = was.text.lower(), wrote.text.lower()
+                if was != wrote and was.isalpha() and wrote.isalpha():
+                    found.setdefault(wrote, set()).add(was)
+    return found
+
+
+def writers_words(folder: Path) -> set[str]:
+    """Every word of the clean texts in ``folder``: words careful writers use, never learned as a spinner's."""
+    return {w.text.lower() for path in sorted(folder.glob("*.md")) for w in _words(path.read_text(encoding="utf-8"))}
+
+
+def learned_swaps(texts: list[tuple[str, Path, Path]], writers: set[str]) -> dict[str, set[str]]:
+    """The swaps ``swaps.txt`` holds when made from ``texts``: written words that no clean text uses."""
+    return {k: v for k, v in swap_pairs(texts).items() if k not in writers}
+
+
+def score_split_cross(folder: Path, clean: Path) -> Score:
+    """The development split scored as if each text were new: each is repaired with the known swaps
+    of the rule files and those of the *other* texts, instead of ``swaps.txt``, which holds its own
+    (leave one out).  The honest figure of the development split, which ``swaps.txt`` comes from."""
+    from .rules import RULES_DIR, _phrase_swaps, load_rules
+    from .statistical import Finder, load_settings
+
+    rules, settings = load_rules(), load_settings()
+    base = _phrase_swaps(RULES_DIR)
+    writers = writers_words(clean)
+    texts = pairs(folder)
+    total = Score()
+    for text_pair in texts:
+        merged = {k: set(v) for k, v in base.items()}
+        for word, was in learned_swaps([t for t in texts if t != text_pair], writers).items():
+            merged.setdefault(word, set()).update(was)
+        finder = Finder(rules.drugs | rules.units, rules.common, settings,
+                        swaps={k: frozenset(v) for k, v in merged.items()})
+        _name, original, spun = text_pair
+        text = spun.read_text(encoding="utf-8")
+        result = repair(text, rules, finder)
+        s = score_pair(original.read_text(encoding="utf-8"), text, result)
+        s.words, s.flags_raised = len(text.split()), len(result.flags)
+        total += s
+    return total
+
+
 def score_clean_folder(folder: Path, repair=repair) -> CleanScore:
     """Words changed and flags raised on every ``*.md`` of a folder of clean texts."""
     result = CleanScore()

@@ -66,13 +66,37 @@ class Rules:
     """Known swaps word by word: a word that an entry's pattern holds -> the words its fix puts in
     its place, one for one where pattern and fix have as many words ("ache administration" ->
     "pain management": ache -> pain, administration -> management), else around the words they
-    share ("coronary heart assault" -> "heart attack": assault -> attack).  The statistical
-    layer offers and prefers these among a word's candidate originals (``statistical``)."""
+    share ("coronary heart assault" -> "heart attack": assault -> attack); and the development
+    split's own swaps (``swaps.txt``).  The statistical layer offers and prefers these among a
+    word's candidate originals (``statistical``)."""
 
 
-def _swaps(loaded) -> dict[str, frozenset[str]]:
-    """:attr:`Rules.swaps` from the phrase files' raw entries."""
+def _swap_table(path: Path) -> dict[str, set[str]]:
+    """``swaps.txt`` (``scripts/make_swaps.py``): written word -> the words it replaced in the
+    development split; none where the folder has no such file."""
+    if not path.exists():
+        return {}
     found: dict[str, set[str]] = {}
+    for number, line in enumerate(_read_rule_file(path).splitlines(), 1):
+        if not line or line.startswith("#"):
+            continue
+        word, tab, originals = line.partition("\t")
+        words = originals.split("|")
+        if not tab or not word.isalpha() or not all(w.isalpha() for w in words):
+            raise HandoutsError(str(path), "expected a word, a tab and words separated by |", number)
+        found.setdefault(word.lower(), set()).update(w.lower() for w in words)
+    return found
+
+
+def _phrase_swaps(folder: Path) -> dict[str, frozenset[str]]:
+    """The known swaps of ``folder``'s phrase files alone, without ``swaps.txt`` (for the evaluation)."""
+    paths = sorted(p for p in folder.glob("*.toml") if p.name not in ("spam.toml", "articles.toml"))
+    return _swaps([(p, None, _load_toml(p)) for p in paths])
+
+
+def _swaps(loaded, table: dict[str, set[str]] | None = None) -> dict[str, frozenset[str]]:
+    """:attr:`Rules.swaps` from the phrase files' raw entries, and ``table`` (``swaps.txt``)."""
+    found: dict[str, set[str]] = {k: set(v) for k, v in (table or {}).items()}
     for _, _, data in loaded:
         for raw in data.get("phrase", []):
             pattern, fix = raw["pattern"].lower().split(), raw["fix"].lower().split()
@@ -263,6 +287,6 @@ def _compile(folder: Path) -> Rules:
         a_words=frozenset(articles["a_words"]),
         a_prefixes=tuple(articles["a_prefixes"]),
         an_prefixes_h=tuple(articles["an_prefixes_h"]),
-        swaps=_swaps(loaded),
+        swaps=_swaps(loaded, _swap_table(folder / "swaps.txt")),
     )
 

@@ -329,13 +329,14 @@ _group_alts = _compiled.group_alts if _compiled is not None else None
 _static_c = _compiled.static_candidates if _compiled is not None else None
 
 
-def _shared(settings: Settings, guarded: frozenset[str], common: frozenset[str], thesaurus, model) -> _Shared:
-    key = (id(settings), guarded, common, id(thesaurus), id(model))
+def _shared(settings: Settings, guarded: frozenset[str], common: frozenset[str], thesaurus, model,
+            swaps=None) -> _Shared:
+    key = (id(settings), guarded, common, id(thesaurus), id(model), id(swaps))
     found = _SHARED.get(key)
     if found is None:
         if len(_SHARED) >= 8:
             _SHARED.clear()
-        found = _SHARED[key] = _Shared(settings, thesaurus, model)
+        found = _SHARED[key] = _Shared(settings, thesaurus, model, swaps)
     return found
 
 
@@ -369,7 +370,10 @@ class Finder:
     """Finds suspects in paragraphs; one per repair run, resources loaded on first use."""
 
     def __init__(self, guarded: frozenset[str], common: frozenset[str], settings: Settings | None = None,
-                 thesaurus: Thesaurus | None = None, model: Model | None = None) -> None:
+                 thesaurus: Thesaurus | None = None, model: Model | None = None,
+                 swaps: dict[str, frozenset[str]] | None = None) -> None:
+        """``swaps``: known swaps other than the rules' (``rules.Rules.swaps``; for the evaluation's
+        cross-validation), with candidate lists of their own."""
         self.settings = settings or load_settings()
         self.guarded, self._banned = _guards(guarded, self.settings)
         self.common = common
@@ -378,8 +382,8 @@ class Finder:
         self._scorer: Scorer | None = None
         self._broad: Broad | None = None
         self._trigram: TrigramModel | None = None
-        self._swaps: dict[str, frozenset[str]] | None = None
-        shared = self._shared = _shared(self.settings, self.guarded, common, thesaurus, model)
+        self._swaps: dict[str, frozenset[str]] | None = swaps
+        shared = self._shared = _shared(self.settings, self.guarded, common, thesaurus, model, swaps)
         self._cands = shared.cands
         self._two = shared.two
         self._can_replace = shared.replaceable
