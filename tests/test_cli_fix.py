@@ -29,7 +29,7 @@ def test_fix_json_is_one_object_with_offsets_into_the_input(pipeline, tmp_path):
         # the original fields, (since the statistical layer) which layer and how sure, and
         # (since the editor's review) the other readings an editor may choose
         assert set(fix) == {"start", "end", "before", "after", "rule", "layer", "confidence", "margin", "alternatives"}
-        assert fix["layer"] in ("statistical", "phrases", "grammar", "words", "spam", "detectors")
+        assert fix["layer"] in ("statistical", "phrases", "grammar", "words", "swaps", "spam", "detectors")
         assert SPUN[fix["start"]:fix["end"]] == fix["before"]
     # applying the fixes to the input gives the text
     out, pos = [], 0

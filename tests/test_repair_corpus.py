@@ -51,9 +51,10 @@ def test_seed_has_no_garbled_phrase_left_and_every_flag_reviewed():
     result = repair(original)
     left = [g for g in SEED_GARBLE if g in result.text]
     assert left == []
-    # the language model suspects "dosages" (it is rare in general English); the editor kept it,
-    # and the decision shipped beside the source settles it
-    assert [f.text for f in result.flags] == ["dosages"]
+    # the language model suspects "dosages" (it is rare in general English), and the development
+    # split's phrase swaps "result in" (a spinner's for "cause"); the editor kept both, and the
+    # decisions shipped beside the source settle them
+    assert [f.text for f in result.flags] == ["dosages", "result in"]
     reviewed = decisions.review_items(original, result, decisions.load(decisions.path_for(SEED)))
     assert all(item.reviewed for item in reviewed)
     assert decisions.apply(original, result, decisions.load(decisions.path_for(SEED))).result.flags == []
@@ -121,11 +122,11 @@ def test_spun_samples_are_mostly_repaired_and_nothing_right_is_damaged():
 # development split only (tests/corpus/spun); the held-out split is never a floor
 REPAIRED_FLOOR = 0.30   # measured 332 of 1,033 (32 %; 242 before swaps.txt, which this split gave: see the
                         # test below for the figure with each text left out of it)
-HANDLED_FLOOR = 0.63    # repaired or flagged: measured 672 of 1,033 (65 %)
-FLAGS_RIGHT_FLOOR = 0.36  # first suggestion right: measured 138 of the 366 flags on garbled phrases (38 %;
-                          # 42 % before swaps.txt, whose swaps are now repaired instead of flagged)
+HANDLED_FLOOR = 0.70    # repaired or flagged: measured 744 of 1,033 (72 %; 65 % before swaps.txt)
+FLAGS_RIGHT_FLOOR = 0.45  # first suggestion right: measured 231 of the 462 flags on garbled phrases (50 %;
+                          # 42 % before swaps.txt, which holds this split's own swaps)
 DAMAGE_CEILING = 18     # measured 18 (17 before swaps.txt; 20 before the word after an a/an error was read)
-SPUN_FLAGS_PER_1000 = 140  # measured 124 (138 before swaps.txt) (137 before the wider candidate lists, 145 before the model repaired the phrase tables' known swaps at 5:
+SPUN_FLAGS_PER_1000 = 140  # measured 137 (138 before swaps.txt) (137 before the wider candidate lists, 145 before the model repaired the phrase tables' known swaps at 5:
                            # 131 before the language model read headings and scored every candidate,
                            # 141 before it left recurring words alone)
 CLEAN_FLAGS_PER_1000 = 2.0  # the issue's cap: at most 1 flag per 500 clean words
@@ -235,9 +236,9 @@ def test_the_development_split_scored_as_new_text_keeps_its_floors():
     total = score_split_cross(CORPUS / "spun", CORPUS / "clean")
     assert total.garbled >= 1000
     assert total.repaired / total.garbled >= 0.25        # measured 274 of 1,033 (27 %)
-    assert (total.repaired + total.flagged) / total.garbled >= 0.62   # measured 64 %
+    assert (total.repaired + total.flagged) / total.garbled >= 0.64   # measured 66 %
     assert total.damaged <= 19                           # measured 18
-    assert total.flags_right / total.flags_on_garbled >= 0.38  # measured 172 of 427 (40 %)
+    assert total.flags_right / total.flags_on_garbled >= 0.40  # measured 188 of 448 (42 %)
 
 
 def test_the_swap_table_is_what_the_development_split_gives():
@@ -249,11 +250,14 @@ def test_the_swap_table_is_what_the_development_split_gives():
     r = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_swaps.py"), "--check"], capture_output=True,
                        text=True)
     assert r.returncode == 0, r.stdout + r.stderr
-    from handouts.repair.evaluation import writers_words
+    from handouts.repair.evaluation import writers_texts
 
     table = (ROOT / "handouts" / "rules" / "swaps.txt").read_text(encoding="utf-8")
     written = {line.split("\t")[0] for line in table.splitlines() if line and not line.startswith("#")}
-    assert len(written) > 300 and not written & writers_words(CORPUS / "clean")
+    words = {w for w in written if " " not in w}
+    assert len(words) > 300 and len(written - words) > 100
+    clean = [" " + " ".join(text) + " " for text in writers_texts(CORPUS / "clean")]
+    assert not [w for w in written if any(f" {w} " in text for text in clean)]
 
 
 @pytest.mark.parametrize("spun, flagged, suggestion, right", [

@@ -261,7 +261,11 @@ def test_a_broken_swap_table_is_a_path_line_error(tmp_path):
     (folder / "swaps.txt").write_text("# header\nassist\thelp\nmending heal\n", encoding="utf-8")
     with pytest.raises(HandoutsError) as e:
         load_rules(folder)
-    assert str(e.value).startswith(f"{folder / 'swaps.txt'}:3: error: expected a word, a tab")
+    assert str(e.value) == f"{folder / 'swaps.txt'}:3: error: expected words, a tab and words separated by |"
+    (folder / "swaps.txt").write_text("assist\thelp\ndiabetic issues\tdiabetes|sugar\n", encoding="utf-8")
+    with pytest.raises(HandoutsError) as e:
+        load_rules(folder)
+    assert str(e.value) == f"{folder / 'swaps.txt'}:2: error: a phrase swap has one original"
 
 
 def test_the_development_splits_swaps_are_known_swaps():
@@ -272,3 +276,18 @@ def test_the_development_splits_swaps_are_known_swaps():
     swaps = load_rules().swaps
     assert "help" in swaps["assist"] and "stomach" in swaps["abdomen"]
     assert "unwell" not in swaps  # a clean leaflet uses it: a writer's word, not learned
+
+
+def test_a_phrase_swap_of_the_development_split_is_flagged_with_its_original_never_repaired():
+    from handouts.repair import load_rules, repair
+
+    spun = "Ask about ache administration. You may need a different eating plan for a while."
+    r = repair(spun)
+    assert "pain management" in r.text and "eating plan" in r.text  # not repaired: a flag is for an editor
+    flags = [f for f in r.flags if f.text == "eating plan"]
+    assert flags and flags[0].suggestion == "diet" and flags[0].layer == "swaps"
+    # in a text with no sign of spinning it says nothing: careful writers write "eating plan" too
+    assert repair("You may need a different eating plan for a while.").flags == []
+    # one the phrase files repair already is theirs alone: no second, flagging entry
+    assert "diabetes" in repair("If you have diabetic issues, check your feet.").text
+    assert not [e for e in load_rules().entries if e.name == "swaps:diabetic issues"]

@@ -227,52 +227,67 @@ def score_split(folder: Path, repair=repair) -> tuple[Score, list[tuple[str, Sco
     return total, each
 
 
-def swap_pairs(texts: list[tuple[str, Path, Path]]) -> dict[str, set[str]]:
-    """Written word -> the original words it replaced, over (name, original, spun) texts: every run
-    of words the spinner replaced one for one, aligned as ``score_pair`` aligns them, where both
-    words are of letters (``scripts/make_swaps.py`` writes ``swaps.txt`` from these)."""
-    found: dict[str, set[str]] = {}
+def swap_pairs(texts: list[tuple[str, Path, Path]]) -> tuple[dict[str, set[str]], dict[str, dict[str, int]]]:
+    """What the spinner replaced in (name, original, spun) texts, aligned as ``score_pair`` aligns them,
+    where every word is of letters: word for word where a run was replaced one for one (written word
+    -> the words it replaced), and the other runs whole (written phrase -> {original: times})."""
+    words: dict[str, set[str]] = {}
+    phrases: dict[str, dict[str, int]] = {}
     for _name, original, spun in texts:
         orig_w = _words(original.read_text(encoding="utf-8"))
         spun_w = _words(spun.read_text(encoding="utf-8"))
         for op, i1, i2, j1, j2 in _matcher(orig_w, spun_w).get_opcodes():
-            if op != "replace" or i2 - i1 != j2 - j1:
+            if op != "replace":
                 continue
-            for was, wrote in zip(orig_w[i1:i2], spun_w[j1:j2]):
-                was, wrote = was.text.lower(), wrote.text.lower()
-                if was != wrote and was.isalpha() and wrote.isalpha():
-                    found.setdefault(wrote, set()).add(was)
-    return found
+            was = [w.text.lower() for w in orig_w[i1:i2]]
+            wrote = [w.text.lower() for w in spun_w[j1:j2]]
+            if len(was) == len(wrote):
+                for a, b in zip(was, wrote):
+                    if a != b and a.isalpha() and b.isalpha():
+                        words.setdefault(b, set()).add(a)
+            elif all(w.isalpha() for w in was + wrote):
+                options = phrases.setdefault(" ".join(wrote), {})
+                options[" ".join(was)] = options.get(" ".join(was), 0) + 1
+    return words, phrases
 
 
-def writers_words(folder: Path) -> set[str]:
-    """Every word of the clean texts in ``folder``: words careful writers use, never learned as a spinner's."""
-    return {w.text.lower() for path in sorted(folder.glob("*.md")) for w in _words(path.read_text(encoding="utf-8"))}
+def writers_texts(folder: Path) -> list[list[str]]:
+    """The words of each clean text in ``folder``, lower case: what careful writers write."""
+    return [[w.text.lower() for w in _words(path.read_text(encoding="utf-8"))] for path in sorted(folder.glob("*.md"))]
 
 
-def learned_swaps(texts: list[tuple[str, Path, Path]], writers: set[str]) -> dict[str, set[str]]:
-    """The swaps ``swaps.txt`` holds when made from ``texts``: written words that no clean text uses."""
-    return {k: v for k, v in swap_pairs(texts).items() if k not in writers}
+def swap_table(texts: list[tuple[str, Path, Path]], writers: list[list[str]]) -> str:
+    """The lines of ``swaps.txt`` made from ``texts``: ``written<TAB>originals``, leaving out every
+    written word or phrase that a clean text has (a writer's wording: "unwell", "more than"); a
+    phrase with its most frequent original (ties: the first in order)."""
+    used = {w for text in writers for w in text}
+    words, phrases = swap_pairs(texts)
+
+    def written_by_writers(phrase: str) -> bool:
+        key = phrase.split(" ")
+        return any(text[i : i + len(key)] == key for text in writers for i in range(len(text) - len(key) + 1)
+                   if text[i] == key[0])
+
+    lines = [(w, "|".join(sorted(was))) for w, was in words.items() if w not in used]
+    lines += [(p, min(options, key=lambda o: (-options[o], o))) for p, options in phrases.items()
+              if not written_by_writers(p)]
+    return "".join(f"{w}\t{o}\n" for w, o in sorted(lines))
 
 
 def score_split_cross(folder: Path, clean: Path) -> Score:
-    """The development split scored as if each text were new: each is repaired with the known swaps
-    of the rule files and those of the *other* texts, instead of ``swaps.txt``, which holds its own
+    """The development split scored as if each text were new: each is repaired with the rules
+    compiled with the swaps of the *other* texts in place of ``swaps.txt``, which holds its own
     (leave one out).  The honest figure of the development split, which ``swaps.txt`` comes from."""
-    from .rules import RULES_DIR, _phrase_swaps, load_rules
+    from .rules import RULES_DIR, _compile
     from .statistical import Finder, load_settings
 
-    rules, settings = load_rules(), load_settings()
-    base = _phrase_swaps(RULES_DIR)
-    writers = writers_words(clean)
+    settings = load_settings()
+    writers = writers_texts(clean)
     texts = pairs(folder)
     total = Score()
     for text_pair in texts:
-        merged = {k: set(v) for k, v in base.items()}
-        for word, was in learned_swaps([t for t in texts if t != text_pair], writers).items():
-            merged.setdefault(word, set()).update(was)
-        finder = Finder(rules.drugs | rules.units, rules.common, settings,
-                        swaps={k: frozenset(v) for k, v in merged.items()})
+        rules = _compile(RULES_DIR, swap_table([t for t in texts if t != text_pair], writers))
+        finder = Finder(rules.drugs | rules.units, rules.common, settings, swaps=rules.swaps)
         _name, original, spun = text_pair
         text = spun.read_text(encoding="utf-8")
         result = repair(text, rules, finder)

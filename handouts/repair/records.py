@@ -56,7 +56,7 @@ class Flag:
         return confidence_of(self.layer, self.margin)
 
 
-LAYERS = ("statistical", "learned", "phrases", "grammar", "words", "spam", "detectors", "editor")
+LAYERS = ("statistical", "learned", "phrases", "grammar", "words", "swaps", "spam", "detectors", "editor")
 """Report order: the statistical repairs first, since they are the ones to review."""
 
 
@@ -66,7 +66,7 @@ def layer_of(rule: str) -> str:
     stem = first.split(":", 1)[0] if ":" in first else ""
     if stem == "statistical" or "+statistical:" in rule:
         return "statistical"
-    if stem in ("phrases", "grammar", "words", "spam", "learned", "editor"):
+    if stem in ("phrases", "grammar", "words", "swaps", "spam", "learned", "editor"):
         return stem
     return "detectors" if not stem else stem
 

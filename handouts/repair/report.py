@@ -30,7 +30,7 @@ GROUPS = (
     ("detectors", "detectors"),
 )
 _GROUP_OF_LAYER = {"statistical": "statistical", "phrases": "phrase table", "grammar": "phrase table",
-                   "words": "phrase table", "spam": "detectors", "detectors": "detectors",
+                   "words": "phrase table", "swaps": "phrase table", "spam": "detectors", "detectors": "detectors",
                    "learned": "learned", "editor": "editor"}
 
 

@@ -71,27 +71,34 @@ class Rules:
     word's candidate originals (``statistical``)."""
 
 
-def _swap_table(path: Path) -> dict[str, set[str]]:
-    """``swaps.txt`` (``scripts/make_swaps.py``): written word -> the words it replaced in the
-    development split; none where the folder has no such file."""
-    if not path.exists():
-        return {}
-    found: dict[str, set[str]] = {}
-    for number, line in enumerate(_read_rule_file(path).splitlines(), 1):
+SWAP_TABLE = "swaps.txt"
+
+
+def _swap_table(path: Path, text: str | None = None) -> tuple[dict[str, set[str]], list[tuple[str, str, int]]]:
+    """``swaps.txt`` (``scripts/make_swaps.py``), or ``text`` in its place: the word swaps (written
+    word -> the words it replaced in the development split) and the phrase swaps ((written, original,
+    line): either has several words, "signs and symptoms" for *symptoms*), which become ``flag``
+    entries.  Nothing where the folder has no such file."""
+    if text is None:
+        if not path.exists():
+            return {}, []
+        text = _read_rule_file(path)
+    words: dict[str, set[str]] = {}
+    phrases: list[tuple[str, str, int]] = []
+    for number, line in enumerate(text.splitlines(), 1):
         if not line or line.startswith("#"):
             continue
-        word, tab, originals = line.partition("\t")
-        words = originals.split("|")
-        if not tab or not word.isalpha() or not all(w.isalpha() for w in words):
-            raise HandoutsError(str(path), "expected a word, a tab and words separated by |", number)
-        found.setdefault(word.lower(), set()).update(w.lower() for w in words)
-    return found
-
-
-def _phrase_swaps(folder: Path) -> dict[str, frozenset[str]]:
-    """The known swaps of ``folder``'s phrase files alone, without ``swaps.txt`` (for the evaluation)."""
-    paths = sorted(p for p in folder.glob("*.toml") if p.name not in ("spam.toml", "articles.toml"))
-    return _swaps([(p, None, _load_toml(p)) for p in paths])
+        written, tab, originals = line.partition("\t")
+        options = originals.split("|")
+        if not tab or not all(w.isalpha() for part in [written, *options] for w in part.split(" ")):
+            raise HandoutsError(str(path), "expected words, a tab and words separated by |", number)
+        if " " in written or " " in originals:
+            if len(options) != 1:
+                raise HandoutsError(str(path), "a phrase swap has one original", number)
+            phrases.append((written.lower(), originals.lower(), number))
+        else:
+            words.setdefault(written.lower(), set()).update(w.lower() for w in options)
+    return words, phrases
 
 
 def _swaps(loaded, table: dict[str, set[str]] | None = None) -> dict[str, frozenset[str]]:
@@ -164,8 +171,8 @@ def _compile_entry(raw: dict, path: Path, source: dict[str, int], classes: dict[
     if not isinstance(fix, str):
         raise bad(f"entry {pattern!r} has no 'fix' string")
     when = raw.get("when", "always")
-    if when not in ("always", "spun", "flag"):
-        raise bad(f"entry {pattern!r}: 'when' must be always, spun or flag, not {when!r}")
+    if when not in ("always", "spun", "flag", "suspect"):
+        raise bad(f"entry {pattern!r}: 'when' must be always, spun, flag or suspect, not {when!r}")
     tokens: list[object] = []
     for chunk in pattern.split():
         if chunk == "*":
@@ -234,7 +241,14 @@ def load_rules(folder: Path = RULES_DIR) -> Rules:
     return cache.cached("rules", sources, ["rules", "tokens"], Rules, lambda: _compile(folder))
 
 
-def _compile(folder: Path) -> Rules:
+def _covers(entry: Entry, other: Entry) -> bool:
+    """Does ``entry`` match every text ``other`` matches (word for word, whatever its context)?"""
+    return len(entry.tokens) == len(other.tokens) and all(
+        mine is ANY or (theirs is not ANY and theirs <= mine) for mine, theirs in zip(entry.tokens, other.tokens))
+
+
+def _compile(folder: Path, swap_text: str | None = None) -> Rules:
+    """``swap_text``: in place of the folder's ``swaps.txt`` (the evaluation's left-out tables)."""
     drugs = _word_list(folder / "drugs.txt")
     units = _word_list(folder / "units.txt")
     common = _word_list(folder / "lowercase_words.txt")
@@ -257,6 +271,14 @@ def _compile(folder: Path) -> Rules:
     for path, source, data in loaded:
         for raw in data.get("phrase", []):
             entries.append(_compile_entry(raw, path, source, classes, drugs))
+    table = folder / SWAP_TABLE
+    word_swaps, phrase_swaps = _swap_table(table, swap_text)
+    for written, original, line in phrase_swaps:  # flagged with the original where the text is spun, never repaired
+        raw = {"pattern": written, "fix": original, "when": "suspect",
+               "reason": f"the development split's swap: '{written}' for '{original}'"}
+        entry = _compile_entry(raw, table, {written: line}, classes, drugs)
+        if not any(_covers(e, entry) for e in entries):  # a phrase file's entry has it already
+            entries.append(entry)
     index: dict[str, list[Entry]] = {}
     index2: dict[tuple[str, str], list[Entry]] = {}
     for entry in entries:
@@ -287,6 +309,6 @@ def _compile(folder: Path) -> Rules:
         a_words=frozenset(articles["a_words"]),
         a_prefixes=tuple(articles["a_prefixes"]),
         an_prefixes_h=tuple(articles["an_prefixes_h"]),
-        swaps=_swaps(loaded, _swap_table(folder / "swaps.txt")),
+        swaps=_swaps(loaded, word_swaps),
     )
 

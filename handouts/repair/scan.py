@@ -237,7 +237,7 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
                     continue
                 scan.flags.append((start, end, why_not, after, False, entry.name))
             else:
-                scan.flags.append((start, end, entry.reason, after, entry.when == "spun", entry.name))
+                scan.flags.append((start, end, entry.reason, after, entry.when in ("spun", "suspect"), entry.name))
             i = j
             continue
         i += 1
