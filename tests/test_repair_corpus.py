@@ -123,7 +123,7 @@ def test_spun_samples_are_mostly_repaired_and_nothing_right_is_damaged():
 REPAIRED_FLOOR = 0.30   # measured 332 of 1,033 (32 %; 242 before swaps.txt, which this split gave: see the
                         # test below for the figure with each text left out of it)
 HANDLED_FLOOR = 0.70    # repaired or flagged: measured 744 of 1,033 (72 %; 65 % before swaps.txt)
-FLAGS_RIGHT_FLOOR = 0.45  # first suggestion right: measured 231 of the 462 flags on garbled phrases (50 %;
+FLAGS_RIGHT_FLOOR = 0.50  # first suggestion right: measured 260 of the 462 flags on garbled phrases (56 %;
                           # 42 % before swaps.txt, which holds this split's own swaps)
 DAMAGE_CEILING = 18     # measured 18 (17 before swaps.txt; 20 before the word after an a/an error was read)
 SPUN_FLAGS_PER_1000 = 140  # measured 137 (138 before swaps.txt) (137 before the wider candidate lists, 145 before the model repaired the phrase tables' known swaps at 5:
@@ -238,7 +238,7 @@ def test_the_development_split_scored_as_new_text_keeps_its_floors():
     assert total.repaired / total.garbled >= 0.25        # measured 274 of 1,033 (27 %)
     assert (total.repaired + total.flagged) / total.garbled >= 0.64   # measured 66 %
     assert total.damaged <= 19                           # measured 18
-    assert total.flags_right / total.flags_on_garbled >= 0.40  # measured 188 of 448 (42 %)
+    assert total.flags_right / total.flags_on_garbled >= 0.42  # measured 195 of 448 (44 %)
 
 
 def test_the_swap_table_is_what_the_development_split_gives():

@@ -291,3 +291,14 @@ def test_a_phrase_swap_of_the_development_split_is_flagged_with_its_original_nev
     # one the phrase files repair already is theirs alone: no second, flagging entry
     assert "diabetes" in repair("If you have diabetic issues, check your feet.").text
     assert not [e for e in load_rules().entries if e.name == "swaps:diabetic issues"]
+
+
+def test_a_flags_known_swap_is_its_first_suggestion():
+    from handouts.repair.engine import _known_first
+
+    # "reply" is a known swap for "respond": shown before the likelier "answer"
+    assert _known_first("answer", ("respond", "say", "return"), frozenset({"respond"})) == (
+        "respond", ("answer", "say", "return"))
+    # the best reading is a known swap already, or none is: as scored
+    assert _known_first("respond", ("answer",), frozenset({"respond"})) == ("respond", ("answer",))
+    assert _known_first("answer", ("say",), frozenset({"respond"})) == ("answer", ("say",))
