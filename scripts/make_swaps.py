@@ -5,7 +5,8 @@ swaps come back", issue 15).  The development split (tests/corpus/spun) is the p
 of that dictionary: each text is aligned word by word with its original (as
 ``repair/evaluation.py`` aligns them).  A run of words the spinner replaced one for one gives
 pairs (the word it wrote, the word it replaced); a run replaced by one of another length gives a
-phrase swap ("signs and symptoms" for *symptoms*) with its most frequent original.  Kept only
+phrase swap ("signs and symptoms" for *symptoms*) with its most frequent original, and so do words
+it put in, with the word after them ("far better" for *better*; not a phrase naming a drug).  Kept only
 where every word is of letters and no clean leaflet (tests/corpus/clean) has the written word or
 phrase: careful writers' wording ("unwell", "more than") is not learned as a spinner's.  Only the
 development split is read; never tests/corpus/heldout.

@@ -122,11 +122,11 @@ def test_spun_samples_are_mostly_repaired_and_nothing_right_is_damaged():
 # development split only (tests/corpus/spun); the held-out split is never a floor
 REPAIRED_FLOOR = 0.30   # measured 332 of 1,033 (32 %; 242 before swaps.txt, which this split gave: see the
                         # test below for the figure with each text left out of it)
-HANDLED_FLOOR = 0.70    # repaired or flagged: measured 744 of 1,033 (72 %; 65 % before swaps.txt)
-FLAGS_RIGHT_FLOOR = 0.50  # first suggestion right: measured 260 of the 462 flags on garbled phrases (56 %;
+HANDLED_FLOOR = 0.74    # repaired or flagged: measured 793 of 1,033 (77 %; 65 % before swaps.txt)
+FLAGS_RIGHT_FLOOR = 0.55  # first suggestion right: measured 321 of the 525 flags on garbled phrases (61 %;
                           # 42 % before swaps.txt, which holds this split's own swaps)
 DAMAGE_CEILING = 18     # measured 18 (17 before swaps.txt; 20 before the word after an a/an error was read)
-SPUN_FLAGS_PER_1000 = 140  # measured 137 (138 before swaps.txt) (137 before the wider candidate lists, 145 before the model repaired the phrase tables' known swaps at 5:
+SPUN_FLAGS_PER_1000 = 150  # measured 145 (138 before swaps.txt; its 63 more flags here are all on garbled phrases) (137 before the wider candidate lists, 145 before the model repaired the phrase tables' known swaps at 5:
                            # 131 before the language model read headings and scored every candidate,
                            # 141 before it left recurring words alone)
 CLEAN_FLAGS_PER_1000 = 2.0  # the issue's cap: at most 1 flag per 500 clean words
@@ -236,9 +236,9 @@ def test_the_development_split_scored_as_new_text_keeps_its_floors():
     total = score_split_cross(CORPUS / "spun", CORPUS / "clean")
     assert total.garbled >= 1000
     assert total.repaired / total.garbled >= 0.25        # measured 274 of 1,033 (27 %)
-    assert (total.repaired + total.flagged) / total.garbled >= 0.64   # measured 66 %
+    assert (total.repaired + total.flagged) / total.garbled >= 0.66   # measured 68 %
     assert total.damaged <= 19                           # measured 18
-    assert total.flags_right / total.flags_on_garbled >= 0.42  # measured 195 of 448 (44 %)
+    assert total.flags_right / total.flags_on_garbled >= 0.45  # measured 224 of 479 (47 %)
 
 
 def test_the_swap_table_is_what_the_development_split_gives():

@@ -230,14 +230,17 @@ def score_split(folder: Path, repair=repair) -> tuple[Score, list[tuple[str, Sco
 def swap_pairs(texts: list[tuple[str, Path, Path]]) -> tuple[dict[str, set[str]], dict[str, dict[str, int]]]:
     """What the spinner replaced in (name, original, spun) texts, aligned as ``score_pair`` aligns them,
     where every word is of letters: word for word where a run was replaced one for one (written word
-    -> the words it replaced), and the other runs whole (written phrase -> {original: times})."""
+    -> the words it replaced), and the other runs whole (written phrase -> {original: times}); words
+    the spinner put in are a phrase with the word after them ("far better" -> "better")."""
     words: dict[str, set[str]] = {}
     phrases: dict[str, dict[str, int]] = {}
     for _name, original, spun in texts:
         orig_w = _words(original.read_text(encoding="utf-8"))
         spun_w = _words(spun.read_text(encoding="utf-8"))
         for op, i1, i2, j1, j2 in _matcher(orig_w, spun_w).get_opcodes():
-            if op != "replace":
+            if op == "insert" and i1 < len(orig_w) and j2 < len(spun_w):  # the next words are equal
+                i2, j2 = i1 + 1, j2 + 1
+            elif op != "replace":
                 continue
             was = [w.text.lower() for w in orig_w[i1:i2]]
             wrote = [w.text.lower() for w in spun_w[j1:j2]]
@@ -260,8 +263,13 @@ def swap_table(texts: list[tuple[str, Path, Path]], writers: list[list[str]]) ->
     """The lines of ``swaps.txt`` made from ``texts``: ``written<TAB>originals``, leaving out every
     written word or phrase that a clean text has (a writer's wording: "unwell", "more than"); a
     phrase with its most frequent original (ties: the first in order)."""
+    from .rules import load_rules
+
     used = {w for text in writers for w in text}
     words, phrases = swap_pairs(texts)
+    # not a phrase with a drug's name: an injected keyword ("kaufen ibuprofen") is the detectors'
+    drugs = load_rules().drugs
+    phrases = {p: options for p, options in phrases.items() if not drugs & set(p.split(" "))}
 
     def written_by_writers(phrase: str) -> bool:
         key = phrase.split(" ")
