@@ -13,8 +13,8 @@ development split is read; never tests/corpus/heldout.
 
 The statistical layer takes the word swaps as it takes the phrase tables' (``Rules.swaps``): a
 candidate original of the word, a feature of its score, and repaired at the known-swap level
-where the statistics show spinning.  A phrase swap is a ``flag`` entry: flagged with its original
-as the suggestion, never repaired.  Measured before it was committed, by leaving each development
+where the statistics show spinning.  A phrase swap, and a word with one original, is a ``suspect``
+entry: flagged with its original in a text that shows spinning, never repaired.  Measured before it was committed, by leaving each development
 text out of the table it was repaired with (``scripts/evaluate_repair.py --cross``; README, "How
 well it does").
 

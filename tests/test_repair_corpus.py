@@ -52,9 +52,11 @@ def test_seed_has_no_garbled_phrase_left_and_every_flag_reviewed():
     left = [g for g in SEED_GARBLE if g in result.text]
     assert left == []
     # the language model suspects "dosages" (it is rare in general English), and the development
-    # split's phrase swaps "result in" (a spinner's for "cause"); the editor kept both, and the
+    # split's swaps suspect "extensively" (for "widely"), "particularly", "result in" (for "cause"),
+    # "psychological" and "critical"; the editor kept them all (so does the golden text), and the
     # decisions shipped beside the source settle them
-    assert [f.text for f in result.flags] == ["dosages", "result in"]
+    assert [f.text for f in result.flags] == ["extensively", "particularly", "dosages", "result in",
+                                              "psychological", "critical"]
     reviewed = decisions.review_items(original, result, decisions.load(decisions.path_for(SEED)))
     assert all(item.reviewed for item in reviewed)
     assert decisions.apply(original, result, decisions.load(decisions.path_for(SEED))).result.flags == []
@@ -122,11 +124,11 @@ def test_spun_samples_are_mostly_repaired_and_nothing_right_is_damaged():
 # development split only (tests/corpus/spun); the held-out split is never a floor
 REPAIRED_FLOOR = 0.30   # measured 332 of 1,033 (32 %; 242 before swaps.txt, which this split gave: see the
                         # test below for the figure with each text left out of it)
-HANDLED_FLOOR = 0.74    # repaired or flagged: measured 793 of 1,033 (77 %; 65 % before swaps.txt)
-FLAGS_RIGHT_FLOOR = 0.55  # first suggestion right: measured 321 of the 525 flags on garbled phrases (61 %;
+HANDLED_FLOOR = 0.80    # repaired or flagged: measured 861 of 1,033 (83 %; 65 % before swaps.txt)
+FLAGS_RIGHT_FLOOR = 0.68  # first suggestion right: measured 436 of the 602 flags on garbled phrases (72 %;
                           # 42 % before swaps.txt, which holds this split's own swaps)
 DAMAGE_CEILING = 18     # measured 18 (17 before swaps.txt; 20 before the word after an a/an error was read)
-SPUN_FLAGS_PER_1000 = 150  # measured 145 (138 before swaps.txt; its 63 more flags here are all on garbled phrases) (137 before the wider candidate lists, 145 before the model repaired the phrase tables' known swaps at 5:
+SPUN_FLAGS_PER_1000 = 165  # measured 158 (138 before swaps.txt; of its 146 more flags here, 140 are on garbled phrases) (137 before the wider candidate lists, 145 before the model repaired the phrase tables' known swaps at 5:
                            # 131 before the language model read headings and scored every candidate,
                            # 141 before it left recurring words alone)
 CLEAN_FLAGS_PER_1000 = 2.0  # the issue's cap: at most 1 flag per 500 clean words
@@ -236,9 +238,9 @@ def test_the_development_split_scored_as_new_text_keeps_its_floors():
     total = score_split_cross(CORPUS / "spun", CORPUS / "clean")
     assert total.garbled >= 1000
     assert total.repaired / total.garbled >= 0.25        # measured 274 of 1,033 (27 %)
-    assert (total.repaired + total.flagged) / total.garbled >= 0.66   # measured 68 %
+    assert (total.repaired + total.flagged) / total.garbled >= 0.68   # measured 70 %
     assert total.damaged <= 19                           # measured 18
-    assert total.flags_right / total.flags_on_garbled >= 0.45  # measured 224 of 479 (47 %)
+    assert total.flags_right / total.flags_on_garbled >= 0.48  # measured 254 of 512 (50 %)
 
 
 def test_the_swap_table_is_what_the_development_split_gives():

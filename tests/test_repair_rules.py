@@ -288,6 +288,10 @@ def test_a_phrase_swap_of_the_development_split_is_flagged_with_its_original_nev
     assert flags and flags[0].suggestion == "diet" and flags[0].layer == "swaps"
     # in a text with no sign of spinning it says nothing: careful writers write "eating plan" too
     assert repair("You may need a different eating plan for a while.").flags == []
+    # a word the split shows replacing one word only is flagged with it where the text is spun
+    r = repair("Ask about ache administration. The drug has been extensively used.")
+    assert [(f.text, f.suggestion, f.layer) for f in r.flags if f.text == "extensively"] == [
+        ("extensively", "widely", "swaps")]
     # one the phrase files repair already is theirs alone: no second, flagging entry
     assert "diabetes" in repair("If you have diabetic issues, check your feet.").text
     assert not [e for e in load_rules().entries if e.name == "swaps:diabetic issues"]

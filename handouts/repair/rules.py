@@ -74,17 +74,19 @@ class Rules:
 SWAP_TABLE = "swaps.txt"
 
 
-def _swap_table(path: Path, text: str | None = None) -> tuple[dict[str, set[str]], list[tuple[str, str, int]]]:
+def _swap_table(path: Path, text: str | None = None
+                ) -> tuple[dict[str, set[str]], list[tuple[str, str, int]], dict[str, int]]:
     """``swaps.txt`` (``scripts/make_swaps.py``), or ``text`` in its place: the word swaps (written
     word -> the words it replaced in the development split) and the phrase swaps ((written, original,
-    line): either has several words, "signs and symptoms" for *symptoms*), which become ``flag``
-    entries.  Nothing where the folder has no such file."""
+    line): either has several words, "signs and symptoms" for *symptoms*), which become ``suspect``
+    entries; and the line of each word.  Nothing where the folder has no such file."""
     if text is None:
         if not path.exists():
-            return {}, []
+            return {}, [], {}
         text = _read_rule_file(path)
     words: dict[str, set[str]] = {}
     phrases: list[tuple[str, str, int]] = []
+    lines: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), 1):
         if not line or line.startswith("#"):
             continue
@@ -98,7 +100,8 @@ def _swap_table(path: Path, text: str | None = None) -> tuple[dict[str, set[str]
             phrases.append((written.lower(), originals.lower(), number))
         else:
             words.setdefault(written.lower(), set()).update(w.lower() for w in options)
-    return words, phrases
+            lines.setdefault(written.lower(), number)
+    return words, phrases, lines
 
 
 def _swaps(loaded, table: dict[str, set[str]] | None = None) -> dict[str, frozenset[str]]:
@@ -272,8 +275,10 @@ def _compile(folder: Path, swap_text: str | None = None) -> Rules:
         for raw in data.get("phrase", []):
             entries.append(_compile_entry(raw, path, source, classes, drugs))
     table = folder / SWAP_TABLE
-    word_swaps, phrase_swaps = _swap_table(table, swap_text)
-    for written, original, line in phrase_swaps:  # flagged with the original where the text is spun, never repaired
+    word_swaps, phrase_swaps, lines = _swap_table(table, swap_text)
+    # a word with one original is flagged with it too (the statistical layer may read it otherwise)
+    phrase_swaps += [(w, next(iter(was)), lines[w]) for w, was in sorted(word_swaps.items()) if len(was) == 1]
+    for written, original, line in sorted(phrase_swaps, key=lambda x: x[2]):  # flagged where the text is spun
         raw = {"pattern": written, "fix": original, "when": "suspect",
                "reason": f"the development split's swap: '{written}' for '{original}'"}
         entry = _compile_entry(raw, table, {written: line}, classes, drugs)

@@ -218,11 +218,11 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
             if entry.when == "spun":
                 scan.spun_matters = True
             applies = entry.when == "always" or (entry.when == "spun" and spun)
-            rank = (applies, j - i)
+            rank = (applies, j - i, entry.when != "suspect")  # an editor's lesson before the split's suspicion
             if best is None or rank > best[0]:
                 best = (rank, entry, j)
         if best is not None:
-            (applies, _), entry, j = best
+            (applies, _, _), entry, j = best
             after = _render_fix(entry, para, i, j)
             start, end = toks[i].start, toks[j - 1].end
             before = text[start:end]
