@@ -278,11 +278,16 @@ def _compile(folder: Path, swap_text: str | None = None) -> Rules:
     word_swaps, phrase_swaps, lines = _swap_table(table, swap_text)
     # a word with one original is flagged with it too (the statistical layer may read it otherwise)
     phrase_swaps += [(w, next(iter(was)), lines[w]) for w, was in sorted(word_swaps.items()) if len(was) == 1]
+    by_first: dict[str, list[Entry]] = {}
+    for e in entries:
+        for key in e.tokens[0]:
+            by_first.setdefault(key, []).append(e)
     for written, original, line in sorted(phrase_swaps, key=lambda x: x[2]):  # flagged where the text is spun
         raw = {"pattern": written, "fix": original, "when": "suspect",
                "reason": f"the development split's swap: '{written}' for '{original}'"}
         entry = _compile_entry(raw, table, {written: line}, classes, drugs)
-        if not any(_covers(e, entry) for e in entries):  # a phrase file's entry has it already
+        first = next(iter(entry.tokens[0]))
+        if not any(_covers(e, entry) for e in by_first.get(first, ())):  # a phrase file's entry has it already
             entries.append(entry)
     index: dict[str, list[Entry]] = {}
     index2: dict[tuple[str, str], list[Entry]] = {}
