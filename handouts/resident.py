@@ -255,10 +255,17 @@ def start(root: str, path: str) -> socket.socket | None:
 
 
 def stop(root: str | Path) -> str | None:
-    """Ask the resident answering for the project at ``root`` to end; what it said, or None (none answers)."""
-    conn = _connected(socket_path(root), 2.0)
+    """Ask the resident answering for the project at ``root`` to end; what it said, or None (none answers).
+    Once it said so, its socket is gone when this returns (or 10 s have passed), so that a watch
+    started next takes its place instead of finding it still answering."""
+    path = socket_path(root)
+    conn = _connected(path, 2.0)
     if conn is None:
         return None
+    try:
+        inode = os.stat(path).st_ino
+    except OSError:
+        inode = None
     try:
         with conn:
             conn.sendall(json.dumps({"stop": True}).encode("utf-8") + b"\n")
@@ -269,7 +276,17 @@ def stop(root: str | Path) -> str | None:
         reply = json.loads(data.decode("utf-8"))
     except (OSError, ValueError):
         return None
-    return "stopped" if reply.get("stopped") else reply.get("declined", "declined")
+    if not reply.get("stopped"):
+        return reply.get("declined", "declined")
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline:  # it ends within its loop's second
+        try:
+            if os.stat(path).st_ino != inode:
+                break
+        except OSError:
+            break
+        time.sleep(0.02)
+    return "stopped"
 
 
 # ---------------------------------------------------------------------------
