@@ -87,6 +87,15 @@ def _scribbled_handout_is_built_again(root):
     assert handout.read_bytes() == good
 
 
+def _edit_and_run(root, n):
+    """A source paragraph saved with new words, then ``python pipeline.py -q``: the handout has them."""
+    source = root / "source" / "fever.md"
+    source.write_text(DOC.replace("Rest at home.", f"Rest at home, day {n}."), encoding="utf-8")
+    r = run_pipeline("-C", str(root), "-q")
+    assert r.returncode == 0, r.stderr
+    assert f"Rest at home, day {n}." in (root / "output" / "en" / "fever.html").read_text(encoding="utf-8")
+
+
 def _files(root):
     return {p.relative_to(root).as_posix(): p.read_bytes()
             for folder in ("locale", "output") for p in sorted((root / folder).rglob("*")) if p.is_file()}
@@ -115,12 +124,8 @@ def test_a_save_just_before_the_command_is_in_its_run(watched):
     """The watch hears of every save made before the command asked (``Saves.sync``), so a run never
     misses the edit the user has just made, however the save and the request race."""
     root, watch = watched
-    source = root / "source" / "fever.md"
     for n in range(4):
-        source.write_text(DOC.replace("Rest at home.", f"Rest at home, day {n}."), encoding="utf-8")
-        r = run_pipeline("-C", str(root), "-q")
-        assert r.returncode == 0, r.stderr
-        assert f"Rest at home, day {n}." in (root / "output" / "en" / "fever.html").read_text(encoding="utf-8")
+        _edit_and_run(root, n)
         assert f'msgid "Rest at home, day {n}."' in (root / "locale" / "de" / "LC_MESSAGES" / "fever.po").read_text(
             encoding="utf-8")
 
@@ -324,10 +329,6 @@ def test_where_the_system_reports_no_saves_a_resident_looks_at_every_file_when_a
     root = resident_project
     _asks_for_a_resident(root, 5)
     assert run_pipeline("-C", str(root), "-q").returncode == 0
-    source = root / "source" / "fever.md"
     for n in range(2):
-        source.write_text(DOC.replace("Rest at home.", f"Rest at home, day {n}."), encoding="utf-8")
-        r = run_pipeline("-C", str(root), "-q")
-        assert r.returncode == 0, r.stderr
-        assert f"Rest at home, day {n}." in (root / "output" / "en" / "fever.html").read_text(encoding="utf-8")
+        _edit_and_run(root, n)
     assert _log(root).count(STARTED) == 1 and _log(root).count(ANSWERED) == 3, _log(root)

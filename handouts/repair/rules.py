@@ -74,15 +74,15 @@ class Rules:
 SWAP_TABLE = "swaps.txt"
 
 
-def _swap_table(path: Path, text: str | None = None
-                ) -> tuple[dict[str, set[str]], list[tuple[str, str, int]], dict[str, int]]:
+def _swap_table(path: Path, text: str | None = None) -> tuple[dict[str, set[str]], list[tuple[str, str, int]]]:
     """``swaps.txt`` (``scripts/make_swaps.py``), or ``text`` in its place: the word swaps (written
-    word -> the words it replaced in the development split) and the phrase swaps ((written, original,
-    line): either has several words, "signs and symptoms" for *symptoms*), which become ``suspect``
-    entries; and the line of each word.  Nothing where the folder has no such file."""
+    word -> the words it replaced in the development split), and what becomes a ``suspect`` entry
+    ((written, original, line)): a phrase swap, where either side has several words ("signs and
+    symptoms" for *symptoms*), and a word with one original (the statistical layer may read it
+    otherwise).  Nothing where the folder has no such file."""
     if text is None:
         if not path.exists():
-            return {}, [], {}
+            return {}, []
         text = _read_rule_file(path)
     words: dict[str, set[str]] = {}
     phrases: list[tuple[str, str, int]] = []
@@ -101,7 +101,8 @@ def _swap_table(path: Path, text: str | None = None
         else:
             words.setdefault(written.lower(), set()).update(w.lower() for w in options)
             lines.setdefault(written.lower(), number)
-    return words, phrases, lines
+    phrases += [(w, next(iter(was)), lines[w]) for w, was in words.items() if len(was) == 1]
+    return words, sorted(phrases, key=lambda x: x[2])
 
 
 def _swaps(loaded, table: dict[str, set[str]] | None = None) -> dict[str, frozenset[str]]:
@@ -275,14 +276,12 @@ def _compile(folder: Path, swap_text: str | None = None) -> Rules:
         for raw in data.get("phrase", []):
             entries.append(_compile_entry(raw, path, source, classes, drugs))
     table = folder / SWAP_TABLE
-    word_swaps, phrase_swaps, lines = _swap_table(table, swap_text)
-    # a word with one original is flagged with it too (the statistical layer may read it otherwise)
-    phrase_swaps += [(w, next(iter(was)), lines[w]) for w, was in sorted(word_swaps.items()) if len(was) == 1]
+    word_swaps, suspects = _swap_table(table, swap_text)
     by_first: dict[str, list[Entry]] = {}
     for e in entries:
         for key in e.tokens[0]:
             by_first.setdefault(key, []).append(e)
-    for written, original, line in sorted(phrase_swaps, key=lambda x: x[2]):  # flagged where the text is spun
+    for written, original, line in suspects:  # flagged where the text is spun
         raw = {"pattern": written, "fix": original, "when": "suspect",
                "reason": f"the development split's swap: '{written}' for '{original}'"}
         entry = _compile_entry(raw, table, {written: line}, classes, drugs)
