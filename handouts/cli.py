@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
+from . import __version__, heap
 from .documents import read_text, write_text
 from .errors import HandoutsError
 from .project import Project, Summary, review_rel, stale_message, unreviewed_message
@@ -188,6 +188,7 @@ def main(argv: Sequence[str] | None = None, root: Path | None = None, ran: list 
     if root is not None:
         args.root = root  # the project as the watch spells it
     args.ran = ran
+    heap.one_run = ran is None and args.run not in (_cmd_watch, _cmd_review)
     try:
         return args.run(args)
     except HandoutsError as exc:

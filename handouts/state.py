@@ -43,7 +43,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
-from . import documents
+from . import documents, heap
 from .documents import RACY_SECONDS, identity, identity_of as _identity_of, write_bytes
 
 FORMAT = 4
@@ -432,6 +432,7 @@ def _decode(data: bytes) -> tuple[State, Shards]:
     try:
         return _unpickle(data)
     finally:
+        heap.loaded()
         if paused:
             gc.enable()
 

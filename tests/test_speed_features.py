@@ -131,3 +131,24 @@ def test_progress_counts_documents_when_their_languages_are_built_apart(tmp_path
     code, out = _on_a_terminal("-C", str(root), "--jobs", "2")
     assert code == 0, out
     assert "building:" in out and "/3 [" in out and "document" in out
+
+
+
+def test_a_command_keeps_what_it_loaded_out_of_the_collector_and_a_watch_does_not(tmp_path):
+    # a run from the command line freezes the state it loaded (gc.freeze); a command a watch runs
+    # for the command line must not: the watch lives on, and freezing at every build would keep
+    # every cycle made in between until it ends.  Each in a fresh process that loads the state
+    # from build/.
+    root = _library(tmp_path, 2)
+    assert run_pipeline("-C", str(root), "--quiet").returncode == 0
+
+    def frozen(call: str) -> int:
+        code = ("import gc, sys; from pathlib import Path; from handouts import cli; "
+                f"root = sys.argv[1]; status = {call}; print(status, gc.get_freeze_count())")
+        out = subprocess.run([sys.executable, "-c", code, str(root)], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+        assert out[0] == "0"
+        return int(out[1])
+
+    assert frozen("cli.run_for_watch(['-C', root, '--quiet'], Path(root))[0]") == 0
+    assert frozen("cli.main(['-C', root, '--quiet'])") > 0

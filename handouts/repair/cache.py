@@ -35,6 +35,8 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
+from .. import heap
+
 T = TypeVar("T")
 
 _CODE = Path(__file__).resolve().parent
@@ -157,6 +159,7 @@ def _load(f):
     try:
         return pickle.load(f)
     finally:
+        heap.loaded()
         if enabled:
             gc.enable()
 
