@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalogs, checks, render
+from . import catalogs, checks, heap, render
 from .catalogs import UI_DOMAIN
 from .documents import listing, remove, write_bytes, write_text
 from .locales import babel_locale, language
@@ -587,6 +587,7 @@ def _run(todo: dict[str, list[str]], jobs: int, progress):
     # every worker busy to the end (a few long documents); the pairs are independent either way
     split = len(names) < 4 * jobs
     tasks = [(name, [code]) for name in names for code in todo[name]] if split else [(n, todo[n]) for n in names]
+    heap.loaded()  # what the workers inherit: out of their collector's passes too
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
         futures: dict[str, list[concurrent.futures.Future]] = {name: [] for name in names}

@@ -188,7 +188,8 @@ def main(argv: Sequence[str] | None = None, root: Path | None = None, ran: list 
     if root is not None:
         args.root = root  # the project as the watch spells it
     args.ran = ran
-    heap.one_run = ran is None and args.run not in (_cmd_watch, _cmd_review)
+    if ran is None and args.run not in (_cmd_watch, _cmd_review):
+        heap.run_once()
     try:
         return args.run(args)
     except HandoutsError as exc:

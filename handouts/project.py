@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import build as build_stage
-from . import catalogs, locales
+from . import catalogs, heap, locales
 from . import update as update_stage
 from .build import SOURCE_LANGUAGE, Document, Translations
 from .documents import (ProjectLock, check_characters, clean_temporary_files, decode, read_bytes, read_text,
@@ -223,6 +223,7 @@ class Project:
         if len(todo) < 4 or self.jobs < 2:
             return  # done one by one, when asked for
         preload_repair()  # loaded once, here: the forked workers share its pages instead of loading their own
+        heap.loaded()  # what the workers inherit: out of their collector's passes too
         context = multiprocessing.get_context("fork")
         workers = min(self.jobs, len(todo))
         # the longest first, and chunks small enough that every worker gets some: with chunks of a fixed

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import catalogs, render
+from . import catalogs, heap, render
 from .catalogs import UI_DOMAIN, Message
 from .documents import Changed, listing, replace_if_unchanged, write_text
 from .errors import HandoutsError
@@ -357,6 +357,7 @@ def _each(languages: _Languages, step: str, work: dict, workers: int):
 
     _LANGUAGES[:] = [languages]
     try:
+        heap.loaded()  # what the workers inherit: out of their collector's passes too
         context = multiprocessing.get_context("fork")
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [(code, pool.submit(_in_worker, step, code, items)) for code, items in work.items()]
