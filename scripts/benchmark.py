@@ -9,8 +9,10 @@
 `repair` prints the MB/s of the repair's automatic layer one document at a time, as the
 pipeline repairs: the 29 clean leaflets and the 38 spun texts of tests/corpus, with the
 language model's reading and without it (its margins set out of reach), each the first
-time in a fresh process and again; and the time to load its resources (rules, thesauri,
-word-pair counts, trigram model) with the cache of parsed resources cold and warm.  Every
+time in a fresh process and again; the time to load its resources (rules, thesauri,
+word-pair counts, trigram model) with the cache of parsed resources cold and warm; and
+(wall clock only) a clean library of 100 and of 1,000 generated leaflets repaired as the
+pipeline repairs a library, loaded once and shared among forked workers, one per core.  Every
 figure is the best of the rounds, each measured in a fresh process.  `--against` times
 another checkout's code (e.g. `git worktree add /tmp/base main`) in the same run,
 alternating with this one's, and prints the ratios; `--cpu` times each process's CPU seconds
@@ -86,6 +88,21 @@ t3 = clock()
 if mode == "load":
     print(json.dumps({"import": t1 - t0, "rules": t2 - t1, "statistical": t3 - t2}))
     raise SystemExit
+if mode == "library":  # as the pipeline repairs a library: loaded once, then forked workers share it
+    import concurrent.futures, gc, multiprocessing
+    sys.path.insert(0, os.path.join(root, "scripts"))
+    from library import documents
+    texts = [text for _, text in documents(int(sys.argv[3]), 1)]
+
+    def one(text):
+        repair(text, rules, Finder(rules.drugs | rules.units, rules.common, settings))
+
+    gc.freeze()
+    t = clock()
+    with concurrent.futures.ProcessPoolExecutor(int(sys.argv[4]), mp_context=multiprocessing.get_context("fork")) as pool:
+        list(pool.map(one, texts, chunksize=max(1, len(texts) // (4 * int(sys.argv[4])))))
+    print(json.dumps({"load": t3 - t1, "repair": clock() - t, "bytes": sum(len(x.encode("utf-8")) for x in texts)}))
+    raise SystemExit
 paths = sys.argv[4:]
 if sys.argv[3] == "without":  # the language model's margins out of reach: it reads nothing
     settings = dataclasses.replace(settings, lm_repair_margin=math.inf, lm_flag_margin_spun=math.inf,
@@ -160,6 +177,30 @@ def per_document(against: Path | None = None, rounds: int = 3, cpu: bool = False
             for when, what in (("first", "first in a process"), ("again", "again")):
                 line(f"{name} ({len(paths)}, {size:.2f} MB), {model} the model, {what}",
                      [size / best[(root, name, model, when)] for root in roots], "MB/s", True)
+    if not cpu:  # wall clock only: the CPU time of one process says nothing of two
+        library(roots, rounds, line)
+
+
+def library(roots: list[Path], rounds: int, line) -> None:
+    """A clean library repaired as the pipeline repairs one: the resources loaded once, then the
+    documents shared among forked workers, one per core (the benchmark library's leaflets,
+    ``scripts/library.py``); MB/s of the repair alone, and with the loading counted."""
+    import os
+
+    workers = os.cpu_count() or 1
+    for count in (100, 1000):
+        best: dict[tuple, float] = {}
+        size = 0.0
+        for _ in range(rounds):
+            for root in roots:
+                t = _child(root, ["library", str(count), str(workers)], {"BENCHMARK_CLOCK": "wall"})
+                size = t["bytes"] / 1e6
+                for key, value in (("repair", t["repair"]), ("with load", t["repair"] + t["load"])):
+                    best[(root, key)] = min(best.get((root, key), math.inf), value)
+        line(f"clean library ({count} documents, {size:.2f} MB) on {workers} workers",
+             [size / best[(root, "repair")] for root in roots], "MB/s", True)
+        line(f"clean library ({count} documents, {size:.2f} MB) on {workers} workers, loading counted",
+             [size / best[(root, "with load")] for root in roots], "MB/s", True)
 
 
 def repair_benchmark(megabytes: float | None = None, against: Path | None = None, rounds: int = 3,
