@@ -13,7 +13,10 @@ Updating a catalog never loses a translator's work, and never rewrites what they
 * an unchanged unit keeps its translation, comments and flags;
 * a changed unit gets the closest old translation, marked fuzzy, with the English it
   was written for as ``#| msgid`` (kept across several edits, as msgmerge does);
-  the old entry is also kept as obsolete, so it comes back if the passage does;
+  the old entry is also kept as obsolete, so it comes back if the passage does (unless it
+  was fuzzy itself: its translation, not reviewed since, lives on in the edited unit, and
+  every edit of a passage nobody has reviewed would leave one more copy of it; GNU msgmerge
+  keeps no entry it matched);
 * a vanished unit's translation is kept as obsolete (``#~``);
 * plural entries get as many forms as the catalog's own ``Plural-Forms`` says; when a
   translator raises that number, existing forms stay and the entry is marked fuzzy.
@@ -262,6 +265,8 @@ def merge(pot: Catalog, old: Catalog | None, code: str, domain: str,
     for old_entry in (old.entries if old else []):
         if _key(old_entry) in active or _key(old_entry) in kept or not _translated(old_entry):
             continue
+        if _key(old_entry) in used and "fuzzy" in old_entry.flags:
+            continue  # not reviewed, and carried whole into an edited unit: not kept twice
         gone = polib.POEntry(
             msgid=old_entry.msgid, msgctxt=old_entry.msgctxt, msgstr=old_entry.msgstr,
             tcomment=old_entry.tcomment, flags=list(old_entry.flags), obsolete=True,

@@ -294,3 +294,29 @@ def test_a_catalog_the_update_wrote_is_read_back_as_parsing_its_file_gives(tmp_p
         kinds |= {("obsolete" if e.obsolete else "fuzzy" if "fuzzy" in e.flags else "plural" if e.msgid_plural
                    else "comment" if e.tcomment else "new" if not e.msgstr else "plain") for e in parsed.entries}
     assert kinds == {"obsolete", "fuzzy", "plural", "comment", "new", "plain"}
+
+
+def test_a_passage_edited_again_before_review_leaves_one_obsolete_entry_not_one_per_edit(tmp_path):
+    # the reviewed translation stays as obsolete (it comes back if the passage does); the fuzzy
+    # copies carried from edit to edit are not kept again, or the file grows with every edit
+    root = make_project(tmp_path)
+    update(root)
+    path = root / "locale" / "es" / "LC_MESSAGES" / "fever.po"
+    po = polib.pofile(str(path))
+    for entry in po:
+        entry.msgstr = f"ES {entry.msgid}"
+    path.write_text(str(po) + "\n", encoding="utf-8")
+    source = root / "source" / "fever.md"
+    original = "Drink plenty of fluids."
+    for n in range(1, 5):
+        source.write_text(DOC_V1.replace(original, f"Drink plenty of fluids, edit {n}."), encoding="utf-8")
+        update(root)
+        po = polib.pofile(str(path))
+        edited = po.find(f"Drink plenty of fluids, edit {n}.")
+        assert edited.msgstr == f"ES {original}" and "fuzzy" in edited.flags
+        assert edited.previous_msgid == original  # the English the translation was written for
+        assert [(e.msgid, e.msgstr) for e in po.obsolete_entries()] == [(original, f"ES {original}")]
+    source.write_text(DOC_V1, encoding="utf-8")  # back as it was: the reviewed work comes back
+    update(root)
+    po = polib.pofile(str(path))
+    assert po.find(original).msgstr == f"ES {original}" and "fuzzy" not in po.find(original).flags
