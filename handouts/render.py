@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from markdown_it.token import Token
-from wcwidth import wcwidth
 
 from .units import Parsed, Unit, markdown, parse_inline, translated_inline
 
@@ -133,6 +132,8 @@ def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal: CJK characters count two, combining marks none."""
     if _NARROW.fullmatch(text):  # Latin letters with their accents: one column each
         return len(text)
+    from wcwidth import wcwidth  # here: its tables take 0.05 s to import, and most runs need none
+
     return sum(max(wcwidth(c), 0) for c in text)
 
 

@@ -35,11 +35,11 @@ import gc
 import hashlib
 import os
 import pickle
+import re
 import stat
 import sys
 import time
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 from . import __version__
@@ -197,15 +197,39 @@ def kept_digests() -> bytes:
     return pickle.dumps((DIGESTS_FORMAT, kept, listings), protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def _project(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _installed(names: tuple[str, ...]) -> dict[str, str]:
+    """Each distribution's metadata folder, the first on ``sys.path`` as an import finds it:
+    ``babel-2.19.0.dist-info`` (or a system package's ``Babel-2.10.3.egg-info``), whose name
+    holds the version, all that ``version`` needs.  ``importlib.metadata`` reads the same, but
+    importing it takes 0.05 s, a tenth of a no-op run of a 100-document library."""
+    wanted = {_project(n): n for n in names}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            here = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for folder in sorted(here):
+            if folder.endswith((".dist-info", ".egg-info")):
+                name = wanted.get(_project(folder.rsplit(".", 1)[0].split("-", 1)[0]))
+                if name is not None and name not in found:
+                    found[name] = folder
+        if len(found) == len(wanted):
+            break
+    return found
+
+
 def version(*extra: object, folders: tuple[Path, ...] = ()) -> str:
     """One digest for everything that can change every output at once."""
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{FORMAT} {__version__} {sys.version}".encode())
+    installed = _installed(DEPENDENCIES)
     for name in DEPENDENCIES:
-        try:
-            h.update(f"{name}={metadata.version(name)};".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{name}=?;".encode())
+        h.update(f"{name}={installed.get(name, '?')};".encode())
     for folder in (PACKAGE, *folders):
         if not folder.is_dir():
             continue

@@ -152,3 +152,18 @@ def test_a_command_keeps_what_it_loaded_out_of_the_collector_and_a_watch_does_no
 
     assert frozen("cli.run_for_watch(['-C', root, '--quiet'], Path(root))[0]") == 0
     assert frozen("cli.main(['-C', root, '--quiet'])") > 0
+
+
+def test_another_version_of_a_dependency_rebuilds_everything(tmp_path, monkeypatch):
+    # the state's version names each dependency's installed version (its dist-info folder, as an
+    # import finds it first on sys.path): an upgrade makes every output stale
+    from handouts import state
+
+    before = state.version()
+    assert state._installed(state.DEPENDENCIES).keys() == set(state.DEPENDENCIES)
+    (tmp_path / "babel-99.0.dist-info").mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert state._installed(state.DEPENDENCIES)["babel"] == "babel-99.0.dist-info"
+    assert state.version() != before
+    monkeypatch.undo()
+    assert state.version() == before
