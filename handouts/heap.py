@@ -1,4 +1,4 @@
-"""The cyclic garbage collector in a run that ends with its command.
+"""The cyclic garbage collector: in a command run once, and in a watch between builds.
 
 A run loads tens of thousands of records that live until it ends: the build's state (a record per
 handout and per catalog), the repair's resources.  Python's collector rescans them at every full
@@ -6,8 +6,9 @@ pass, and at 1,000 documents × 16 languages those passes were a quarter of a no
 run once from the command line therefore moves what it has loaded out of the collector's sight
 (``gc.freeze``) once it is loaded; what it makes afterwards is collected as usual.
 
-A process that lives on (``watch``, its resident, ``review``) does not: it loads the state again for
-every build, and freezing each time would keep every cycle made in between until it ends.
+A process that lives on (``watch``, its resident) keeps the state and what it read between builds;
+it settles after each build instead (``settle``): what survived the build is frozen until the next
+one, and everything is collected again now and then, so that no cycle is kept for good.
 """
 import gc
 
@@ -29,3 +30,24 @@ def loaded() -> None:
     what is there is kept out of the collector's passes from now on (the workers' too)."""
     if one_run:
         gc.freeze()
+
+
+FULL_EVERY = 10
+"""``settle`` collects everything, frozen or not, once in this many builds."""
+
+_settled = 0
+
+
+def settle() -> None:
+    """In a process that lives on (``watch``), once a build is done and its news is out: what
+    survived it is moved out of the collector's passes (``gc.freeze``), so that the next build's
+    passes walk only what that build makes, not the state, digests and listings kept between builds
+    (0.15 to 0.3 s of a 1 to 1.7 s build at 1,000 × 16).  What the build dropped is collected first
+    (a pass over what it made); every ``FULL_EVERY`` builds the frozen objects are collected too, so
+    that a cycle among what was kept and later dropped is freed."""
+    global _settled
+    _settled += 1
+    if _settled % FULL_EVERY == 0:
+        gc.unfreeze()
+    gc.collect()
+    gc.freeze()

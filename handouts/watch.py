@@ -31,7 +31,7 @@ from typing import Callable
 
 import watchfiles
 
-from . import documents, resident, review
+from . import documents, heap, resident, review
 from .documents import TEMP_SUFFIX, identity
 from .errors import HandoutsError
 from .render import TEMPLATES
@@ -468,6 +468,7 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
             _answer_until_idle(saves, listener, build, idle, root)
             return 0
         ours = _written(build())
+        heap.settle()
         reviewing = review.Review(root, review.PREFIX)
         server = http.server.ThreadingHTTPServer((host, port), make_handler(project.output, status, reviewing))
         server.daemon_threads = True
@@ -487,11 +488,13 @@ def watch(make_project: Callable[[], object], root: Path, port: int = 8000, host
                     reply: dict = {}
                     ours = _written(build(request, reply))
                     listener.answer(conn, reply)
+                heap.settle()  # the page and the command line have their news
             # the build's own writes (an updated catalog) are reported too: those still as written are
             # not news; anything else the pipeline reads is built, and a save during the build is
             # reported again after it
             elif any(ours.get(path, False) != identity(path) for path in changed if _input(saves, path)):
                 ours = _written(build())
+                heap.settle()
     except KeyboardInterrupt:
         say("watch: stopped")
     finally:
@@ -538,6 +541,7 @@ def _answer_until_idle(saves: Saves, listener: "resident.Listener", build, idle:
             build(request, reply)
             listener.answer(conn, reply)
         if taken:
+            heap.settle()  # the command line has its answer
             last = time.monotonic()
         elif time.monotonic() - last > idle:
             saves.say(f"resident: ended: no command for {idle / 60:g} minute(s)")

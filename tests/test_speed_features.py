@@ -167,3 +167,28 @@ def test_another_version_of_a_dependency_rebuilds_everything(tmp_path, monkeypat
     assert state.version() != before
     monkeypatch.undo()
     assert state.version() == before
+
+
+def test_a_watch_settling_after_builds_frees_every_cycle_in_the_end():
+    # settle freezes what a build left (its next passes skip it); a cycle among what was kept and
+    # later dropped is freed by the full collection every FULL_EVERY builds, never kept for good
+    import gc
+    import weakref
+
+    from handouts import heap
+
+    class Node:
+        pass
+
+    kept = Node()
+    kept.self = kept  # a cycle, alive while the watch holds it
+    gone = weakref.ref(kept)
+    try:
+        heap.settle()
+        assert gc.get_freeze_count() > 0
+        del kept  # the watch drops it: frozen, so the next passes do not see it
+        for _ in range(heap.FULL_EVERY):
+            heap.settle()
+        assert gone() is None
+    finally:
+        gc.unfreeze()
