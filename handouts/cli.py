@@ -175,8 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, root: Path | None = None, ran: list | None = None) -> int:
-    """The command line; ``root`` and ``ran``: a command run by a watch for it (``run_for_watch``)."""
+def main(argv: Sequence[str] | None = None, root: Path | None = None, ran: list | None = None,
+         once: bool = False) -> int:
+    """The command line; ``root`` and ``ran``: a command run by a watch for it (``run_for_watch``);
+    ``once``: this process ends with the command (``python pipeline.py``; ``heap.run_once``)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -188,7 +190,7 @@ def main(argv: Sequence[str] | None = None, root: Path | None = None, ran: list 
     if root is not None:
         args.root = root  # the project as the watch spells it
     args.ran = ran
-    if ran is None and args.run not in (_cmd_watch, _cmd_review):
+    if once and ran is None and args.run not in (_cmd_watch, _cmd_review):
         heap.run_once()
     try:
         return args.run(args)

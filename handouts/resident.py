@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     if answered is None:
         from .cli import main as run_here  # the whole pipeline's imports, only now
 
-        answered = run_here(argv)
+        answered = run_here(argv, once=True)  # this process ends with the command
     return answered
 
 
