@@ -11,7 +11,6 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 import functools
-import multiprocessing
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -587,9 +586,7 @@ def _run(todo: dict[str, list[str]], jobs: int, progress):
     # every worker busy to the end (a few long documents); the pairs are independent either way
     split = len(names) < 4 * jobs
     tasks = [(name, [code]) for name in names for code in todo[name]] if split else [(n, todo[n]) for n in names]
-    heap.loaded()  # what the workers inherit: out of their collector's passes too
-    context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+    with heap.forked_pool(min(jobs, len(tasks))) as pool:
         futures: dict[str, list[concurrent.futures.Future]] = {name: [] for name in names}
         owner = {}
         for name, codes in tasks:

@@ -10,7 +10,10 @@ A process that lives on (``watch``, its resident) keeps the state and what it re
 it settles after each build instead (``settle``): what survived the build is frozen until the next
 one, and everything is collected again now and then, so that no cycle is kept for good.
 """
+import concurrent.futures
+import contextlib
 import gc
+import multiprocessing
 
 one_run = False
 """Set (``run_once``) by the command line when this process ends with its command."""
@@ -30,6 +33,30 @@ def loaded() -> None:
     what is there is kept out of the collector's passes from now on (the workers' too)."""
     if one_run:
         gc.freeze()
+
+
+@contextlib.contextmanager
+def paused(keep: bool = False):
+    """The collector paused while tens of thousands of objects are made, none of them garbage (a
+    catalog parsed, the state or a resource unpickled, a repair's short-lived tuples): its passes
+    would walk everything made so far again and again.  ``keep``: what was made lives until the
+    run ends (``loaded``)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if keep:
+            loaded()
+        if enabled:
+            gc.enable()
+
+
+def forked_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """A pool of ``workers`` forked processes, which share this one's pages; what they inherit is
+    first kept out of the collector's passes (``loaded``)."""
+    loaded()
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
 FULL_EVERY = 10

@@ -17,13 +17,13 @@ previous strings in GNU's order, and keeps everything it does not own.
 from __future__ import annotations
 
 import functools
-import gc
 import gettext
 import re
 from dataclasses import dataclass, field
 
 import polib
 
+from . import heap
 from .errors import HandoutsError
 from .powrap import wrap_references, wrap_string
 
@@ -237,13 +237,8 @@ def parse(text: str, path: str) -> Catalog:
     Linear in the size of the catalog: the cyclic garbage collector, which would rescan
     every entry made so far again and again, is paused while the entries are made.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with heap.paused():
         return _parse(text, path)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _parse(text: str, path: str) -> Catalog:

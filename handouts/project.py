@@ -19,10 +19,8 @@ next run redoes only what changed.
 from __future__ import annotations
 
 import collections
-import concurrent.futures
 import contextlib
 import datetime as dt
-import multiprocessing
 import os
 import tomllib
 from collections.abc import Callable
@@ -223,14 +221,12 @@ class Project:
         if len(todo) < 4 or self.jobs < 2:
             return  # done one by one, when asked for
         preload_repair()  # loaded once, here: the forked workers share its pages instead of loading their own
-        heap.loaded()  # what the workers inherit: out of their collector's passes too
-        context = multiprocessing.get_context("fork")
         workers = min(self.jobs, len(todo))
         # the longest first, and chunks small enough that every worker gets some: with chunks of a fixed
         # 4, five long documents on two workers went 4 to one and 1 to the other
         todo.sort(key=lambda s: -_size(s.path))
         chunk = max(1, min(4, len(todo) // (4 * workers)))
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with heap.forked_pool(workers) as pool:
             list(pool.map(_prepare_and_store, [self.store] * len(todo), todo, chunksize=chunk))
 
     def write_repair_reports(self, sources: list[Source], state: State, summary: Summary) -> None:

@@ -31,7 +31,6 @@ second save within one tick of the file system's clock is never missed.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import hashlib
 import os
 import pickle
@@ -451,14 +450,8 @@ def _encode(state: State, loaded: Shards | None) -> tuple[bytes, Shards, bool]:
 def _decode(data: bytes) -> tuple[State, Shards]:
     """The state and its shards.  The cyclic garbage collector is paused meanwhile: the records are tens
     of thousands of new objects, none of them garbage, and its passes over them took a third of the time."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with heap.paused(keep=True):
         return _unpickle(data)
-    finally:
-        heap.loaded()
-        if paused:
-            gc.enable()
 
 
 def _unpickle(data: bytes) -> tuple[State, Shards]:

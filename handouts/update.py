@@ -352,14 +352,9 @@ def _each(languages: _Languages, step: str, work: dict, workers: int):
         for code, items in work.items():
             yield code, getattr(languages, step)(code, items)
         return
-    import concurrent.futures
-    import multiprocessing
-
     _LANGUAGES[:] = [languages]
     try:
-        heap.loaded()  # what the workers inherit: out of their collector's passes too
-        context = multiprocessing.get_context("fork")
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with heap.forked_pool(workers) as pool:
             futures = [(code, pool.submit(_in_worker, step, code, items)) for code, items in work.items()]
             for code, future in futures:
                 value, changes, found = future.result()

@@ -25,7 +25,6 @@ reads only files it named itself, in the directory it computed.
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
@@ -154,14 +153,8 @@ def cached(name: str, sources: Iterable, modules: Iterable[str], kind: type, bui
 def _load(f):
     """``pickle.load(f)`` with the cyclic garbage collector paused (as ``state._decode`` does): a
     resource is tens of thousands of new objects, none of them garbage."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with heap.paused(keep=True):
         return pickle.load(f)
-    finally:
-        heap.loaded()
-        if enabled:
-            gc.enable()
 
 
 def _write(path: Path, value) -> None:

@@ -29,12 +29,10 @@ it replaces, so offsets in the report always point into the original text.
 from __future__ import annotations
 
 import dataclasses
-import gc
-
 import math
-
 from dataclasses import dataclass
 
+from .. import heap
 from .learning import Learned, inside as _inside, kept_spans as _kept_spans, with_learned as _with_learned
 from .records import Fix, Flag, Repair
 from .rules import Rules, load_rules
@@ -157,13 +155,8 @@ def repair(text: str, rules: Rules | None = None, finder: Finder | None = None,
     passes, which also walk the resources and the per-process caches (tens of thousands of
     objects, none of them garbage), took a tenth of the time.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with heap.paused():
         return _repair(text, rules, finder, learned)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _repair(text: str, rules: Rules | None, finder: Finder | None, learned: Learned | None) -> Repair:
