@@ -342,14 +342,17 @@ class Project:
 
 
 def preload_repair() -> None:
-    """Load the repair's rules and statistical resources (otherwise loaded on first use)."""
+    """Load the repair's resources that every document needs (the rest is loaded on first use).
+
+    The rules, the WordNet thesaurus and the word-pair counts read every text.  The trigram
+    language model and Moby's thesaurus read only a text that shows spinning: a worker that meets
+    one loads them itself (0.06 s), so that a clean library, the usual case, does not wait for them."""
     from .repair import load_rules
     from .repair.counts import load_model
-    from .repair.lm import load_trigram
     from .repair.statistical import load_settings
-    from .repair.thesaurus import load_broad, load_thesaurus
+    from .repair.thesaurus import load_thesaurus
 
-    load_rules(), load_settings(), load_thesaurus(), load_model(), load_broad(), load_trigram()
+    load_rules(), load_settings(), load_thesaurus(), load_model()
 
 
 def _size(path: Path) -> int:
