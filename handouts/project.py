@@ -227,7 +227,25 @@ class Project:
         todo.sort(key=lambda s: -_size(s.path))
         chunk = max(1, min(4, len(todo) // (4 * workers)))
         with heap.forked_pool(workers) as pool:
-            list(pool.map(_prepare_and_store, [self.store] * len(todo), todo, chunksize=chunk))
+            done = pool.map(_prepare_and_store, [self.store] * len(todo), todo, chunksize=chunk)
+            self._read_catalogs(todo)  # meanwhile, in this process, which would only wait
+            list(done)
+
+    def _read_catalogs(self, todo: list[Source]) -> None:
+        """Parse the catalogs of the documents being repaired, which the update will merge with their
+        new templates: they stay parsed in memory (``catalogs.load`` keeps them by content, so a catalog
+        saved since is read again).  Only as many as that memory keeps; a catalog that cannot be read is
+        left for the update to report."""
+        codes = self.locales()
+        if len(todo) * len(codes) > catalogs.PARSED_CACHE // 2:
+            return
+        for source in todo:
+            for code in codes:
+                path = catalogs.po_path(self.locale, code, source.name)
+                try:
+                    catalogs.load(path, self.rel(path))
+                except HandoutsError:
+                    pass
 
     def write_repair_reports(self, sources: list[Source], state: State, summary: Summary) -> None:
         from .repair.report import format_report  # the same report `fix` prints

@@ -193,3 +193,28 @@ def test_a_watch_settling_after_builds_frees_every_cycle_in_the_end():
         assert gone() is None
     finally:
         gc.unfreeze()
+
+
+def test_a_broken_catalog_is_reported_once_when_the_catalogs_are_read_while_documents_are_repaired(tmp_path):
+    # with four documents or more to repair on two workers, this process reads their catalogs meanwhile;
+    # a catalog it cannot read is left to the update, which reports it as it always has
+    root = _library(tmp_path)
+    assert run_pipeline("-C", str(root), "--jobs", "2", "--min-translated", "0").returncode == 0
+    for n in range(6):
+        src = root / "source" / f"leaflet-{n}.md"
+        src.write_text(src.read_text(encoding="utf-8").replace("plenty of", "lots of"), encoding="utf-8")
+    broken = root / "locale" / "de" / "LC_MESSAGES" / "leaflet-3.po"
+    text = broken.read_text(encoding="utf-8")
+    line = text[: text.index('msgid "Take')].count("\n") + 1
+    broken.write_text(text.replace('msgid "Take', 'msgid Take', 1), encoding="utf-8")
+    before = _tree(root)
+    r = run_pipeline("-C", str(root), "--jobs", "2", "--min-translated", "0")
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    errors = [l for l in r.stderr.splitlines() if ": error:" in l]
+    assert errors and errors[0].startswith(f"locale/de/LC_MESSAGES/leaflet-3.po:{line}: error:"), r.stderr
+    assert len([l for l in errors if "leaflet-3.po" in l]) == 1, r.stderr
+    assert _tree(root) == before  # no catalog written, no handout, when one catalog cannot be read
+    broken.write_text(text, encoding="utf-8")
+    r = run_pipeline("-C", str(root), "--jobs", "2", "--min-translated", "0")
+    assert r.returncode == 0, r.stderr
+    assert 'msgid "Drink lots of fluids."' in broken.read_text(encoding="utf-8")
