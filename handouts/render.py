@@ -172,16 +172,6 @@ _ATOM = re.compile(
 )
 
 
-def _words_between_spaces(segment: str) -> list[str]:
-    """``_ATOM.findall(segment.strip())`` for text without CJK, each run of spaces one space."""
-    atoms = []
-    for word in segment.split():
-        if atoms:
-            atoms.append(" ")
-        atoms.append(word)
-    return atoms
-
-
 def wrap(text: str, width: int = TEXT_WIDTH, first: str = "", rest: str = "") -> list[str]:
     """Wrap ``text`` to ``width`` display columns; lines start with ``first`` then ``rest``.
 
@@ -193,10 +183,20 @@ def wrap(text: str, width: int = TEXT_WIDTH, first: str = "", rest: str = "") ->
         line, used, space = first if not lines else rest, display_width(first if not lines else rest), False
         prefix_len = used
         if _NARROW.fullmatch(segment):
-            # Latin text: a column a character, and (no CJK) the atoms are the words, spaces between them
-            atoms, measure = _words_between_spaces(segment), len
-        else:
-            atoms, measure = _ATOM.findall(segment.strip()), display_width
+            # Latin text: a column a character, and (no CJK) the atoms are the words, a space between them
+            words = segment.split()
+            for k, word in enumerate(words):
+                w = len(word)
+                gap = 1 if k and used > prefix_len else 0
+                if used + gap + w > width and used > prefix_len:
+                    lines.append(line.rstrip())
+                    line, used, gap = rest, display_width(rest), 0
+                    prefix_len = used
+                line = f"{line} {word}" if gap else line + word
+                used += gap + w
+            lines.append(line.rstrip())
+            continue
+        atoms, measure = _ATOM.findall(segment.strip()), display_width
         for atom in atoms:
             if atom.isspace():
                 space = True

@@ -205,15 +205,39 @@ def test_inline_text_is_parsed_as_markdown_it_parses_it(text):
     assert md.renderer.renderInline(ours, md.options, {}) == md.renderer.renderInline(theirs, md.options, {})
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from(list("ab Z9-./)]},;:!?\u00a0\u00e9\u0161") + ["  ", "http://x.org/a"]),
-                max_size=60).map("".join))
-def test_latin_text_is_cut_into_the_same_words_as_the_general_wrapping_cuts_it(text):
-    """Text without CJK takes a shortcut (split at spaces) past the regular expression that
-    handles CJK: the words, and where spaces stand, must be the same."""
+def _wrapped_the_general_way(text, width, first, rest):
+    """``render.wrap`` as it wraps text with CJK: atoms of the regular expression, measured in columns."""
     from handouts import render
 
-    assert render._NARROW.fullmatch(text)
-    general = [" " if atom.isspace() else atom for atom in render._ATOM.findall(text.strip())]
-    collapsed = [a for i, a in enumerate(general) if not (a == " " and i and general[i - 1] == " ")]
-    assert render._words_between_spaces(text) == collapsed
+    lines = []
+    for segment in text.split("\n"):
+        line = first if not lines else rest
+        used = prefix = render.display_width(line)
+        space = False
+        for atom in render._ATOM.findall(segment.strip()):
+            if atom.isspace():
+                space = True
+                continue
+            w = render.display_width(atom)
+            gap = 1 if space and used > prefix else 0
+            if used + gap + w > width and used > prefix:
+                lines.append(line.rstrip())
+                line, gap = rest, 0
+                used = prefix = render.display_width(rest)
+            line += " " * gap + atom
+            used += gap + w
+            space = False
+        lines.append(line.rstrip())
+    return lines
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(list("ab Z9-./)]},;:!?\u00a0\u00e9\u0161\n") + ["  ", "http://x.org/a"]),
+                max_size=60).map("".join), st.integers(1, 30), st.sampled_from([("", ""), ("  - ", "    ")]))
+def test_latin_text_is_wrapped_as_the_general_wrapping_wraps_it(text, width, prefixes):
+    """Text without CJK takes a shortcut (split at spaces) past the regular expression that
+    handles CJK: the lines, and where spaces stand, must be the same."""
+    from handouts import render
+
+    assert all(render._NARROW.fullmatch(segment) for segment in text.split("\n"))
+    assert render.wrap(text, width, *prefixes) == _wrapped_the_general_way(text, width, *prefixes)
