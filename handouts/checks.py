@@ -466,10 +466,14 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 
 @functools.cache
-def _candidates() -> re.Pattern:
-    """Words that may be a drug's name: they start like one (spelled as ``_fold`` spells)."""
-    stems = sorted({key[:4] for key in _drugs()[0]})
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + r")\w*")
+def _stems() -> tuple[frozenset[str], tuple[int, ...]]:
+    """How a drug's name starts, spelled as ``_fold`` spells (its first four letters), and the
+    lengths of those starts (4, unless a name is shorter)."""
+    stems = frozenset(key[:4] for key in _drugs()[0])
+    return stems, tuple(sorted({len(s) for s in stems}))
+
+
+_RUN = re.compile(r"\w+")
 
 
 def _plain(text: str) -> str:
@@ -483,11 +487,18 @@ def _plain(text: str) -> str:
 def drug_mentions(text: str) -> frozenset[str]:
     """Generic names of the drugs ``text`` names in Latin script, whatever the language's spelling."""
     names = _drugs()[0]
+    stems, lengths = _stems()
+    words = _RUN.findall(_plain(text))
+    # most texts name no drug: one look at every word's start tells (a set's C loop, not a
+    # regular expression of 357 alternatives tried at every word, which took 2.5 times as long)
+    if all(stems.isdisjoint([w[:n] for w in words]) for n in lengths):
+        return frozenset()
     found = set()
-    for m in _candidates().finditer(_plain(text)):
-        key = _fold(m.group())
-        if key in names:
-            found.add(names[key])
+    for word in words:
+        if any(word[:n] in stems for n in lengths):
+            key = _fold(word)
+            if key in names:
+                found.add(names[key])
     return frozenset(found)
 
 

@@ -1,7 +1,10 @@
 """Each named check, with a translation that passes and one that fails."""
 import polib
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from handouts import checks
 from handouts.checks import Context, check_entry, check_pair
 from conftest import run_pipeline, small_project, translate
 
@@ -125,3 +128,24 @@ def test_status_shows_units_words_and_printing(tmp_path):
     assert de["printed"] is False and data["min_translated"] == 80
     text = run_pipeline("-C", str(tmp_path), "status").stdout
     assert "dose" in text and "de" in text and "no (needs 80%)" in text
+
+
+def _drug_mentions_by_one_expression(text):
+    """``checks.drug_mentions`` as it was first written: one regular expression of every name's start."""
+    import re
+
+    names = checks._drugs()[0]
+    stems = sorted({key[:4] for key in names})
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + r")\w*")
+    return frozenset(names[k] for k in (checks._fold(m.group()) for m in pattern.finditer(checks._plain(text)))
+                     if k in names)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["ketamine", "Ketamin", "kétamine", "paracetamol", "Paracétamol",
+                                           "ibuprofen", "Ibuprofeno", "Ketamintherapie", "warfarin", "amoxicillin",
+                                           "кетамин", "ケタミン", "ket", "keta", "para", "2mg", "_x", "é"]),
+                          st.text(alphabet="abcdeiklmnoprtuwéñ -.,()/\u0301", max_size=12)), max_size=12)
+       .map(" ".join))
+def test_drug_names_are_found_as_the_one_expression_found_them(text):
+    assert checks.drug_mentions.__wrapped__(text) == _drug_mentions_by_one_expression(text)
