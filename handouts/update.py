@@ -31,8 +31,11 @@ RETRIES = 5
 
 
 def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
-    """The templates' own words, extracted with Babel's Jinja2 extractor."""
+    """The templates' own words, extracted with Babel's Jinja2 extractor (Jinja2's ``babel_extract``,
+    given to Babel itself: named "jinja2", Babel finds it among every installed package's entry
+    points, 0.07 s of the update)."""
     from babel.messages.extract import extract
+    from jinja2.ext import babel_extract
 
     messages: dict[tuple[str, str], Message] = {}
     seen: set[str] = set()
@@ -44,7 +47,7 @@ def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
             where = "handouts/templates" if folder == render.TEMPLATES else "templates"
             with path.open("rb") as f:
                 for lineno, msg, _comments, _ctx in extract(
-                    "jinja2", f, keywords={"ui": (1,), "ui_n": (1, 2)},
+                    babel_extract, f, keywords={"ui": (1,), "ui_n": (1, 2)},
                     options={"extensions": "jinja2.ext.i18n", "trimmed": "false"},
                 ):
                     singular, plural = (msg if isinstance(msg, tuple) else (msg, ""))
