@@ -85,24 +85,40 @@ def pipeline(root: Path, *args: str, checkout: Path = ROOT) -> Run:
 STEPS = ("full build", "no-op rebuild", "one .po edit", "one source edit")
 
 
+_SENTENCE = re.compile(r"This leaflet(?:, ([^,\n]*),)? is number")
+_PREFIX = re.compile(r"(?:(?:Befehl|Bearbeitet)(?: (x+))?: )+")
+
+
+def revised(text: str, where: Path) -> str:
+    """The source with its numbered sentence revised once more: every call changes it, also in a
+    library an earlier run edited (kept with --keep, copied with --library)."""
+    found = _SENTENCE.search(text)
+    if found is None:
+        raise SystemExit(f"{where}: the sentence the benchmark edits is not there")
+    counted = re.fullmatch(r"(?:revised|changed) (\d+) times", found.group(1) or "")
+    times = 0 if found.group(1) is None else int(counted.group(1)) if counted else 1
+    again = "This leaflet, revised, is number" if times == 0 else f"This leaflet, revised {times + 1} times, is number"
+    return text[: found.start()] + again + text[found.end() :]
+
+
+def retranslated(text: str, word: str) -> str:
+    """The catalog with its first translation changed once more (a longer prefix each time; letters
+    only, as a number the English lacks is a translation error)."""
+    marker = 'msgstr "'
+    at = text.index(marker, text.index("\nmsgid", text.index("\n\n") + 1)) + len(marker)
+    old = _PREFIX.match(text, at)
+    count = len(old.group(1) or "") if old else 0
+    return text[:at] + f"{word} {'x' * (count + 1)}: " + text[old.end() if old else at :]
+
+
 def _edit(root: Path, docs: list[tuple[str, str]], locales: list[str], step: str) -> None:
     """The edit made before a step: a translator saves one msgstr; an editor changes one paragraph of one document."""
     if step == "one .po edit":
         po = root / "locale" / locales[0] / "LC_MESSAGES" / f"{docs[len(docs) // 2][0]}.po"
-        text = po.read_text(encoding="utf-8")
-        marker = 'msgstr "'
-        at = text.index(marker, text.index("\nmsgid", text.index("\n\n") + 1)) + len(marker)
-        po.write_text(text[:at] + "Bearbeitet: " + text[at:], encoding="utf-8")
+        po.write_text(retranslated(po.read_text(encoding="utf-8"), "Bearbeitet"), encoding="utf-8")
     elif step == "one source edit":
         src = root / "source" / f"{docs[len(docs) // 3][0]}.md"
-        text = src.read_text(encoding="utf-8")
-        # a library kept by an earlier run (--keep, then --library) has had this edit: make another one
-        found = re.search(r"This leaflet(, revised(?: (\d+) times)?,)? is number", text)
-        if found is None:
-            raise SystemExit(f"{src}: the sentence the benchmark edits is not there")
-        times = 0 if found.group(1) is None else int(found.group(2) or 1)
-        again = "This leaflet, revised, is number" if times == 0 else f"This leaflet, revised {times + 1} times, is number"
-        src.write_text(text[: found.start()] + again + text[found.end() :], encoding="utf-8")
+        src.write_text(revised(src.read_text(encoding="utf-8"), src), encoding="utf-8")
 
 
 def bench_pipeline(roots: dict[str, tuple[Path, Path]], docs: list[tuple[str, str]], locales: list[str],
@@ -164,17 +180,9 @@ def bench_watch(checkout: Path, root: Path, docs: list[tuple[str, str]], locales
             for step in ("one .po edit", "one source edit"):
                 seen = generation()
                 if step == "one .po edit":
-                    text = po.read_text(encoding="utf-8")
-                    marker = 'msgstr "'
-                    at = text.index(marker, text.index("\nmsgid", text.index("\n\n") + 1)) + len(marker)
-                    # new words every round, but no digits: a number the English lacks is a translation error
-                    text = text[:at] + f"Bearbeitet {'x' * (n + 1)}: " + re.sub(r"^(Befehl|Bearbeitet) x+: ", "",
-                                                                                text[at:])
-                    path = po
+                    text, path = retranslated(po.read_text(encoding="utf-8"), "Bearbeitet"), po
                 else:
-                    text = re.sub(r"This leaflet(, (?:revised|changed)(?: \d+ times)?,)? is number",
-                                  f"This leaflet, revised {n + 1} times, is number", src.read_text(encoding="utf-8"))
-                    path = src
+                    text, path = revised(src.read_text(encoding="utf-8"), src), src
                 start = time.perf_counter()
                 path.write_text(text, encoding="utf-8")
                 while generation() == seen:
@@ -194,21 +202,13 @@ def bench_watch(checkout: Path, root: Path, docs: list[tuple[str, str]], locales
 def _command_line_rounds(checkout: Path, root: Path, po: Path, src: Path, rounds: int) -> dict[str, list[float]]:
     """``python pipeline.py`` after each kind of save (nothing, a new msgstr, a new source paragraph;
     new text every round), from the save to its exit."""
-    import re
-
     results: dict[str, list[float]] = {}
-    marker = 'msgstr "'
     for n in range(rounds):
         for step in ("no-op", "one .po edit", "one source edit"):
             if step == "one .po edit":
-                text = po.read_text(encoding="utf-8")
-                at = text.index(marker, text.index("\nmsgid", text.index("\n\n") + 1)) + len(marker)
-                po.write_text(text[:at] + f"Befehl {'x' * (n + 1)}: "
-                              + re.sub(r"^(Befehl|Bearbeitet) x+: ", "", text[at:]), encoding="utf-8")
+                po.write_text(retranslated(po.read_text(encoding="utf-8"), "Befehl"), encoding="utf-8")
             elif step == "one source edit":
-                src.write_text(re.sub(r"This leaflet(, (?:revised|changed)(?: \d+ times)?,)? is number",
-                                      f"This leaflet, changed {n + 1} times, is number",
-                                      src.read_text(encoding="utf-8")), encoding="utf-8")
+                src.write_text(revised(src.read_text(encoding="utf-8"), src), encoding="utf-8")
             start = time.perf_counter()
             subprocess.run([sys.executable, str(checkout / "pipeline.py"), "-C", str(root), "--quiet"],
                            check=True, stdout=subprocess.DEVNULL)
