@@ -76,6 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     summary.append(
         f"clean    {clean.files:3} texts: {clean.words} words, {clean.changed} words changed, "
         f"{len(clean.flags)} flags ({clean.flags_per_1000:.2f} per 1,000 words)")
+    for split in splits:  # the originals the spun texts were made from: clean English the rules never saw as such
+        folder = corpus / SPLITS[split]
+        if folder.is_dir():
+            originals = score_clean_folder(folder, pattern="*.original.md")
+            flagged = len({name for name, _ in originals.flags})
+            summary.append(
+                f"{split + ' originals':8} {originals.files:3} texts: {originals.words} words, {originals.changed} words "
+                f"changed, {len(originals.flags)} flags ({originals.flags_per_1000:.2f} per 1,000 words) in {flagged} texts")
     print()
     print("\n".join(summary))
     return 0

@@ -110,6 +110,7 @@ def test_stray_capital_in_clean_paragraph_is_only_flagged():
     "- Take one tablet.\n- Drink water.",
     "Note: Take it with food.",
     "Get help (Call 999) now.",
+    "Call or text 988 to reach the Suicide & Crisis Lifeline, or call 911.",
 ])
 def test_capitals_that_belong_are_not_flagged(text):
     r = repair(text)

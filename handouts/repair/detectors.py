@@ -57,7 +57,8 @@ def in_name(para: _Para, i: int) -> bool:
 
     def neighbour(step: int) -> int | None:
         k = i + step
-        while 0 <= k < len(toks) and toks[k].key in _CONNECTORS and toks[k].text.islower():
+        # a connector in lower case ("of", "and"; "&" has no case: "Suicide & Crisis Lifeline")
+        while 0 <= k < len(toks) and toks[k].key in _CONNECTORS and toks[k].text == toks[k].key:
             k += step
         return k if 0 <= k < len(toks) else None
 

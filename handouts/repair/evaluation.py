@@ -305,10 +305,11 @@ def score_split_cross(folder: Path, clean: Path) -> Score:
     return total
 
 
-def score_clean_folder(folder: Path, repair=repair) -> CleanScore:
-    """Words changed and flags raised on every ``*.md`` of a folder of clean texts."""
+def score_clean_folder(folder: Path, repair=repair, pattern: str = "*.md") -> CleanScore:
+    """Words changed and flags raised on every ``pattern`` file of a folder of clean texts (a split's
+    originals, ``*.original.md``, are clean English too)."""
     result = CleanScore()
-    for path in sorted(folder.glob("*.md")):
+    for path in sorted(folder.glob(pattern)):
         text = path.read_text(encoding="utf-8")
         r = repair(text)
         result.files += 1
