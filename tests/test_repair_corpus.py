@@ -302,3 +302,21 @@ def test_a_flags_suggestion_is_right_only_where_it_gives_the_original_words(spun
     start = spun.index(flagged)
     flag = Flag(start, start + len(flagged), flagged, "test", suggestion=suggestion)
     assert flag_is_right(flag, _words(originals[spun]), spun) is right
+
+
+def test_the_statistics_alone_make_a_short_text_spun_only_where_clean_text_seldom_reaches_them():
+    """With no other sign of spinning, 15 suspects per 1,000 words made a document spun; in 350 words
+    that is 6, which clean text of that length shows about once in 150 (at the development clean
+    texts' 4.66 per 1,000).  Now the count must also be one clean text reaches less than once in 1,000."""
+    from handouts.repair.engine import chance_of_at_least, spun_by_statistics
+    from handouts.repair.statistical import load_settings
+
+    s = load_settings()
+    assert not spun_by_statistics(6, 350, False, s)  # 17 per 1,000, but 1 clean text in 150 shows it
+    assert spun_by_statistics(8, 350, False, s)
+    assert spun_by_statistics(6, 350, True, s)  # another sign: 8 per 1,000 is enough, as before
+    assert not spun_by_statistics(2, 100, True, s)  # at least 3 in all, as before
+    assert spun_by_statistics(15, 1000, False, s) and not spun_by_statistics(14, 1000, False, s)
+    assert not spun_by_statistics(60, 5000, False, s)  # a long text still needs 15 per 1,000
+    assert 0.006 < chance_of_at_least(6, 350 * 4.66 / 1000) < 0.007
+    assert chance_of_at_least(0, 3.0) == 1.0

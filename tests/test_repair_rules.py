@@ -56,10 +56,14 @@ def test_definition_with_can_be_is_repaired_only_where_the_text_is_spun():
     clean = "Ketamine can be a medication of last resort."
     r = repair(clean)
     assert (r.text, r.fixes, r.flags) == (clean, [], [])  # no evidence of spinning: silent
+    # one stray capital is too weak a sign to wake the spun-only entries (a genus such as "Salmonella"
+    # is one): only the capital is flagged; two signs make the paragraph spun, and it is repaired
     doubtful = "Ketamine can be a medication of last resort. Keep the Device dry."
     r = repair(doubtful)
     assert r.text == doubtful
-    assert [f.suggestion for f in r.flags] == ["Ketamine is a medication", "device"]
+    assert [f.suggestion for f in r.flags] == ["device"]
+    assert fixed("Ketamine can be a medication of last resort. Keep the Device dry and the Cap on.") == (
+        "Ketamine is a medication of last resort. Keep the device dry and the cap on.")
 
 
 def test_grammar_templates():

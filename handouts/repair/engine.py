@@ -227,6 +227,30 @@ def _compose(text: str, first: Repair, second: Repair) -> Repair:
     return Repair(second.text, fixes, flags)
 
 
+def spun_by_statistics(evidence: int, words: int, other: bool, settings) -> bool:
+    """Does a document of ``words`` words with ``evidence`` suspects (improbable word pairs with a
+    probable thesaurus reading) show statistical evidence of spinning?  With ``other`` signs (a sure
+    repair, a stray capital, an a/an error, an injected keyword), at a lower rate; with none, at a
+    higher one that clean text of that length would also reach less than once in 1,000 times."""
+    if evidence < settings.evidence_min:
+        return False
+    if other:
+        return evidence * 1000 >= words * settings.evidence_per_1000_with_other
+    return (evidence * 1000 >= words * settings.evidence_per_1000 and chance_of_at_least(
+        evidence, words * settings.evidence_clean_per_1000 / 1000) < settings.evidence_alone_chance)
+
+
+def chance_of_at_least(count: int, expected: float) -> float:
+    """The chance of ``count`` or more suspects where ``expected`` are expected (Poisson): how often a
+    clean text of that length shows as much evidence of spinning as a text shows."""
+    term = math.exp(-expected)
+    below = 0.0
+    for k in range(count):
+        below += term
+        term *= expected / (k + 1)
+    return max(0.0, 1.0 - below)
+
+
 def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | None) -> Repair:
     """One pass of ``repair`` (``rules`` already hold what was ``learned``).
 
@@ -280,10 +304,11 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
     spam = sum(scan.spam for _, scan in first)
     weak = sum(scan.weak for _, scan in first)
     other = sure + spam + weak > 0
-    statistical = evidence >= settings.evidence_min and evidence * 1000 >= words * (
-        settings.evidence_per_1000_with_other if other else settings.evidence_per_1000)
+    statistical = spun_by_statistics(evidence, words, other, settings)
     doc_spun = sure >= 2 or spam > 0 or statistical
-    quiet = not (sure or spam or weak or statistical)
+    # the spun-only entries speak where the document shows spinning; one stray capital or a/an error
+    # alone is too weak a sign for that (a genus, "Salmonella", or a name the detector does not know)
+    quiet = not (sure or spam or weak >= 2 or statistical)
     result = Repair(text="")
     out: list[str] = []
     for (base, para_text, sep), (para, scan) in zip(pieces, first):

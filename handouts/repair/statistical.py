@@ -101,6 +101,11 @@ class Settings:
     evidence_margin: float
     evidence_per_1000: float
     evidence_per_1000_with_other: float
+    evidence_clean_per_1000: float
+    """How many suspects clean text shows per 1,000 words (the development data's clean texts)."""
+    evidence_alone_chance: float
+    """Evidence with no other sign makes a document spun only when clean text would show as much
+    less often than this (``engine.chance_of_at_least``)."""
     evidence_min: int
     document_word: float
     document_pair: float
@@ -150,6 +155,8 @@ def load_settings(path: Path = SETTINGS) -> Settings:
             evidence_margin=float(data["evidence"]["margin"]),
             evidence_per_1000=float(data["evidence"]["per_1000_words"]),
             evidence_per_1000_with_other=float(data["evidence"]["per_1000_with_other"]),
+            evidence_clean_per_1000=float(data["evidence"]["clean_per_1000"]),
+            evidence_alone_chance=float(data["evidence"]["alone_chance"]),
             evidence_min=int(data["evidence"]["min_count"]),
             document_word=float(data["model"]["document_word"]),
             document_pair=float(data["model"]["document_pair"]),
