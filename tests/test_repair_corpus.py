@@ -319,4 +319,7 @@ def test_the_statistics_alone_make_a_short_text_spun_only_where_clean_text_seldo
     assert spun_by_statistics(15, 1000, False, s) and not spun_by_statistics(14, 1000, False, s)
     assert not spun_by_statistics(60, 5000, False, s)  # a long text still needs 15 per 1,000
     assert 0.006 < chance_of_at_least(6, 350 * 4.66 / 1000) < 0.007
-    assert chance_of_at_least(0, 3.0) == 1.0
+    assert chance_of_at_least(0, 3.0) == 1.0 and chance_of_at_least(3, 0.0) == 0.0
+    # a book-length text: 1,000 expected, 1,100 found is rare (about 0.1 %), 900 is not
+    assert chance_of_at_least(1100, 1000.0) < 0.002 and chance_of_at_least(900, 1000.0) > 0.99
+    assert spun_by_statistics(3000, 200_000, False, s) and not spun_by_statistics(2900, 200_000, False, s)

@@ -243,11 +243,12 @@ def spun_by_statistics(evidence: int, words: int, other: bool, settings) -> bool
 def chance_of_at_least(count: int, expected: float) -> float:
     """The chance of ``count`` or more suspects where ``expected`` are expected (Poisson): how often a
     clean text of that length shows as much evidence of spinning as a text shows."""
-    term = math.exp(-expected)
-    below = 0.0
-    for k in range(count):
-        below += term
-        term *= expected / (k + 1)
+    if count <= 0:
+        return 1.0
+    if expected <= 0:
+        return 0.0
+    log_expected = math.log(expected)  # each term in logarithms: exp(-expected) alone underflows in a long text
+    below = math.fsum(math.exp(k * log_expected - expected - math.lgamma(k + 1)) for k in range(count))
     return max(0.0, 1.0 - below)
 
 
