@@ -180,36 +180,31 @@ def wrap(text: str, width: int = TEXT_WIDTH, first: str = "", rest: str = "") ->
     """
     lines: list[str] = []
     for segment in text.split("\n"):
-        line, used, space = first if not lines else rest, display_width(first if not lines else rest), False
-        prefix_len = used
+        line = first if not lines else rest
+        used = prefix_len = display_width(line)
+        spaced: set[int] | None = None  # which words have a space before them (None: all but the first)
         if _NARROW.fullmatch(segment):
             # Latin text: a column a character, and (no CJK) the atoms are the words, a space between them
-            words = segment.split()
-            for k, word in enumerate(words):
-                w = len(word)
-                gap = 1 if k and used > prefix_len else 0
-                if used + gap + w > width and used > prefix_len:
-                    lines.append(line.rstrip())
-                    line, used, gap = rest, display_width(rest), 0
-                    prefix_len = used
-                line = f"{line} {word}" if gap else line + word
-                used += gap + w
-            lines.append(line.rstrip())
-            continue
-        atoms, measure = _ATOM.findall(segment.strip()), display_width
-        for atom in atoms:
-            if atom.isspace():
-                space = True
-                continue
-            w = measure(atom)
-            gap = 1 if space and used > prefix_len else 0
+            words, measure = segment.split(), len
+        else:
+            words, spaced, measure, space = [], set(), display_width, False
+            for atom in _ATOM.findall(segment.strip()):
+                if atom.isspace():
+                    space = True
+                    continue
+                if space:
+                    spaced.add(len(words))
+                words.append(atom)
+                space = False
+        for k, word in enumerate(words):
+            w = measure(word)
+            gap = 1 if (k if spaced is None else k in spaced) and used > prefix_len else 0
             if used + gap + w > width and used > prefix_len:
                 lines.append(line.rstrip())
                 line, used, gap = rest, display_width(rest), 0
                 prefix_len = used
-            line += " " * gap + atom
+            line = f"{line} {word}" if gap else line + word
             used += gap + w
-            space = False
         lines.append(line.rstrip())
     return lines
 
