@@ -122,6 +122,24 @@ def test_capitals_that_belong_are_not_flagged(text):
     assert r.flags == []
 
 
+def test_a_word_the_document_capitalises_each_time_is_its_own_usage():
+    # a defined term (licences, service leaflets): capitalised mid-sentence twice or more, it is how the
+    # writer spells it, not a spinner's stray capital, and no sign of spinning
+    text = ("Ketamine can be a medication of last resort. If the Service cannot see you, the Service "
+            "will call you.\n\nAsk the Service about the Clinic or the Clinic's hours.\n")
+    r = repair(text)
+    assert (r.text, r.flags) == (text, [])
+    # a stray capital that comes once is still one, beside them
+    r = repair(text + "\nKeep the Device dry.\n")
+    assert [(f.text, f.suggestion) for f in r.flags] == [("Device", "device")]
+
+
+def test_a_capital_that_opens_a_line_is_the_layout():
+    text = "Program: the ketamine clinic\nAuthor: the pharmacy team\nReview date: 2025\n"
+    r = repair(text)
+    assert (r.text, r.flags) == (text, [])
+
+
 @pytest.mark.parametrize("text", [
     "an hour", "a one-off dose", "a European guideline", "a unit of alcohol", "an NHS service",
     "a urine test", "an MRI scan", "an x-ray", "a herbal remedy", "an honest answer", "a UK study",

@@ -227,6 +227,18 @@ def _compose(text: str, first: Repair, second: Repair) -> Repair:
     return Repair(second.text, fixes, flags)
 
 
+def own_capitals(scans: list[_Scan], repeats: int) -> frozenset[str]:
+    """The common words a document capitalises in mid-sentence ``repeats`` times or more: its own
+    usage, not stray capitals.  A defined term ("the Licensee", "this Agreement"), a name the detector
+    does not know ("Nettle"), a heading plain text does not mark: a writer capitalises these each
+    time, where a spinner's capital comes with one swap ("a essential Device")."""
+    seen: dict[str, int] = {}
+    for scan in scans:
+        for key in scan.capitals:
+            seen[key] = seen.get(key, 0) + 1
+    return frozenset(key for key, n in seen.items() if n >= repeats)
+
+
 def spun_by_statistics(evidence: int, words: int, other: bool, settings) -> bool:
     """Does a document of ``words`` words with ``evidence`` suspects (improbable word pairs with a
     probable thesaurus reading) show statistical evidence of spinning?  With ``other`` signs (a sure
@@ -301,6 +313,13 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
             evidence += scan.evidence
             words += para_words
         first.append((para, scan))
+    own = own_capitals([scan for _, scan in first], settings.own_capital_repeats)
+    if own:  # read again without them (the first scan saw no stray capital as an edit, so the rest stands)
+        for k, (para, scan) in enumerate(first):
+            if own.intersection(scan.capitals):
+                again = _scan(para, rules, spun=False, own=own)
+                again.suspects, again.evidence = scan.suspects, scan.evidence
+                first[k] = (para, again)
     sure = sum(scan.sure for _, scan in first)
     spam = sum(scan.spam for _, scan in first)
     weak = sum(scan.weak for _, scan in first)
@@ -316,7 +335,7 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
         spun = doc_spun or bool(scan.sure or scan.spam or scan.weak >= 2)
         level = "spun" if statistical else "rules" if spun else "clean"
         new_text, fixes, flags = _repair_paragraph(para_text, base, rules, para, scan, spun, quiet, finder, doc,
-                                                   level, kept, worded=sure >= 2)
+                                                   level, kept, worded=sure >= 2, own=own)
         out.append(new_text + sep)
         result.fixes.extend(fixes)
         result.flags.extend(flags)
@@ -329,12 +348,12 @@ STATISTICAL_PASSES = 3
 
 def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "_Scan", spun: bool, quiet: bool,
                       finder: Finder, doc: DocumentCounts, level: str, kept: frozenset = frozenset(),
-                      worded: bool = False):
+                      worded: bool = False, own: frozenset[str] = frozenset()):
     pieces = [_Piece(0, len(orig), None)]
     current = orig
     first_suspects = scan.suspects
     if spun and scan.spun_matters:  # (otherwise the scan as read is the one that reads it as spun)
-        scan = _scan(para, rules, spun=True)
+        scan = _scan(para, rules, spun=True, own=own)
     sticky: list[tuple[int, int, str, str | None, str, float | None, tuple[str, ...]]] = []
     settings = finder.settings
     for stat_pass in range(STATISTICAL_PASSES + 1):
@@ -348,7 +367,7 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
             pieces = _apply(pieces, orig, scan.edits)
             current = _text_of(pieces, orig)
             para = _Para.of(current)
-            scan = _scan(para, rules, spun=spun)
+            scan = _scan(para, rules, spun=spun, own=own)
         if stat_pass == STATISTICAL_PASSES or not para.toks:
             break
         # -- the statistical layer, on what the phrase table left ----------------------------

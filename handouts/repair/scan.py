@@ -43,11 +43,22 @@ class Scan:
     """Statistical suspects at the evidence margin (first pass only)."""
     suspects: list | None = None
     """The statistical layer's suspects in the paragraph as read (first pass only)."""
+    capitals: list[str] = field(default_factory=list)
+    """The stray capitals found (their keys; and a possessive's, "the Service's"), to learn which the
+    document itself writes so."""
     spun_matters: bool = False
     """Would the scan with the other ``spun`` differ?  Only where a spun-only entry matched (it applies,
     and ranks, by it) or a stray capital was found (repaired or flagged by it); otherwise every step
     is the same."""
 
+
+
+def _begins_line(text: str, start: int) -> bool:
+    """Does the word at ``start`` open a line?  A writer capitalises the first word of a line laid
+    out as one ("Author: ...", a row of a list with no marker) whatever the line before ends with;
+    a spinner's stray capital comes where a swap does, not where a line does."""
+    k = text.rfind("\n", 0, start)
+    return k >= 0 and not text[k + 1 : start].strip()
 
 
 _UNSEEN = object()
@@ -130,7 +141,9 @@ def _screen(toks, sentence_start, starts: frozenset[str], pairs: dict, drug_keys
 _screened = _compiled.screen if _compiled is not None else _screen
 
 
-def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
+def scan(para: _Para, rules: Rules, spun: bool, own: frozenset[str] = frozenset()) -> Scan:
+    """``own``: words the document capitalises in mid-sentence often enough to be its own usage
+    (``engine.own_capitals``), which the stray-capital detector leaves alone."""
     toks = para.toks
     text = para.text
     scan = Scan([], [])
@@ -276,14 +289,21 @@ def scan(para: _Para, rules: Rules, spun: bool) -> Scan:
                         edits.append(Edit(t.start, t.end, want, "a-an"))
             continue
         # a common word capitalised in mid-sentence
+        if not _is_capitalised(t.text) or para.sentence_start[i] or para.heading[i]:
+            continue
+        key = t.key
+        if key.endswith("'s") and key[:-2] in rules.common:  # "the Service's": counts towards its own usage
+            if not _in_name(para, i):
+                scan.capitals.append(key[:-2])
+            continue
         if (
-            _is_capitalised(t.text)
-            and not para.sentence_start[i]
-            and not para.heading[i]
-            and t.key in rules.common
+            key in rules.common
+            and key not in own
             and not _in_name(para, i)
+            and not _begins_line(text, t.start)
         ):
             scan.weak += 1
+            scan.capitals.append(key)
             scan.spun_matters = True
             lower = t.text[0].lower() + t.text[1:]
             if spun:

@@ -107,6 +107,9 @@ class Settings:
     """Evidence with no other sign makes a document spun only when clean text would show as much
     less often than this (``engine.chance_of_at_least``)."""
     evidence_min: int
+    own_capital_repeats: int
+    """A common word a document capitalises in mid-sentence this many times or more is its own usage
+    (a defined term, "the Licensee"; a name the detector does not know), not a stray capital."""
     document_word: float
     document_pair: float
     stop_words: frozenset[str]
@@ -158,6 +161,7 @@ def load_settings(path: Path = SETTINGS) -> Settings:
             evidence_clean_per_1000=float(data["evidence"]["clean_per_1000"]),
             evidence_alone_chance=float(data["evidence"]["alone_chance"]),
             evidence_min=int(data["evidence"]["min_count"]),
+            own_capital_repeats=int(data["evidence"]["own_capital_repeats"]),
             document_word=float(data["model"]["document_word"]),
             document_pair=float(data["model"]["document_pair"]),
             stop_words=frozenset(data["guard"]["never_replaced"]),
