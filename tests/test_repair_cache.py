@@ -102,6 +102,42 @@ def test_a_source_is_read_again_whenever_its_identity_moves(tmp_path, monkeypatc
     assert cache._source_digest(source) == cache._source_digest(source)  # an unreadable index: read
 
 
+def test_many_sources_are_digested_with_one_write_of_the_index(tmp_path, monkeypatch):
+    # the state's version digests the package's own files (25 MB) this way, so that a new library's
+    # first build stats them rather than reading them all
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("HANDOUTS_CACHE", raising=False)
+    monkeypatch.setattr(cache, "_known", None)
+    writes = []
+    real_write = cache._write
+    monkeypatch.setattr(cache, "_write", lambda path, value: (writes.append(path), real_write(path, value)))
+    sources = [tmp_path / f"s{i}.txt" for i in range(5)]
+    for i, p in enumerate(sources):
+        p.write_text(f"text {i}")
+    digests = cache.source_digests(sources)
+    assert digests == [cache._source_digest(p, write=False) for p in sources] and len(set(digests)) == 5
+    assert writes == [tmp_path / "handouts" / "sources.pickle"]
+    monkeypatch.setattr(cache, "_known", None)  # a new process finds them in the index
+    assert set(cache._load_known()) == {str(p) for p in sources}
+    sources[2].write_text("changed")
+    assert cache.source_digests(sources)[2] != digests[2]
+
+
+def test_the_state_version_follows_the_package_files(tmp_path, monkeypatch):
+    from handouts import state
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(cache, "_known", None)
+    package = tmp_path / "package"
+    (package / "templates").mkdir(parents=True)
+    (package / "templates" / "handout.html.j2").write_text("<p>{{ body }}</p>")
+    monkeypatch.setattr(state, "PACKAGE", package)
+    before = state.version()
+    assert state.version() == before
+    (package / "templates" / "handout.html.j2").write_text("<p>{{ body }}!</p>")
+    assert state.version() != before
+
+
 @pytest.mark.parametrize("value", ["off", "0"])
 def test_cache_can_be_turned_off(tmp_path, monkeypatch, value):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))

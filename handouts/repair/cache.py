@@ -73,7 +73,18 @@ _known: dict[str, tuple[tuple[int, int, int, int], bytes, int]] | None = None
 the cache directory between processes (``_SOURCES``)."""
 
 
-def _source_digest(source) -> bytes:
+def source_digests(paths: list[Path]) -> list[bytes]:
+    """:func:`_source_digest` of each of ``paths`` (files of the file system), the kept digests
+    written back once for all of them, not once per file read."""
+    folder = directory()
+    try:
+        return [_source_digest(p, write=False) for p in paths]
+    finally:
+        if _dirty and folder is not None:
+            _save_known(folder)
+
+
+def _source_digest(source, write: bool = True) -> bytes:
     """The BLAKE2 digest of a source's bytes.
 
     The sources are 20 MB (the thesauri, the word-pair lists): reading and hashing them was a
@@ -100,10 +111,22 @@ def _source_digest(source) -> bytes:
     with open(name, "rb") as f:
         value = hashlib.blake2b(f.read(), digest_size=20).digest()
     _known[name] = (identity, value, read_at)
+    global _dirty
+    _dirty = True
     folder = directory()
-    if folder is not None:
-        _write(folder / _SOURCES, (_SOURCES_FORMAT, _known))
+    if write and folder is not None:
+        _save_known(folder)
     return value
+
+
+_dirty = False
+"""A digest was read that the cache directory does not hold yet."""
+
+
+def _save_known(folder: Path) -> None:
+    global _dirty
+    _write(folder / _SOURCES, (_SOURCES_FORMAT, _known))
+    _dirty = False
 
 
 def _load_known() -> dict:
