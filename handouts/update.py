@@ -233,6 +233,9 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
             work[code] = items
     workers = _workers(work, jobs)
     languages = _Languages(locale_dir, pots, rel, state, store, keys_of, reader if workers > 1 else None)
+    # a small update runs here, both passes in this process: the second takes the first's merges instead of
+    # merging again (a big one is done a language at a time, so that memory holds one language's catalogs)
+    languages.keep_merged = workers == 1 and sum(len(items) for items in work.values()) <= PARALLEL
 
     # first pass: merge and check; remember what has to be written
     to_write: dict[str, list[str]] = {}
@@ -265,6 +268,9 @@ class _Languages:
         self.keys_of = keys_of
         self.reader = reader
         self.memories: dict[str, _Lazy] = {}
+        self.keep_merged = False
+        """Keep the first pass's merges for the second (when both run here and they are few)."""
+        self.merged: dict[tuple[str, str], tuple[Catalog | None, Catalog]] = {}
 
     def memory(self, code: str) -> "_Lazy":
         if code not in self.memories:
@@ -290,6 +296,8 @@ class _Languages:
             catalogs.validate(new)
             if catalogs.needs_writing(new, old):
                 to_write.append(domain)
+                if self.keep_merged:
+                    self.merged[(code, domain)] = (old, new)
             else:
                 states[(code, domain)] = _catalog_state(template.digest, found, memory, domain, new.asked)
                 self._read(code, domain, old)
@@ -306,8 +314,14 @@ class _Languages:
             remerge = functools.partial(_merge, template, code=code, domain=domain, memory=memory,
                                         locale_dir=self.locale_dir, rel=self.rel)
             old = catalogs.load(path, self.rel(path))
-            new = remerge(old)
-            catalogs.validate(new)
+            checked = self.merged.pop((code, domain), None)
+            if checked is not None and old is not None and checked[0] is old:
+                # the first pass's merge of the same catalog (loaded by content: the same bytes); a new
+                # catalog is merged again, after the sibling whose header it follows may have been written
+                new = checked[1]
+            else:
+                new = remerge(old)
+                catalogs.validate(new)
             plan = _Plan(path, new, old, remerge, (code, domain))
             new_digest = _write(plan, self.rel, written)
             states[(code, domain)] = _catalog_state(template.digest, new_digest, memory, domain, plan.new.asked)

@@ -386,3 +386,17 @@ def test_what_is_learned_and_what_is_not(tmp_path):
     assert result.text == clean and result.fixes == []
     assert [(f.text, f.suggestion, f.rule) for f in result.flags] == [
         ("ailment", "disease", "learned:ailment"), ("assaults", "attacks", "learned:assaults")]
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text(alphabet="ab\n\r é", max_size=60), st.integers(min_value=0, max_value=70))
+def test_lines_give_each_offset_its_line_and_column(text, offset):
+    # what reports and decisions print as line:column: a line starts after each "\n", nowhere else
+    lines = decisions.Lines(text)
+    assert lines.starts == [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    offset = min(offset, len(text))
+    line, column = lines.position(offset)
+    assert line == text[:offset].count("\n") + 1
+    assert column == offset - (text.rfind("\n", 0, offset) + 1) + 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 
+from .decisions import line_starts
 from .records import Fix, Flag, Repair
 from .rules import load_rules
 
@@ -38,7 +39,7 @@ class _Lines:
     """Character offset -> 1-based (line, column)."""
 
     def __init__(self, text: str):
-        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+        self.starts = line_starts(text)
 
     def __call__(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self.starts, offset)
