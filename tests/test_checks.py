@@ -149,3 +149,20 @@ def _drug_mentions_by_one_expression(text):
        .map(" ".join))
 def test_drug_names_are_found_as_the_one_expression_found_them(text):
     assert checks.drug_mentions.__wrapped__(text) == _drug_mentions_by_one_expression(text)
+
+
+def _plain_by_character(text: str) -> str:
+    """What ``checks._plain`` did one character at a time: accents off (NFD, combining marks dropped)."""
+    import unicodedata
+
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return text.lower().replace("ph", "f").replace("th", "t").replace("k", "c").replace("y", "i").replace("ae", "e")
+
+
+@given(st.text(alphabet=st.sampled_from(list(
+    "aeKkyPhTéÄöüßçñøœ«»“”–— \u00a0\u034f\u0301\u0308\u0327\u064b\u0627\u05b0\u05d0\u1dc0\u20d0\ufe20中文ἀῆ𝄞"
+    "\U0001d165")), max_size=40) | st.text(max_size=40))
+def test_the_drug_check_folds_text_as_it_did_character_by_character(text):
+    # Latin accents go in one pass, other scripts' marks one by one: the same text either way
+    assert checks._plain(text) == _plain_by_character(text)
