@@ -121,12 +121,25 @@ def _edit(root: Path, docs: list[tuple[str, str]], locales: list[str], step: str
         src.write_text(revised(src.read_text(encoding="utf-8"), src), encoding="utf-8")
 
 
+def median_run(runs: list[Run]) -> Run:
+    """The median wall time of several runs (an odd count: one of them), the highest peak."""
+    import statistics
+
+    return Run(statistics.median_low([r.seconds for r in runs]), max(r.peak for r in runs))
+
+
+def restore(root: Path, pristine: Path) -> None:
+    """The library as it was before its first full build."""
+    shutil.rmtree(root)
+    shutil.copytree(pristine, root, symlinks=True)
+
+
 def bench_pipeline(roots: dict[str, tuple[Path, Path]], docs: list[tuple[str, str]], locales: list[str],
-                   jobs: int | None) -> dict[str, dict[str, Run]]:
+                   jobs: int | None, steps: tuple[str, ...] = STEPS) -> dict[str, dict[str, Run]]:
     """Each step with each checkout (name -> (checkout, its copy of the library)), one after the other."""
     extra = ["--jobs", str(jobs)] if jobs else []
     results: dict[str, dict[str, Run]] = {name: {} for name in roots}
-    for step in STEPS:
+    for step in steps:
         for name, (checkout, root) in roots.items():
             _edit(root, docs, locales, step)
             results[name][step] = pipeline(root, *extra, checkout=checkout)
@@ -346,7 +359,8 @@ def compile_bytecode(checkout: Path) -> None:
 
 
 def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, vs_po4a: bool, keep: bool,
-         length: int = 1, base: Path | None = None, library: Path | None = None, watch: int = 0) -> int:
+         length: int = 1, base: Path | None = None, library: Path | None = None, watch: int = 0,
+         rounds: int = 1) -> int:
     locales = LOCALES[:locale_count]
     for checkout in (ROOT, base):
         if checkout is not None:  # as a first run would leave it, or pip for Sphinx (PYTHONDONTWRITEBYTECODE aside)
@@ -373,7 +387,42 @@ def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, v
         if base is not None:
             shutil.copytree(root, tmp / "base", symlinks=True)
             roots = {"base": (base, tmp / "base"), **roots}
-        results = bench_pipeline(roots, docs, locales, jobs)
+        # the full build, ``rounds`` times, each from the library as it was, by turns with the peers (a noisy
+        # machine slows a 1 s run more, in proportion, than a 20 s one: the median of several is the fair
+        # figure to set against theirs); then the other steps once
+        peers = [("Sphinx (MyST)", "Sphinx + sphinx-intl, Markdown through MyST", vs_sphinx, sphinx_available,
+                  lambda work, d, l: bench_sphinx(work, d, l, "md")),
+                 ("Sphinx (reST)", "Sphinx + sphinx-intl, reStructuredText", vs_sphinx, sphinx_available,
+                  lambda work, d, l: bench_sphinx(work, d, l, "rst")),
+                 ("po4a", "po4a: update catalogs + translated Markdown", vs_po4a, po4a_available, bench_po4a)]
+        running = []
+        for short, long, wanted, available, bench in peers:
+            if not wanted:
+                continue
+            why = available()
+            if why:
+                print(f"{short}: skipped: {why}")
+                continue
+            running.append((short, long, bench))
+        pristine = tmp / "pristine"
+        shutil.copytree(root, pristine, symlinks=True)
+        extra = ["--jobs", str(jobs)] if jobs else []
+        fulls: dict[str, list[Run]] = {name: [] for name in roots}
+        peer_runs: dict[str, list[Run]] = {short: [] for short, _, _ in running}
+        for r in range(rounds):
+            for name, (checkout, where) in roots.items():
+                if r:
+                    restore(where, pristine)
+                fulls[name].append(pipeline(where, *extra, checkout=checkout))
+                print(f"  {name}: full build: {fulls[name][-1].seconds:.2f} s", flush=True)
+            for short, _, bench in running:
+                work = tmp / f"{''.join(c for c in short.lower() if c.isalnum())}-{r}"
+                peer_runs[short].append(bench(work, docs, locales))
+                shutil.rmtree(work, ignore_errors=True)
+                print(f"  {short}: {peer_runs[short][-1].seconds:.2f} s", flush=True)
+        results = bench_pipeline(roots, docs, locales, jobs, STEPS[1:])
+        for name in roots:
+            results[name] = {"full build": median_run(fulls[name]), **results[name]}
         if watch:
             import statistics
 
@@ -396,23 +445,16 @@ def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, v
         pairs = len(docs) * (len(locales) + 1)  # --long: fewer documents than --documents
         full = ours["full build"]
         others = []
-        peers = [("Sphinx (MyST)", "Sphinx + sphinx-intl, Markdown through MyST", vs_sphinx, sphinx_available,
-                  lambda work, d, l: bench_sphinx(work, d, l, "md")),
-                 ("Sphinx (reST)", "Sphinx + sphinx-intl, reStructuredText", vs_sphinx, sphinx_available,
-                  lambda work, d, l: bench_sphinx(work, d, l, "rst")),
-                 ("po4a", "po4a: update catalogs + translated Markdown", vs_po4a, po4a_available, bench_po4a)]
-        for short, long, wanted, available, bench in peers:
-            if not wanted:
-                continue
-            why = available()
-            if why:
-                print(f"{short}: skipped: {why}")
-                continue
-            run = bench(tmp / "".join(c for c in short.lower() if c.isalnum()), docs, locales)
-            print(f"  {short}: {run.seconds:.2f} s", flush=True)
+        for short, long, _ in running:
+            run = median_run(peer_runs[short])
             rows.append((long, run))
             others.append((short, run))
         print()
+        if rounds > 1:
+            print(f"full builds: the median of {rounds} runs each, by turns:")
+            for name, runs in [*fulls.items(), *peer_runs.items()]:
+                print(f"  {name}: {' '.join(f'{r.seconds:.2f}' for r in runs)} s")
+            print()
         print(f"{'run':68} {'wall time':>10} {'peak memory':>12}")
         for name, run in rows:
             print(f"{name[:68]:68} {run.seconds:9.2f}s {run.peak / 2**20:10.0f} MB")

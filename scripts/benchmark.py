@@ -4,7 +4,7 @@
     python scripts/benchmark.py repair [MEGABYTES] [--against CHECKOUT] [--rounds 3] [--cpu]
     python scripts/benchmark.py build [--documents 100] [--locales 8] [--jobs N] [--long | --length N]
                                       [--vs-sphinx] [--vs-po4a] [--base CHECKOUT] [--library DIR] [--keep]
-                                      [--watch ROUNDS]
+                                      [--watch ROUNDS] [--rounds N]
 
 `repair` prints the MB/s of the repair's automatic layer one document at a time, as the
 pipeline repairs: the 29 clean leaflets and the 38 spun texts of tests/corpus, with the
@@ -37,7 +37,10 @@ live preview (`watch`) on each checkout's library: its CPU while nothing is save
 from a save (a new msgstr, a new source paragraph, ROUNDS of each) until the served page is told
 that a newer build is there; then the command line after each kind of save while the watch runs;
 then, with `[tool.handouts] resident = true` and no watch, the first command (which starts the
-resident) and the command line after each kind of save again.
+resident) and the command line after each kind of save again.  `--rounds N` times the full build
+N times, each from the library as it was, by turns with each peer's build, and sets the medians
+against each other: a noisy machine disturbs a one-second run more, in proportion, than a
+twenty-second one.
 """
 from __future__ import annotations
 
@@ -251,6 +254,8 @@ def main() -> int:
     bld.add_argument("--length", type=int, default=1, help="leaflets per document (default 1)")
     bld.add_argument("--base", type=Path, help="another checkout of the project, timed side by side")
     bld.add_argument("--library", type=Path, help="copy this library (made by an earlier run) instead of making one")
+    bld.add_argument("--rounds", dest="full_rounds", type=int, default=1, metavar="N",
+                     help="time the full build N times, by turns with the peers, and compare medians (default 1)")
     bld.add_argument("--watch", type=int, default=0, metavar="ROUNDS",
                      help="then time the live preview: ROUNDS saves of each kind")
     args = parser.parse_args()
@@ -268,7 +273,7 @@ def main() -> int:
         bench_build.main(documents, getattr(args, "locales", 8), getattr(args, "jobs", None),
                          getattr(args, "vs_sphinx", False), getattr(args, "vs_po4a", False), getattr(args, "keep", False),
                          length, getattr(args, "base", None), getattr(args, "library", None),
-                         getattr(args, "watch", 0))
+                         getattr(args, "watch", 0), getattr(args, "full_rounds", 1))
     return 0
 
 
