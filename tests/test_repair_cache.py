@@ -63,17 +63,37 @@ def test_cached_falls_back_to_building(tmp_path, monkeypatch):
         built.append(source.read_text())
         return {"value": source.read_text()}
 
+    def version(text):  # the cache file holding what was built from ``text``
+        return next(p for p in (tmp_path / "handouts").glob("t-*.pickle") if pickle.loads(p.read_bytes())["value"] == text)
+
     assert cache.cached("t", [source], [], dict, build) == {"value": "one"}
     assert cache.cached("t", [source], [], dict, build) == {"value": "one"}
     assert built == ["one"]  # the second came from the cache
     source.write_text("two")  # a changed source is a new name: never the stale object
     assert cache.cached("t", [source], [], dict, build) == {"value": "two"}
+    assert len(list((tmp_path / "handouts").glob("t-*.pickle"))) == 2  # the old one is kept too (another checkout)
+    os.utime(version("one"), ns=(10**9, 10**9))
+    os.utime(version("two"), ns=(2 * 10**9, 2 * 10**9))
+    source.write_text("three")
+    cache.cached("t", [source], [], dict, build)
+    os.utime(version("three"), ns=(3 * 10**9, 3 * 10**9))
+    source.write_text("four")
+    cache.cached("t", [source], [], dict, build)
     files = list((tmp_path / "handouts").glob("t-*.pickle"))
-    assert len(files) == 1  # the old one was removed
-    files[0].write_bytes(b"\x80\x05garbage")
-    assert cache.cached("t", [source], [], dict, build) == {"value": "two"}
-    assert cache.cached("t", [source], [], list, build) == {"value": "two"}  # wrong type: rebuilt
-    assert built == ["one", "two", "two", "two"]
+    assert len(files) == cache.KEPT_VERSIONS == 3  # the oldest went when a fourth was written
+    built.clear()
+    source.write_text("two")
+    assert cache.cached("t", [source], [], dict, build) == {"value": "two"} and built == []
+    source.write_text("one")
+    assert cache.cached("t", [source], [], dict, build) == {"value": "one"} and built == ["one"]
+    copy = tmp_path / "elsewhere" / "source.txt"  # the same content in another checkout: the same entry
+    copy.parent.mkdir()
+    copy.write_text("one")
+    assert cache.cached("t", [copy], [], dict, build) == {"value": "one"} and built == ["one"]
+    version("one").write_bytes(b"\x80\x05garbage")
+    assert cache.cached("t", [source], [], dict, build) == {"value": "one"}
+    assert cache.cached("t", [source], [], list, build) == {"value": "one"}  # wrong type: rebuilt
+    assert built == ["one", "one", "one"]
     missing = tmp_path / "missing.txt"  # a source that cannot be read: no cache, still built
     assert cache.cached("t", [missing], [], dict, lambda: {"built": True}) == {"built": True}
 

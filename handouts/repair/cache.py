@@ -6,7 +6,7 @@ pickle in the user's cache directory (``$XDG_CACHE_HOME/handouts``, else
 ``~/.cache/handouts``), named by the BLAKE2 digest of everything it is made from: the
 files it is parsed from, the modules whose classes it holds, the package's version and
 Python's.  So an edited rule file, an upgraded package or a changed class is a different
-name, never a stale object; an old file is removed when its successor is written.  The
+name, never a stale object; the oldest is removed when a fourth version is written.  The
 digest of each source file is itself kept (``sources.pickle``) while the file's identity
 (inode, size, modification and change times) stays the same, so that a process stats the
 sources rather than reading them all (:func:`_source_digest`).
@@ -60,8 +60,7 @@ def _digest(name: str, sources: Iterable, modules: Iterable[str]) -> str:
         h.update((_CODE / f"{module}.py").read_bytes())
         h.update(b"\0")
     for source in sources() if callable(sources) else sources:
-        h.update(str(source).encode("utf-8", "surrogateescape") + b"\0")
-        h.update(_source_digest(source))
+        h.update(_source_digest(source))  # its content, wherever it is: two checkouts of the same share one
         h.update(b"\0")
     return h.hexdigest()
 
@@ -180,6 +179,11 @@ def _load(f):
         return pickle.load(f)
 
 
+KEPT_VERSIONS = 3
+"""Versions of a resource kept, the newest: two checkouts that differ (a benchmark's ``--base``, an
+A/B of a rule) would otherwise remove each other's at every run, and each parse its resources again."""
+
+
 def _write(path: Path, value) -> None:
     tmp = None
     try:
@@ -190,12 +194,18 @@ def _write(path: Path, value) -> None:
         os.replace(tmp, path)
         tmp = None
         prefix = path.name.rsplit("-", 1)[0] + "-"
+        older = []
         for old in path.parent.glob(f"{prefix}*.pickle"):
             if old != path and old.name.rsplit("-", 1)[0] + "-" == prefix:
                 try:
-                    old.unlink()
+                    older.append((old.stat().st_mtime_ns, old))
                 except OSError:
                     pass
+        for _, old in sorted(older, reverse=True)[KEPT_VERSIONS - 1 :]:  # the newest others stay
+            try:
+                old.unlink()
+            except OSError:
+                pass
     except Exception:  # noqa: BLE001 - a cache that cannot be written is no cache
         pass
     finally:
