@@ -256,7 +256,7 @@ class Project:
             if known is None or known.source != source.key or known.report != output_stat(path):
                 doc = self.document(source)
                 report = format_report(doc.path, doc.original, doc.repaired, doc.decided, doc.stale, review_rel(doc))
-                if write_text(path, report):
+                if write_text(path, report, durable=False):  # made again from the source: no fsync, as handouts
                     summary.written.append(path)
                 known = DocumentState(source.key, len(doc.repaired.fixes), len(doc.repaired.flags),
                                       len(doc.parsed.units), output_stat(path), len(doc.unreviewed))
