@@ -192,10 +192,11 @@ def test_repair_is_idempotent_on_every_corpus_text(path):
 def test_a_repair_that_shows_more_evidence_is_carried_to_the_end():
     """The body's repairs ("youngsters" -> "children") make the same words probable in a heading that had
     too little evidence of its own; the repair goes on until a pass repairs nothing (a mixture
-    hypothesis found), so repairing its output again changes nothing."""
+    hypothesis found), so repairing its output again changes nothing.  (The body is spun by its weak
+    signs, an a/an error beside its stray capitals: capitals alone are not enough.)"""
     text = ("# Ketamine # Ketamine # Ketamine Typical signs in adults and youngsters include:\n\n"
             "- Do not rub your eye Typical signs in adults and youngsters include: - Flex your ankles while "
-            "seated by raising and lowering your heels and toes ")
+            "seated by raising and lowering your heels and toes for a hour")
     once = repair(text)
     assert once.text.startswith("# Ketamine # Ketamine # Ketamine common signs in adults and children include:")
     assert repair(once.text).text == once.text

@@ -57,13 +57,18 @@ def test_definition_with_can_be_is_repaired_only_where_the_text_is_spun():
     r = repair(clean)
     assert (r.text, r.fixes, r.flags) == (clean, [], [])  # no evidence of spinning: silent
     # one stray capital is too weak a sign to wake the spun-only entries (a genus such as "Salmonella"
-    # is one): only the capital is flagged; two signs make the paragraph spun, and it is repaired
+    # is one): only the capital is flagged; so are capitals alone, however many (a clinic's roles:
+    # "ask your Pharmacist or Nurse"); an a/an error beside one makes the paragraph spun, and it is repaired
     doubtful = "Ketamine can be a medication of last resort. Keep the Device dry."
     r = repair(doubtful)
     assert r.text == doubtful
     assert [f.suggestion for f in r.flags] == ["device"]
-    assert fixed("Ketamine can be a medication of last resort. Keep the Device dry and the Cap on.") == (
-        "Ketamine is a medication of last resort. Keep the device dry and the cap on.")
+    roles = "Ketamine can be a medication of last resort. Ask your Pharmacist or Nurse before you use it."
+    r = repair(roles)
+    assert r.text == roles
+    assert [f.suggestion for f in r.flags] == ["pharmacist", "nurse"]
+    assert fixed("Ketamine can be a medication of last resort. Keep the Device in a airtight box.") == (
+        "Ketamine is a medication of last resort. Keep the device in an airtight box.")
 
 
 def test_grammar_templates():

@@ -17,7 +17,9 @@ Three layers, all driven by data:
 * guards: no repair may change a number, a unit or a drug name, or join lines.
 
 A paragraph is *spun* when it shows evidence of spinning: a sure repair, a spam
-keyword, spintax, or at least two weak signals (stray capitals, a/an errors).
+keyword, spintax, or at least two weak signals (stray capitals, a/an errors) of which
+one is an a/an error ("a essential Device").  Capitals alone are not enough: a writer
+may capitalise the roles of a clinic ("ask your Pharmacist or Nurse").
 Only then are the ``spun`` entries applied and stray capitals lowered; in clean
 paragraphs they are reported as flags, so clean English is never changed.
 
@@ -227,6 +229,12 @@ def _compose(text: str, first: Repair, second: Repair) -> Repair:
     return Repair(second.text, fixes, flags)
 
 
+def _weak_enough(weak: int, articles: int) -> bool:
+    """Are these weak signs (stray capitals and a/an errors, ``articles`` of them the latter) evidence
+    of spinning on their own?  Two, one of them an a/an error."""
+    return weak >= 2 and articles >= 1
+
+
 def own_capitals(scans: list[_Scan], repeats: int) -> frozenset[str]:
     """The common words a document capitalises in mid-sentence ``repeats`` times or more: its own
     usage, not stray capitals.  A defined term ("the Licensee", "this Agreement"), a name the detector
@@ -323,16 +331,19 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
     sure = sum(scan.sure for _, scan in first)
     spam = sum(scan.spam for _, scan in first)
     weak = sum(scan.weak for _, scan in first)
+    articles = sum(scan.articles for _, scan in first)
     other = sure + spam + weak > 0
     statistical = spun_by_statistics(evidence, words, other, settings)
     doc_spun = sure >= 2 or spam > 0 or statistical
     # the spun-only entries speak where the document shows spinning; one stray capital or a/an error
-    # alone is too weak a sign for that (a genus, "Salmonella", or a name the detector does not know)
-    quiet = not (sure or spam or weak >= 2 or statistical)
+    # alone is too weak a sign for that (a genus, "Salmonella", or a name the detector does not know),
+    # and so are capitals alone, however many (a clinic's roles: "your Pharmacist or Nurse").  In the
+    # corpus no text is decided by weak signs alone: each is the short spun snippet's rule
+    quiet = not (sure or spam or _weak_enough(weak, articles) or statistical)
     result = Repair(text="")
     out: list[str] = []
     for (base, para_text, sep), (para, scan) in zip(pieces, first):
-        spun = doc_spun or bool(scan.sure or scan.spam or scan.weak >= 2)
+        spun = doc_spun or bool(scan.sure or scan.spam or _weak_enough(scan.weak, scan.articles))
         level = "spun" if statistical else "rules" if spun else "clean"
         new_text, fixes, flags = _repair_paragraph(para_text, base, rules, para, scan, spun, quiet, finder, doc,
                                                    level, kept, worded=sure >= 2, own=own)

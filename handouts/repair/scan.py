@@ -38,6 +38,9 @@ class Scan:
     """Flags that go with an edit of this pass and must outlive it."""
     sure: int = 0
     weak: int = 0
+    """Stray capitals and a/an errors."""
+    articles: int = 0
+    """Of which a/an errors."""
     spam: int = 0
     evidence: int = 0
     """Statistical suspects at the evidence margin (first pass only)."""
@@ -286,6 +289,7 @@ def scan(para: _Para, rules: Rules, spun: bool, own: frozenset[str] = frozenset(
                         want = "a" if t.text == "an" else "A"
                     if want:
                         scan.weak += 1
+                        scan.articles += 1
                         edits.append(Edit(t.start, t.end, want, "a-an"))
             continue
         # a common word capitalised in mid-sentence
