@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handouts.repair.evaluation import score_clean_folder, score_split, score_split_cross  # noqa: E402
+from handouts.repair.evaluation import score_clean_files, score_clean_folder, score_split, score_split_cross  # noqa: E402
 
 SPLITS = {"dev": "spun", "heldout": "heldout"}
 
@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="which spun split to score (default: both)")
     parser.add_argument("--missed", action="store_true", help="list every missed phrase and damaged word")
     parser.add_argument("--quiet", action="store_true", help="totals only")
+    parser.add_argument("--clean-files", nargs="+", type=Path, metavar="FILE", default=[],
+                        help="also repair these files as clean English (of 150 words or more) and count what "
+                             "changed, e.g. /usr/share/common-licenses/* /usr/share/doc/*/README")
     parser.add_argument("--cross", action="store_true",
                         help="also score the development split leaving each text out of the swaps it is "
                              "repaired with (swaps.txt comes from that split)")
@@ -84,6 +87,13 @@ def main(argv: list[str] | None = None) -> int:
             summary.append(
                 f"{split + ' originals':8} {originals.files:3} texts: {originals.words} words, {originals.changed} words "
                 f"changed, {len(originals.flags)} flags ({originals.flags_per_1000:.2f} per 1,000 words) in {flagged} texts")
+    if args.clean_files:  # clean English from elsewhere: what it changes and flags
+        other = score_clean_files([p for p in args.clean_files if p.is_file()], min_words=150)
+        if not args.quiet:
+            for name, f in other.flags:
+                print(f"  {name}: flag {f.text!r}: {f.reason}")
+        summary.append(f"other clean {other.files:3} texts: {other.words} words, {other.changed} words changed, "
+                       f"{len(other.flags)} flags ({other.flags_per_1000:.2f} per 1,000 words)")
     print()
     print("\n".join(summary))
     return 0

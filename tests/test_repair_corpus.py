@@ -324,3 +324,18 @@ def test_the_statistics_alone_make_a_short_text_spun_only_where_clean_text_seldo
     # a book-length text: 1,000 expected, 1,100 found is rare (about 0.1 %), 900 is not
     assert chance_of_at_least(1100, 1000.0) < 0.002 and chance_of_at_least(900, 1000.0) > 0.99
     assert spun_by_statistics(3000, 200_000, False, s) and not spun_by_statistics(2900, 200_000, False, s)
+
+
+def test_clean_files_from_elsewhere_are_scored_as_clean_text(tmp_path):
+    # scripts/evaluate_repair.py --clean-files: what the step changes and flags in any clean English
+    from handouts.repair.evaluation import score_clean_files
+
+    defined = tmp_path / "a" / "README"
+    defined.parent.mkdir()
+    defined.write_text("The Licensee may copy the Work. " * 30 + "Keep the Device dry.\n", encoding="utf-8")
+    short = tmp_path / "b" / "README"
+    short.parent.mkdir()
+    short.write_text("Too short to count.\n", encoding="utf-8")
+    score = score_clean_files([defined, short], min_words=150)
+    assert (score.files, score.changed) == (1, 0)  # a defined term used throughout is the writer's
+    assert [(name, f.text) for name, f in score.flags] == [(str(defined), "Device")]

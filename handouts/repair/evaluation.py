@@ -308,12 +308,21 @@ def score_split_cross(folder: Path, clean: Path) -> Score:
 def score_clean_folder(folder: Path, repair=repair, pattern: str = "*.md") -> CleanScore:
     """Words changed and flags raised on every ``pattern`` file of a folder of clean texts (a split's
     originals, ``*.original.md``, are clean English too)."""
+    return score_clean_files(sorted(folder.glob(pattern)), repair)
+
+
+def score_clean_files(paths: list[Path], repair=repair, min_words: int = 0) -> CleanScore:
+    """Words changed and flags raised on each of ``paths``, clean English (UTF-8; a text shorter than
+    ``min_words`` is left out)."""
     result = CleanScore()
-    for path in sorted(folder.glob(pattern)):
+    unique = len({p.name for p in paths}) == len(paths)  # else flags name the whole path ("README"s)
+    for path in paths:
         text = path.read_text(encoding="utf-8")
+        if len(text.split()) < min_words:
+            continue
         r = repair(text)
         result.files += 1
         result.words += len(text.split())
         result.changed += score_clean(text, r).damaged
-        result.flags += [(path.name, f) for f in r.flags]
+        result.flags += [(path.name if unique else str(path), f) for f in r.flags]
     return result
