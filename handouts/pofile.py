@@ -247,7 +247,9 @@ def _parse(text: str, path: str) -> Catalog:
     if lines and lines[-1] == "":
         lines.pop()
     logical = _join_continued(lines, path)
-    if _NEEDS_SPLIT.search(text):  # else no line holds a '#' but where a comment line starts
+    # a '#' inside a line can start a comment there; else none does, unless a backslash joined two
+    # lines into one (``#~ "a"\`` then ``#~ "b"``: the second "#~" is inside the joined line)
+    if _NEEDS_SPLIT.search(text) or not isinstance(logical, enumerate):
         logical = _split_comments(logical)
     has_cr, has_nul = "\r" in text, "\x00" in text  # asked of each line only when the file holds one
     current = _Entry(1)

@@ -91,6 +91,11 @@ def test_a_legacy_charset_says_how_to_convert(tmp_path):
     ('#~ msgid "a"\n#~ msgstr "b"#\n\nmsgid "c"\nmsgstr "d"\n', True),
     ('#~ msgid "a" # note\n#~ msgstr "b"\n\nmsgid "c"\nmsgstr "d"\n', False),  # ... which ends the entry
     ('#| msgid "old" # note\nmsgid "a"\nmsgstr "b"\n', False),  # between the previous msgid and the msgid
+    # a backslash-newline joins an obsolete line to the next, whose "#~" is then inside the line
+    # (found by the fuzzing test, seed 989583368): GNU reads the two strings as one
+    ('msgid "c"\nmsgstr "d"\n\n#~ msgid ""\n#~ "a "\\\n#~ "b"\n#~ msgstr "e"\n', True),
+    ('msgid "a"\nmsgstr "b"\\\n#~ "c"\n', False),  # an active line joined to an obsolete one
+    ('msgid "a"\nmsgstr "b"\\\n# note\nmsgid "c"\nmsgstr "d"\n', True),  # ... or to a comment
 ])
 def test_gnu_grammar_details(tmp_path, body, accepted):
     reader, gnu = _verdict(tmp_path, (HEADER.format(charset="UTF-8") + body).encode())
