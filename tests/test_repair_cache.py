@@ -143,6 +143,23 @@ def test_many_sources_are_digested_with_one_write_of_the_index(tmp_path, monkeyp
     assert cache.source_digests(sources)[2] != digests[2]
 
 
+def test_the_index_of_digests_forgets_files_that_are_gone_and_stays_bounded(tmp_path, monkeypatch):
+    # every checkout, and every fresh clone a test makes, adds its package's 70 files to the index
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("HANDOUTS_CACHE", raising=False)
+    monkeypatch.setattr(cache, "_known", None)
+    monkeypatch.setattr(cache, "KEPT_SOURCES", 3)
+    sources = [tmp_path / f"s{i}.txt" for i in range(5)]
+    for i, p in enumerate(sources):
+        p.write_text(f"text {i}")
+    cache.source_digests(sources[:2])
+    sources[0].unlink()
+    cache.source_digests(sources[2:])  # a new file read: the index is written again
+    kept = set(cache._load_known())
+    assert str(sources[0]) not in kept  # gone from the disk: forgotten
+    assert len(kept) == 3 and kept <= {str(p) for p in sources[1:]}  # the newest 3 of the 4 left
+
+
 def test_the_state_version_follows_the_package_files(tmp_path, monkeypatch):
     from handouts import state
 

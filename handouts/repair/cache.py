@@ -122,8 +122,17 @@ _dirty = False
 """A digest was read that the cache directory does not hold yet."""
 
 
+KEPT_SOURCES = 2000
+"""Digests kept in the index, the most recently read: every checkout and every fresh clone a test
+makes adds its package's files, and a file that is gone is dropped when the index is next written."""
+
+
 def _save_known(folder: Path) -> None:
     global _dirty
+    live = [(name, entry) for name, entry in _known.items() if os.path.exists(name)]
+    live.sort(key=lambda item: item[1][2], reverse=True)
+    _known.clear()
+    _known.update(live[:KEPT_SOURCES])
     _write(folder / _SOURCES, (_SOURCES_FORMAT, _known))
     _dirty = False
 
