@@ -334,3 +334,17 @@ def test_a_flags_known_swap_is_its_first_suggestion():
     # the best reading is a known swap already, or none is: as scored
     assert _known_first("respond", ("answer",), frozenset({"respond"})) == ("respond", ("answer",))
     assert _known_first("answer", ("say",), frozenset({"respond"})) == ("answer", ("say",))
+
+
+@pytest.mark.parametrize("text", [
+    "Use the -a option to list all files.",  # an option, not an article
+    "The file libintl.a is now complete.",  # a file name
+    "If A equals B the test passes. A and B are both doses.",  # names, before words no article precedes
+])
+def test_an_a_that_is_no_article_is_left_alone(text):
+    r = repair(text)
+    assert (r.text, r.fixes) == (text, [])
+
+
+def test_an_article_in_brackets_or_quotes_is_still_read():
+    assert fixed("Rest for (a hour) after it.") == "Rest for (an hour) after it."

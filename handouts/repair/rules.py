@@ -62,6 +62,7 @@ class Rules:
     a_words: frozenset[str]
     a_prefixes: tuple[str, ...]
     an_prefixes_h: tuple[str, ...]
+    never_after_article: frozenset[str]
     swaps: dict[str, frozenset[str]]
     """Known swaps word by word: a word that an entry's pattern holds -> the words its fix puts in
     its place, one for one where pattern and fix have as many words ("ache administration" ->
@@ -318,6 +319,7 @@ def _compile(folder: Path, swap_text: str | None = None) -> Rules:
         a_words=frozenset(articles["a_words"]),
         a_prefixes=tuple(articles["a_prefixes"]),
         an_prefixes_h=tuple(articles["an_prefixes_h"]),
+        never_after_article=frozenset(articles.get("never_after_article", ())),
         swaps=_swaps(loaded, word_swaps),
     )
 

@@ -8,7 +8,7 @@ from .detectors import drug_key, in_name as _in_name, needs_an as _needs_an
 from .phrases import guard as _guard, match as _match, render_fix as _render_fix
 from .rules import Rules
 from .speedups import compiled as _compiled
-from .tokens import Para as _Para, SPINTAX as _SPINTAX, Token, is_capitalised as _is_capitalised
+from .tokens import OPENERS as _OPENERS, Para as _Para, SPINTAX as _SPINTAX, Token, is_capitalised as _is_capitalised
 
 # words around a drug name that show it is the text's own mention, not an injected keyword
 _USE_VERBS = frozenset({"use", "take", "try", "apply", "using", "taking", "of", "with", "or", "and/or", "like"})
@@ -278,7 +278,10 @@ def scan(para: _Para, rules: Rules, spun: bool, own: frozenset[str] = frozenset(
             continue
         # "a"/"an"
         if is_article and (t.text in ("a", "an") or (t.text in ("A", "An") and para.sentence_start[i])):
-            if i + 1 < n and toks[i + 1].kind == "w" and not touched(toks[i + 1]):
+            if i > 0 and toks[i - 1].end == t.start and toks[i - 1].text not in _OPENERS:
+                continue  # part of something else: an option ("-a"), a file name ("libintl.a")
+            if i + 1 < n and toks[i + 1].kind == "w" and not touched(toks[i + 1]) \
+                    and toks[i + 1].key not in rules.never_after_article:
                 word = toks[i + 1].text
                 if word[0].islower() or word.lower() in rules.common:
                     need = _needs_an(word, rules)
