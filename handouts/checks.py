@@ -615,10 +615,7 @@ def check_entry(entry, locale: str, nplurals: int | None, glossary: tuple = (),
     """
     if entry.obsolete or "fuzzy" in entry.flags:
         return []
-    try:
-        ctx = _context(locale, "python-format" in entry.flags, glossary)  # one per language, not one per entry
-    except TypeError:  # a glossary given as something unhashable
-        ctx = Context(locale, python_format="python-format" in entry.flags, glossary=glossary)
+    ctx = _context(locale, "python-format" in entry.flags, glossary)  # one per language, not one per entry
     if entry.msgid_plural:
         problems = []
         forms = entry.msgstr_plural

@@ -17,9 +17,7 @@ a detector.
 """
 from __future__ import annotations
 
-import bisect
-
-from .decisions import line_starts
+from .decisions import Lines
 from .records import Fix, Flag, Repair
 from .rules import load_rules
 
@@ -33,17 +31,6 @@ GROUPS = (
 _GROUP_OF_LAYER = {"statistical": "statistical", "phrases": "phrase table", "grammar": "phrase table",
                    "words": "phrase table", "swaps": "phrase table", "spam": "detectors", "detectors": "detectors",
                    "learned": "learned", "editor": "editor"}
-
-
-class _Lines:
-    """Character offset -> 1-based (line, column)."""
-
-    def __init__(self, text: str):
-        self.starts = line_starts(text)
-
-    def __call__(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
 
 
 def _q(text: str) -> str:
@@ -75,7 +62,7 @@ def format_report(path: str, original: str, result: Repair, decided: list | tupl
     ``result`` is the repair with the editor's decisions applied (``decisions.apply``);
     ``decided`` and ``stale`` are that ``Applied``'s lists, and ``review_path`` the decisions
     file as written in messages."""
-    where = _Lines(original)
+    where = Lines(original).position  # offset -> (line, column), 1-based
     lines: list[str] = []
     counts: dict[str, int] = {}
     kept = sorted((a, b, d) for d, a, b in decided if d.keep)
