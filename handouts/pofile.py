@@ -238,7 +238,7 @@ def parse(text: str, path: str) -> Catalog:
     every entry made so far again and again, is paused while the entries are made.
     """
     with heap.paused():
-        return _parse(text, path)
+        return _parse_plain(text, path) or _parse(text, path)
 
 
 def _parse(text: str, path: str) -> Catalog:
@@ -378,6 +378,177 @@ def _parse(text: str, path: str) -> Catalog:
                                   '"Content-Type: text/plain; charset=UTF-8\\n" (msgfmt -c rejects a catalog '
                                   'without one; was the header cut or moved?)', 1)
     return catalog
+
+
+# -- the common case, read whole entries at a time -----------------------------------------
+#
+# A catalog as the pipeline, msgmerge, Poedit and Weblate write it: each line at its start, one string
+# a line, only C's one-letter escapes, no CR, a single space after each keyword and after "#~" and
+# "#|", no backslash at a line's end, blank lines empty.  ``_parse_plain`` reads such a catalog an
+# entry at a time with one regular expression, to the same Catalog ``_parse`` makes (the tests
+# compare the two on every catalog the fuzz test makes); anything else, and anything wrong, it
+# leaves to ``_parse``, which gives the errors.
+
+_BODY = r'[^"\\\n]*(?:\\[^\n][^"\\\n]*)*'
+"""The inside of a string (unrolled, so that the engine does not try a branch per character)."""
+
+
+def _entry_pattern(prefix: str) -> re.Pattern:
+    """An active entry (``prefix`` "") or an obsolete one ("#~ "), from its comments to the blank lines
+    after it."""
+    p = re.escape(prefix)
+    s = f'"({_BODY})"\\n'  # a string, its inside captured
+    more = f'((?:{p}"{_BODY}"\\n)*)'  # the strings that continue it, together
+    return re.compile(
+        r"((?:#(?![~|])[^\n]*\n)*)"  # 1: comments (not #~ or #|)
+        + (r"((?:#\| [^\n]*\n)*)" if not prefix else "()")  # 2: previous strings (#|)
+        + f"(?:{p}msgctxt {s}{more})?"  # 3, 4: msgctxt
+        + f"{p}msgid {s}{more}"  # 5, 6: msgid
+        + f'(?:{p}msgid_plural {s}{more}((?:{p}msgstr\\[[0-9]+\\] (?:"{_BODY}"\\n)(?:{p}"{_BODY}"\\n)*)+)'  # 7-9
+        + f"|{p}msgstr {s}{more})"  # 10, 11: msgstr
+        + r"\n*")
+
+
+_PLAIN_ENTRY = _entry_pattern("")
+_PLAIN_OBSOLETE = _entry_pattern("#~ ")
+_PLAIN_FORM = {prefix: re.compile(f'{re.escape(prefix)}msgstr\\[([0-9]+)\\] "({_BODY})"\\n((?:{re.escape(prefix)}"{_BODY}"\\n)*)')
+               for prefix in ("", "#~ ")}
+_PLAIN_PREVIOUS = re.compile(f'#\\| (msgctxt|msgid|msgid_plural) "({_BODY})"\\n((?:#\\| "{_BODY}"\\n)*)')
+_PLAIN_ESCAPE = re.compile(r"\\(.)")
+
+
+def _plain_value(first: str, more: str | None, prefix: str = "") -> str | None:
+    """A string and its continued lines' (``"a"\n"b"\n``, each after ``prefix``), or None for an escape
+    beyond one letter."""
+    if more:
+        first += "".join(more[len(prefix) + 1 : -2].split(f'"\n{prefix}"'))
+    if "\\" not in first:
+        return first
+    try:
+        return _PLAIN_ESCAPE.sub(lambda m: _SIMPLE_ESCAPES[m.group(1)], first)
+    except KeyError:  # \x3f, \101, or one GNU rejects: _parse reads them
+        return None
+
+
+def _plain_previous(block: str) -> dict[str, str] | None:
+    """An entry's previous strings (``#| msgid "..."``), each once and in GNU's order, or None."""
+    found: dict[str, str] = {}
+    at = 0
+    for m in _PLAIN_PREVIOUS.finditer(block):
+        value = _plain_value(m.group(2), m.group(3), "#| ")
+        if m.start() != at or value is None or any(k >= m.group(1) for k in found):
+            return None  # (msgctxt < msgid < msgid_plural, as text)
+        found[m.group(1)] = value
+        at = m.end()
+    return found if at == len(block) else None
+
+
+def _parse_plain(text: str, path: str) -> Catalog | None:
+    """``_parse``'s Catalog for a plain catalog (above), or None to leave the text to ``_parse``."""
+    # (a line that starts or ends with white space, among others, is not matched)
+    if not text.endswith("\n") or text.startswith("\n") or "\r" in text or "\x00" in text or "\x04" in text:
+        return None
+    catalog = Catalog(path)
+    seen: set[tuple[str | None, str]] = set()
+    entries = catalog.entries
+    at, line, size = 0, 1, len(text)
+    while at < size:
+        prefix = ""
+        m = _PLAIN_ENTRY.match(text, at)
+        if m is None:
+            prefix = "#~ "
+            m = _PLAIN_OBSOLETE.match(text, at)
+            if m is None:
+                return None
+        start = line
+        line += text.count("\n", at, m.end())
+        comments, previous, ctx, ctx_more, msgid, id_more, plural, plural_more, forms, msgstr, str_more = m.groups()
+        msgid = _plain_value(msgid, id_more, prefix)
+        if ctx is not None:
+            ctx = _plain_value(ctx, ctx_more, prefix)
+            if ctx is None:
+                return None
+        if msgid is None:
+            return None
+        key = (ctx, msgid)
+        if key in seen:
+            return None  # (a duplicate: _parse says where the first is)
+        seen.add(key)
+        if msgid == "" and ctx is None and not prefix and not catalog.header:
+            msgstr = _plain_value(msgstr, str_more) if forms is None else None
+            if not msgstr or not msgstr.strip(_WHITESPACE + "\n") or previous \
+                    or comments and _plain_comments(comments) is None:
+                return None  # (an empty header: _parse says so)
+            header = text[at : m.end()].split("\n")
+            while header and not header[-1].strip():
+                header.pop()
+            catalog.header, catalog.header_line = header, start
+            catalog.metadata, catalog.header_msgstr = _parse_metadata(msgstr), msgstr
+            at = m.end()
+            continue
+        if forms is None:
+            msgstr = _plain_value(msgstr, str_more, prefix)
+            if msgstr is None:
+                return None
+        if comments:
+            found = _plain_comments(comments)
+            if found is None:
+                return None
+            tcomment, comment, occurrences, flags = found
+        else:
+            tcomment, comment, occurrences, flags = "", "", [], []
+        entry = polib.POEntry(msgid=msgid, msgstr=msgstr if forms is None else "", msgctxt=ctx,
+                              tcomment=tcomment, comment=comment, occurrences=occurrences, flags=flags,
+                              obsolete=bool(prefix))
+        if previous:
+            before = _plain_previous(previous)
+            if before is None:
+                return None
+            entry.previous_msgctxt = before.get("msgctxt")
+            entry.previous_msgid = before.get("msgid")
+            entry.previous_msgid_plural = before.get("msgid_plural")
+        if forms is not None:
+            plural = _plain_value(plural, plural_more, prefix)
+            if plural is None:
+                return None
+            entry.msgid_plural = plural
+            strings: dict[int, str] = {}
+            for n, form in enumerate(_PLAIN_FORM[prefix].finditer(forms)):
+                value = _plain_value(form.group(2), form.group(3), prefix)
+                if int(form.group(1)) != n or value is None:
+                    return None
+                strings[n] = value
+            entry.msgstr_plural = strings
+        entry.linenum = start
+        entries.append(entry)
+        at = m.end()
+    return catalog if catalog.header else None
+
+
+def _plain_comments(block: str) -> tuple[str, str, list, list] | None:
+    """A plain entry's comment lines as ``_parse`` reads them: (translator comments, extracted
+    comments, references, flags); None for a line a backslash continues."""
+    tcomment: list[str] = []
+    comment: list[str] = []
+    occurrences: list[tuple[str, str]] = []
+    flags: list[str] = []
+    for body in block[:-1].split("\n"):
+        if body[-1] in _WHITESPACE or body[-1] == "\\":
+            if body.endswith("\\"):
+                return None
+            body = body.rstrip(_WHITESPACE)
+        kind = body[1:2]
+        if kind == ".":
+            comment.append(_comment_text(body[2:]))
+        elif kind == ":":
+            for ref in body[2:].split():
+                file, sep, lineno = ref.rpartition(":")
+                occurrences.append((file, lineno) if sep and lineno.isdigit() else (ref, ""))
+        elif kind == ",":
+            flags.extend(f.strip() for f in body[2:].split(",") if f.strip())
+        else:
+            tcomment.append(_comment_text(body[1:]))
+    return "\n".join(tcomment), "\n".join(comment), occurrences, flags
 
 
 def _join_continued(lines: list[str], path: str):

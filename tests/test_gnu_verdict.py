@@ -125,3 +125,70 @@ def test_check_and_update_report_a_broken_escape_without_a_traceback(tmp_path):
         assert r.stderr.startswith(f"locale/de/LC_MESSAGES/dose.po:{line}: error: invalid escape"), r.stderr
         assert "Traceback" not in r.stderr
     assert path.read_text(encoding="utf-8") == text
+
+
+# A catalog with every construct the quick reader (pofile._parse_plain) takes: a commented header,
+# contexts, plurals, escapes, continued strings, previous strings, obsolete entries (plain and
+# plural), comments of every kind (one with trailing blanks), references with and without a line.
+EVERY_KIND = (
+    "# Translator's note   \n# second line\n#, fuzzy\n" + HEADER.format(charset="UTF-8")
+    + '#. extracted\n#: handouts/a.md:3 b.md c:d:4\n#, python-format, no-wrap\n'
+      'msgid "%(n)s tablets\\n"\nmsgstr ""\n"%(n)s Tabletten \\"Dosis\\"\\t\\\\\\n"\n\n'
+      'msgctxt "menu"\nmsgid "Open"\nmsgstr "Öffnen"\n\n'
+      '#, fuzzy\n#| msgctxt "old"\n#| msgid "Clse"\n#| "d"\nmsgctxt "menu"\nmsgid "Close"\nmsgstr "Schließen"\n\n'
+      '#| msgid "one pill"\n#| msgid_plural "%(n)s pills"\nmsgid "one tablet"\nmsgid_plural "%(n)s tablets"\n'
+      'msgstr[0] "eine Tablette"\nmsgstr[1] ""\n"%(n)s Tabletten"\n\n'
+      '#  a comment with two spaces and blanks after it  \t\n#~ msgid "Gone"\n#~ msgstr ""\n#~ "Weg"\n\n'
+      '#~ msgctxt "x"\n#~ msgid "a"\n#~ msgid_plural "as"\n#~ msgstr[0] "b"\n#~ msgstr[1] "bs"\n\n\n'
+)
+
+
+def _read_both(text: str):
+    """(the quick reader's Catalog or None, the full reader's Catalog or its error)."""
+    from handouts import pofile
+    from handouts.errors import HandoutsError
+
+    try:
+        full = pofile._parse(text, "case.po")
+    except HandoutsError as exc:
+        full = exc
+    return pofile._parse_plain(text, "case.po"), full
+
+
+def _seen(catalog) -> tuple:
+    from handouts import pofile
+
+    return (catalog.header, catalog.metadata, catalog.header_line, catalog.header_msgstr,
+            [(pofile._signature(e), e.linenum, list(e.flags), e.occurrences) for e in catalog.entries])
+
+
+def test_the_quick_reader_reads_what_the_full_reader_reads_or_leaves_it():
+    # the quick reader takes the common shapes of a catalog an entry at a time; on every catalog of this
+    # project, the one above and thousands of mutations of them, it gives the full reader's Catalog or
+    # leaves the text to it (which gives the error) -- never another reading, never a pass of a wrong one
+    originals = [p.read_bytes() for p in gnu_verdict.sources()] + [EVERY_KIND.encode()]
+    quick, full = _read_both(EVERY_KIND)
+    assert quick is not None and not isinstance(full, Exception)
+    assert _seen(quick) == _seen(full)
+    kinds = {("obsolete" if e.obsolete else "") + ("plural" if e.msgid_plural else "")
+             + ("previous" if e.previous_msgid else "") + ("context" if e.msgctxt else "") for e in quick.entries}
+    assert kinds == {"obsolete", "obsoletepluralcontext", "pluralprevious", "previouscontext", "context", ""}
+    for data in originals[:-1]:  # the project's own catalogs: all read the quick way
+        assert _read_both(data.decode("utf-8"))[0] is not None
+    seed = int(os.environ.get("HANDOUTS_FUZZ_SEED", random.randrange(2**32)))
+    rng = random.Random(seed)
+    taken = refused = 0
+    for n in range(3000):
+        data, how = gnu_verdict.mutate(rng, originals[n % len(originals)])
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        quick, full = _read_both(text)
+        if quick is None:
+            refused += 1
+            continue
+        taken += 1
+        assert not isinstance(full, Exception), f"seed {seed}, case {n} ({how}): the full reader says {full}"
+        assert _seen(quick) == _seen(full), f"seed {seed}, case {n} ({how})"
+    assert taken > 1000 and refused > 300  # both kinds were tried
