@@ -229,6 +229,7 @@ class Project:
         with heap.forked_pool(workers) as pool:
             done = pool.map(_prepare_and_store, [self.store] * len(todo), todo, chunksize=chunk)
             self._read_catalogs(todo)  # meanwhile, in this process, which would only wait
+            update_stage.extract_ui_words(list(self.template_dirs()))  # ... and the update's words of the templates
             list(done)
 
     def _read_catalogs(self, todo: list[Source]) -> None:

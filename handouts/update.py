@@ -59,6 +59,32 @@ def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
     return list(messages.values())
 
 
+def ui_source(template_dirs: list[Path] | None = None) -> str:
+    """Digest of the templates the UI words come from: their paths and their bytes."""
+    templates = [p for folder in (template_dirs or []) + [render.TEMPLATES] if folder.is_dir()
+                 for p in sorted(folder.glob("*.j2"))]
+    return digest(b"".join(p.as_posix().encode() + b"\0" + p.read_bytes() for p in templates))
+
+
+_UI_MESSAGES: dict[tuple[tuple[Path, ...], str], list[Message]] = {}
+"""``ui_messages`` of the templates as they were (by ``ui_source``): extracted once in a process."""
+
+
+def _ui_messages(template_dirs: list[Path] | None, source: str) -> list[Message]:
+    key = (tuple(template_dirs or ()), source)
+    if key not in _UI_MESSAGES:
+        if len(_UI_MESSAGES) > 8:
+            _UI_MESSAGES.clear()
+        _UI_MESSAGES[key] = ui_messages(template_dirs)
+    return _UI_MESSAGES[key]
+
+
+def extract_ui_words(template_dirs: list[Path] | None = None) -> None:
+    """Extract the templates' words now, for the update to take (the full build does it while the
+    forked workers repair the documents, when this process would only wait)."""
+    _ui_messages(template_dirs, ui_source(template_dirs))
+
+
 def _catalog_keys(locale_dir: Path, code: str) -> list[tuple[str, str, str]]:
     """(file name, path, digest) of every catalog of the language, by name (strings, not Paths: a
     language has a catalog per document)."""
@@ -193,10 +219,8 @@ def update(locale_dir: Path, codes: list[str], documents: list[tuple[str, Callab
     ``reader`` (when given) what the build makes of each document catalog they read or wrote,
     which the build, whose processes do not share what they parsed, takes instead of parsing it.
     """
-    templates = [p for folder in (template_dirs or []) + [render.TEMPLATES] if folder.is_dir()
-                 for p in sorted(folder.glob("*.j2"))]
-    ui_source = digest(b"".join(p.as_posix().encode() + b"\0" + p.read_bytes() for p in templates))
-    domains = list(documents) + [(UI_DOMAIN, functools.cache(lambda: ui_messages(template_dirs)), ui_source)]
+    source = ui_source(template_dirs)
+    domains = list(documents) + [(UI_DOMAIN, lambda: _ui_messages(template_dirs, source), source)]
 
     # templates: made only when their document changed (or the file on disk is not what was written)
     pots: dict[str, _Template] = {}
