@@ -19,6 +19,7 @@ from pathlib import Path
 from . import catalogs, checks, heap, render
 from .catalogs import UI_DOMAIN
 from .documents import listing, remove, write_bytes, write_text
+from .errors import HandoutsError
 from .locales import babel_locale, language
 from .pdf import find_engine, print_pdf, screenshot
 from .pofile import plural_function
@@ -234,6 +235,46 @@ def environment(template_dirs: tuple[Path, ...] = ()):
     return env
 
 
+TEMPLATE_FILES = ("handout.html.j2", "handout.txt.j2", "index.html.j2", "index-row.html.j2", "language-index.html.j2",
+                  "handout.css", "index.css", "filter.js")
+"""Every file the build renders through Jinja2 (the style sheets and the script are included by name): a
+project's ``templates/`` may replace any of them."""
+
+
+def load_templates(settings: "Settings") -> None:
+    """Compile every template the build renders, here, before forking (the workers share them): one that
+    does not parse is a ``path:line: error:``, not a traceback in a worker."""
+    import jinja2
+
+    env = environment(settings.template_dirs)
+    for name in TEMPLATE_FILES:
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError as exc:
+            raise template_failure(exc, settings.rel) from None
+        except UnicodeDecodeError as exc:
+            path = next(p for p in (d / name for d in (*settings.template_dirs, render.TEMPLATES)) if p.is_file())
+            data = path.read_bytes()
+            raise HandoutsError(settings.rel(path), f"the template is not UTF-8 (byte 0x{data[exc.start]:02x})",
+                                data.count(b"\n", 0, exc.start) + 1) from None
+
+
+def template_failure(exc: Exception, rel: Callable[[Path], str]) -> HandoutsError:
+    """A template's error (a syntax error, or one met while rendering: a name it does not know) as
+    ``path:line: error:``, at the template line Jinja2 names in its traceback."""
+    where: str | None = getattr(exc, "filename", None)
+    line: int | None = getattr(exc, "lineno", None)
+    if where is None:  # an error while rendering: Jinja2 puts the template's lines in the traceback
+        tb = exc.__traceback__
+        while tb is not None:
+            name = tb.tb_frame.f_code.co_filename
+            if name.endswith((".j2", ".css", ".js")) and os.path.isfile(name):
+                where, line = name, tb.tb_lineno
+            tb = tb.tb_next
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return HandoutsError(rel(Path(where)) if where else "templates", f"template error: {message}", line)
+
+
 def _bytecode_cache():
     """Compiled templates kept in the user's cache directory (``repair.cache.directory()``, ``jinja/``), so
     that a run need not compile them again: Jinja2 names each by the template's path and checks the
@@ -311,6 +352,15 @@ _CONTEXT: dict = {}
 
 
 def _job(name: str, codes: list[str]) -> list[PairResult]:
+    import jinja2
+
+    try:
+        return _pairs(name, codes)
+    except jinja2.TemplateError as exc:  # (one that parses, and fails as it renders)
+        raise template_failure(exc, _CONTEXT["settings"].rel) from None
+
+
+def _pairs(name: str, codes: list[str]) -> list[PairResult]:
     from markupsafe import Markup
 
     settings: Settings = _CONTEXT["settings"]
@@ -463,6 +513,8 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     document) -> (a catalog's digest, its ``Translations``) as the update's workers read them; a
     pair whose catalog is still that one takes them instead of parsing the catalog again.
     """
+    import jinja2
+
     codes = settings.codes
     result = BuildResult(locales=codes)
     ui_keys = {c: file_digest(catalogs.po_path(settings.locale_dir, c, UI_DOMAIN)) for c in codes}
@@ -503,6 +555,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
             checks.KNOWN_SYMBOLS[code] = facts.numbers(code)
             for day in reviewed:
                 facts.date(day, code, "long")
+        load_templates(settings)
         _CONTEXT.update(settings=settings, load_document=load_document, ui_keys=ui_keys, facts=facts, ready=ready,
                         engine=find_engine() if settings.pdf else "")
         bar = progress(len(todo)) if progress else None
@@ -518,7 +571,10 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
             _CONTEXT.clear()
             if bar:
                 bar.close()
-    result.written += indexes(settings, names, result.translated, ui_keys, state, facts)
+    try:
+        result.written += indexes(settings, names, result.translated, ui_keys, state, facts)
+    except jinja2.TemplateError as exc:
+        raise template_failure(exc, settings.rel) from None
     facts.save()
     layout = digest(repr((sorted(names), codes, settings.large_print)))
     if state.layout != layout:  # a document, a language or a variant is gone: remove its handouts

@@ -34,6 +34,7 @@ def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
     """The templates' own words, extracted with Babel's Jinja2 extractor (Jinja2's ``babel_extract``,
     given to Babel itself: named "jinja2", Babel looks for it among every installed package's entry
     points, which took a quarter of the extraction's time)."""
+    import jinja2
     from babel.messages.extract import extract
     from jinja2.ext import babel_extract
 
@@ -45,6 +46,14 @@ def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
                 continue  # a project's own template replaces the package's
             seen.add(path.name)
             where = "handouts/templates" if folder == render.TEMPLATES else "templates"
+            data = path.read_bytes()
+            try:  # (the extractor skips a template that does not parse, and its words would be lost)
+                jinja2.Environment().parse(data.decode("utf-8"), path.name, str(path))
+            except jinja2.TemplateSyntaxError as exc:
+                raise HandoutsError(f"{where}/{path.name}", f"template error: {exc.message}", exc.lineno) from None
+            except UnicodeDecodeError as exc:
+                raise HandoutsError(f"{where}/{path.name}", f"the template is not UTF-8 (byte 0x{data[exc.start]:02x})",
+                                    data.count(b"\n", 0, exc.start) + 1) from None
             with path.open("rb") as f:
                 for lineno, msg, _comments, _ctx in extract(
                     babel_extract, f, keywords={"ui": (1,), "ui_n": (1, 2)},
@@ -82,7 +91,10 @@ def _ui_messages(template_dirs: list[Path] | None, source: str) -> list[Message]
 def extract_ui_words(template_dirs: list[Path] | None = None) -> None:
     """Extract the templates' words now, for the update to take (the full build does it while the
     forked workers repair the documents, when this process would only wait)."""
-    _ui_messages(template_dirs, ui_source(template_dirs))
+    try:
+        _ui_messages(template_dirs, ui_source(template_dirs))
+    except HandoutsError:
+        pass  # the update says so, in its place
 
 
 def _catalog_keys(locale_dir: Path, code: str) -> list[tuple[str, str, str]]:

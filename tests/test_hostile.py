@@ -273,3 +273,47 @@ def test_a_placeholder_mistake_in_the_templates_words_never_crashes_a_build(tmp_
     assert '<span lang="en" dir="ltr">Last reviewed: 24. November 2026</span>' in html  # English, marked, not a crash
     r = run_pipeline("-C", str(root), "update")  # msgfmt -c would reject this catalog: update says where
     assert r.returncode == 2 and r.stderr.startswith("locale/de/LC_MESSAGES/handouts.po:")
+
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "handouts" / "templates"
+
+
+@pytest.mark.parametrize("name, append, line_of, message", [
+    # a syntax error: Babel's extractor skips such a template, so its words would have gone from the
+    # templates' catalog (and to obsolete in every language) had the update not stopped
+    ("handout.txt.j2", '{{ ui("Printed copy" }}\n', "last", "template error: unexpected '}', expected ')'"),
+    ("handout.html.j2", "{% if %}\n", "last", "template error: Expected an expression"),
+    # one that parses and fails as it renders, in a forked worker
+    ("handout.txt.j2", "{{ no_such_name }}\n", "last", "template error: 'no_such_name' is undefined"),
+    # a style sheet the handout includes, replaced by the project's
+    ("handout.css", "{% for %}\n", "first", "template error: Expected"),
+])
+def test_a_broken_project_template_is_its_line_not_a_traceback(tmp_path, name, append, line_of, message):
+    root = _project(tmp_path)
+    (root / "templates").mkdir()
+    path = root / "templates" / name
+    text = (TEMPLATES / name).read_text(encoding="utf-8") + append if name.endswith(".j2") else append
+    path.write_text(text, encoding="utf-8")
+    line = text.count("\n") if line_of == "last" else 1
+    before = {k: v for k, v in snapshot(root).items() if k.startswith("locale/")}
+    for command in ((), ("build",)):
+        r = run_pipeline("-C", str(root), *command)
+        assert r.returncode == 2, r.stderr
+        assert r.stderr.startswith(f"templates/{name}:{line}: error: {message}"), r.stderr
+        assert "Traceback" not in r.stderr
+        if "undefined" not in message:  # (a template that parses gives the update its words, as it should)
+            assert {k: v for k, v in snapshot(root).items() if k.startswith("locale/")} == before
+
+
+def test_a_project_template_that_is_not_utf8_is_its_line(tmp_path):
+    root = _project(tmp_path)
+    (root / "templates").mkdir()
+    text = (TEMPLATES / "handout.txt.j2").read_bytes()
+    (root / "templates" / "handout.txt.j2").write_bytes(text + b"caf\xe9\n")
+    line = text.count(b"\n") + 1
+    for command in ((), ("build",)):
+        r = run_pipeline("-C", str(root), *command)
+        assert r.returncode == 2, r.stderr
+        assert r.stderr.startswith(f"templates/handout.txt.j2:{line}: error: the template is not UTF-8 (byte 0xe9)"), \
+            r.stderr
+        assert "Traceback" not in r.stderr
