@@ -205,10 +205,13 @@ class Project:
             if doc is None:
                 doc = prepare(source.path, source.rel, source.learned)
                 self.store.save_document(source.name, source.key, doc)
-            self._documents[source.name] = doc
-            if len(self._documents) > KEPT_DOCUMENTS:
-                self._documents.popitem(last=False)
+            self._keep(source.name, doc)
         return doc
+
+    def _keep(self, name: str, doc: Document) -> None:
+        self._documents[name] = doc
+        if len(self._documents) > KEPT_DOCUMENTS:
+            self._documents.popitem(last=False)
 
     def documents(self) -> list[Document]:
         return [self.document(s) for s in self.sources()]
@@ -222,15 +225,25 @@ class Project:
             return  # done one by one, when asked for
         preload_repair()  # loaded once, here: the forked workers share its pages instead of loading their own
         workers = min(self.jobs, len(todo))
-        # the longest first, and chunks small enough that every worker gets some: with chunks of a fixed
-        # 4, five long documents on two workers went 4 to one and 1 to the other
+        # the longest first, each taken from one shared list by whichever process is free: the workers, and
+        # this one once it has read the catalogs and the templates' words (with five long documents on two
+        # workers, the fifth no longer waits for one of them while this process has nothing to do)
         todo.sort(key=lambda s: -_size(s.path))
-        chunk = max(1, min(4, len(todo) // (4 * workers)))
-        with heap.forked_pool(workers) as pool:
-            done = pool.map(_prepare_and_store, [self.store] * len(todo), todo, chunksize=chunk)
-            self._read_catalogs(todo)  # meanwhile, in this process, which would only wait
-            update_stage.extract_ui_words(list(self.template_dirs()))  # ... and the update's words of the templates
-            list(done)
+        work = _Work(self.store, todo)
+        _WORK[:] = [work]
+        try:
+            with heap.forked_pool(workers) as pool:
+                done = [pool.submit(_take_work) for _ in range(workers)]
+                self._read_catalogs(todo)  # meanwhile, in this process, which would only wait
+                update_stage.extract_ui_words(list(self.template_dirs()))  # ... and the update's words of the templates
+                failed = _take_work(self._keep)
+                for future in done:
+                    failed += future.result()
+        finally:
+            _WORK.clear()
+        if failed:  # the first in the documents' order, as a serial run would say
+            order = {s.name: n for n, s in enumerate(sources)}
+            raise min(failed, key=lambda f: order[todo[f[0]].name])[1]
 
     def _read_catalogs(self, todo: list[Source]) -> None:
         """Parse the catalogs of the documents being repaired, which the update will merge with their
@@ -381,9 +394,45 @@ def _size(path: Path) -> int:
         return 0  # read (and reported) by the worker
 
 
-def _prepare_and_store(store: Store, source: Source) -> None:
-    """In a worker process: repair and parse a document, and put it in build/documents/."""
-    store.save_document(source.name, source.key, prepare(source.path, source.rel, source.learned))
+class _Work:
+    """Documents to repair, shared by forked processes: each takes the next one not yet taken."""
+
+    def __init__(self, store: Store, todo: list[Source]):
+        import multiprocessing
+
+        self.store, self.todo = store, todo
+        self.next = multiprocessing.get_context("fork").Value("i", 0)  # (made before the workers are forked)
+
+    def take(self) -> int | None:
+        with self.next.get_lock():
+            index = self.next.value
+            if index >= len(self.todo):
+                return None
+            self.next.value = index + 1
+            return index
+
+
+_WORK: list[_Work] = []
+"""The ``_Work`` that a pool's forked workers (and the process that forked them) take from."""
+
+
+def _take_work(keep: Callable[[str, Document], None] | None = None) -> list[tuple[int, HandoutsError]]:
+    """Repair and parse documents from the shared list until none is left, each put in build/documents/
+    (and given to ``keep``, in the process that runs the build); what was wrong, by its place in the list
+    (anything else is a fault, raised at once)."""
+    work = _WORK[0]
+    failed = []
+    while (index := work.take()) is not None:
+        source = work.todo[index]
+        try:
+            doc = prepare(source.path, source.rel, source.learned)
+        except HandoutsError as exc:  # reported by the caller, the first in the list's order
+            failed.append((index, exc))
+            continue
+        work.store.save_document(source.name, source.key, doc)
+        if keep is not None:
+            keep(source.name, doc)
+    return failed
 
 
 def prepare(path: Path, rel: str, learned: learning.Learned | None = None) -> Document:

@@ -317,3 +317,21 @@ def test_a_project_template_that_is_not_utf8_is_its_line(tmp_path):
         assert r.stderr.startswith(f"templates/handout.txt.j2:{line}: error: the template is not UTF-8 (byte 0xe9)"), \
             r.stderr
         assert "Traceback" not in r.stderr
+
+
+def test_of_two_broken_sources_repaired_in_parallel_the_first_by_name_is_reported(tmp_path):
+    # five documents or more are repaired by forked workers and this process, each taking the next, the
+    # longest first; the error reported is the one a serial run meets first, whatever finished first
+    (tmp_path / "source").mkdir()
+    (tmp_path / "locale").mkdir()
+    (tmp_path / "locale" / "LINGUAS").write_text("de\n", encoding="utf-8")
+    for n in range(1, 7):
+        (tmp_path / "source" / f"doc{n}.md").write_text(f"# Doc {n}\n\nTake 2 tablets a day.\n", encoding="utf-8")
+    (tmp_path / "source" / "doc2.md").write_bytes(b"# Short\n\ncaf\xe9\n")
+    (tmp_path / "source" / "doc5.md").write_bytes(b"# Long\n\n" + b"Take 2 tablets a day with water. " * 40 + b"caf\xe9\n")
+    for _ in range(2):
+        r = run_pipeline("-C", str(tmp_path), "-j", "2")
+        assert r.returncode == 2, r.stderr
+        assert r.stderr.startswith("source/doc2.md") and "error: not valid UTF-8" in r.stderr.splitlines()[0], r.stderr
+        assert "Traceback" not in r.stderr
+        assert not (tmp_path / "locale" / "de" / "LC_MESSAGES").exists()  # nothing reached the catalogs
