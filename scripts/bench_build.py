@@ -360,7 +360,7 @@ def compile_bytecode(checkout: Path) -> None:
 
 def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, vs_po4a: bool, keep: bool,
          length: int = 1, base: Path | None = None, library: Path | None = None, watch: int = 0,
-         rounds: int = 1) -> int:
+         rounds: int = 1, rest: float = 5.0) -> int:
     locales = LOCALES[:locale_count]
     for checkout in (ROOT, base):
         if checkout is not None:  # as a first run would leave it, or pip for Sphinx (PYTHONDONTWRITEBYTECODE aside)
@@ -413,10 +413,14 @@ def main(documents: int, locale_count: int, jobs: int | None, vs_sphinx: bool, v
             for name, (checkout, where) in roots.items():
                 if r:
                     restore(where, pristine)
+                if rounds > 1:
+                    time.sleep(rest)  # each tool's run starts from an idle machine, not from the last one's load
                 fulls[name].append(pipeline(where, *extra, checkout=checkout))
                 print(f"  {name}: full build: {fulls[name][-1].seconds:.2f} s", flush=True)
             for short, _, bench in running:
                 work = tmp / f"{''.join(c for c in short.lower() if c.isalnum())}-{r}"
+                if rounds > 1:
+                    time.sleep(rest)
                 peer_runs[short].append(bench(work, docs, locales))
                 shutil.rmtree(work, ignore_errors=True)
                 print(f"  {short}: {peer_runs[short][-1].seconds:.2f} s", flush=True)

@@ -4,7 +4,7 @@
     python scripts/benchmark.py repair [MEGABYTES] [--against CHECKOUT] [--rounds 3] [--cpu]
     python scripts/benchmark.py build [--documents 100] [--locales 8] [--jobs N] [--long | --length N]
                                       [--vs-sphinx] [--vs-po4a] [--base CHECKOUT] [--library DIR] [--keep]
-                                      [--watch ROUNDS] [--rounds N]
+                                      [--watch ROUNDS] [--rounds N] [--rest SECONDS]
 
 `repair` prints the MB/s of the repair's automatic layer one document at a time, as the
 pipeline repairs: the 29 clean leaflets and the 38 spun texts of tests/corpus, with the
@@ -40,7 +40,10 @@ then, with `[tool.handouts] resident = true` and no watch, the first command (wh
 resident) and the command line after each kind of save again.  `--rounds N` times the full build
 N times, each from the library as it was, by turns with each peer's build, and sets the medians
 against each other: a noisy machine disturbs a one-second run more, in proportion, than a
-twenty-second one.
+twenty-second one.  With `--rounds`, each timed full build, ours and the peers' alike, starts after
+`--rest` seconds (default 5) of an idle machine: a one-second build right after another tool's twenty
+seconds on both cores ran a tenth slower (1.19 against 1.06 s, medians of 4, after 15 s of load and
+after 8 s idle).
 """
 from __future__ import annotations
 
@@ -256,6 +259,9 @@ def main() -> int:
     bld.add_argument("--library", type=Path, help="copy this library (made by an earlier run) instead of making one")
     bld.add_argument("--rounds", dest="full_rounds", type=int, default=1, metavar="N",
                      help="time the full build N times, by turns with the peers, and compare medians (default 1)")
+    bld.add_argument("--rest", type=float, default=5.0, metavar="SECONDS",
+                     help="with --rounds: the machine left idle this long before each timed full build, ours and "
+                          "the peers' alike (default 5)")
     bld.add_argument("--watch", type=int, default=0, metavar="ROUNDS",
                      help="then time the live preview: ROUNDS saves of each kind")
     args = parser.parse_args()
@@ -273,7 +279,7 @@ def main() -> int:
         bench_build.main(documents, getattr(args, "locales", 8), getattr(args, "jobs", None),
                          getattr(args, "vs_sphinx", False), getattr(args, "vs_po4a", False), getattr(args, "keep", False),
                          length, getattr(args, "base", None), getattr(args, "library", None),
-                         getattr(args, "watch", 0), getattr(args, "full_rounds", 1))
+                         getattr(args, "watch", 0), getattr(args, "full_rounds", 1), getattr(args, "rest", 5.0))
     return 0
 
 
