@@ -82,7 +82,7 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
 
 
 def decode(data: bytes, name: str) -> str:
-    """UTF-8, strictly; the error names the byte offset, line and column of the first bad byte."""
+    """UTF-8, strictly; the error is at the line of the first bad byte, and names its offset and column."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -91,8 +91,8 @@ def decode(data: bytes, name: str) -> str:
         bad = data[exc.start : exc.end].hex(" ")
         raise HandoutsError(
             name,
-            f"not valid UTF-8: byte offset {exc.start} (line {line}, byte {column} of the line): "
-            f"0x{bad} ({exc.reason})",
+            f"not valid UTF-8: byte offset {exc.start} (byte {column} of the line): 0x{bad} ({exc.reason})",
+            line,
         ) from None
 
 

@@ -82,7 +82,7 @@ def test_bad_utf8_names_the_byte_offset_and_leaves_the_file(pipeline, tmp_path):
     src.write_bytes(data)
     r = pipeline("fix", "--write", str(src))
     assert r.returncode == 2
-    assert r.stderr.startswith(f"{src}: error: not valid UTF-8: byte offset 30 (line 2")
+    assert r.stderr.startswith(f"{src}:2: error: not valid UTF-8: byte offset 30 (byte ")
     assert "0xb0" in r.stderr
     assert "Traceback" not in r.stderr
     assert src.read_bytes() == data
