@@ -252,11 +252,10 @@ def load_templates(settings: "Settings") -> None:
             env.get_template(name)
         except jinja2.TemplateError as exc:
             raise template_failure(exc, settings.rel) from None
-        except UnicodeDecodeError as exc:
+        except UnicodeDecodeError:  # (Jinja2's loader names no place): the file it read says where
             path = next(p for p in (d / name for d in (*settings.template_dirs, render.TEMPLATES)) if p.is_file())
-            data = path.read_bytes()
-            raise HandoutsError(settings.rel(path), f"the template is not UTF-8 (byte 0x{data[exc.start]:02x})",
-                                data.count(b"\n", 0, exc.start) + 1) from None
+            render.template_text(path, settings.rel(path))
+            raise
 
 
 def template_failure(exc: Exception, rel: Callable[[Path], str]) -> HandoutsError:

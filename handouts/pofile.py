@@ -293,17 +293,7 @@ def _parse(text: str, path: str) -> Catalog:
             if current.has_strings:
                 finish(current, number - 1)
                 current = _Entry(number)
-            kind = body[1:2]
-            if kind == ".":
-                current.comment.append(_comment_text(body[2:]))
-            elif kind == ":":
-                for ref in body[2:].split():
-                    file, sep, lineno = ref.rpartition(":")
-                    current.occurrences.append((file, lineno) if sep and lineno.isdigit() else (ref, ""))
-            elif kind == ",":
-                current.flags.extend(f.strip() for f in body[2:].split(",") if f.strip())
-            else:
-                current.tcomment.append(_comment_text(body[1:]))
+            _read_comment(current, body)
             continue
         if previous:
             if current.has_strings:
@@ -528,27 +518,29 @@ def _parse_plain(text: str, path: str) -> Catalog | None:
 def _plain_comments(block: str) -> tuple[str, str, list, list] | None:
     """A plain entry's comment lines as ``_parse`` reads them: (translator comments, extracted
     comments, references, flags); None for a line a backslash continues."""
-    tcomment: list[str] = []
-    comment: list[str] = []
-    occurrences: list[tuple[str, str]] = []
-    flags: list[str] = []
+    read = _Entry(0)
     for body in block[:-1].split("\n"):
         if body[-1] in _WHITESPACE or body[-1] == "\\":
             if body.endswith("\\"):
                 return None
             body = body.rstrip(_WHITESPACE)
-        kind = body[1:2]
-        if kind == ".":
-            comment.append(_comment_text(body[2:]))
-        elif kind == ":":
-            for ref in body[2:].split():
-                file, sep, lineno = ref.rpartition(":")
-                occurrences.append((file, lineno) if sep and lineno.isdigit() else (ref, ""))
-        elif kind == ",":
-            flags.extend(f.strip() for f in body[2:].split(",") if f.strip())
-        else:
-            tcomment.append(_comment_text(body[1:]))
-    return "\n".join(tcomment), "\n".join(comment), occurrences, flags
+        _read_comment(read, body)
+    return "\n".join(read.tcomment), "\n".join(read.comment), read.occurrences, read.flags
+
+
+def _read_comment(entry: _Entry, body: str) -> None:
+    """One comment line (``#.``, ``#:``, ``#,`` or a translator's ``#``), stripped, into ``entry``."""
+    kind = body[1:2]
+    if kind == ".":
+        entry.comment.append(_comment_text(body[2:]))
+    elif kind == ":":
+        for ref in body[2:].split():
+            file, sep, lineno = ref.rpartition(":")
+            entry.occurrences.append((file, lineno) if sep and lineno.isdigit() else (ref, ""))
+    elif kind == ",":
+        entry.flags.extend(f.strip() for f in body[2:].split(",") if f.strip())
+    else:
+        entry.tcomment.append(_comment_text(body[1:]))
 
 
 def _join_continued(lines: list[str], path: str):

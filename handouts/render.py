@@ -15,10 +15,21 @@ from pathlib import Path
 
 from markdown_it.token import Token
 
+from .errors import HandoutsError
 from .units import Parsed, Unit, markdown, parse_inline, translated_inline
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEXT_WIDTH = 72
+
+
+def template_text(path: Path, where: str) -> str:
+    """A template's text (``where``: its name in messages); one that is not UTF-8 is ``path:line: error:``."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HandoutsError(where, f"the template is not UTF-8 (byte 0x{data[exc.start]:02x})",
+                            data.count(b"\n", 0, exc.start) + 1) from None
 
 Lookup = Callable[[Unit], "str | None"]
 

@@ -46,14 +46,11 @@ def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
                 continue  # a project's own template replaces the package's
             seen.add(path.name)
             where = "handouts/templates" if folder == render.TEMPLATES else "templates"
-            data = path.read_bytes()
+            text = render.template_text(path, f"{where}/{path.name}")
             try:  # (the extractor skips a template that does not parse, and its words would be lost)
-                jinja2.Environment().parse(data.decode("utf-8"), path.name, str(path))
+                jinja2.Environment().parse(text, path.name, str(path))
             except jinja2.TemplateSyntaxError as exc:
                 raise HandoutsError(f"{where}/{path.name}", f"template error: {exc.message}", exc.lineno) from None
-            except UnicodeDecodeError as exc:
-                raise HandoutsError(f"{where}/{path.name}", f"the template is not UTF-8 (byte 0x{data[exc.start]:02x})",
-                                    data.count(b"\n", 0, exc.start) + 1) from None
             with path.open("rb") as f:
                 for lineno, msg, _comments, _ctx in extract(
                     babel_extract, f, keywords={"ui": (1,), "ui_n": (1, 2)},
