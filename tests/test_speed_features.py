@@ -218,3 +218,28 @@ def test_a_broken_catalog_is_reported_once_when_the_catalogs_are_read_while_docu
     r = run_pipeline("-C", str(root), "--jobs", "2", "--min-translated", "0")
     assert r.returncode == 0, r.stderr
     assert 'msgid "Drink lots of fluids."' in broken.read_text(encoding="utf-8")
+
+
+def test_a_command_ends_without_the_interpreters_clean_up_and_says_all_it_had_to(tmp_path):
+    # python pipeline.py ends (heap.end) once its output is flushed, without freeing a million objects one
+    # by one; what it printed, its exit status and its files are all there.  A clean-up hook shows which
+    # way each run ended: a command run once skips it, --version (answered before anything ran) does not.
+    root = _library(tmp_path, 2)
+    (root / "source" / "broken.md").write_bytes(b"# Title\n\nok\n\xff\n")
+    hook = ("import atexit, runpy, sys; atexit.register(lambda: print('CLEAN-UP', file=sys.stderr)); "
+            "sys.argv = ['pipeline.py', *sys.argv[1:]]; runpy.run_path(sys.argv[0], run_name='__main__')")
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-c", hook, *args], cwd=ROOT, capture_output=True, text=True,
+                              encoding="utf-8")
+
+    failed = run("-C", str(root))
+    assert failed.returncode == 2 and "CLEAN-UP" not in failed.stderr
+    assert "source/broken.md:4: error: not valid UTF-8" in failed.stderr
+    (root / "source" / "broken.md").unlink()
+    built = run("-C", str(root), "--min-translated", "0")
+    assert built.returncode == 0 and "CLEAN-UP" not in built.stderr
+    assert built.stdout.rstrip().splitlines()[-1] == run_pipeline("-C", str(root)).stdout.rstrip().splitlines()[-1]
+    assert (root / "output" / "index.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    version = run("--version")
+    assert version.returncode == 0 and "CLEAN-UP" in version.stderr
