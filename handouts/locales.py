@@ -123,14 +123,7 @@ _DEFAULT_SCRIPTS = {"ar": "Arab", "fa": "Arab", "ur": "Arab", "ps": "Arab", "zh"
 
 
 def language(code: str) -> dict:
-    """What templates need to show a language: its code, BCP 47 tag, direction, names and script
-    (worked out once per process: Babel loads the language's data for it, about 3 ms, 10 for the
-    first, which loads English too)."""
-    return dict(_language(code))
-
-
-@functools.lru_cache(maxsize=None)
-def _language(code: str) -> dict:
+    """What templates need to show a language: its code, BCP 47 tag, direction, names and script."""
     locale = babel_locale(code)
     name = locale.get_display_name(locale) or code
     name = name[:1].upper() + name[1:]

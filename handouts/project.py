@@ -236,8 +236,6 @@ class Project:
                 done = [pool.submit(_take_work) for _ in range(workers)]
                 self._read_catalogs(todo)  # meanwhile, in this process, which would only wait
                 update_stage.extract_ui_words(list(self.template_dirs()))  # ... and the update's words of the templates
-                for code in [SOURCE_LANGUAGE, *self.locales()]:  # ... and what the build asks Babel of each language
-                    locales.language(code)
                 failed = _take_work(self._keep)
                 for future in done:
                     failed += future.result()
