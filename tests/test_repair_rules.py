@@ -120,6 +120,15 @@ def test_stray_capital_in_clean_paragraph_is_only_flagged():
     "Note: Take it with food.",
     "Get help (Call 999) now.",
     "Call or text 988 to reach the Suicide & Crisis Lifeline, or call 911.",
+    # a sentence opens after a sentence's end and its bracket or quote, and after a list marker of a
+    # letter, a roman numeral or a number with a bracket (the clean licences of /usr/share/common-licenses)
+    "It may not explain any medicine.)  The leaflet could be a matter of history.",
+    'The nurse said "Rest".)  Then you can go home.',
+    "You may:\n\n    d) If the pain is worse, call us.\n    (ii) The dose is small.\n    3) Take it with water.",
+    # a line in title case is a heading plain text does not mark
+    "  1. Source Code.\n\n  2. Side Effects To Watch For\n\nTake one tablet.",
+    # a name whose first word opens the sentence and is no common English word
+    "Macmillan Cancer Support can help you.",
 ])
 def test_capitals_that_belong_are_not_flagged(text):
     r = repair(text)
@@ -137,6 +146,20 @@ def test_a_word_the_document_capitalises_each_time_is_its_own_usage():
     # a stray capital that comes once is still one, beside them
     r = repair(text + "\nKeep the Device dry.\n")
     assert [(f.text, f.suggestion) for f in r.flags] == [("Device", "device")]
+
+
+@pytest.mark.parametrize("text", [
+    "(See below.) You can keep the Device in a dry place.",
+    "d) You can keep the Device in a dry place.",
+    "2. Keep your tablets Dry\n\nTake one tablet.",
+    "Some Medicines can make you drowsy.",
+])
+def test_a_stray_capital_beside_those_places_is_still_one(text):
+    # what the layout excuses is the first word there, or a line of capitals only: a capital among
+    # words in lower case, or after a common word that opens the sentence, is still the spinner's kind
+    r = repair(text)
+    assert r.text == text
+    assert [f.reason for f in r.flags] == ["common word capitalised in mid-sentence"]
 
 
 def test_a_capital_that_opens_a_line_is_the_layout():

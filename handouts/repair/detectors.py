@@ -51,8 +51,10 @@ def needs_an(word: str, rules: Rules) -> bool | None:
 
 
 
-def in_name(para: _Para, i: int) -> bool:
-    """Is the capitalised word at ``i`` part of a name such as "Department of Health"?"""
+def in_name(para: _Para, i: int, common: frozenset[str] = frozenset()) -> bool:
+    """Is the capitalised word at ``i`` part of a name such as "Department of Health"?  ``common``: the
+    common words; a word that opens the sentence and is none of them is a name's first ("Macmillan
+    Cancer Support", "Mozilla Foundation"), where a common one may be a spinner's ("Some Medicines")."""
     toks = para.toks
 
     def neighbour(step: int) -> int | None:
@@ -70,7 +72,7 @@ def in_name(para: _Para, i: int) -> bool:
     if i >= 2 and toks[i - 1].text[:1].isdigit() and toks[i - 2].text[:1].isupper():
         return True  # "Call 4 Concern"
     if p is not None and toks[p].kind == "w" and toks[p].text[0].isupper():
-        if not para.sentence_start[p]:
+        if not para.sentence_start[p] or (common and toks[p].key not in common):
             return True
         if p < i - 1 and all(t.key in ("and", "&", "of") for t in toks[p + 1 : i]):
             return True  # "Accident and Emergency" opening a sentence

@@ -64,6 +64,62 @@ def _begins_line(text: str, start: int) -> bool:
     return k >= 0 and not text[k + 1 : start].strip()
 
 
+_CLOSERS = frozenset(")]\"”’'")
+_MARKER_WORDS = frozenset("i ii iii iv v vi vii viii ix x xi xii".split())
+_TITLE_SMALL = frozenset({"a", "an", "the", "and", "or", "nor", "but", "of", "to", "in", "on", "at", "by", "for",
+                          "with", "from", "as", "into", "per", "vs", "via"})
+
+
+def _opens_sentence(para: _Para, i: int) -> bool:
+    """Does a sentence open at word ``i`` where ``Para.sentence_start`` does not see one?  After a
+    sentence's end and the bracket or quote that closes it ("(See below.) The dose", '"History".)
+    To'), and after a list marker of a letter, a roman numeral or a number with a bracket at a line's
+    start ("d) If", "(ii) The", "1) Take").  A writer capitalises there; the clean licences of
+    /usr/share/common-licenses had 17 flags of stray capitals in these two places."""
+    toks = para.toks
+    k = i - 1
+    while k >= 0 and toks[k].text in _OPENERS and toks[k].text not in _CLOSERS:
+        k -= 1
+    if k < 0 or toks[k].text not in _CLOSERS:
+        return False
+    m = k
+    while m >= 0 and toks[m].text in _CLOSERS:
+        m -= 1
+    if m >= 0 and toks[m].text in ".!?":
+        return True
+    if toks[k].text != ")" or k == 0:
+        return False
+    marker = toks[k - 1]
+    word = marker.text.lower()
+    if not (marker.kind == "w" and (len(word) == 1 and word.isalpha() or word in _MARKER_WORDS
+                                    or word.isdigit() and len(word) <= 3)):
+        return False
+    first = k - 1 if k < 2 or toks[k - 2].text != "(" else k - 2
+    return first == 0 or _begins_line(para.text, toks[first].start)
+
+
+def _title_line(para: _Para, i: int) -> bool:
+    """Is word ``i`` on a line set in title case ("2. Basic Permissions.", "Side Effects To Watch For")?
+    Every word of the line is capitalised but the small ones title case keeps in lower case, and there
+    are two or more: a heading that plain text does not mark.  A spinner's stray capital stands among
+    words in lower case ("a essential Device for surgeries")."""
+    text = para.text
+    start = text.rfind("\n", 0, para.toks[i].start) + 1
+    end = text.find("\n", para.toks[i].end)
+    end = len(text) if end < 0 else end
+    capitals = 0
+    for t in para.toks:
+        if t.end <= start or t.kind != "w" or not t.text[:1].isalpha():
+            continue
+        if t.start >= end:
+            break
+        if t.text[:1].isupper():
+            capitals += 1
+        elif t.text not in _TITLE_SMALL:
+            return False
+    return capitals >= 2
+
+
 _UNSEEN = object()
 _DRUG_KEYS: list = [None, {}]
 
@@ -309,8 +365,10 @@ def scan(para: _Para, rules: Rules, spun: bool, own: frozenset[str] = frozenset(
             and not _in_name(para, i)
             and not _begins_line(text, t.start)
         ):
+            scan.capitals.append(key)  # counts towards the document's own usage (``own``) ...
+            if _in_name(para, i, rules.common) or _opens_sentence(para, i) or _title_line(para, i):
+                continue  # ... but is the layout's or a name's: a sentence opens there, a title, "Mozilla Foundation"
             scan.weak += 1
-            scan.capitals.append(key)
             scan.spun_matters = True
             lower = t.text[0].lower() + t.text[1:]
             if spun:
