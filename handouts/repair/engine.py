@@ -332,7 +332,8 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
     spam = sum(scan.spam for _, scan in first)
     weak = sum(scan.weak for _, scan in first)
     articles = sum(scan.articles for _, scan in first)
-    other = sure + spam + weak > 0
+    other = sure + spam > 0 or (weak >= settings.weak_signs_min
+                                and weak * 1000 >= words * settings.weak_signs_per_1000)
     statistical = spun_by_statistics(evidence, words, other, settings)
     doc_spun = sure >= 2 or spam > 0 or statistical
     # the spun-only entries speak where the document shows spinning; one stray capital or a/an error

@@ -107,6 +107,11 @@ class Settings:
     """Evidence with no other sign makes a document spun only when clean text would show as much
     less often than this (``engine.chance_of_at_least``)."""
     evidence_min: int
+    weak_signs_min: int
+    weak_signs_per_1000: float
+    """Weak signs (stray capitals, a/an errors) count as the other sign beside the statistics only when
+    there are at least ``weak_signs_min`` of them and ``weak_signs_per_1000`` per 1,000 words: one
+    product name in a page of release notes, or 37 in 52,000 words of a changelog, is the writing's."""
     own_capital_repeats: int
     """A common word a document capitalises in mid-sentence this many times or more is its own usage
     (a defined term, "the Licensee"; a name the detector does not know), not a stray capital."""
@@ -161,6 +166,8 @@ def load_settings(path: Path = SETTINGS) -> Settings:
             evidence_clean_per_1000=float(data["evidence"]["clean_per_1000"]),
             evidence_alone_chance=float(data["evidence"]["alone_chance"]),
             evidence_min=int(data["evidence"]["min_count"]),
+            weak_signs_min=int(data["evidence"]["weak_signs_min"]),
+            weak_signs_per_1000=float(data["evidence"]["weak_signs_per_1000"]),
             own_capital_repeats=int(data["evidence"]["own_capital_repeats"]),
             document_word=float(data["model"]["document_word"]),
             document_pair=float(data["model"]["document_pair"]),
