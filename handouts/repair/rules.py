@@ -256,7 +256,7 @@ def _compile(folder: Path, swap_text: str | None = None) -> Rules:
     """``swap_text``: in place of the folder's ``swaps.txt`` (the evaluation's left-out tables)."""
     drugs = _word_list(folder / "drugs.txt")
     units = _word_list(folder / "units.txt")
-    common = _word_list(folder / "lowercase_words.txt")
+    common = _word_list(folder / "lowercase_words.txt") - _word_list(folder / "names.txt")
     spam = _load_toml(folder / "spam.toml")
     articles = _load_toml(folder / "articles.toml")
 
