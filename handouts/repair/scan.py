@@ -98,26 +98,32 @@ def _opens_sentence(para: _Para, i: int) -> bool:
     return first == 0 or _begins_line(para.text, toks[first].start)
 
 
-def _title_line(para: _Para, i: int) -> bool:
-    """Is word ``i`` on a line set in title case ("2. Basic Permissions.", "Side Effects To Watch For")?
-    Every word of the line is capitalised but the small ones title case keeps in lower case, and there
-    are two or more: a heading that plain text does not mark.  A spinner's stray capital stands among
-    words in lower case ("a essential Device for surgeries")."""
-    text = para.text
-    start = text.rfind("\n", 0, para.toks[i].start) + 1
-    end = text.find("\n", para.toks[i].end)
-    end = len(text) if end < 0 else end
-    capitals = 0
-    for t in para.toks:
-        if t.end <= start or t.kind != "w" or not t.text[:1].isalpha():
-            continue
-        if t.start >= end:
-            break
-        if t.text[:1].isupper():
-            capitals += 1
-        elif t.text not in _TITLE_SMALL:
-            return False
-    return capitals >= 2
+def _title_lines(para: _Para) -> frozenset[int]:
+    """Where the lines set in title case start ("2. Basic Permissions.", "Side Effects To Watch For"):
+    every word of the line is capitalised but the small ones title case keeps in lower case, and there
+    are two or more; a heading that plain text does not mark.  A spinner's stray capital stands among
+    words in lower case ("a essential Device for surgeries").  One pass over the paragraph."""
+    text, toks = para.text, para.toks
+    found = set()
+    k, n = 0, len(toks)
+    start = 0
+    while start <= len(text) and k < n:
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        capitals, title = 0, True
+        while k < n and toks[k].start < end:
+            t = toks[k]
+            k += 1
+            if t.kind != "w" or not t.text[:1].isalpha():
+                continue
+            if t.text[:1].isupper():
+                capitals += 1
+            elif t.text not in _TITLE_SMALL:
+                title = False
+        if title and capitals >= 2:
+            found.add(start)
+        start = end + 1
+    return frozenset(found)
 
 
 _UNSEEN = object()
@@ -207,6 +213,7 @@ def scan(para: _Para, rules: Rules, spun: bool, own: frozenset[str] = frozenset(
     text = para.text
     scan = Scan([], [])
     edits = scan.edits
+    titles: frozenset[int] | None = None  # the lines in title case (``_title_lines``), when first asked
     n = len(toks)
     drug_count: dict[str, int] = {}
     drug_of: dict[int, str] = {}
@@ -366,7 +373,10 @@ def scan(para: _Para, rules: Rules, spun: bool, own: frozenset[str] = frozenset(
             and not _begins_line(text, t.start)
         ):
             scan.capitals.append(key)  # counts towards the document's own usage (``own``) ...
-            if _in_name(para, i, rules.common) or _opens_sentence(para, i) or _title_line(para, i):
+            if titles is None:
+                titles = _title_lines(para)
+            if (_in_name(para, i, rules.common) or _opens_sentence(para, i)
+                    or text.rfind("\n", 0, t.start) + 1 in titles):
                 continue  # ... but is the layout's or a name's: a sentence opens there, a title, "Mozilla Foundation"
             scan.weak += 1
             scan.spun_matters = True
