@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,17 +52,17 @@ def ui_messages(template_dirs: list[Path] | None = None) -> list[Message]:
                 jinja2.Environment().parse(text, path.name, str(path))
             except jinja2.TemplateSyntaxError as exc:
                 raise HandoutsError(f"{where}/{path.name}", f"template error: {exc.message}", exc.lineno) from None
-            with path.open("rb") as f:
-                for lineno, msg, _comments, _ctx in extract(
-                    babel_extract, f, keywords={"ui": (1,), "ui_n": (1, 2)},
-                    options={"extensions": "jinja2.ext.i18n", "trimmed": "false"},
-                ):
-                    singular, plural = (msg if isinstance(msg, tuple) else (msg, ""))
-                    loc = (f"{where}/{path.name}", lineno)
-                    key = (singular, plural)
-                    old = messages.get(key)
-                    locations = (old.locations if old else ()) + (loc,)
-                    messages[key] = Message(singular, locations, "handout template: words of every handout", plural)
+            # the words of the text checked above (not the file read again: a save in between would be unchecked)
+            for lineno, msg, _comments, _ctx in extract(
+                babel_extract, io.BytesIO(text.encode("utf-8")), keywords={"ui": (1,), "ui_n": (1, 2)},
+                options={"extensions": "jinja2.ext.i18n", "trimmed": "false"},
+            ):
+                singular, plural = (msg if isinstance(msg, tuple) else (msg, ""))
+                loc = (f"{where}/{path.name}", lineno)
+                key = (singular, plural)
+                old = messages.get(key)
+                locations = (old.locations if old else ()) + (loc,)
+                messages[key] = Message(singular, locations, "handout template: words of every handout", plural)
     return list(messages.values())
 
 

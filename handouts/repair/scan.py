@@ -75,7 +75,9 @@ def _opens_sentence(para: _Para, i: int) -> bool:
     sentence's end and the bracket or quote that closes it ("(See below.) The dose", '"History".)
     To'), and after a list marker of a letter, a roman numeral or a number with a bracket at a line's
     start ("d) If", "(ii) The", "1) Take").  A writer capitalises there; the clean licences of
-    /usr/share/common-licenses had 17 flags of stray capitals in these two places."""
+    /usr/share/common-licenses had 17 flags of stray capitals in these two places.  Asked by the
+    stray-capital detector alone: ``Para.sentence_start`` (compiled too) also decides how the statistical
+    layer cases its suggestions, and changing it there would move every figure of the spun splits."""
     toks = para.toks
     k = i - 1
     while k >= 0 and toks[k].text in _OPENERS and toks[k].text not in _CLOSERS:
