@@ -1,11 +1,13 @@
 """Print how well the repair step does on the test corpus.
 
-    python scripts/evaluate_repair.py [--split dev|heldout|all] [--missed] [CORPUS_DIR]
+    python scripts/evaluate_repair.py [--split dev|heldout|others|all] [--missed] [CORPUS_DIR]
 
 For every spun pair of a split (`spun/` is the development split, used for tuning;
-`heldout/` is never used for tuning and is reported only as a final score): garbled
-phrases repaired / flagged / missed, and words that were right but were changed.
-For every clean text (`clean/*.md`): words changed and flags raised.
+`heldout/` is never used for tuning and is reported only as a final score; `others/` was
+written by other hands, apart from the rules and the other splits, see tests/corpus/README.md):
+garbled phrases repaired / flagged / missed, and words that were right but were changed.
+For every clean text (`clean/*.md`, `others/clean/*.md`) and every split's originals: words
+changed and flags raised.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from handouts.repair.evaluation import score_clean_files, score_clean_folder, score_split, score_split_cross  # noqa: E402
 
-SPLITS = {"dev": "spun", "heldout": "heldout"}
+SPLITS = {"dev": "spun", "heldout": "heldout", "others": "others"}
 
 
 def _pct(n: int, total: int) -> str:
@@ -39,8 +41,8 @@ def _line(label: str, total) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", default=str(ROOT / "tests" / "corpus"))
-    parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all",
-                        help="which spun split to score (default: both)")
+    parser.add_argument("--split", choices=["dev", "heldout", "others", "all"], default="all",
+                        help="which spun split to score (default: all three)")
     parser.add_argument("--missed", action="store_true", help="list every missed phrase and damaged word")
     parser.add_argument("--quiet", action="store_true", help="totals only")
     parser.add_argument("--clean-files", nargs="+", type=Path, metavar="FILE", default=[],
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                              "repaired with (swaps.txt comes from that split)")
     args = parser.parse_args(argv)
     corpus = Path(args.corpus)
-    splits = ["dev", "heldout"] if args.split == "all" else [args.split]
+    splits = list(SPLITS) if args.split == "all" else [args.split]
     summary = []
     for split in splits:
         folder = corpus / SPLITS[split]
@@ -79,6 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     summary.append(
         f"clean    {clean.files:3} texts: {clean.words} words, {clean.changed} words changed, "
         f"{len(clean.flags)} flags ({clean.flags_per_1000:.2f} per 1,000 words)")
+    if "others" in splits and (corpus / SPLITS["others"] / "clean").is_dir():
+        theirs = score_clean_folder(corpus / SPLITS["others"] / "clean")
+        if not args.quiet:
+            for name, f in theirs.flags:
+                print(f"  others/clean/{name}: flag {f.text!r}: {f.reason}")
+        summary.append(
+            f"others clean {theirs.files:3} texts: {theirs.words} words, {theirs.changed} words changed, "
+            f"{len(theirs.flags)} flags ({theirs.flags_per_1000:.2f} per 1,000 words)")
     for split in splits:  # the originals the spun texts were made from: clean English the rules never saw as such
         folder = corpus / SPLITS[split]
         if folder.is_dir():
