@@ -112,6 +112,24 @@ def test_the_development_splits_originals_are_left_as_they_are():
     assert len(originals) == 22 and 1000 * flags / words <= 1.0
 
 
+def test_clean_texts_by_other_hands_are_left_as_they_are():
+    """tests/corpus/others/ was written apart from the rules and from the other splits, by other hands:
+    its clean texts and the originals of its spun ones must come out unchanged, with no more flags than
+    clean text is allowed.  A leaflet on hand-washing ("Lather your hands", "Scrub", "Rinse") showed 10
+    statistical suspects in 495 words and read as spun at the development texts' clean rate: "Lather",
+    "Scrub" and "Rinse" became "Wash", and 53 right words were flagged."""
+    folder = CORPUS / "others"
+    paths = sorted((folder / "clean").glob("*.md")) + sorted(folder.glob("*.original.md"))
+    words = flags = 0
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        result = repair(text)
+        assert result.text == text and result.fixes == [], path.name
+        words += len(text.split())
+        flags += len(result.flags)
+    assert len(paths) == 24 and 1000 * flags / words <= 1.0
+
+
 def test_clean_corpus_is_big_enough_to_mean_something():
     words = sum(len(p.read_text(encoding="utf-8").split()) for p in CLEAN)
     assert len(CLEAN) >= 29 and words >= 15000
@@ -308,19 +326,24 @@ def test_a_flags_suggestion_is_right_only_where_it_gives_the_original_words(spun
 
 def test_the_statistics_alone_make_a_short_text_spun_only_where_clean_text_seldom_reaches_them():
     """With no other sign of spinning, 15 suspects per 1,000 words made a document spun; in 350 words
-    that is 6, which clean text of that length shows about once in 150 (at the development clean
-    texts' 4.66 per 1,000).  Now the count must also be one clean text reaches less than once in 1,000."""
+    that is 6, which clean text of that length shows about once in 50.  The count must also be one
+    clean text reaches less than once in 1,000: at 6 per 1,000 words, the rate of the clean texts of
+    five hands (5.0 per 1,000 in 75 texts) with room for how much it varies from writer to writer (1.2
+    times what chance alone gives).  At the development texts' 4.66 per 1,000, a clean leaflet by
+    another hand (tests/corpus/others/clean/hand-washing.md: 10 in 495 words of imperatives, "Lather",
+    "Scrub", "Rinse") read as spun, and "Lather" became "Wash"."""
     from handouts.repair.engine import chance_of_at_least, spun_by_statistics
     from handouts.repair.statistical import load_settings
 
     s = load_settings()
-    assert not spun_by_statistics(6, 350, False, s)  # 17 per 1,000, but 1 clean text in 150 shows it
-    assert spun_by_statistics(8, 350, False, s)
+    assert not spun_by_statistics(6, 350, False, s)  # 17 per 1,000, but 1 clean text in 50 shows it
+    assert not spun_by_statistics(8, 350, False, s) and spun_by_statistics(9, 350, False, s)
     assert spun_by_statistics(6, 350, True, s)  # another sign: 8 per 1,000 is enough, as before
     assert not spun_by_statistics(2, 100, True, s)  # at least 3 in all, as before
-    assert spun_by_statistics(15, 1000, False, s) and not spun_by_statistics(14, 1000, False, s)
+    assert spun_by_statistics(16, 1000, False, s) and not spun_by_statistics(15, 1000, False, s)
+    assert not spun_by_statistics(10, 495, False, s)
     assert not spun_by_statistics(60, 5000, False, s)  # a long text still needs 15 per 1,000
-    assert 0.006 < chance_of_at_least(6, 350 * 4.66 / 1000) < 0.007
+    assert 0.020 < chance_of_at_least(6, 350 * 6.0 / 1000) < 0.021
     assert chance_of_at_least(0, 3.0) == 1.0 and chance_of_at_least(3, 0.0) == 0.0
     # a book-length text: 1,000 expected, 1,100 found is rare (about 0.1 %), 900 is not
     assert chance_of_at_least(1100, 1000.0) < 0.002 and chance_of_at_least(900, 1000.0) > 0.99

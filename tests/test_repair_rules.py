@@ -435,3 +435,60 @@ def test_one_product_name_does_not_make_technical_english_spun():
     one_is_enough = dataclasses.replace(settings, weak_signs_min=1, weak_signs_per_1000=0)
     changed = repair(RELEASE_NOTES, rules, Finder(rules.drugs | rules.units, rules.common, one_is_enough))
     assert ("description", "picture") in [(f.before, f.after) for f in changed.fixes]
+
+
+SPRAINED_WRIST = """\
+# Sprained Wrist
+
+A sprained wrist takes place when you fall on an outstretched hand. Most sprains heal in 2 to 6 weeks.
+
+## What to do
+
+- Rest the wrist and utilize an ice pack for 15 to 20 minutes every 2 to 3 hours.
+- Keep your hand raised above the stage of your coronary heart when you sit down.
+- Take paracetamol 1 g up to four times a day if you need it.
+
+Go to A&E if a bone is poking by means of the pores and skin, or if your fingers are chilly and pale. Ask your health practitioner before you start sport again.
+"""
+
+
+def test_a_spinners_known_wordings_show_spinning_where_the_statistics_do_not():
+    # spun by another hand than the corpus's (in the manner of a new spun split): its swaps make word
+    # pairs the web counts know ("stage of your", "coronary heart"), so the statistics see too little,
+    # and the wordings the phrase tables know as a spinner's but a writer could use ("utilize",
+    # "coronary heart", "pores and skin", "health practitioner": four different ones in 90 words,
+    # which clean English shows less than once in 1,000 times at 1 per 1,000 words) stayed silent
+    r = repair(SPRAINED_WRIST)
+    assert [(f.before, f.after) for f in r.fixes] == [
+        ("utilize", "use"), ("coronary heart", "heart"), ("the pores and skin", "the skin"),
+        ("your health practitioner", "your doctor")]
+    assert {"by means of", "chilly"} <= {f.text for f in r.flags}
+    assert "1 g up to four times a day" in r.text and "2 to 6 weeks" in r.text
+
+
+def test_a_spaced_compound_is_english():
+    # "stomach ache" and "back ache" are "stomachache" and "backache" written in two words, which the
+    # word-pair list lacks: the statistics read "stomach pain" as more probable (a flag in a clean
+    # leaflet of the held-out split, and "stomach ache" made "stomach pain" in a spun one)
+    from conftest import CORPUS
+    from handouts.repair.counts import load_model
+
+    model = load_model()
+    assert model.has_pair("stomach", "ache") and model.has_pair("back", "ache") and model.has_pair("heart", "burn")
+    assert model.pair("stomach", "ache") is not None
+    assert not model.has_pair("ache", "stomach") and not model.has_pair("pores", "and")
+    original = (CORPUS / "heldout" / "metformin.original.md").read_text(encoding="utf-8")
+    assert "stomach ache" in original
+    assert repair(original).flags == []
+
+
+def test_a_wording_the_writer_repeats_is_one_sign():
+    # "ache" is a spinner's word for "pain" ("ache administration"), and a writer's too; counted at each
+    # use it made this leaflet spun, and every "ache" became "pain"
+    clean = ("# Tummy Bugs in Children\n\nChildren often get a stomach ache with a tummy bug. Most tummy bugs get "
+             "better in 2 or 3 days.\n\nGive your child small sips of water. If they have a headache or a sore "
+             "back, paracetamol can help; a back ache from lying in bed usually goes once they are up and "
+             "about.\n\nCall NHS 111 if your child has stomach ache that does not go away, or signs of "
+             "dehydration.\n")
+    r = repair(clean)
+    assert r.text == clean and r.fixes == [] and r.flags == []

@@ -123,4 +123,25 @@ def _parse() -> Model:
         if seconds is None:
             seconds = following[one(first, first)] = {}
         seconds[one(second, second)] = int(count)
+    _spaced_compounds(words, following)
     return Model(words, following)
+
+
+def _spaced_compounds(words: dict[str, int], following: dict[str, dict[str, int]]) -> None:
+    """A listed word written as two listed words is a listed pair: "stomach ache" (stomachache),
+    "back ache", "heart burn".  The pair list lacks most of them, so the statistical layer took
+    "stomach ache" in a clean leaflet for a spun "stomach pain".  The pair counts as the word does
+    (on the pairs' scale, and no rarer than the rarest listed pair, which sets what an unlisted pair
+    is taken to be); each part has three letters or more."""
+    rarest = min(c for seconds in following.values() for c in seconds.values())
+    for word, count in list(words.items()):
+        if len(word) < 7 or not word.isalpha():
+            continue
+        for cut in range(3, len(word) - 2):
+            first, second = word[:cut], word[cut:]
+            if first in words and second in words:
+                seconds = following.get(first)
+                if seconds is None:
+                    seconds = following[first] = {}
+                if second not in seconds:
+                    seconds[second] = max(count * BIGRAM_SCALE, rarest)

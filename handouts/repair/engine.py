@@ -221,12 +221,38 @@ def _compose(text: str, first: Repair, second: Repair) -> Repair:
         fixes.append(Fix(lo, hi, text[lo:hi], after, rule, g.margin, g.alternatives))
     fixes += [f for i, f in enumerate(done) if i not in merged]
     fixes.sort(key=lambda f: f.start)
-    flags = []  # the last pass's: what the repaired text still raises (not what an earlier pass did)
+    flags = []  # the last pass's: what the repaired text still raises
     for x in second.flags:
         lo, hi, touched = back(x.start, x.end)
         if not touched:  # a doubt about the pass's own repair is not the editor's question
             flags.append(dataclasses.replace(x, start=lo, end=hi, text=text[lo:hi]))
+    # ... and the earlier pass's on words no later fix touched, which this pass did not raise again (a pass
+    # that weighs less evidence than the first, its repairs having removed some, flags less)
+    changed = [(f.start, f.end) for f in second.fixes]  # (in first.text)
+    raised = [(f.start, f.end) for f in flags]
+    for x in first.flags:
+        if any(p < x.end and x.start < q for p, q in raised):
+            continue
+        at = _into_first(x.start, x.end, spans, done)
+        if at is None or any(p < at[1] and at[0] < q for p, q in changed):
+            continue
+        flags.append(x)
+    flags.sort(key=lambda f: (f.start, f.end))
     return Repair(second.text, fixes, flags)
+
+
+def _into_first(start: int, end: int, spans, done) -> tuple[int, int] | None:
+    """A span of the original text in offsets of the first pass's output; None where it overlaps one of
+    that pass's fixes."""
+    shift = 0
+    for (ms, me), f in zip(spans, done):
+        if f.end <= start:
+            shift = me - f.end
+        elif f.start < end:
+            return None
+        else:
+            break
+    return start + shift, end + shift
 
 
 def _weak_enough(weak: int, articles: int) -> bool:
@@ -278,7 +304,8 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
     A spinner rewrites whole documents, so evidence is weighed twice: a paragraph
     with evidence of its own is treated as spun, and so is every paragraph of a
     document with strong evidence (two sure repairs, an injected keyword, or many
-    improbable word pairs with a probable thesaurus reading).  In a document with no
+    improbable word pairs with a probable thesaurus reading, or many wordings the phrase
+    tables know as a spinner's).  In a document with no
     evidence at all, the ``spun`` entries stay silent rather than flag normal English,
     and the statistical layer only flags what is overwhelmingly improbable.
 
@@ -332,15 +359,18 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
     spam = sum(scan.spam for _, scan in first)
     weak = sum(scan.weak for _, scan in first)
     articles = sum(scan.articles for _, scan in first)
+    # each wording once: one the text repeats is its writer's ("a stomach ache" ... "an ache in the back")
+    known = len({w for _, scan in first for w in scan.known})
     other = sure + spam > 0 or (weak >= settings.weak_signs_min
                                 and weak * 1000 >= words * settings.weak_signs_per_1000)
     statistical = spun_by_statistics(evidence, words, other, settings)
-    doc_spun = sure >= 2 or spam > 0 or statistical
+    known_alone = chance_of_at_least(known, words * settings.known_clean_per_1000 / 1000) < settings.known_alone_chance
+    doc_spun = sure >= 2 or spam > 0 or statistical or known_alone
     # the spun-only entries speak where the document shows spinning; one stray capital or a/an error
     # alone is too weak a sign for that (a genus, "Salmonella", or a name the detector does not know),
     # and so are capitals alone, however many (a clinic's roles: "your Pharmacist or Nurse").  In the
     # corpus no text is decided by weak signs alone: each is the short spun snippet's rule
-    quiet = not (sure or spam or _weak_enough(weak, articles) or statistical)
+    quiet = not (sure or spam or _weak_enough(weak, articles) or statistical or known_alone)
     result = Repair(text="")
     out: list[str] = []
     for (base, para_text, sep), (para, scan) in zip(pieces, first):

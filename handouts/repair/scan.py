@@ -5,6 +5,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from .detectors import drug_key, in_name as _in_name, needs_an as _needs_an
+from .learning import PREFIX as _LEARNED
 from .phrases import guard as _guard, match as _match, render_fix as _render_fix
 from .rules import Rules
 from .speedups import compiled as _compiled
@@ -42,6 +43,10 @@ class Scan:
     articles: int = 0
     """Of which a/an errors."""
     spam: int = 0
+    known: list[str] = field(default_factory=list)
+    """Wordings the phrase tables know as a spinner's that can also be the writer's (a ``spun`` entry,
+    or a ``suspect`` one of several words: "pores and skin", "health practitioner"), where they did
+    not apply: their words, in lower case."""
     evidence: int = 0
     """Statistical suspects at the evidence margin (first pass only)."""
     suspects: list | None = None
@@ -319,6 +324,10 @@ def scan(para: _Para, rules: Rules, spun: bool, own: frozenset[str] = frozenset(
                 scan.flags.append((start, end, why_not, after, False, entry.name))
             else:
                 scan.flags.append((start, end, entry.reason, after, entry.when in ("spun", "suspect"), entry.name))
+                if (entry.when == "suspect" and (len(entry.tokens) > 1 or len(entry.fix) > 1)) or (
+                        entry.when == "spun" and not entry.name.startswith(_LEARNED)):
+                    # (what an editor taught is no evidence: a learned swap is repaired only where other evidence is)
+                    scan.known.append(" ".join(t.key for t in toks[i:j]))
             i = j
             continue
         i += 1

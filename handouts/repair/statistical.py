@@ -112,6 +112,11 @@ class Settings:
     """Weak signs (stray capitals, a/an errors) count as the other sign beside the statistics only when
     there are at least ``weak_signs_min`` of them and ``weak_signs_per_1000`` per 1,000 words: one
     product name in a page of release notes, or 37 in 52,000 words of a changelog, is the writing's."""
+    known_clean_per_1000: float
+    known_alone_chance: float
+    """Wordings the phrase tables know as a spinner's (``scan.Scan.known``, each counted once) show
+    spinning where clean text, at ``known_clean_per_1000`` of them per 1,000 words, would show as many
+    less often than this."""
     own_capital_repeats: int
     """A common word a document capitalises in mid-sentence this many times or more is its own usage
     (a defined term, "the Licensee"; a name the detector does not know), not a stray capital."""
@@ -168,6 +173,8 @@ def load_settings(path: Path = SETTINGS) -> Settings:
             evidence_min=int(data["evidence"]["min_count"]),
             weak_signs_min=int(data["evidence"]["weak_signs_min"]),
             weak_signs_per_1000=float(data["evidence"]["weak_signs_per_1000"]),
+            known_clean_per_1000=float(data["evidence"]["known_clean_per_1000"]),
+            known_alone_chance=float(data["evidence"]["known_alone_chance"]),
             own_capital_repeats=int(data["evidence"]["own_capital_repeats"]),
             document_word=float(data["model"]["document_word"]),
             document_pair=float(data["model"]["document_pair"]),
