@@ -492,3 +492,19 @@ def test_a_wording_the_writer_repeats_is_one_sign():
              "dehydration.\n")
     r = repair(clean)
     assert r.text == clean and r.fixes == [] and r.flags == []
+
+
+def test_the_language_model_reads_a_document_the_statistics_leave_in_between():
+    # a spinner whose swaps make word pairs the web counts know: 5 suspects in 397 words, enough for
+    # spinning beside another sign, and no other sign, so the document was read as clean (0 repairs,
+    # 1 flag). The language model, reading it whole, finds 10 words that read better as a thesaurus
+    # neighbour at a score of 8 or more, where clean text shows 4 per 1,000 words: it is spun
+    from conftest import CORPUS
+    from handouts.repair.evaluation import score_pair
+
+    spun = (CORPUS / "others" / "cold-sores.spun.md").read_text(encoding="utf-8")
+    original = (CORPUS / "others" / "cold-sores.original.md").read_text(encoding="utf-8")
+    r = repair(spun)
+    score = score_pair(original, spun, r)
+    assert score.repaired >= 8 and score.repaired + score.flagged >= 18 and score.damaged <= 2
+    assert "buy aciclovir" in [f.text for f in r.flags]  # the injected keyword is flagged, as before
