@@ -387,7 +387,7 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
                                 and weak * 1000 >= words * settings.weak_signs_per_1000)
     statistical = spun_by_statistics(evidence, words, other, settings)
     if (not statistical and not other and evidence >= settings.evidence_min
-            and evidence * 1000 >= words * settings.evidence_per_1000_with_other):
+            and evidence * 1000 >= words * settings.model_from_per_1000):
         statistical = _model_reads_spinning([para for para, _ in first], doc, finder)
     known_alone = chance_of_at_least(known, words * settings.known_clean_per_1000 / 1000) < settings.known_alone_chance
     doc_spun = sure >= 2 or spam > 0 or statistical or known_alone
