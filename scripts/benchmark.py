@@ -113,8 +113,6 @@ paths = sys.argv[4:]
 if sys.argv[3] == "without":  # the language model's margins out of reach: it reads nothing
     settings = dataclasses.replace(settings, lm_repair_margin=math.inf, lm_flag_margin_spun=math.inf,
                                    lm_flag_margin_rules=math.inf, lm_flag_margin_clean=math.inf)
-    if hasattr(settings, "model_from_per_1000"):  # ... nor a whole document where the statistics are in between
-        settings = dataclasses.replace(settings, model_from_per_1000=math.inf)
 texts = [open(p, encoding="utf-8").read() for p in paths]
 spent = []
 for _ in range(2):  # first pass: nothing cached in the process yet; second: what a process has learnt

@@ -494,17 +494,15 @@ def test_a_wording_the_writer_repeats_is_one_sign():
     assert r.text == clean and r.fixes == [] and r.flags == []
 
 
-def test_the_language_model_reads_a_document_the_statistics_leave_in_between():
-    # a spinner whose swaps make word pairs the web counts know: 5 suspects in 397 words, enough for
-    # spinning beside another sign, and no other sign, so the document was read as clean (0 repairs,
-    # 1 flag). The language model, reading it whole, finds 10 words that read better as a thesaurus
-    # neighbour at a score of 8 or more, where clean text shows 4 per 1,000 words: it is spun
-    from conftest import CORPUS
-    from handouts.repair.evaluation import score_pair
 
-    spun = (CORPUS / "others" / "cold-sores.spun.md").read_text(encoding="utf-8")
-    original = (CORPUS / "others" / "cold-sores.original.md").read_text(encoding="utf-8")
-    r = repair(spun)
-    score = score_pair(original, spun, r)
-    assert score.repaired >= 8 and score.repaired + score.flagged >= 18 and score.damaged <= 2
-    assert "buy aciclovir" in [f.text for f in r.flags]  # the injected keyword is flagged, as before
+def test_a_word_the_document_uses_three_times_is_no_evidence_of_spinning():
+    # a clean leaflet by another hand names its subject five times ("Glandular fever", "infectious
+    # mononucleosis", "kissing disease"), each a WordNet synonym of "mono": with the rest, 9 suspects in
+    # 386 words read it as spun, and the language model made "spleen" "brain".  A word the document
+    # uses three times or more is its writer's (as the model already reads it): no evidence
+    from conftest import CORPUS
+
+    text = (CORPUS / "others" / "glandular-fever.original.md").read_text(encoding="utf-8")
+    r = repair(text)
+    assert r.text == text and r.fixes == [] and "spleen" in text
+    assert len(r.flags) <= 4

@@ -255,28 +255,6 @@ def _into_first(start: int, end: int, spans, done) -> tuple[int, int] | None:
     return start + shift, end + shift
 
 
-def _model_reads_spinning(paras: list[_Para], doc: DocumentCounts, finder: Finder) -> bool:
-    """Does the language model, reading the whole document, find more words that read better as a
-    thesaurus neighbour (scored ``model_margin`` or more, on words the document uses less than
-    ``lm_recurring`` times) than clean text shows, by more than chance?  Asked only where the
-    statistics are in between: a spinner whose swaps make word pairs the web counts know ("the stage
-    of your coronary heart") shows the bigram decoder too little, and the model's reading of every
-    document would cost a clean library five times its repair.  A spinner spins the whole text, so
-    the model reads its paragraphs in order until ``model_words`` words are read: a long document costs
-    no more than a leaflet."""
-    s = finder.settings
-    found = read = 0
-    for para in paras:
-        if read >= s.model_words:
-            break
-        if para.toks:
-            read += sum(1 for t in para.toks if t.kind == "w")
-            found += sum(1 for x in finder.suspects(para.toks, para.sentence_start, para.heading, doc,
-                                                    floor=s.model_margin)
-                         if x.kind == "model" and doc.words.get(para.toks[x.first].key, 0) < s.lm_recurring)
-    return chance_of_at_least(found, read * s.model_clean_per_1000 / 1000) < s.model_chance
-
-
 def _weak_enough(weak: int, articles: int) -> bool:
     """Are these weak signs (stray capitals and a/an errors, ``articles`` of them the latter) evidence
     of spinning on their own?  Two, one of them an a/an error."""
@@ -362,10 +340,13 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
             suspects = finder.suspects(para.toks, para.sentence_start, para.heading, doc)
             scan.suspects = suspects
             edited = [(e.start, e.end) for e in scan.edits]
-            # what the phrase table will repair anyway is no evidence for the statistical layer
+            # what the phrase table will repair anyway is no evidence for the statistical layer, nor is a word
+            # the document uses three times or more, which is its writer's (as the model reads it too):
+            # a leaflet naming its subject, "glandular fever", five times read as spun on its synonyms
             scan.evidence = sum(
                 1 for x in suspects
-                if x.kind != "model" and x.margin >= settings.evidence_margin and not any(
+                if x.kind != "model" and x.margin >= settings.evidence_margin
+                and doc.words.get(para.toks[x.first].key, 0) < settings.lm_recurring and not any(
                     a < para.toks[x.last].end and para.toks[x.first].start < b for a, b in edited))
             evidence += scan.evidence
             words += para_words
@@ -386,9 +367,6 @@ def _repair_once(text: str, rules: Rules, finder: Finder, learned: Learned | Non
     other = sure + spam > 0 or (weak >= settings.weak_signs_min
                                 and weak * 1000 >= words * settings.weak_signs_per_1000)
     statistical = spun_by_statistics(evidence, words, other, settings)
-    if (not statistical and not other and evidence >= settings.evidence_min
-            and evidence * 1000 >= words * settings.model_from_per_1000):
-        statistical = _model_reads_spinning([para for para, _ in first], doc, finder)
     known_alone = chance_of_at_least(known, words * settings.known_clean_per_1000 / 1000) < settings.known_alone_chance
     doc_spun = sure >= 2 or spam > 0 or statistical or known_alone
     # the spun-only entries speak where the document shows spinning; one stray capital or a/an error

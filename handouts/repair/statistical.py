@@ -112,15 +112,6 @@ class Settings:
     """Weak signs (stray capitals, a/an errors) count as the other sign beside the statistics only when
     there are at least ``weak_signs_min`` of them and ``weak_signs_per_1000`` per 1,000 words: one
     product name in a page of release notes, or 37 in 52,000 words of a changelog, is the writing's."""
-    model_from_per_1000: float
-    model_margin: float
-    model_clean_per_1000: float
-    model_chance: float
-    model_words: int
-    """Where the statistics are in between (``model_from_per_1000`` suspects per 1,000 words or more, too few
-    for spinning alone, and no other sign), the language model reads the document: its suspects at ``model_margin`` or more are that
-    other sign where clean text, at ``model_clean_per_1000`` per 1,000 words, shows as many less often
-    than ``model_chance``, in the first ``model_words`` words or so (whole paragraphs)."""
     known_clean_per_1000: float
     known_alone_chance: float
     """Wordings the phrase tables know as a spinner's (``scan.Scan.known``, each counted once) show
@@ -182,11 +173,6 @@ def load_settings(path: Path = SETTINGS) -> Settings:
             evidence_min=int(data["evidence"]["min_count"]),
             weak_signs_min=int(data["evidence"]["weak_signs_min"]),
             weak_signs_per_1000=float(data["evidence"]["weak_signs_per_1000"]),
-            model_from_per_1000=float(data["evidence"]["model_from_per_1000"]),
-            model_margin=float(data["evidence"]["model_margin"]),
-            model_clean_per_1000=float(data["evidence"]["model_clean_per_1000"]),
-            model_chance=float(data["evidence"]["model_chance"]),
-            model_words=int(data["evidence"]["model_words"]),
             known_clean_per_1000=float(data["evidence"]["known_clean_per_1000"]),
             known_alone_chance=float(data["evidence"]["known_alone_chance"]),
             own_capital_repeats=int(data["evidence"]["own_capital_repeats"]),
