@@ -38,6 +38,15 @@ def _line(label: str, total) -> str:
             f"for {total.flags_right} ({_pct(total.flags_right, total.flags_on_garbled)})")
 
 
+def _clean(label: str, score, quiet: bool, prefix: str = "") -> str:
+    """Print each flag a set of clean texts raised (unless ``quiet``); their summary line."""
+    if not quiet:
+        for name, f in score.flags:
+            print(f"  {prefix}{name}: flag {f.text!r}: {f.reason}")
+    return (f"{label} {score.files:3} texts: {score.words} words, {score.changed} words changed, "
+            f"{len(score.flags)} flags ({score.flags_per_1000:.2f} per 1,000 words)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", default=str(ROOT / "tests" / "corpus"))
@@ -74,21 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cross and (corpus / SPLITS["dev"]).is_dir():
         total = score_split_cross(corpus / SPLITS["dev"], corpus / "clean")
         summary.append(_line("dev, each text left out of swaps.txt", total))
-    clean = score_clean_folder(corpus / "clean")
-    if not args.quiet:
-        for name, f in clean.flags:
-            print(f"  {name}: flag {f.text!r}: {f.reason}")
-    summary.append(
-        f"clean    {clean.files:3} texts: {clean.words} words, {clean.changed} words changed, "
-        f"{len(clean.flags)} flags ({clean.flags_per_1000:.2f} per 1,000 words)")
+    summary.append(_clean("clean   ", score_clean_folder(corpus / "clean"), args.quiet))
     if "others" in splits and (corpus / SPLITS["others"] / "clean").is_dir():
-        theirs = score_clean_folder(corpus / SPLITS["others"] / "clean")
-        if not args.quiet:
-            for name, f in theirs.flags:
-                print(f"  others/clean/{name}: flag {f.text!r}: {f.reason}")
-        summary.append(
-            f"others clean {theirs.files:3} texts: {theirs.words} words, {theirs.changed} words changed, "
-            f"{len(theirs.flags)} flags ({theirs.flags_per_1000:.2f} per 1,000 words)")
+        summary.append(_clean("others clean", score_clean_folder(corpus / SPLITS["others"] / "clean"), args.quiet,
+                              "others/clean/"))
     for split in splits:  # the originals the spun texts were made from: clean English the rules never saw as such
         folder = corpus / SPLITS[split]
         if folder.is_dir():
@@ -99,11 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"changed, {len(originals.flags)} flags ({originals.flags_per_1000:.2f} per 1,000 words) in {flagged} texts")
     if args.clean_files:  # clean English from elsewhere: what it changes and flags
         other = score_clean_files([p for p in args.clean_files if p.is_file()], min_words=150)
-        if not args.quiet:
-            for name, f in other.flags:
-                print(f"  {name}: flag {f.text!r}: {f.reason}")
-        summary.append(f"other clean {other.files:3} texts: {other.words} words, {other.changed} words changed, "
-                       f"{len(other.flags)} flags ({other.flags_per_1000:.2f} per 1,000 words)")
+        summary.append(_clean("other clean", other, args.quiet))
     print()
     print("\n".join(summary))
     return 0
