@@ -98,6 +98,52 @@ def test_english_buying_phrase_is_flagged_not_removed():
     assert r.flags and "advert" in r.flags[0].reason
 
 
+MOUTH_ULCERS = """\
+# Mouth Ulcers
+
+Mouth ulcers are small, painful sores inside the mouth. Most heal on their own within 1 to 2 weeks.
+
+## Treatment
+
+A pharmacist can suggest a gel or mouthwash to simplicity the pain. Gels containing {spam}benzocaine 20% numb \
+the sore for a short time. Use the gel up to four occasions a day and do not give it to children under 12.
+
+See a dentist or GP if an ulcer has not began to heal after 3 weeks, or if you keep getting ulcers.
+"""
+
+
+def test_a_buying_phrase_pasted_where_no_verb_fits_is_spam_and_shows_spinning():
+    # written for this test in the manner of a spun leaflet by another hand than the corpus's: without
+    # a sign of spinning the swaps ("simplicity", "occasions", "began") pass unseen; "containing buy
+    # benzocaine online" is a verb where English has no place for one, pasted in as a foreign keyword is
+    quiet = repair(MOUTH_ULCERS.format(spam=""))
+    assert quiet.fixes == [] and quiet.flags == []
+    r = repair(MOUTH_ULCERS.format(spam="buy benzocaine online "))
+    flags = {f.text: f for f in r.flags}
+    assert flags["buy benzocaine online"].layer == "spam" and flags["buy benzocaine online"].suggestion is None
+    assert {("simplicity", "ease"), ("occasions", "times"), ("began", "started")} <= {
+        (f.text, f.suggestion) for f in r.flags}
+    assert "20%" in r.text and "under 12" in r.text
+    once = repair(MOUTH_ULCERS.format(spam="buy cheap "))  # the only mention of the drug: it stays
+    assert [(f.text, f.suggestion) for f in once.flags if f.layer == "spam"] == [("buy cheap benzocaine",
+                                                                                   "benzocaine")]
+
+
+@pytest.mark.parametrize("sentence", [
+    "You can buy benzocaine online from a registered pharmacy.",
+    "Do not order benzocaine online from a website you do not know.",
+    "Take paracetamol or order ibuprofen online for delivery.",
+    "Buy ibuprofen online only from a registered pharmacy.",
+    "- buy ibuprofen online only from a registered pharmacy",
+])
+def test_a_buying_verb_where_a_verb_fits_is_the_writers(sentence):
+    # the same phrase where the sentence has a place for a verb is flagged for an editor, and shows nothing
+    text = MOUTH_ULCERS.format(spam="") + "\n" + sentence + "\n"
+    r = repair(text)
+    assert r.text == text and r.fixes == []
+    assert [f.reason for f in r.flags] == ["looks like an injected advert (buy/order a drug)"]
+
+
 def test_spintax_is_flagged_with_its_first_option():
     r = repair("See your {doctor|GP} soon.")
     assert r.text == "See your {doctor|GP} soon."

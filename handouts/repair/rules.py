@@ -56,6 +56,10 @@ class Rules:
     commerce_verbs: frozenset[str]
     english_commerce: frozenset[str]
     english_commerce_after: tuple[tuple[str, ...], ...]
+    english_commerce_verbs: frozenset[str]
+    """Buying verbs that, with a drug and a sales phrase, are injected spam where the word before
+    them leaves no place for a verb (any word but ``english_commerce_verb_after``)."""
+    english_commerce_verb_after: frozenset[str]
     promo_phrases: tuple[tuple[str, ...], ...]
     an_letters: frozenset[str]
     a_letters: frozenset[str]
@@ -311,6 +315,8 @@ def _compile(folder: Path, swap_text: str | None = None) -> Rules:
         english_commerce_after=tuple(
             tuple(_key(t.text) for t in tokenize(s)) for s in spam.get("english_commerce_after", [])
         ),
+        english_commerce_verbs=frozenset(_key(w) for w in spam.get("english_commerce_verbs", [])),
+        english_commerce_verb_after=frozenset(_key(w) for w in spam.get("english_commerce_verb_after", [])),
         promo_phrases=tuple(
             tuple(_key(t.text) for t in tokenize(s)) for s in spam.get("promo_phrases", [])
         ),

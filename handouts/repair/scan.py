@@ -287,9 +287,18 @@ def scan(para: _Para, rules: Rules, spun: bool, own: frozenset[str] = frozenset(
                 k += 1
             if toks[k].key in rules.drugs:
                 rest = [x.key for x in toks[k + 1 : k + 4]]
-                if toks[i + 1].key != toks[k].key or any(
-                    tuple(rest[: len(a)]) == a for a in rules.english_commerce_after
-                ):
+                sales = next((a for a in rules.english_commerce_after if tuple(rest[: len(a)]) == a), None)
+                cheap = k > i + 1 and toks[i + 1].key != "generic"  # "buy cheap ciprofloxacin"
+                if (sales is not None or cheap) and t.key in rules.english_commerce_verbs and i > 0 \
+                        and toks[i - 1].kind == "w" and toks[i - 1].key not in rules.english_commerce_verb_after:
+                    # a verb where the sentence has no place for one: pasted in ("such as buy naproxen online")
+                    scan.spam += 1
+                    last = k + (len(sales) if sales else 0)
+                    end = toks[last].end
+                    again = last + 1 < n and toks[last + 1].key == toks[k].key
+                    scan.flags.append((t.start, end, "a buying phrase pasted into the sentence (injected spam)",
+                                       None if again else toks[k].text, False, "spam:injected keyword"))
+                elif toks[i + 1].key != toks[k].key or sales is not None:
                     scan.flags.append((t.start, toks[k].end,
                                        "looks like an injected advert (buy/order a drug)", None))
         # -- phrase entries --------------------------------------------------------------
