@@ -959,13 +959,15 @@ def ordered_flags(entry: polib.POEntry) -> list[str]:
 
 
 def same_content(a: Catalog, b: Catalog) -> bool:
-    """Do two catalogs say the same thing (whatever the wrapping of their strings)?"""
+    """Do two catalogs say the same thing (whatever the wrapping of their strings, and of their extracted
+    comments: polib, and the tools built on it, save a long ``#.`` comment as several lines, which read
+    back as one with line breaks; rewritten each time, such a file would change at every save and update)?"""
     return a.header == b.header and [_signature(e) for e in a.entries] == [_signature(e) for e in b.entries]
 
 
 def _signature(e: polib.POEntry) -> tuple:
     return (e.obsolete, e.msgctxt, e.msgid, e.msgid_plural or "", e.msgstr,
             tuple(sorted(e.msgstr_plural.items())) if e.msgid_plural else (),
-            tuple(e.flags), e.tcomment or "", "" if e.obsolete else (e.comment or ""),
+            tuple(e.flags), e.tcomment or "", "" if e.obsolete or not e.comment else " ".join(e.comment.split()),
             () if e.obsolete else tuple(tuple(o) for o in e.occurrences),
             e.previous_msgctxt, e.previous_msgid, e.previous_msgid_plural)

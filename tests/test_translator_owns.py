@@ -74,6 +74,27 @@ def test_an_editor_save_followed_by_update_leaves_no_diff(tmp_path):
     assert path.read_text(encoding="utf-8") == unwrapped
 
 
+def test_a_catalog_saved_by_polib_with_its_wrapped_comments_is_not_rewritten(tmp_path):
+    """polib (and the scripts and tools built on it) wraps a long ``#.`` comment onto two lines, which
+    reads back with a line break in it: the same comment, so the update leaves the file as saved."""
+    heading = "Antibiotics: When You Need Them and How to Take Them Safely at Home"
+    root = small_project(tmp_path, "fever", DOC + f"\n## {heading}\n\nFinish the course.\n", ("de",))
+    path = root / "locale" / "de" / "LC_MESSAGES" / "fever.po"
+    po = polib.pofile(str(path))  # its default width, 78
+    po.find("Fever").msgstr = "Fieber"
+    po.save()
+    saved = path.read_text(encoding="utf-8")
+    assert f'#. paragraph under "{heading}"' not in saved and "#. paragraph under" in saved
+    _ok(run_pipeline("-C", str(root), "update"))
+    assert path.read_text(encoding="utf-8") == saved
+    (root / "source" / "fever.md").write_text(DOC + f"\n## {heading}\n\nFinish the whole course.\n",
+                                              encoding="utf-8")
+    _ok(run_pipeline("-C", str(root), "update"))  # a real change: written, in the pipeline's own form
+    text = path.read_text(encoding="utf-8")
+    assert f'#. paragraph under "{heading}"\n#: source/fever.md:9\nmsgid "Finish the whole course."' in text
+    assert 'msgstr "Fieber"' in text
+
+
 def test_plural_forms_of_existing_catalogs_are_kept_and_rule_the_handout(tmp_path):
     """Spanish with two forms (Babel 2.19 says three), Arabic with the older GNU expression (forms 4 and 5 swapped)."""
     (tmp_path / "source").mkdir()
