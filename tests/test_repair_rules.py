@@ -67,8 +67,11 @@ def test_definition_with_can_be_is_repaired_only_where_the_text_is_spun():
     r = repair(roles)
     assert r.text == roles
     assert [f.suggestion for f in r.flags] == ["pharmacist", "nurse"]
-    assert fixed("Ketamine can be a medication of last resort. Keep the Device in a airtight box.") == (
-        "Ketamine is a medication of last resort. Keep the device in an airtight box.")
+    # the a/an error shows that the word after it was swapped (the article is the writer's): the article
+    # stays and that word is flagged for an editor, whose choice then fits it
+    r = repair("Ketamine can be a medication of last resort. Keep the Device in a airtight box.")
+    assert r.text == "Ketamine is a medication of last resort. Keep the device in a airtight box."
+    assert [f.text for f in r.flags] == ["airtight"] and "article" in r.flags[0].reason
 
 
 def test_grammar_templates():
@@ -418,7 +421,38 @@ def test_an_a_that_is_no_article_is_left_alone(text):
 
 
 def test_an_article_in_brackets_or_quotes_is_still_read():
-    assert fixed("Rest for (a hour) after it.") == "Rest for (an hour) after it."
+    r = repair("Rest for (a hour) after it.")
+    assert r.text == "Rest for (a hour) after it." and [f.text for f in r.flags] == ["hour"]
+
+
+A_AN = """\
+# Whooping Cough
+
+The first indicators are similar to a chilly, such as a operating nose, a sore throat and a slightly
+raised temperature. After about 1 week, the cough usually gets much worse and the coughing bouts can
+last for weeks.
+
+Go to an pressing care centre if your baby has a awesome cough, and call 999 if they stop breathing.
+"""
+
+
+def test_the_article_a_spinner_left_is_the_writers():
+    # written for this test in the manner of a spun leaflet by another hand: each a/an error is a swap of
+    # the word after it ("runny" -> "operating", "urgent" -> "pressing", "bad" -> "awesome"), the article
+    # the writer's.  Where nothing reads the word again, the article was corrected to fit the spinner's
+    # word, which then read as right ("an operating nose", "an awesome cough"); where the model puts a
+    # word back, the article as written fits it, and the corrected one stayed ("an running nose")
+    r = repair(A_AN)
+    assert "a operating nose" in r.text and "an urgent care centre" in r.text and "a awesome cough" in r.text
+    assert {("operating", None), ("awesome", "cool")} <= {(f.text, f.suggestion) for f in r.flags}
+    assert not any("a-an" in f.rule for f in r.fixes)
+    assert "1 week" in r.text and "999" in r.text
+    from conftest import CORPUS
+
+    spun = (CORPUS / "others" / "whooping-cough.spun.md").read_text(encoding="utf-8")
+    assert "such as a operating nose" in spun
+    r = repair(spun)  # the whole leaflet shows spinning: the model reads "operating" among words that take "a"
+    assert "such as a running nose" in r.text and not any("a-an" in f.rule for f in r.fixes)
 
 
 RELEASE_NOTES = """\

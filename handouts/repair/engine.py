@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass
 
 from .. import heap
@@ -457,6 +458,10 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
             break
         scan.edits = edits
     spans = _current_spans(pieces, orig)
+    back = _articles_back(pieces, orig, rules)
+    if back:  # (the flags below are still read through ``spans``, the text they were found in)
+        pieces = [_Piece(p.start, p.end, None) if k in back else p for k, p in enumerate(pieces)]
+        current = _text_of(pieces, orig)
     fixes = [
         Fix(base + p.start, base + p.end, orig[p.start : p.end], p.text, "+".join(p.rules), p.margin)
         for p in pieces
@@ -476,6 +481,9 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
         flags.append(Flag(base + s, base + e, orig[s:e], reason, suggestion or None, rule))
     flags += [Flag(base + a, base + b, orig[a:b], reason, hint, rule, margin, alternatives)
               for a, b, reason, hint, rule, margin, alternatives in sticky]
+    for a, b in filter(None, back.values()):
+        if not any(f.start < base + b and base + a < f.end for f in flags):
+            flags.append(Flag(base + a, base + b, orig[a:b], _ARTICLE_BACK, None, "a-an"))
     flags = [f for f in flags if not any(x.start <= f.start and f.end <= x.end and f.text == x.before for x in fixes)]
     flags = _one_flag_per_span(flags, fixes)
     if kept:  # wording an editor kept is not flagged again
@@ -497,6 +505,40 @@ def _known_first(suggestion: str, alternatives: tuple[str, ...], known) -> tuple
         if reading.lower() in known:
             return reading, (suggestion, *alternatives[:k], *alternatives[k + 1:])
     return suggestion, alternatives
+
+
+_WORD_AFTER = re.compile(r" ([^\W\d_][\w'’-]*)")
+_ARTICLE_BACK = "the article before this word was written for another word: a spinner's swap; read the phrase again"
+
+
+def _articles_back(pieces: list[_Piece], orig: str, rules: Rules) -> dict[int, tuple[int, int] | None]:
+    """The a/an corrections to take back: piece index -> the span in ``orig`` of the word after it
+    to flag, or None.
+
+    In a spun text an article that does not fit the next word ("a operating nose", "an pressing
+    therapy centre") is the writer's, kept by a spinner that swapped the word after it ("runny",
+    "urgent").  Where the statistical layer put a word back there (read among the words that fit
+    the article), the article as written fits it: "a running nose", not "an running nose".  Where
+    nothing did, the corrected article would make a wrong word read as right (and change a right
+    one): the article stays as written and the word is flagged, so that the suggestion an editor
+    accepts fits the article."""
+    back: dict[int, tuple[int, int] | None] = {}
+    for k, p in enumerate(pieces):
+        if p.text is None or p.rules != ("a-an",):
+            continue
+        m = _WORD_AFTER.match(orig, p.end)
+        if m is None:
+            continue
+        a, b = m.span(1)
+        changed = next((q for q in pieces if q.text is not None and q.start < b and a < q.end), None)
+        if changed is None:
+            back[k] = (a, b)
+            continue
+        w = _WORD_AFTER.match(" " + changed.text.lstrip()) if changed.start <= a else None
+        need = _needs_an(w.group(1), rules) if w else False
+        if need is None or need == (orig[p.start : p.end].lower() == "an"):  # (None: "running", "sore")
+            back[k] = None
+    return back
 
 
 def _marked(spans, orig: str, para: "_Para") -> dict[int, bool]:
