@@ -534,8 +534,10 @@ def _articles_back(pieces: list[_Piece], orig: str, rules: Rules) -> dict[int, t
         if changed is None:
             back[k] = (a, b)
             continue
-        w = _WORD_AFTER.match(" " + changed.text.lstrip()) if changed.start <= a else None
-        need = _needs_an(w.group(1), rules) if w else False
+        w = _WORD_AFTER.match(" " + changed.text.lstrip()) if changed.start == a else None
+        if w is None:
+            continue  # (a repair that began before the word: it chose its own article)
+        need = _needs_an(w.group(1), rules)
         if need is None or need == (orig[p.start : p.end].lower() == "an"):  # (None: "running", "sore")
             back[k] = None
     return back
