@@ -147,6 +147,23 @@ def test_a_buying_verb_where_a_verb_fits_is_the_writers(sentence):
     assert [f.reason for f in r.flags] == ["looks like an injected advert (buy/order a drug)"]
 
 
+def test_a_two_word_substance_is_a_drug_name_to_the_repair_only():
+    # "comprar salicylic acid": a buying word before a substance named in two words (substances.txt);
+    # before, "salicylic" was no drug name, so the keyword went unseen and so did the text's spinning
+    spun = ("Wart paints containing comprar salicylic acid (usually 12% to 26%) are used once a day. "
+            "Salicylic acid can irritate healthy skin, so protect it with petroleum jelly.\n")
+    r = repair(spun)
+    assert r.text == spun.replace("comprar ", "")
+    assert [f.rule for f in r.fixes] == ["spam:injected keyword"]
+    clean = "Take folic acid 400 micrograms a day until you are 12 weeks pregnant.\n"
+    assert repair(clean).text == clean
+    # the translation check asks for no first word of such a name: languages write it as one word
+    from handouts.checks import Context, check_pair
+
+    assert [p for p in check_pair("Use a gel with salicylic acid.", "Verwenden Sie ein Gel mit Salicylsäure.",
+                                  Context("de")) if p.check == "drugs"] == []
+
+
 def test_spintax_is_flagged_with_its_first_option():
     r = repair("See your {doctor|GP} soon.")
     assert r.text == "See your {doctor|GP} soon."

@@ -60,6 +60,9 @@ class Rules:
     """Buying verbs that, with a drug and a sales phrase, are injected spam where the word before
     them leaves no place for a verb (any word but ``english_commerce_verb_after``)."""
     english_commerce_verb_after: frozenset[str]
+    name_ends: dict[str, frozenset[str]]
+    """A two-word substance's first word (a drug name here) -> the words that end it
+    (``substances.txt``: "salicylic" -> "acid")."""
     promo_phrases: tuple[tuple[str, ...], ...]
     an_letters: frozenset[str]
     a_letters: frozenset[str]
@@ -259,6 +262,12 @@ def _covers(entry: Entry, other: Entry) -> bool:
 def _compile(folder: Path, swap_text: str | None = None) -> Rules:
     """``swap_text``: in place of the folder's ``swaps.txt`` (the evaluation's left-out tables)."""
     drugs = _word_list(folder / "drugs.txt")
+    name_ends: dict[str, set[str]] = {}
+    for line in sorted(_word_list(folder / "substances.txt")) if (folder / "substances.txt").exists() else ():
+        first, _, rest = line.partition(" ")
+        if rest:
+            name_ends.setdefault(first, set()).add(rest.split()[0])
+    drugs = drugs | frozenset(name_ends)
     units = _word_list(folder / "units.txt")
     common = _word_list(folder / "lowercase_words.txt") - _word_list(folder / "names.txt")
     spam = _load_toml(folder / "spam.toml")
@@ -317,6 +326,7 @@ def _compile(folder: Path, swap_text: str | None = None) -> Rules:
         ),
         english_commerce_verbs=frozenset(_key(w) for w in spam.get("english_commerce_verbs", [])),
         english_commerce_verb_after=frozenset(_key(w) for w in spam.get("english_commerce_verb_after", [])),
+        name_ends={first: frozenset(ends) for first, ends in name_ends.items()},
         promo_phrases=tuple(
             tuple(_key(t.text) for t in tokenize(s)) for s in spam.get("promo_phrases", [])
         ),

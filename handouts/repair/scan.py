@@ -264,7 +264,8 @@ def scan(para: _Para, rules: Rules, spun: bool, own: frozenset[str] = frozenset(
                 after_kw = toks[max(i, k) + 1].key if max(i, k) + 1 < n else ""
                 # "use kaufen ibuprofen gel": the verb was slipped in before a real mention;
                 # "health and commander ketamine fitness": the pair was injected as a unit
-                real_mention = before_kw in _USE_VERBS or after_kw in _DOSE_FORMS
+                real_mention = (before_kw in _USE_VERBS or after_kw in _DOSE_FORMS
+                                or after_kw in rules.name_ends.get(drug_of[k], ()))  # "salicylic acid"
                 named = drug_of[k]
                 foreign = drug.key != named  # "warfarine", "metformina": the pair was pasted in whole
                 if (drug_count.get(named, 0) >= 2 or foreign) and not real_mention:
