@@ -507,7 +507,7 @@ def _known_first(suggestion: str, alternatives: tuple[str, ...], known) -> tuple
     return suggestion, alternatives
 
 
-_WORD_AFTER = re.compile(r" ([^\W\d_][\w'’-]*)")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _ARTICLE_BACK = "the article before this word was written for another word: a spinner's swap; read the phrase again"
 
 
@@ -526,18 +526,18 @@ def _articles_back(pieces: list[_Piece], orig: str, rules: Rules) -> dict[int, t
     for k, p in enumerate(pieces):
         if p.text is None or p.rules != ("a-an",):
             continue
-        m = _WORD_AFTER.match(orig, p.end)
+        m = _WORD.match(orig, p.end + 1) if orig[p.end : p.end + 1] == " " else None
         if m is None:
             continue
-        a, b = m.span(1)
+        a, b = m.span()
         changed = next((q for q in pieces if q.text is not None and q.start < b and a < q.end), None)
         if changed is None:
             back[k] = (a, b)
             continue
-        w = _WORD_AFTER.match(" " + changed.text.lstrip()) if changed.start == a else None
+        w = _WORD.match(changed.text) if changed.start == a else None
         if w is None:
             continue  # (a repair that began before the word: it chose its own article)
-        need = _needs_an(w.group(1), rules)
+        need = _needs_an(w.group(), rules)
         if need is None or need == (orig[p.start : p.end].lower() == "an"):  # (None: "running", "sore")
             back[k] = None
     return back

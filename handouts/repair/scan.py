@@ -12,6 +12,10 @@ from .speedups import compiled as _compiled
 from .tokens import OPENERS as _OPENERS, Para as _Para, SPINTAX as _SPINTAX, Token, is_capitalised as _is_capitalised
 
 # words around a drug name that show it is the text's own mention, not an injected keyword
+_SALE_WORDS = ("cheap", "discount", "generic")
+"""Words a buying phrase may put between its verb and the drug ("buy cheap ibuprofen")."""
+_CHEAP = ("cheap", "discount")
+"""... of which a writer does not use (a leaflet may say "buy generic ibuprofen")."""
 _USE_VERBS = frozenset({"use", "take", "try", "apply", "using", "taking", "of", "with", "or", "and/or", "like"})
 _DOSE_FORMS = frozenset({
     "gel", "cream", "tablet", "tablets", "capsule", "capsules", "spray", "liquid", "syrup", "injection",
@@ -284,12 +288,12 @@ def scan(para: _Para, rules: Rules, spun: bool, own: frozenset[str] = frozenset(
                 continue
         if t.key in rules.english_commerce and i + 1 < n:
             k = i + 1
-            if toks[k].key in ("cheap", "discount", "generic") and k + 1 < n:
+            if toks[k].key in _SALE_WORDS and k + 1 < n:
                 k += 1
             if toks[k].key in rules.drugs:
                 rest = [x.key for x in toks[k + 1 : k + 4]]
                 sales = next((a for a in rules.english_commerce_after if tuple(rest[: len(a)]) == a), None)
-                cheap = k > i + 1 and toks[i + 1].key != "generic"  # "buy cheap ciprofloxacin"
+                cheap = k > i + 1 and toks[i + 1].key in _CHEAP  # "buy cheap ciprofloxacin"
                 if (sales is not None or cheap) and t.key in rules.english_commerce_verbs and i > 0 \
                         and toks[i - 1].kind == "w" and toks[i - 1].key not in rules.english_commerce_verb_after:
                     # a verb where the sentence has no place for one: pasted in ("such as buy naproxen online")
