@@ -77,6 +77,9 @@ class Rules:
     share ("coronary heart assault" -> "heart attack": assault -> attack); and the development
     split's own swaps (``swaps.txt``).  The statistical layer offers and prefers these among a
     word's candidate originals (``statistical``)."""
+    body_words: frozenset[str] = frozenset()
+    """Words that name the body and what it does (``body_words.txt``, from WordNet's noun.body and
+    verb.body): the language model alone never replaces one; it flags it with its suggestion."""
 
 
 SWAP_TABLE = "swaps.txt"
@@ -337,5 +340,6 @@ def _compile(folder: Path, swap_text: str | None = None) -> Rules:
         an_prefixes_h=tuple(articles["an_prefixes_h"]),
         never_after_article=frozenset(articles.get("never_after_article", ())),
         swaps=_swaps(loaded, word_swaps),
+        body_words=_word_list(folder / "body_words.txt") if (folder / "body_words.txt").exists() else frozenset(),
     )
 
