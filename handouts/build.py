@@ -21,7 +21,7 @@ from .catalogs import UI_DOMAIN
 from .documents import listing, remove, write_bytes, write_text
 from .errors import HandoutsError
 from .locales import babel_locale, language
-from .pdf import find_engine, print_pdf, screenshot
+from .pdf import Printer, find_engine
 from .pofile import plural_function
 from .state import LISTINGS, BuildState, State, digest, file_digest, output_stat, output_stats
 from .units import Parsed, urgent_unit
@@ -354,12 +354,13 @@ def _job(name: str, codes: list[str]) -> list[PairResult]:
     import jinja2
 
     try:
-        return _pairs(name, codes)
+        with Printer(_CONTEXT.get("engine", "")) as printer:  # (a browser only where a page is printed)
+            return _pairs(name, codes, printer)
     except jinja2.TemplateError as exc:  # (one that parses, and fails as it renders)
         raise template_failure(exc, _CONTEXT["settings"].rel) from None
 
 
-def _pairs(name: str, codes: list[str]) -> list[PairResult]:
+def _pairs(name: str, codes: list[str], printer: Printer) -> list[PairResult]:
     from markupsafe import Markup
 
     settings: Settings = _CONTEXT["settings"]
@@ -368,7 +369,6 @@ def _pairs(name: str, codes: list[str]) -> list[PairResult]:
     env = environment(settings.template_dirs)
     facts: LocaleFacts = _CONTEXT["facts"]
     languages = {c: facts.language(c) for c in settings.codes}
-    engine = _CONTEXT.get("engine", "")
     results = []
     english_blocks = None
     for code in codes:
@@ -447,11 +447,11 @@ def _pairs(name: str, codes: list[str]) -> list[PairResult]:
         if settings.pdf:
             for name in pages:
                 pdf = (folder / name).with_suffix(".pdf")
-                print_pdf(engine, folder / name, pdf, settings.paper)
+                printer.print_pdf(folder / name, pdf, settings.paper)
                 written.append(pdf)
                 outputs.append(pdf)
             png_path = settings.output / "screenshots" / f"{code}-{doc.name}.png"
-            screenshot(engine, html_path, png_path)
+            printer.screenshot(html_path, png_path)
             written.append(png_path)
             outputs.append(png_path)
         summary = _summary(tr)

@@ -7,6 +7,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import time
 import unicodedata
 
 import polib
@@ -315,3 +317,81 @@ def test_missing_engine_gets_a_clear_message(tmp_path):
     assert r.returncode == 2
     assert "error: no PDF engine" in r.stderr and "apt-get install -y chromium" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def _gone(pid: int) -> bool:
+    """Has the process ended (gone, or a zombie waiting for its new parent to reap it)?"""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _logging_engine(tmp_path, body: str = 'exec "$REAL" "$@"') -> str:
+    """A browser command that notes each start (its process id) in starts.log, then runs ``body``."""
+    engine = tmp_path / "browser.sh"
+    engine.write_text(f'#!/bin/sh\necho $$ >> "{tmp_path}/starts.log"\nREAL="{find_engine()}"\n{body}\n',
+                      encoding="utf-8")
+    engine.chmod(0o755)
+    return str(engine)
+
+
+def test_one_browser_prints_a_documents_pages_and_ends_with_the_build(tmp_path):
+    """A document's handouts (here its page, large print and screenshot) are printed by one browser,
+    started once (a start took about 0.8 s a page), and no browser is left running after the build."""
+    _require_tools()
+    project = tmp_path / "project"
+    (project / "source").mkdir(parents=True)
+    (project / "source" / "help.md").write_text("# Help\n\nRest, and drink **2 litres** of water a day.\n",
+                                                encoding="utf-8")
+    os.environ["HANDOUTS_CHROMIUM"] = _logging_engine(tmp_path)
+    try:
+        r = run_pipeline("-C", str(project), "build", "--pdf", "--large-print")
+    finally:
+        del os.environ["HANDOUTS_CHROMIUM"]
+    assert r.returncode == 0, r.stderr
+    for name in ("help.pdf", "help.large.pdf"):
+        text = subprocess.run(["pdftotext", str(project / "output" / "en" / name), "-"],
+                              capture_output=True, text=True).stdout
+        assert "2 litres" in text, name
+    assert (project / "output" / "screenshots" / "en-help.png").read_bytes()[:4] == b"\x89PNG"
+    starts = [int(line) for line in (tmp_path / "starts.log").read_text().split()]
+    assert len(starts) == 1 and _gone(starts[0])
+
+
+def test_a_killed_build_leaves_no_browser_behind(tmp_path):
+    """A build stopped by SIGKILL cannot close its browser: the browser ends with it all the same."""
+    _require_tools()
+    page = tmp_path / "page.html"
+    page.write_text("<!doctype html><title>t</title><style></style><p>Rest.</p>", encoding="utf-8")
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\nfrom pathlib import Path\nfrom handouts.pdf import Printer, find_engine\n"
+        "p = Printer(find_engine())\np.print_pdf(Path(sys.argv[1]), Path(sys.argv[2]))\n"
+        "print(p._proc.pid, flush=True)\ntime.sleep(120)\n"), str(page), str(tmp_path / "page.pdf")],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        browser = int(child.stdout.readline())
+        assert not _gone(browser) and (tmp_path / "page.pdf").read_bytes()[:5] == b"%PDF-"
+    finally:
+        child.kill()
+        child.wait()
+    deadline = time.monotonic() + 10
+    while not _gone(browser) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(browser)
+
+
+def test_a_browser_that_fails_gets_a_clear_message_and_leaves_no_file(tmp_path):
+    _require_tools()
+    project = tmp_path / "project"
+    (project / "source").mkdir(parents=True)
+    (project / "source" / "help.md").write_text("# Help\n\nRest.\n", encoding="utf-8")
+    os.environ["HANDOUTS_CHROMIUM"] = _logging_engine(tmp_path, 'echo "cannot open display" >&2\nexit 3')
+    try:
+        r = run_pipeline("-C", str(project), "build", "--pdf")
+    finally:
+        del os.environ["HANDOUTS_CHROMIUM"]
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert re.search(r"en/help\.html: error: Chromium could not print this page: .*cannot open display", r.stderr)
+    assert not list((project / "output").rglob("*.pdf")) and not list((project / "output").rglob(".*"))
