@@ -8,10 +8,10 @@ forms chosen by each catalog's own ``Plural-Forms``.
 """
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
 import functools
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -512,8 +512,6 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     document) -> (a catalog's digest, its ``Translations``) as the update's workers read them; a
     pair whose catalog is still that one takes them instead of parsing the catalog again.
     """
-    import jinja2
-
     codes = settings.codes
     result = BuildResult(locales=codes)
     ui_keys = {c: file_digest(catalogs.po_path(settings.locale_dir, c, UI_DOMAIN)) for c in codes}
@@ -572,8 +570,10 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
                 bar.close()
     try:
         result.written += indexes(settings, names, result.translated, ui_keys, state, facts)
-    except jinja2.TemplateError as exc:
-        raise template_failure(exc, settings.rel) from None
+    except Exception as exc:  # (jinja2 is imported only where a template is rendered: a no-op starts without it)
+        if "jinja2" in sys.modules and isinstance(exc, sys.modules["jinja2"].TemplateError):
+            raise template_failure(exc, settings.rel) from None
+        raise
     facts.save()
     layout = digest(repr((sorted(names), codes, settings.large_print)))
     if state.layout != layout:  # a document, a language or a variant is gone: remove its handouts
@@ -639,6 +639,8 @@ def _run(todo: dict[str, list[str]], jobs: int, progress):
         return
     # one job per document, or one per (document, language) when there are too few documents to keep
     # every worker busy to the end (a few long documents); the pairs are independent either way
+    import concurrent.futures
+
     split = len(names) < 4 * jobs
     tasks = [(name, [code]) for name in names for code in todo[name]] if split else [(n, todo[n]) for n in names]
     with heap.forked_pool(min(jobs, len(tasks))) as pool:

@@ -20,8 +20,7 @@ from . import __version__, heap
 from .documents import read_text, write_text
 from .errors import HandoutsError
 from .project import Project, Summary, review_rel, stale_message, unreviewed_message
-from .repair import decisions, learning, repair
-from .repair.report import format_report
+from .repair import decisions, learning
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -235,6 +234,8 @@ def _cmd_fix(args: argparse.Namespace) -> int:
     path = Path(args.file)
     original = read_text(args.file)
     learned = learning.learn(path.parent)
+    from .repair.engine import repair
+
     automatic = repair(original, learned=learned)
     review = decisions.path_for(path)
     if args.interactive:
@@ -251,6 +252,8 @@ def _cmd_fix(args: argparse.Namespace) -> int:
         write_text(args.file, result.text)
     else:
         _write_stdout(result.text)
+    from .repair.report import format_report
+
     sys.stderr.write(format_report(args.file, original, result, applied.decided, applied.stale, str(review)))
     return EXIT_OK
 

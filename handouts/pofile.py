@@ -25,7 +25,6 @@ import polib
 
 from . import heap
 from .errors import HandoutsError
-from .powrap import wrap_references, wrap_string
 
 DEFAULT_PLURAL = "nplurals=2; plural=(n != 1);"
 """What GNU gettext assumes when a catalog has no Plural-Forms."""
@@ -884,8 +883,18 @@ def _flag_rank(flag: str) -> int:
     return 4
 
 
+@functools.cache
+def _wrappers():
+    """``powrap``'s two wrappers, imported when a catalog is first written (its tables take a tenth of
+    a no-op run's start)."""
+    from .powrap import wrap_references, wrap_string
+
+    return wrap_references, wrap_string
+
+
 def entry_lines(entry: polib.POEntry) -> list[str]:
     """The lines GNU gettext writes for one entry (without the blank line that follows)."""
+    wrap_references, wrap_string = _wrappers()
     out: list[str] = []
     if entry.tcomment:
         out.extend(("# " + l) if l else "#" for l in entry.tcomment.split("\n"))
@@ -919,7 +928,7 @@ def entry_lines(entry: polib.POEntry) -> list[str]:
 @functools.lru_cache(maxsize=65536)
 def _wrapped_msgid(msgid: str, prefix: str, flags: tuple[str, ...]) -> tuple[str, ...]:
     """A msgid's lines: the same English in the template and in every language's catalog, wrapped once."""
-    return tuple(wrap_string("msgid", msgid, prefix=prefix, flags=flags))
+    return tuple(_wrappers()[1]("msgid", msgid, prefix=prefix, flags=flags))
 
 
 def header_lines(comment: str, metadata: dict[str, str], fuzzy: bool) -> list[str]:
@@ -928,7 +937,7 @@ def header_lines(comment: str, metadata: dict[str, str], fuzzy: bool) -> list[st
     if fuzzy:
         out.append("#, fuzzy")
     out.append('msgid ""')
-    out.extend(wrap_string("msgstr", "".join(f"{k}: {v}\n" for k, v in metadata.items())))
+    out.extend(_wrappers()[1]("msgstr", "".join(f"{k}: {v}\n" for k, v in metadata.items())))
     return out
 
 

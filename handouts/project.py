@@ -34,7 +34,7 @@ from .build import SOURCE_LANGUAGE, Document, Translations
 from .documents import (ProjectLock, check_characters, clean_temporary_files, decode, read_bytes, read_text,
                         listing, remove, write_text)
 from .errors import HandoutsError
-from .repair import decisions, learning, repair
+from .repair import decisions, learning
 from .state import LISTINGS, DocumentState, State, Store, digest, file_digest, output_stat, version
 from .units import add_urgent, parse
 
@@ -443,6 +443,8 @@ def prepare(path: Path, rel: str, learned: learning.Learned | None = None) -> Do
     applied over it."""
     original = decode(read_bytes(path), rel)
     check_characters(original, rel)
+    from .repair.engine import repair  # (not at import: a run that repairs nothing starts without it)
+
     automatic = repair(original, learned=learned)
     review = decisions.path_for(path)
     chosen = decisions.load(review, rel.removesuffix(".md") + decisions.SUFFIX)

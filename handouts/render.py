@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
 from .errors import HandoutsError
 from .units import Parsed, Unit, markdown, parse_inline, translated_inline
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEXT_WIDTH = 72

@@ -14,16 +14,20 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
 from .errors import HandoutsError
+
+if TYPE_CHECKING:  # (imported when first parsed: a command that parses nothing starts without it)
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 
 @functools.cache
 def markdown() -> MarkdownIt:
     """The parser every stage uses, so that extraction and rendering agree (one instance, reused)."""
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
 
 
@@ -36,6 +40,8 @@ def parse_inline(source: str, env: dict | None = None) -> list[Token]:
     token is made directly: most translated sentences, in a tenth of the time of the parse
     (``tests/test_render.py`` compares the two)."""
     if plain_text(source):
+        from markdown_it.token import Token
+
         return [Token("text", "", 0, content=source)]
     return markdown().parseInline(source, dict(env or {}))[0].children or []
 

@@ -21,10 +21,17 @@ One module per layer, each readable alone:
 * ``learning``    what the repair learns from every decisions file: swaps, kept wordings
 * ``evaluation``  scoring against the corpus (``scripts/evaluate_repair.py``)
 """
-from .detectors import drug_key
-from .engine import repair
-from .records import LAYERS, Fix, Flag, Repair
-from .rules import RULES_DIR, Rules, load_rules
-from .tokens import tokenize
+import importlib
 
-__all__ = ["LAYERS", "RULES_DIR", "Fix", "Flag", "Repair", "Rules", "drug_key", "load_rules", "repair", "tokenize"]
+_EXPORTS = {"drug_key": "detectors", "repair": "engine", "LAYERS": "records", "Fix": "records", "Flag": "records",
+            "Repair": "records", "RULES_DIR": "rules", "Rules": "rules", "load_rules": "rules", "tokenize": "tokens"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """The package's names, each imported from its layer when first asked for: a command that repairs
+    nothing (a no-op build, ``status``) starts without the repair's modules (PEP 562)."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    return value
