@@ -350,12 +350,46 @@ _CONTEXT: dict = {}
 
 
 
+_PRINTERS: dict[int, Printer] = {}
+"""Process id -> the browser that prints that process's pages (``_printer``)."""
+
+
+def _printer(engine: str) -> Printer:
+    """This process's printer: one browser for every job it runs, started at its first page.  A
+    forked worker's is closed when the worker ends (``multiprocessing``'s finalizers run then); the
+    main process closes its own at the end of the build (``_close_printer``).  A worker leaves alone the
+    copy of its parent's that it inherited (its pipes are the parent's)."""
+    pid = os.getpid()
+    printer = _PRINTERS.get(pid)
+    if printer is None or printer.engine != engine:
+        if printer is not None:
+            printer.close()
+        _PRINTERS.clear()
+        printer = _PRINTERS[pid] = Printer(engine)
+        if multiprocessing_child():
+            import multiprocessing.util
+
+            multiprocessing.util.Finalize(printer, printer.close, exitpriority=0)
+    return printer
+
+
+def multiprocessing_child() -> bool:
+    import multiprocessing
+
+    return multiprocessing.parent_process() is not None
+
+
+def _close_printer() -> None:
+    printer = _PRINTERS.pop(os.getpid(), None)
+    if printer is not None:
+        printer.close()
+
+
 def _job(name: str, codes: list[str]) -> list[PairResult]:
     import jinja2
 
     try:
-        with Printer(_CONTEXT.get("engine", "")) as printer:  # (a browser only where a page is printed)
-            return _pairs(name, codes, printer)
+        return _pairs(name, codes, _printer(_CONTEXT.get("engine", "")))  # (a browser only where a page is printed)
     except jinja2.TemplateError as exc:  # (one that parses, and fails as it renders)
         raise template_failure(exc, _CONTEXT["settings"].rel) from None
 
@@ -566,6 +600,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
                     state.builds[(name, pair.code)].summary = pair.summary
         finally:
             _CONTEXT.clear()
+            _close_printer()
             if bar:
                 bar.close()
     try:

@@ -360,6 +360,29 @@ def test_one_browser_prints_a_documents_pages_and_ends_with_the_build(tmp_path):
     assert len(starts) == 1 and _gone(starts[0])
 
 
+def test_each_worker_starts_one_browser_for_all_the_pages_it_prints(tmp_path):
+    """Five documents built by two workers: ten pages (a PDF and a screenshot each), printed by one
+    browser per worker, not one per document, and none left running."""
+    _require_tools()
+    project = tmp_path / "project"
+    (project / "source").mkdir(parents=True)
+    for n in range(5):
+        (project / "source" / f"leaflet-{n}.md").write_text(f"# Leaflet {n}\n\nTake {n + 1} tablets.\n",
+                                                            encoding="utf-8")
+    os.environ["HANDOUTS_CHROMIUM"] = _logging_engine(tmp_path)
+    try:
+        r = run_pipeline("-C", str(project), "--jobs", "2", "build", "--pdf")
+    finally:
+        del os.environ["HANDOUTS_CHROMIUM"]
+    assert r.returncode == 0, r.stderr
+    for n in range(5):
+        text = subprocess.run(["pdftotext", str(project / "output" / "en" / f"leaflet-{n}.pdf"), "-"],
+                              capture_output=True, text=True).stdout
+        assert f"Take {n + 1} tablets." in text
+    starts = [int(line) for line in (tmp_path / "starts.log").read_text().split()]
+    assert 1 <= len(starts) <= 2 and all(_gone(pid) for pid in starts)
+
+
 def test_a_killed_build_leaves_no_browser_behind(tmp_path):
     """A build stopped by SIGKILL cannot close its browser: the browser ends with it all the same."""
     _require_tools()
