@@ -150,7 +150,8 @@ class Printer:
             if self._proc is not None:
                 with contextlib.suppress(_Failed):
                     self._call("Target.closeTarget", {"targetId": target})
-                self._pending = [m for m in self._pending if m.get("sessionId") != session]
+                # (the events of this tab, and the browser's own, such as Target.attachedToTarget, are not waited for)
+                self._pending = [m for m in self._pending if m.get("sessionId") not in (session, None)]
 
     # -- the browser --------------------------------------------------------------------------------
 
