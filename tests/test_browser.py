@@ -14,7 +14,7 @@ import unicodedata
 import polib
 import pytest
 
-from handouts.pdf import chromium_command, find_engine
+from handouts.pdf import Printer, chromium_command, find_engine
 from conftest import ROOT, run_pipeline
 
 LOCALES = ["en", "ar", "de", "es", "fr", "zh_CN"]
@@ -104,27 +104,42 @@ def test_running_footer_has_title_language_and_page_number(printed, code):
     assert f"{_title(code)} —" in text or f"— {_title(code)}" in text or _title(code) in text
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """One real headless Chromium for this file's layout probes, the build's own printer (driven over the
+    DevTools pipe): each probe loads its page in a new tab at the viewport asked, as ``--window-size``
+    would, without starting a browser per probe."""
+    _require_tools()
+    with Printer(find_engine()) as printer:
+        yield printer
+
+
+def _dump_dom(browser, page, width, height):
+    """The page's DOM once it has loaded and its scripts have run, at this viewport (``--dump-dom``)."""
+    with browser._tab(page, page, "read this page", (width, height)) as session:
+        return browser._call("Runtime.evaluate", {"expression": "document.documentElement.outerHTML",
+                                                  "returnByValue": True}, session)["result"]["value"]
+
+
 @pytest.mark.parametrize("width", [360, 794], ids=["phone", "A4"])
 @pytest.mark.parametrize("code", LOCALES)
-def test_no_horizontal_overflow(printed, code, width, tmp_path):
+def test_no_horizontal_overflow(printed, browser, code, width, tmp_path):
     html = (printed / "output" / code / "ketamine.html").read_text(encoding="utf-8")
     probe = ("<script>document.body.setAttribute('data-overflow', String("
              "document.documentElement.scrollWidth > document.documentElement.clientWidth))</script></body>")
     page = tmp_path / "probe.html"
     page.write_text(html.replace("</body>", probe), encoding="utf-8")
-    dom = subprocess.run(chromium_command(find_engine(), f"--window-size={width},900", "--dump-dom", page.as_uri()),
-                         capture_output=True, text=True, timeout=120).stdout
+    dom = _dump_dom(browser, page, width, 900)
     assert 'data-overflow="false"' in dom, f"{code} overflows at {width}px"
 
 
-def _probe(html_path, script, width, tmp_path, height=900):
+def _probe(browser, html_path, script, width, tmp_path, height=900):
     """Load a page in Chromium at a window width, run ``script`` (which sets data-probe on <body>), read it back."""
     html = html_path.read_text(encoding="utf-8")
     page = html_path.parent / f".probe-{tmp_path.name}.html"  # beside the page, so relative links resolve
     page.write_text(html.replace("</body>", f"<script>{script}</script></body>"), encoding="utf-8")
     try:
-        dom = subprocess.run(chromium_command(find_engine(), f"--window-size={width},{height}", "--dump-dom",
-                                              page.as_uri()), capture_output=True, text=True, timeout=120).stdout
+        dom = _dump_dom(browser, page, width, height)
     finally:
         page.unlink()
     m = re.search(r'data-probe="([^"]*)"', dom)
@@ -145,8 +160,8 @@ document.body.setAttribute('data-probe', (over ? 'overflow' : 'fits') + ';' + ro
 
 @pytest.mark.parametrize("width", [360, 794, 1200], ids=["phone", "A4", "desktop"])
 @pytest.mark.parametrize("code", [c for c in LOCALES if c != "en"])
-def test_bilingual_columns_side_by_side_and_stacked_on_a_phone(printed, code, width, tmp_path):
-    result = _probe(printed / "output" / code / "ketamine.bilingual.html", _LAYOUT, width, tmp_path)
+def test_bilingual_columns_side_by_side_and_stacked_on_a_phone(printed, browser, code, width, tmp_path):
+    result = _probe(browser, printed / "output" / code / "ketamine.bilingual.html", _LAYOUT, width, tmp_path)
     fits, *rows = result.split(";")
     assert fits == "fits", f"{code} overflows at {width}px"
     assert len(rows) >= 10
@@ -206,10 +221,10 @@ document.body.setAttribute('data-probe', [parseFloat(s.fontSize), parseFloat(s.l
 
 @pytest.mark.parametrize("name", ["ketamine.large.html", "ketamine.bilingual.large.html"])
 @pytest.mark.parametrize("code", LOCALES)
-def test_large_print_type_on_screen(printed, code, name, tmp_path):
+def test_large_print_type_on_screen(printed, browser, code, name, tmp_path):
     if code == "en" and "bilingual" in name:
         pytest.skip("English has no bilingual handout")
-    size, line, justified = _probe(printed / "output" / code / name, _TYPE, 1000, tmp_path).split(",")
+    size, line, justified = _probe(browser, printed / "output" / code / name, _TYPE, 1000, tmp_path).split(",")
     assert float(size) >= 16 * 96 / 72 - 0.1  # 16 pt in CSS pixels
     assert float(line) >= 1.5 * float(size)
     assert justified == "false"
