@@ -222,7 +222,9 @@ class Printer:
         deadline = time.monotonic() + TIMEOUT
         while b"\0" not in self._buffer:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._from], [], [], left)[0]:
+            poller = select.poll()  # (not select.select: a descriptor above 1023 is beyond it)
+            poller.register(self._from, select.POLLIN)
+            if left <= 0 or not poller.poll(left * 1000):
                 raise _Failed(f"no answer in {TIMEOUT:.0f} s")
             chunk = os.read(self._from, 1 << 20)
             if not chunk:

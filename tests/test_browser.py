@@ -433,3 +433,21 @@ def test_a_browser_that_fails_gets_a_clear_message_and_leaves_no_file(tmp_path):
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert re.search(r"en/help\.html: error: Chromium could not print this page: .*cannot open display", r.stderr)
     assert not list((project / "output").rglob("*.pdf")) and not list((project / "output").rglob(".*"))
+
+
+def test_a_process_with_many_open_files_still_prints(tmp_path):
+    """A long-lived process (a watch, a resident) may hold more than 1,023 descriptors; the printer's
+    pipes are then numbered above what select() can wait on.  It still prints."""
+    _require_tools()
+    page = tmp_path / "page.html"
+    page.write_text("<!doctype html><title>t</title><style></style><p>Take 2 tablets.</p>", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-c", (
+        "import os, resource, sys\nfrom pathlib import Path\nfrom handouts.pdf import Printer, find_engine\n"
+        "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (min(4096, hard), hard))\n"
+        "held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]\n"
+        "with Printer(find_engine()) as p:\n    p.print_pdf(Path(sys.argv[1]), Path(sys.argv[2]))\n"), str(page),
+        str(tmp_path / "page.pdf")], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    text = subprocess.run(["pdftotext", str(tmp_path / "page.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "Take 2 tablets." in text
