@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_thesaurus import WORDNET, exceptions, forms, vocabulary  # noqa: E402
+from make_thesaurus import WORDNET, exceptions, forms, vocabulary, wordnet_missing  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "handouts" / "rules" / "body_words.txt"
 LEXICOGRAPHER_FILES = {8: ("noun", "n"), 29: ("verb", "v")}  # noun.body, verb.body
@@ -60,8 +60,7 @@ def lemmas() -> set[tuple[str, str]]:
 
 
 def main() -> int:
-    if not (WORDNET / "data.noun").exists():
-        print("WordNet not found: apt-get install -y wordnet-base", file=sys.stderr)
+    if wordnet_missing():
         return 1
     vocab = vocabulary()
     exc = exceptions()

@@ -145,9 +145,16 @@ def forms(lemma: str, pos: str, exc) -> dict[str, list[str]]:
     return {"base": [lemma]}
 
 
+def wordnet_missing() -> bool:
+    """Is Debian's WordNet absent (and said so)?"""
+    if (WORDNET / "data.noun").exists():
+        return False
+    print("WordNet not found: apt-get install -y wordnet-base", file=sys.stderr)
+    return True
+
+
 def main() -> int:
-    if not (WORDNET / "data.noun").exists():
-        print("WordNet not found: apt-get install -y wordnet-base", file=sys.stderr)
+    if wordnet_missing():
         return 1
     vocab = vocabulary()
     exc = exceptions()

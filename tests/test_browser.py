@@ -352,6 +352,14 @@ def _logging_engine(tmp_path, body: str = 'exec "$REAL" "$@"') -> str:
     return str(engine)
 
 
+def _small_page(tmp_path, text: str):
+    """A page of one paragraph, to print (the tools checked first)."""
+    _require_tools()
+    page = tmp_path / "page.html"
+    page.write_text(f"<!doctype html><title>t</title><style></style><p>{text}</p>", encoding="utf-8")
+    return page
+
+
 def test_one_browser_prints_a_documents_pages_and_ends_with_the_build(tmp_path):
     """A document's handouts (here its page, large print and screenshot) are printed by one browser,
     started once (a start took about 0.8 s a page), and no browser is left running after the build."""
@@ -400,9 +408,7 @@ def test_each_worker_starts_one_browser_for_all_the_pages_it_prints(tmp_path):
 
 def test_a_killed_build_leaves_no_browser_behind(tmp_path):
     """A build stopped by SIGKILL cannot close its browser: the browser ends with it all the same."""
-    _require_tools()
-    page = tmp_path / "page.html"
-    page.write_text("<!doctype html><title>t</title><style></style><p>Rest.</p>", encoding="utf-8")
+    page = _small_page(tmp_path, "Rest.")
     child = subprocess.Popen([sys.executable, "-c", (
         "import sys, time\nfrom pathlib import Path\nfrom handouts.pdf import Printer, find_engine\n"
         "p = Printer(find_engine())\np.print_pdf(Path(sys.argv[1]), Path(sys.argv[2]))\n"
@@ -438,9 +444,7 @@ def test_a_browser_that_fails_gets_a_clear_message_and_leaves_no_file(tmp_path):
 def test_a_process_with_many_open_files_still_prints(tmp_path):
     """A long-lived process (a watch, a resident) may hold more than 1,023 descriptors; the printer's
     pipes are then numbered above what select() can wait on.  It still prints."""
-    _require_tools()
-    page = tmp_path / "page.html"
-    page.write_text("<!doctype html><title>t</title><style></style><p>Take 2 tablets.</p>", encoding="utf-8")
+    page = _small_page(tmp_path, "Take 2 tablets.")
     r = subprocess.run([sys.executable, "-c", (
         "import os, resource, sys\nfrom pathlib import Path\nfrom handouts.pdf import Printer, find_engine\n"
         "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
