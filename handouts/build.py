@@ -366,14 +366,15 @@ def _printer(engine: str) -> Printer:
             printer.close()
         _PRINTERS.clear()
         printer = _PRINTERS[pid] = Printer(engine)
-        if multiprocessing_child():
+        if _in_worker():
             import multiprocessing.util
 
             multiprocessing.util.Finalize(printer, printer.close, exitpriority=0)
     return printer
 
 
-def multiprocessing_child() -> bool:
+def _in_worker() -> bool:
+    """Is this a forked worker of the build's pool (``multiprocessing`` runs its finalizers when it ends)?"""
     import multiprocessing
 
     return multiprocessing.parent_process() is not None
