@@ -177,6 +177,13 @@ def test_stray_capital_in_clean_paragraph_is_only_flagged():
     assert [(f.text, f.suggestion) for f in r.flags] == [("Device", "device")]
 
 
+def test_a_stray_capital_beside_an_acronym_that_it_does_not_spell_is_still_flagged():
+    text = "Call the NHS if the pain is Severe or lasts a week."
+    r = repair(text)
+    assert r.text == text
+    assert [(f.text, f.suggestion) for f in r.flags] == [("Severe", "severe")]
+
+
 @pytest.mark.parametrize("text", [
     "Contact the Department of Health and Social Care.",
     "The World Health Organization publishes advice.",
@@ -197,6 +204,9 @@ def test_stray_capital_in_clean_paragraph_is_only_flagged():
     "Macmillan Cancer Support can help you.",
     # a genus is a name (handouts/rules/names.txt), the lower-case word a common noun
     "Raw eggs can carry Salmonella, so cook them well.",
+    # an acronym spelt out, its words' capitals in its order (a clean leaflet of the sixth batch)
+    "Remember FAST: Face, Arms, Speech, Time to call. Do not wait.",
+    "Use RICE for the first 2 days: Rest, Ice, Compression and Elevation.",
 ])
 def test_capitals_that_belong_are_not_flagged(text):
     r = repair(text)

@@ -80,3 +80,35 @@ def in_name(para: _Para, i: int, common: frozenset[str] = frozenset()) -> bool:
         return True
     return False
 
+
+EXPANSION_REACH = 12
+"""Tokens back from a capitalised word to the acronym it may spell out."""
+
+
+def in_expansion(para: _Para, i: int) -> bool:
+    """Is the capitalised word at ``i`` one of the words an acronym before it spells out, in order ("Remember
+    FAST: Face, Arms, Speech, Time to call", "RICE: Rest, Ice, Compression and Elevation")?  Their capitals
+    are the writer's mnemonic; a spinner's stray capitals spell nothing."""
+    toks = para.toks
+    for a in range(i - 1, max(-1, i - EXPANSION_REACH), -1):
+        t = toks[a]
+        if t.kind != "w" or len(t.text) < 2 or not (t.text.isalpha() and t.text.isupper()):
+            continue
+        first = a
+        while first > 0 and toks[first - 1].kind == "w" and toks[first - 1].text.isalpha() \
+                and toks[first - 1].text.isupper() and len(toks[first - 1].text) >= 2:
+            first -= 1  # "BE FAST"
+        letters = "".join(toks[k].text for k in range(first, a + 1))
+        k, matched = a + 1, []
+        for letter in letters:
+            while k < len(toks) and not (toks[k].kind == "w" and toks[k].text[:1].isupper()):
+                k += 1
+            if k >= len(toks) or toks[k].text[0] != letter:
+                break
+            matched.append(k)
+            k += 1
+        else:
+            if i in matched:
+                return True
+    return False
+

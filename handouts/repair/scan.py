@@ -4,7 +4,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from .detectors import drug_key, in_name as _in_name, needs_an as _needs_an
+from .detectors import drug_key, in_expansion as _in_expansion, in_name as _in_name, needs_an as _needs_an
 from .learning import PREFIX as _LEARNED
 from .phrases import guard as _guard, match as _match, render_fix as _render_fix
 from .rules import Rules
@@ -401,8 +401,9 @@ def scan(para: _Para, rules: Rules, spun: bool, own: frozenset[str] = frozenset(
             if titles is None:
                 titles = _title_lines(para)
             if (_in_name(para, i, rules.common) or _opens_sentence(para, i)
-                    or text.rfind("\n", 0, t.start) + 1 in titles):
-                continue  # ... but is the layout's or a name's: a sentence opens there, a title, "Mozilla Foundation"
+                    or text.rfind("\n", 0, t.start) + 1 in titles or _in_expansion(para, i)):
+                continue  # ... but is the layout's or a name's: a sentence opens there, a title, "Mozilla Foundation",
+                # an acronym spelt out ("FAST: Face, Arms, Speech, Time")
             scan.weak += 1
             scan.spun_matters = True
             lower = t.text[0].lower() + t.text[1:]
