@@ -204,6 +204,7 @@ def test_a_stray_capital_beside_an_acronym_that_it_does_not_spell_is_still_flagg
     "Macmillan Cancer Support can help you.",
     # a genus is a name (handouts/rules/names.txt), the lower-case word a common noun
     "Raw eggs can carry Salmonella, so cook them well.",
+    "Malaria is spread by the bite of a female Anopheles mosquito.",
     # an acronym spelt out, its words' capitals in its order (a clean leaflet of the sixth batch)
     "Remember FAST: Face, Arms, Speech, Time to call. Do not wait.",
     "Use RICE for the first 2 days: Rest, Ice, Compression and Elevation.",
