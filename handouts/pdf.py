@@ -114,6 +114,8 @@ class Printer:
             _write(pdf, base64.b64decode(data))
         except _Failed as exc:
             self._fail(html, "print this page", exc)
+        except OSError as exc:  # (the copy could not be read or written: a full disk, a folder made read-only)
+            raise HandoutsError(str(page), f"cannot write the page to print: {exc.strerror or exc}") from None
         finally:
             with contextlib.suppress(FileNotFoundError):
                 page.unlink()
