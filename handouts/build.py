@@ -350,8 +350,8 @@ _CONTEXT: dict = {}
 
 
 
-_PRINTERS: dict[int, Printer] = {}
-"""Process id -> the browser that prints that process's pages (``_printer``)."""
+_PRINTER: tuple[int, Printer] | None = None
+"""(process id, the browser that prints that process's pages): ``_printer``."""
 
 
 def _printer(engine: str) -> Printer:
@@ -359,17 +359,17 @@ def _printer(engine: str) -> Printer:
     forked worker's is closed when the worker ends (``multiprocessing``'s finalizers run then); the
     main process closes its own at the end of the build (``_close_printer``).  A worker leaves alone the
     copy of its parent's that it inherited (its pipes are the parent's)."""
+    global _PRINTER
     pid = os.getpid()
-    printer = _PRINTERS.get(pid)
-    if printer is None or printer.engine != engine:
-        if printer is not None:
-            printer.close()
-        _PRINTERS.clear()
-        printer = _PRINTERS[pid] = Printer(engine)
-        if _in_worker():
-            import multiprocessing.util
+    if _PRINTER is not None and _PRINTER[0] == pid and _PRINTER[1].engine == engine:
+        return _PRINTER[1]
+    _close_printer()
+    printer = Printer(engine)
+    _PRINTER = (pid, printer)
+    if _in_worker():
+        import multiprocessing.util
 
-            multiprocessing.util.Finalize(printer, printer.close, exitpriority=0)
+        multiprocessing.util.Finalize(printer, printer.close, exitpriority=0)
     return printer
 
 
@@ -381,9 +381,11 @@ def _in_worker() -> bool:
 
 
 def _close_printer() -> None:
-    printer = _PRINTERS.pop(os.getpid(), None)
-    if printer is not None:
-        printer.close()
+    """Close this process's printer, if it has one (not a parent's, inherited by a fork)."""
+    global _PRINTER
+    if _PRINTER is not None and _PRINTER[0] == os.getpid():
+        _PRINTER[1].close()
+    _PRINTER = None
 
 
 def _job(name: str, codes: list[str]) -> list[PairResult]:

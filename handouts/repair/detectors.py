@@ -91,12 +91,10 @@ def in_expansion(para: _Para, i: int) -> bool:
     are the writer's mnemonic; a spinner's stray capitals spell nothing."""
     toks = para.toks
     for a in range(i - 1, max(-1, i - EXPANSION_REACH), -1):
-        t = toks[a]
-        if t.kind != "w" or len(t.text) < 2 or not (t.text.isalpha() and t.text.isupper()):
+        if not _acronym(toks[a]):
             continue
         first = a
-        while first > 0 and toks[first - 1].kind == "w" and toks[first - 1].text.isalpha() \
-                and toks[first - 1].text.isupper() and len(toks[first - 1].text) >= 2:
+        while first > 0 and _acronym(toks[first - 1]):
             first -= 1  # "BE FAST"
         letters = "".join(toks[k].text for k in range(first, a + 1))
         k, matched = a + 1, []
@@ -112,3 +110,7 @@ def in_expansion(para: _Para, i: int) -> bool:
                 return True
     return False
 
+
+def _acronym(t) -> bool:
+    """A word of two or more capital letters ("FAST", "RICE")."""
+    return t.kind == "w" and len(t.text) >= 2 and t.text.isalpha() and t.text.isupper()

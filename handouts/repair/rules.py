@@ -137,7 +137,10 @@ def _swaps(loaded, table: dict[str, set[str]] | None = None) -> dict[str, frozen
     return {k: frozenset(v) for k, v in found.items()}
 
 
-def _word_list(path: Path) -> frozenset[str]:
+def _word_list(path: Path, optional: bool = False) -> frozenset[str]:
+    """One word (or name) a line, lower-cased; ``optional``: a folder may lack the file (none then)."""
+    if optional and not path.exists():
+        return frozenset()
     text = _read_rule_file(path)
     return frozenset(
         line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
@@ -266,7 +269,7 @@ def _compile(folder: Path, swap_text: str | None = None) -> Rules:
     """``swap_text``: in place of the folder's ``swaps.txt`` (the evaluation's left-out tables)."""
     drugs = _word_list(folder / "drugs.txt")
     name_ends: dict[str, set[str]] = {}
-    for line in sorted(_word_list(folder / "substances.txt")) if (folder / "substances.txt").exists() else ():
+    for line in sorted(_word_list(folder / "substances.txt", optional=True)):
         first, _, rest = line.partition(" ")
         if rest:
             name_ends.setdefault(first, set()).add(rest.split()[0])
@@ -340,6 +343,6 @@ def _compile(folder: Path, swap_text: str | None = None) -> Rules:
         an_prefixes_h=tuple(articles["an_prefixes_h"]),
         never_after_article=frozenset(articles.get("never_after_article", ())),
         swaps=_swaps(loaded, word_swaps),
-        body_words=_word_list(folder / "body_words.txt") if (folder / "body_words.txt").exists() else frozenset(),
+        body_words=_word_list(folder / "body_words.txt", optional=True),
     )
 
