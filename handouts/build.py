@@ -675,12 +675,13 @@ def _run(todo: dict[str, list[str]], jobs: int, progress):
             if progress:
                 progress(1)
         return
-    # one job per document, or one per (document, language) when there are too few documents to keep
-    # every worker busy to the end (a few long documents); the pairs are independent either way
+    # one job per document: what a document's languages share (the checks' reading of its English, its English
+    # side of the bilingual pages) is made once, in one process.  With too few documents to keep every worker
+    # busy to the end (a few long ones), the last ones are shared out language by language.
     import concurrent.futures
 
-    split = len(names) < 4 * jobs
-    tasks = [(name, [code]) for name in names for code in todo[name]] if split else [(n, todo[n]) for n in names]
+    split = set(names[-(jobs - 1):]) if len(names) < 4 * jobs else set()
+    tasks = [(n, [code]) if n in split else (n, todo[n]) for n in names for code in (todo[n] if n in split else [None])]
     with heap.forked_pool(min(jobs, len(tasks))) as pool:
         futures: dict[str, list[concurrent.futures.Future]] = {name: [] for name in names}
         owner = {}
