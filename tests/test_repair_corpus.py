@@ -185,6 +185,22 @@ def test_a_word_for_the_body_is_flagged_not_replaced_on_the_models_reading_alone
     assert {"stools", "tummy", "calf"} <= load_rules().body_words
 
 
+def test_a_word_is_never_repaired_into_its_opposite_nor_flagged_with_it():
+    """A spinner swaps a word for one it takes to mean the same; the language model, reading a word's
+    thesaurus neighbours, preferred "a diet high in iron" to the writer's "a diet low in iron" and repaired
+    it so, and suggested "better" for "worse" and "hungry" for "thirsty".  A word's opposite is neither."""
+    spun = (CORPUS / "others" / "iron-tablets.spun.md").read_text(encoding="utf-8")
+    result = repair(spun)
+    assert result.fixes, "the document reads as spun"
+    assert "a diet low in iron" in spun and "a diet low in iron" in result.text
+    for path, word, opposite in [("others/croup.spun.md", "worse", "better"),
+                                 ("others/heat-exhaustion.spun.md", "thirsty", "hungry")]:
+        flags = repair((CORPUS / path).read_text(encoding="utf-8")).flags
+        assert not any(f.text == word and opposite in (f.suggestion, *f.alternatives) for f in flags), path
+    rules = load_rules()
+    assert {("low", "high"), ("high", "low"), ("worse", "better"), ("higher", "lower")} <= rules.antonyms
+
+
 def test_the_word_after_an_a_an_error_is_read_among_words_that_fit_the_article():
     """The spinner keeps the article of the word it replaces ("an emergency room" -> "an crisis
     room"): the word after it is the spinner's, and its original takes that article."""

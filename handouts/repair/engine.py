@@ -433,6 +433,8 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
             if any(p.text is not None and p.text.lower() != orig[p.start : p.end].lower()
                    for _, _, p in _overlapping(spans, a, b)):
                 continue  # already repaired by a rule (a stray capital lowered only revealed the word: read on)
+            if (before.lower(), x.suggestion.lower()) in rules.antonyms:
+                continue  # its opposite ("a diet low in iron" read as "high"): no spinner's swap, and no suggestion
             rule = f"statistical:{x.kind}"
             threshold, flag_margin = _margins(settings, x, level, worded)
             if (level == "spun" and x.kind == "model" and x.margin >= settings.lm_repair_margin_swap
@@ -456,8 +458,9 @@ def _repair_paragraph(orig: str, base: int, rules: Rules, para: "_Para", scan: "
                 reason = (f"improbable wording here; the thesaurus {x.kind} reads more probably" if x.kind != "model"
                           else "improbable wording here; the language model reads a thesaurus neighbour more probably")
                 if stat_pass == 0 or spun:
-                    hint, others = _known_first(x.suggestion, x.alternatives,
-                                                finder.swaps.get(para.toks[x.first].key, ()))
+                    hint, others = _known_first(x.suggestion, tuple(
+                        w for w in x.alternatives if (before.lower(), w.lower()) not in rules.antonyms),
+                        finder.swaps.get(para.toks[x.first].key, ()))
                     sticky.append((*_to_original(spans, a, b), reason, hint, rule, x.margin, others))
         if not edits:
             break

@@ -80,6 +80,9 @@ class Rules:
     body_words: frozenset[str] = frozenset()
     """Words that name the body and what it does (``body_words.txt``, from WordNet's noun.body and
     verb.body): the language model alone never replaces one; it flags it with its suggestion."""
+    antonyms: frozenset[tuple[str, str]] = frozenset()
+    """(word, its opposite), both ways round (``antonyms.txt``, WordNet's direct antonyms in every form):
+    a word's opposite is never a statistical repair of it, nor a suggestion for it."""
 
 
 SWAP_TABLE = "swaps.txt"
@@ -145,6 +148,21 @@ def _word_list(path: Path, optional: bool = False) -> frozenset[str]:
     return frozenset(
         line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )
+
+
+def _antonyms(path: Path) -> frozenset[tuple[str, str]]:
+    """``antonyms.txt``: two words a line, each the other's opposite (a folder may lack the file)."""
+    if not path.exists():
+        return frozenset()
+    found: set[tuple[str, str]] = set()
+    for number, line in enumerate(_read_rule_file(path).splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        words = line.lower().split()
+        if len(words) != 2:
+            raise HandoutsError(str(path), f"two words a line, each the other's opposite: {line.strip()!r}", number)
+        found.update(((words[0], words[1]), (words[1], words[0])))
+    return frozenset(found)
 
 
 def _read_rule_file(path: Path) -> str:
@@ -344,5 +362,6 @@ def _compile(folder: Path, swap_text: str | None = None) -> Rules:
         never_after_article=frozenset(articles.get("never_after_article", ())),
         swaps=_swaps(loaded, word_swaps),
         body_words=_word_list(folder / "body_words.txt", optional=True),
+        antonyms=_antonyms(folder / "antonyms.txt"),
     )
 
