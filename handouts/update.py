@@ -82,8 +82,24 @@ def _ui_messages(template_dirs: list[Path] | None, source: str) -> list[Message]
     if key not in _UI_MESSAGES:
         if len(_UI_MESSAGES) > 8:
             _UI_MESSAGES.clear()
-        _UI_MESSAGES[key] = ui_messages(template_dirs)
+        _UI_MESSAGES[key] = _kept_ui_messages(template_dirs, source)
     return _UI_MESSAGES[key]
+
+
+def _kept_ui_messages(template_dirs: list[Path] | None, source: str) -> list[Message]:
+    """``ui_messages``, kept between processes in the user's cache (``repair.cache``, as the repair's
+    resources and the compiled templates are) by the templates' paths and bytes (``source``), the code
+    that extracts them and the versions of Babel and Jinja2: extracting them took a tenth of a second of
+    every new project's first run, and of every full build in a fresh folder.  A template that does not
+    parse is never kept (``ui_messages`` raises), so it is reported at every run."""
+    import babel
+    import jinja2  # (the build renders with it in this process anyway)
+
+    from .repair import cache
+
+    return cache.cached("ui-words", [Path(__file__), Path(catalogs.__file__), Path(render.__file__)], [], list,
+                        lambda: ui_messages(template_dirs),
+                        salt=f"{source}\0babel {babel.__version__}\0jinja2 {jinja2.__version__}")
 
 
 def extract_ui_words(template_dirs: list[Path] | None = None) -> None:

@@ -218,3 +218,45 @@ def test_a_bad_catalog_stops_an_update_shared_among_workers_before_anything_is_w
     else:
         raise AssertionError("the bad catalog was not reported")
     assert {p: p.read_bytes() for p in sorted((tmp_path / "locale").rglob("*.po*"))} == before
+
+
+def test_the_templates_words_are_kept_between_runs_and_a_template_edit_is_read_at_once(tmp_path, monkeypatch):
+    """Extracting the templates' words (Babel's Jinja2 extractor) is kept in the user's cache by the
+    templates' bytes: a new project's run reads it from there, and a project's edited template is
+    extracted again at once, its new words in the templates' catalog and the old ones gone."""
+    from pathlib import Path
+
+    from conftest import run_pipeline, small_project
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    templates = Path(__file__).resolve().parent.parent / "handouts" / "templates"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    root = small_project(tmp_path / "a", "dose", "# Dose\n\nTake 2 tablets a day.\n", ("de",))
+    kept = set((tmp_path / "cache" / "handouts").glob("ui-words-*.pickle"))  # the package's templates' words
+    assert len(kept) == 1
+    (root / "templates").mkdir()
+    text = (templates / "handout.txt.j2").read_text(encoding="utf-8")
+    (root / "templates" / "handout.txt.j2").write_text(text + '{{ ui("Keep this leaflet") }}\n', encoding="utf-8")
+    assert run_pipeline("-C", str(root)).returncode == 0
+    assert len(set((tmp_path / "cache" / "handouts").glob("ui-words-*.pickle")) - kept) == 1
+    pot = (root / "locale" / "handouts.pot").read_text(encoding="utf-8")
+    assert 'msgid "Keep this leaflet"' in pot
+
+    (root / "templates" / "handout.txt.j2").write_text(text + '{{ ui("Keep this handout") }}\n', encoding="utf-8")
+    assert run_pipeline("-C", str(root)).returncode == 0
+    pot = (root / "locale" / "handouts.pot").read_text(encoding="utf-8")
+    assert 'msgid "Keep this handout"' in pot and "Keep this leaflet" not in pot
+    assert len(set((tmp_path / "cache" / "handouts").glob("ui-words-*.pickle")) - kept) == 2
+
+    # a second project with the same templates takes the kept words: the same catalog as with no cache
+    other = small_project(tmp_path / "b", "dose", "# Dose\n\nTake 2 tablets a day.\n", ("de",))
+    (other / "templates").mkdir()
+    (other / "templates" / "handout.txt.j2").write_text(text + '{{ ui("Keep this handout") }}\n', encoding="utf-8")
+    assert run_pipeline("-C", str(other)).returncode == 0
+    monkeypatch.setenv("HANDOUTS_CACHE", "off")
+    (other / "locale" / "handouts.pot").unlink()
+    (other / "build" / "state.pickle").unlink()
+    assert run_pipeline("-C", str(other)).returncode == 0
+    assert (other / "locale" / "handouts.pot").read_text(encoding="utf-8").replace(str(other), "") \
+        == pot.replace(str(root), "")

@@ -51,11 +51,11 @@ def directory() -> Path | None:
     return Path(base) / "handouts"
 
 
-def _digest(name: str, sources: Iterable, modules: Iterable[str]) -> str:
+def _digest(name: str, sources: Iterable, modules: Iterable[str], salt: str = "") -> str:
     from .. import __version__
 
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"{name}\0{__version__}\0{sys.version}\0{pickle.HIGHEST_PROTOCOL}\0".encode())
+    h.update(f"{name}\0{__version__}\0{sys.version}\0{pickle.HIGHEST_PROTOCOL}\0{salt}\0".encode())
     for module in modules:
         h.update((_CODE / f"{module}.py").read_bytes())
         h.update(b"\0")
@@ -157,18 +157,20 @@ def _load_known() -> dict:
     return known
 
 
-def cached(name: str, sources: Iterable, modules: Iterable[str], kind: type, build: Callable[[], T]) -> T:
+def cached(name: str, sources: Iterable, modules: Iterable[str], kind: type, build: Callable[[], T],
+           salt: str = "") -> T:
     """``build()``, or what an earlier process's ``build()`` made from the same ``sources``.
 
     ``sources``: paths (or ``importlib.resources`` files) that ``build`` reads, or a function
     that lists them; ``modules``:
-    the modules of this package whose classes the result holds; ``kind``: the result's type.
+    the modules of this package whose classes the result holds; ``kind``: the result's type;
+    ``salt``: anything else the result depends on (the versions of the libraries that make it).
     """
     folder = directory()
     path = None
     if folder is not None:
         try:
-            path = folder / f"{name}-{_digest(name, sources, modules)}.pickle"
+            path = folder / f"{name}-{_digest(name, sources, modules, salt)}.pickle"
             with open(path, "rb") as f:
                 value = _load(f)
             if isinstance(value, kind):
