@@ -537,7 +537,7 @@ class BuildResult:
 def build(settings: Settings, names: list[str], load_document: Callable[[str], Document],
           document_keys: dict[str, str], state: State, jobs: int = 1,
           progress: Callable[[int], object] | None = None, updated: bool = False,
-          read: dict | None = None) -> BuildResult:
+          read: dict | None = None, size_of: Callable[[str], int] | None = None) -> BuildResult:
     """Build every (document, language) pair whose inputs changed, in parallel, then the index.
 
     ``document_keys`` holds a digest of each document's source; ``load_document`` gives the
@@ -547,7 +547,8 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
     recorded (found or written) and need not be asked of the file system again; a catalog saved
     since is built with its new text now and seen as changed by the next run.  ``read``: (code,
     document) -> (a catalog's digest, its ``Translations``) as the update's workers read them; a
-    pair whose catalog is still that one takes them instead of parsing the catalog again.
+    pair whose catalog is still that one takes them instead of parsing the catalog again.  ``size_of``:
+    a document's length, by which the jobs of a library of a few documents are shared out (``_tasks``).
     """
     codes = settings.codes
     result = BuildResult(locales=codes)
@@ -594,7 +595,7 @@ def build(settings: Settings, names: list[str], load_document: Callable[[str], D
                         engine=find_engine() if settings.pdf else "")
         bar = progress(len(todo)) if progress else None
         try:
-            for name, pairs in _run(todo, jobs, bar.update if bar else None):
+            for name, pairs in _run(todo, jobs, bar.update if bar else None, size_of):
                 for pair in pairs:
                     result.translated[(name, pair.code)] = pair.summary
                     result.written += pair.written
@@ -666,7 +667,27 @@ def _sweep(settings: Settings, names: list[str]) -> list[Path]:
     return removed
 
 
-def _run(todo: dict[str, list[str]], jobs: int, progress):
+def _tasks(todo: dict[str, list[str]], jobs: int, size_of: Callable[[str], int] | None):
+    """The jobs, (document, its languages), in the order the workers take them.
+
+    One job per document: what a document's languages share (the checks' reading of its English, its
+    English side of the bilingual pages) is made once, in one process.  With too few documents to keep
+    every worker busy to the end (fewer than 4 a worker), a document longer than half a worker's share
+    is shared out language by language, and so are the shortest documents at the end, so that the
+    workers finish together: the whole documents first, longest first, then those language by language.
+    ``size_of``: a document's length (its source's bytes), as a measure of its work in each language."""
+    names = list(todo)
+    if len(names) >= 4 * jobs or size_of is None:
+        return [(n, todo[n]) for n in names]
+    cost = {n: size_of(n) * len(todo[n]) for n in names}
+    share = sum(cost.values()) / jobs
+    whole = sorted((n for n in names if cost[n] <= share / 2), key=lambda n: -cost[n])  # (stable: ties by name)
+    tail = set(whole[len(whole) - min(len(whole), jobs - 1):])
+    split = sorted((n for n in names if n not in whole or n in tail), key=lambda n: -cost[n])
+    return [(n, todo[n]) for n in whole if n not in tail] + [(n, [code]) for n in split for code in todo[n]]
+
+
+def _run(todo: dict[str, list[str]], jobs: int, progress, size_of: Callable[[str], int] | None = None):
     """(document, [PairResult]) for every job, in the order of ``todo`` (deterministic)."""
     names = list(todo)
     if jobs <= 1 or len(names) == 1:
@@ -675,13 +696,9 @@ def _run(todo: dict[str, list[str]], jobs: int, progress):
             if progress:
                 progress(1)
         return
-    # one job per document: what a document's languages share (the checks' reading of its English, its English
-    # side of the bilingual pages) is made once, in one process.  With too few documents to keep every worker
-    # busy to the end (a few long ones), the last ones are shared out language by language.
     import concurrent.futures
 
-    split = set(names[-(jobs - 1):]) if len(names) < 4 * jobs else set()
-    tasks = [(n, [code]) if n in split else (n, todo[n]) for n in names for code in (todo[n] if n in split else [None])]
+    tasks = _tasks(todo, jobs, size_of)
     with heap.forked_pool(min(jobs, len(tasks))) as pool:
         futures: dict[str, list[concurrent.futures.Future]] = {name: [] for name in names}
         owner = {}

@@ -342,7 +342,7 @@ class Project:
 
         result = build_stage.build(settings, [s.name for s in sources], load,
                                    {s.name: s.key for s in sources}, state, self.jobs, progress, updated,
-                                   self._read if updated else None)
+                                   self._read if updated else None, lambda name: _size(by_name[name].path))
         summary.written += result.written
         summary.translated.update(result.translated)
         summary.locales = result.locales

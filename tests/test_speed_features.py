@@ -25,12 +25,30 @@ def _tree(root):
 
 
 def test_any_number_of_jobs_builds_the_same_bytes(tmp_path):
-    # nine documents on two workers are shared out by document; two documents, by (document, language)
-    for count in (9, 2):
+    # nine documents on two workers are shared out by document; five, whole but the last; two, by
+    # (document, language)
+    for count in (9, 5, 2):
         one, two = _library(tmp_path / f"one{count}", count), _library(tmp_path / f"two{count}", count)
         assert run_pipeline("-C", str(one), "--jobs", "1", "--min-translated", "0").returncode == 0
         assert run_pipeline("-C", str(two), "--jobs", "2", "--min-translated", "0").returncode == 0
         assert _tree(one) == _tree(two)
+
+
+def test_a_library_of_a_few_documents_is_shared_out_so_that_the_workers_finish_together():
+    """Each document's languages in one job (its English read once by the checks), except where that
+    would leave a worker waiting: a document longer than half a worker's share, and the shortest at the
+    end, are built language by language."""
+    from handouts.build import _tasks
+
+    codes = ["en", "de", "fr"]
+    five = _tasks({f"d{n}": codes for n in range(1, 6)}, 2, {"d1": 30, "d2": 32, "d3": 31, "d4": 29, "d5": 33}.get)
+    assert five == [("d5", codes), ("d2", codes), ("d3", codes), ("d1", codes)] + [("d4", [c]) for c in codes]
+    # one long document and a short one: the long one alone would keep one worker busy long after the other
+    two = _tasks({"long": codes, "short": codes}, 2, {"long": 300, "short": 30}.get)
+    assert two == [("long", [c]) for c in codes] + [("short", [c]) for c in codes]
+    # a library of many documents: a job per document, in its order
+    many = {f"d{n:02}": codes for n in range(12)}
+    assert _tasks(many, 2, lambda name: 30) == list(many.items())
 
 
 def test_the_cache_can_be_deleted_at_any_time(tmp_path):
