@@ -378,13 +378,21 @@ def preload_repair() -> None:
 
     The rules, the WordNet thesaurus and the word-pair counts read every text.  The trigram
     language model and Moby's thesaurus read only a text that shows spinning: a worker that meets
-    one loads them itself (0.06 s), so that a clean library, the usual case, does not wait for them."""
+    one loads them itself (0.06 s), so that a clean library, the usual case, does not wait for them.
+    The repair's engine and the Markdown parser every document is read with are made here too: each
+    process of the repair window imported and built them for itself (9 to 23 ms and 25 to 48 ms a
+    process, three processes on two cores)."""
+    import importlib
+
+    from . import units
     from .repair import load_rules
     from .repair.counts import load_model
     from .repair.statistical import load_settings
     from .repair.thesaurus import load_thesaurus
 
     load_rules(), load_settings(), load_thesaurus(), load_model()
+    importlib.import_module(".repair.engine", __package__)  # (for the workers, which repair with it)
+    units.markdown()
 
 
 def _size(path: Path) -> int:
